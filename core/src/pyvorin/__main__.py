@@ -1,0 +1,3 @@
+from pyvorin.cli import main
+
+main(prog_name="pyvorin")

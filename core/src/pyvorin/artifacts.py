@@ -1,0 +1,39 @@
+"""Artifact names: the one place that says which file of a compiled module is which.
+
+For a module ``pkg.mod`` compiled into ``OUT``:
+
+* ``OUT/pkg/mod.pyvorin<EXT_SUFFIX>``: the extension binary. Its name deliberately
+  does not match what the import system looks for, so it can only be loaded through
+  the verifying loader;
+* ``OUT/pkg/mod.py``: the small loader stub that verifies the manifest and then loads
+  the binary (written by the sign stage, see :mod:`pyvorin.runtime`);
+* ``OUT/pkg/mod.pyvorin.json``: the signed manifest.
+"""
+
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+EXT_SUFFIX: str = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+BINARY_SUFFIX = ".pyvorin" + EXT_SUFFIX
+MANIFEST_SUFFIX = ".pyvorin.json"
+
+
+def _base(out_dir: Path, module_name: str) -> Path:
+    return Path(out_dir).joinpath(*module_name.split("."))
+
+
+def binary_path(out_dir: Path, module_name: str) -> Path:
+    base = _base(out_dir, module_name)
+    return base.with_name(base.name + BINARY_SUFFIX)
+
+
+def manifest_path(out_dir: Path, module_name: str) -> Path:
+    base = _base(out_dir, module_name)
+    return base.with_name(base.name + MANIFEST_SUFFIX)
+
+
+def loader_path(out_dir: Path, module_name: str) -> Path:
+    base = _base(out_dir, module_name)
+    return base.with_name(base.name + ".py")

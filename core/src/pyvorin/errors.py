@@ -1,0 +1,64 @@
+"""Exception hierarchy: each error class carries the exit code it maps to.
+
+Code raises these with a message meant for the user (naming the file, key, value
+or limit involved); the CLI prints the message and exits with ``exit_code``
+instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from .exitcodes import ExitCode
+
+
+class PyvorinError(Exception):
+    """Base class; an unexpected failure inside Pyvorin (exit 1)."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+
+class UsageError(PyvorinError):
+    """Bad command-line usage (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """Invalid configuration: names the file, key path, expectation and finding (exit 2)."""
+
+
+class UnsupportedError(PyvorinError):
+    """Source uses constructs outside the compilable subset (exit 3)."""
+
+    exit_code = ExitCode.UNSUPPORTED
+
+    def __init__(self, message: str, diagnostics: list | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics or [])
+
+
+class ToolchainError(PyvorinError):
+    """The C compiler is missing or failed (exit 1, with the compiler's own output)."""
+
+
+class VerificationError(PyvorinError):
+    """Compiled code behaved differently from CPython, or inputs were insufficient (exit 4)."""
+
+    exit_code = ExitCode.VERIFICATION
+
+
+class SignatureError(PyvorinError):
+    """A signature, hash or trust check failed (exit 5)."""
+
+    exit_code = ExitCode.SIGNATURE
+
+
+class LicenceError(PyvorinError):
+    """The licence gate refused (exit 6)."""
+
+    exit_code = ExitCode.LICENCE
+
+
+class SandboxLimitError(PyvorinError):
+    """A sandboxed worker hit a limit, or required isolation was unavailable (exit 7)."""
+
+    exit_code = ExitCode.SANDBOX_LIMIT

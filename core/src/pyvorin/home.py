@@ -1,0 +1,57 @@
+"""Where Pyvorin keeps state (``PYVORIN_HOME``) and how it writes files safely.
+
+State: keys, trust store, audit log, licence lease, build cache. Secret files are
+created with mode 0600 from the first byte (never chmod-ed after the fact), and every
+write goes to a temporary file that is renamed into place, so a crash never leaves a
+half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+
+def pyvorin_home(create: bool = True) -> Path:
+    """``PYVORIN_HOME`` or the per-user data directory, created 0700 on first use."""
+    raw = os.environ.get("PYVORIN_HOME")
+    home = Path(raw).expanduser() if raw else Path(platformdirs.user_data_dir("pyvorin"))
+    if create and not home.is_dir():
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return home
+
+
+def state_dir(name: str, create: bool = True) -> Path:
+    """A subdirectory of the home (``keys``, ``audit``, ``cache`` ...), created 0700."""
+    path = pyvorin_home(create) / name
+    if create and not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` atomically; the file has ``mode`` from creation on."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Atomically write a secret file readable by its owner only (0600)."""
+    atomic_write(path, data, mode=0o600)
