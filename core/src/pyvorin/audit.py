@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PyvorinError
-from .hookspecs import hookimpl
 from .home import state_dir, write_private
+from .hookspecs import hookimpl
 from .model import AuditEvent
 
 EVENT_TYPES = (

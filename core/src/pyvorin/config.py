@@ -137,6 +137,12 @@ SCHEMA: tuple[Key, ...] = (
         "Refuse to run when an isolation layer is unavailable.",
         env="PYVORIN_REQUIRE_ISOLATION",
     ),
+    Key(
+        "wheel.include-source",
+        bool,
+        False,
+        "Ship each compiled module's source in wheels as <module>.py.src.",
+    ),
 )
 KEYS = {key.path: key for key in SCHEMA}
 SECTIONS = {key.path.split(".")[0] for key in SCHEMA if "." in key.path}
@@ -214,9 +220,7 @@ def read_pyproject(file: Path) -> dict[str, Any]:
         raise ConfigError(f"{file}: invalid TOML: {exc}") from exc
 
 
-def load_settings(
-    project: Path | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(project: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Load settings for the project at ``project`` (a directory or a pyproject.toml).
 
     With no ``project``, the current directory is used. A directory without a

@@ -6,9 +6,10 @@ behaviour) lets third-party plugins depend on a small, stable surface.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
 from .exitcodes import ExitCode
@@ -101,7 +102,9 @@ class BuildContext:
 
     def audit(self, type: str, **details: Any) -> None:
         """Send an audit event to every registered sink."""
-        self.hook.pyvorin_audit_event(event=AuditEvent(type=type, actor=self.actor, details=details))
+        self.hook.pyvorin_audit_event(
+            event=AuditEvent(type=type, actor=self.actor, details=details)
+        )
 
 
 @dataclass

@@ -165,8 +165,8 @@ def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
                 ctx,
                 module_result,
                 "sign",
-                lambda m=module, c=compiled: ctx.hook.pyvorin_sign(
-                    ctx=ctx, module=m, compiled=c, verification=module_result.verification
+                lambda m=module, c=compiled, r=module_result: ctx.hook.pyvorin_sign(
+                    ctx=ctx, module=m, compiled=c, verification=r.verification
                 ),
             )
             if ok:
@@ -198,12 +198,21 @@ def make_context(
     keep_c: Path | None = None,
     progress: Callable[[str], None] | None = None,
     options: dict[str, Any] | None = None,
+    plugins: tuple[object, ...] = (),
 ) -> BuildContext:
-    """Build the plugin manager for ``settings`` and a context for one run."""
+    """Build the plugin manager for ``settings`` and a context for one run.
+
+    ``plugins`` are extra in-process plugin objects (a host's own hooks, tests),
+    registered after the built-in and allowed entry-point plugins, so they are asked
+    first by ``firstresult`` hooks.
+    """
     from .home import pyvorin_home
     from .plugins import build_plugin_manager
 
     pm, _ = build_plugin_manager(settings["plugins"])
+    for plugin in plugins:
+        pm.register(plugin)
+    pm.check_pending()
     return BuildContext(
         settings=settings,
         hook=pm.hook,

@@ -106,7 +106,9 @@ def build_plugin_manager(
         try:
             pm.register(plugin, name=f"{ENTRY_POINT_GROUP}:{ep.name}")
         except pluggy.PluginValidationError as exc:
-            raise ConfigError(f"plugin {ep.name!r} from {dist} {version} is invalid: {exc}") from exc
+            raise ConfigError(
+                f"plugin {ep.name!r} from {dist} {version} is invalid: {exc}"
+            ) from exc
         infos.append(
             PluginInfo(ep.name, "entry-point", dist, version, "loaded", "", _hooks_of(pm, plugin))
         )

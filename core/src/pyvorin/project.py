@@ -58,9 +58,9 @@ def resolve_modules(settings: Settings) -> list[ModuleSpec]:
                 )
             continue
         relative = Path(*entry.split("."))
-        candidates = [
-            base / relative.with_suffix(".py") for base in _source_roots(root)
-        ] + [base / relative / "__init__.py" for base in _source_roots(root)]
+        candidates = [base / relative.with_suffix(".py") for base in _source_roots(root)] + [
+            base / relative / "__init__.py" for base in _source_roots(root)
+        ]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
             raise ConfigError(

@@ -61,7 +61,9 @@ def show(types: tuple[str, ...], since: str | None, until: str | None, fmt: str)
         return
     for record in records:
         details = json.dumps(record["details"], sort_keys=True)
-        click.echo(f"{record['seq']:>6}  {record['ts']}  {record['type']:<10} {record['actor']}  {details}")
+        click.echo(
+            f"{record['seq']:>6}  {record['ts']}  {record['type']:<10} {record['actor']}  {details}"
+        )
 
 
 @audit.command("verify")
