@@ -12,7 +12,7 @@ from pyvorin.errors import ConfigError
 from pyvorin.pipeline import make_context, run
 from pyvorin.plugins import build_plugin_manager
 from pyvorin.project import spec_for_file
-from tests.helpers import run_cli
+from tests.helpers import install_fake_distribution, run_cli
 
 ECHO_PLUGIN = '''
 """A third-party backend: "compiles" by copying the source, and signs with a marker."""
@@ -58,21 +58,11 @@ def pyvorin_compil(ctx, module, backend, workdir):  # misspelled hook name
 """
 
 
-def _install_fake_distribution(site: Path, dist: str, module: str, source: str) -> None:
-    """Install a distribution the way pip lays it out: a module plus its .dist-info."""
-    (site / f"{module}.py").write_text(source)
-    info = site / f"{dist.replace('-', '_')}-1.2.3.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n")
-    (info / "entry_points.txt").write_text(f"[pyvorin]\n{dist} = {module}\n")
-    (info / "RECORD").write_text("")
-
-
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "site"
     site.mkdir()
-    _install_fake_distribution(site, "pyvorin-echo", "pyvorin_echo", ECHO_PLUGIN)
+    install_fake_distribution(site, "pyvorin-echo", "pyvorin_echo", ECHO_PLUGIN)
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setenv("PYTHONPATH", str(site))
     return site
@@ -121,7 +111,7 @@ def test_allow_listed_plugin_that_is_not_installed_is_an_error(tmp_path: Path) -
 def test_misspelled_hook_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     site.mkdir()
-    _install_fake_distribution(site, "pyvorin-broken", "pyvorin_broken", BROKEN_PLUGIN)
+    install_fake_distribution(site, "pyvorin-broken", "pyvorin_broken", BROKEN_PLUGIN)
     proc = run_cli("plugins", env={"PYTHONPATH": str(site), "PYVORIN_PLUGINS": "pyvorin-broken"})
     assert proc.returncode == 2
     assert "pyvorin_compil" in proc.stderr and "does not exist" in proc.stderr
