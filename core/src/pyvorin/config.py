@@ -137,6 +137,11 @@ SCHEMA: tuple[Key, ...] = (
         "Refuse to run when an isolation layer is unavailable.",
         env="PYVORIN_REQUIRE_ISOLATION",
     ),
+    Key("sandbox.wall-seconds", int, 600, "Wall-clock limit per worker.", minimum=1, maximum=86400),
+    Key("sandbox.max-processes", int, 64, "Processes+threads per worker.", minimum=1, maximum=4096),
+    Key("sandbox.max-open-files", int, 256, "Open files per worker.", minimum=16, maximum=65536),
+    Key("sandbox.max-file-mb", int, 1024, "Largest file a worker may write.", minimum=1),
+    Key("sandbox.readable-paths", list, [], "Extra read-only paths (project-relative)."),
     Key(
         "wheel.include-source",
         bool,

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.plugins_cmd", "plugins"),
     ("pyvorin.cli.config_cmd", "config"),
     ("pyvorin.cli.audit_cmd", "audit"),
+    ("pyvorin.cli.sandbox_cmd", "sandbox"),
 )
 
 # Commands that are not themselves recorded as "access" events (reading the log
