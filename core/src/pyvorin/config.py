@@ -148,6 +148,16 @@ SCHEMA: tuple[Key, ...] = (
         False,
         "Ship each compiled module's source in wheels as <module>.py.src.",
     ),
+    Key("licence.server", str, None, "Licence server URL.", env="PYVORIN_LICENCE_SERVER"),
+    Key(
+        "licence.grace-hours",
+        int,
+        72,
+        "Offline grace period of the licence, in hours.",
+        minimum=0,
+        maximum=720,
+        env="PYVORIN_LICENCE_GRACE_HOURS",
+    ),
 )
 KEYS = {key.path: key for key in SCHEMA}
 SECTIONS = {key.path.split(".")[0] for key in SCHEMA if "." in key.path}

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.config_cmd", "config"),
     ("pyvorin.cli.audit_cmd", "audit"),
     ("pyvorin.cli.sandbox_cmd", "sandbox"),
+    ("pyvorin.cli.licence_cmd", "licence"),
 )
 
 # Commands that are not themselves recorded as "access" events (reading the log

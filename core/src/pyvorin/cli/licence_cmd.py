@@ -1,0 +1,164 @@
+"""``pyvorin licence activate|status|refresh|deactivate|trust-issuer|verify-key``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ..licensing.client import LicenceClient
+from ..licensing.state import load_state, state_path
+from ..licensing.tokens import KEY_PREFIX, LEASE_PREFIX, iso, verify_token
+from ..licensing.trust import trust_issuer, trusted_keys
+
+
+def _settings_value(path: str):
+    from ..config import KEYS, load_settings
+
+    if path not in KEYS:
+        return None
+    return load_settings()[path]
+
+
+def _client(server: str | None = None) -> LicenceClient:
+    return LicenceClient(
+        server=server or _settings_value("licence.server"),
+        grace_hours=_settings_value("licence.grace-hours"),
+    )
+
+
+def _read_key(key: str | None, key_file: Path | None) -> str:
+    if key and key_file:
+        raise UsageError("give the licence key as an argument or with --key-file, not both")
+    if key == "-":
+        return sys.stdin.read().strip()
+    if key_file is not None:
+        try:
+            return key_file.read_text().strip()
+        except OSError as exc:
+            raise UsageError(f"{key_file}: cannot read the licence key: {exc.strerror}") from exc
+    key = key or os.environ.get("PYVORIN_LICENCE_KEY", "")
+    if not key:
+        raise UsageError(
+            "no licence key: pass KEY, '-' to read it from standard input, --key-file FILE "
+            "or set PYVORIN_LICENCE_KEY"
+        )
+    return key
+
+
+@click.group("licence")
+def licence() -> None:
+    """Activate, inspect, refresh and deactivate this machine's licence."""
+
+
+@licence.command("activate")
+@click.argument("key", required=False)
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--server", help="Licence server URL (or PYVORIN_LICENCE_SERVER).")
+def activate(key: str | None, key_file: Path | None, server: str | None) -> None:
+    """Verify KEY offline, activate it on the server and store the signed lease."""
+    client = _client(server)
+    lease, path = client.activate(_read_key(key, key_file), server)
+    click.echo(
+        f"activated licence {lease['lid']} (plan {lease['plan']}) on this machine; "
+        f"lease valid until {iso(lease['exp'])}; stored in {path}"
+    )
+
+
+@licence.command("refresh")
+def refresh() -> None:
+    """Ask the server to confirm the licence now and store a fresh lease."""
+    lease = _client().refresh()
+    click.echo(f"licence {lease['lid']} confirmed; lease valid until {iso(lease['exp'])}")
+
+
+@licence.command("deactivate")
+def deactivate() -> None:
+    """Release this machine's seat and remove the local lease."""
+    body = _client().deactivate()
+    if "already" in body:
+        click.echo(
+            f"the server had already released this activation ({body['already']}); "
+            "local lease removed"
+        )
+    else:
+        click.echo(
+            f"deactivated; licence {body['licence_id']} now uses "
+            f"{body['seats_used']} of {body['seats']} seat(s)"
+        )
+
+
+@licence.command("status")
+@click.option("--offline", is_flag=True, help="Do not contact the server.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def status(offline: bool, fmt: str) -> None:
+    """Show the local lease and, unless --offline, the server's view; exit 6 if refused."""
+    client = _client()
+    result = client.check(online=not offline)
+    report: dict = {
+        "licence_id": result.licence_id,
+        "plan": result.plan,
+        "mode": result.mode,
+        "lease_expires": iso(result.lease_expires),
+        "offline_deadline": iso(result.offline_deadline),
+        "message": result.message,
+        "state_file": str(state_path(client.home)),
+    }
+    if result.mode == "online":
+        server = client.server_status()
+        report["server"] = {
+            k: server.get(k)
+            for k in ("licensee", "seats", "seats_used", "expires_at", "revoked", "usage")
+        }
+        report["server"]["expires_at"] = iso(server.get("expires_at", 0))
+    state = load_state(client.home)
+    report["pending_usage_reports"] = len(state.pending_usage) if state else 0
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"licence {report['licence_id']} (plan {report['plan']}): allowed, {report['mode']}")
+    click.echo(f"  lease expires:     {report['lease_expires']}")
+    click.echo(f"  offline deadline:  {report['offline_deadline']}")
+    if "server" in report:
+        srv = report["server"]
+        usage = srv.get("usage") or {}
+        limit = usage.get("limit")
+        click.echo(f"  licensee:          {srv.get('licensee')}")
+        click.echo(f"  seats:             {srv.get('seats_used')} of {srv.get('seats')} in use")
+        click.echo(f"  licence expires:   {srv.get('expires_at')}")
+        click.echo(
+            f"  usage {usage.get('period')}:    {usage.get('used')} compile(s)"
+            + (f" of {limit}" if limit is not None else " (unlimited)")
+        )
+    click.echo(f"  pending reports:   {report['pending_usage_reports']}")
+    click.echo(f"  state file:        {report['state_file']}")
+
+
+@licence.command("trust-issuer")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def trust_issuer_cmd(file: Path) -> None:
+    """Trust the issuer public key in FILE (PEM, e.g. a server's issuer.pub)."""
+    kid = trust_issuer(file)
+    click.echo(f"trusting issuer key {kid}")
+
+
+@licence.command("verify-key")
+@click.argument("key", required=False)
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False), default=None)
+def verify_key(key: str | None, key_file: Path | None) -> None:
+    """Check a licence key offline (format, trusted issuer, signature, expiry)."""
+    import time
+
+    text = _read_key(key, key_file)
+    prefix = LEASE_PREFIX if text.startswith(LEASE_PREFIX + ".") else KEY_PREFIX
+    token = verify_token(text, prefix, trusted_keys(), now=time.time())
+    p = token.payload
+    click.echo(
+        f"valid licence key {p['lid']}: licensee {p.get('licensee', '?')!r}, plan {p['plan']}, "
+        f"{p.get('seats', '?')} seat(s), features {', '.join(p['features']) or 'none'}, "
+        f"expires {iso(p['exp'])}, issuer key {p['kid']}"
+    )

@@ -1,0 +1,11 @@
+"""Licensing: signed licence keys, the activation client, the lease cache and the gate.
+
+* :mod:`.tokens` - the compact signed formats (licence keys and leases), Ed25519.
+* :mod:`.trust` - which issuer public keys this installation trusts.
+* :mod:`.state` - the 0600 lease file under ``PYVORIN_HOME/licence/``.
+* :mod:`.client` - the HTTP client of the licence server (httpx, timeouts, retries).
+* :mod:`.gate` - the built-in plugin implementing ``pyvorin_licence_gate``.
+
+No bypass exists: a compile is allowed only with a lease signed by a trusted issuer key,
+bound to this machine, and confirmed by the server (or within the offline grace period).
+"""

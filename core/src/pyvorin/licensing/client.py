@@ -1,0 +1,440 @@
+"""The licence client: activation, refresh, deactivation, usage reports, the gate check.
+
+Talks to the licence server over HTTP with httpx: explicit timeouts, a bounded number of
+retries with back-off for network faults and 502/503/504 (never for refusals), and JSON
+error bodies ``{"error": code, "message": text}`` turned into :class:`LicenceError`
+messages that say how to recover.
+
+Every lease the server returns is verified before it is stored: signed by a trusted
+issuer key (:mod:`.trust`), bound to this machine's fingerprint, for this activation.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import LicenceError, UsageError
+from ..home import pyvorin_home
+from . import state as state_mod
+from .state import LicenceState, load_state, machine_fingerprint, remove_state, save_state
+from .tokens import KEY_PREFIX, LEASE_PREFIX, Token, iso, verify_token
+from .trust import trusted_keys
+
+DEFAULT_GRACE_HOURS = 72
+CLOCK_TOLERANCE = 300  # seconds of clock difference tolerated (server vs client, rewinds)
+RETRY_STATUSES = frozenset({502, 503, 504})
+ACTIVATE_HINT = "run `pyvorin licence activate KEY --server URL`"
+
+
+class ServerUnreachable(Exception):
+    """The server could not be reached (network fault, timeout, 502/503/504)."""
+
+
+class ServerRefusal(Exception):
+    """The server answered with a 4xx refusal."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class GateResult:
+    allowed: bool
+    mode: str  # online | offline
+    licence_id: str
+    plan: str
+    lease_expires: int
+    offline_deadline: int
+    message: str = ""
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"licence server URL {url!r}: expected http:// or https://")
+    return url
+
+
+class LicenceClient:
+    """One installation's view of its licence. ``now``, ``fingerprint`` and ``transport``
+    can be replaced (tests: a moved clock, another machine, a network fault)."""
+
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        server: str | None = None,
+        grace_hours: int | None = None,
+        now: Callable[[], float] = time.time,
+        fingerprint: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        retries: int = 2,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if env is None else env
+        self.home = home or pyvorin_home()
+        self.server_override = server or env.get("PYVORIN_LICENCE_SERVER") or None
+        if grace_hours is None:
+            raw = env.get("PYVORIN_LICENCE_GRACE_HOURS", "")
+            try:
+                grace_hours = int(raw) if raw else DEFAULT_GRACE_HOURS
+            except ValueError as exc:
+                raise UsageError(
+                    f"PYVORIN_LICENCE_GRACE_HOURS: expected an integer, found {raw!r}"
+                ) from exc
+        if grace_hours < 0:
+            raise UsageError(f"licence grace period: expected >= 0 hours, found {grace_hours}")
+        self.grace_seconds = grace_hours * 3600
+        self.now = now
+        self.fingerprint = fingerprint or machine_fingerprint()
+        self.transport = transport
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 3.0))
+        self.retries = retries
+        self.env = env
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def _request(
+        self, method: str, server: str, path: str, *, bearer: str | None = None, json: Any = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        last: Exception | None = None
+        with httpx.Client(timeout=self.timeout, transport=self.transport) as http:
+            for attempt in range(self.retries + 1):
+                if attempt:
+                    time.sleep(min(0.2 * 3 ** (attempt - 1), 2.0))
+                try:
+                    response = http.request(method, server + path, headers=headers, json=json)
+                except httpx.InvalidURL as exc:
+                    raise UsageError(f"licence server URL {server!r}: {exc}") from exc
+                except httpx.TransportError as exc:
+                    last = exc
+                    continue
+                if response.status_code in RETRY_STATUSES:
+                    last = RuntimeError(f"HTTP {response.status_code}")
+                    continue
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {}
+                if response.status_code >= 500:
+                    raise ServerUnreachable(
+                        f"{server} answered HTTP {response.status_code} for {path}"
+                    )
+                if response.status_code >= 400:
+                    if not isinstance(body, dict):
+                        body = {}
+                    code = str(body.get("error") or f"http_{response.status_code}")
+                    message = str(body.get("message") or body.get("detail") or response.text)
+                    if response.status_code == 429:
+                        after = response.headers.get("Retry-After", "?")
+                        message = f"{message} (retry after {after} s)"
+                    raise ServerRefusal(response.status_code, code, message)
+                if not isinstance(body, dict):
+                    raise ServerUnreachable(f"{server}{path}: the answer is not a JSON object")
+                return body
+        raise ServerUnreachable(
+            f"cannot reach the licence server {server} ({type(last).__name__}: {last}) "
+            f"after {self.retries + 1} attempt(s)"
+        )
+
+    # -- verification -------------------------------------------------------------------
+    def _trusted(self):
+        return trusted_keys(self.home, self.env)
+
+    def verify_key(self, key: str) -> Token:
+        """Check a licence key offline: format, trusted issuer, signature, expiry."""
+        return verify_token(key, KEY_PREFIX, self._trusted(), now=self.now())
+
+    def _verify_lease(self, lease: str, activation_id: str | None, where: str) -> Token:
+        try:
+            token = verify_token(lease, LEASE_PREFIX, self._trusted())
+        except LicenceError as exc:
+            raise type(exc)(
+                f"{where}: {exc}; run `pyvorin licence refresh` to fetch a fresh lease, "
+                f"or {ACTIVATE_HINT}"
+            ) from exc
+        if token["fp"] != self.fingerprint:
+            raise LicenceError(
+                f"{where}: the lease is bound to another machine (fingerprint "
+                f"{token['fp'][:8]}..., this machine {self.fingerprint[:8]}...); a lease "
+                f"cannot be copied between machines: {ACTIVATE_HINT} on this machine"
+            )
+        if activation_id is not None and token["aid"] != activation_id:
+            raise LicenceError(
+                f"{where}: the lease is for activation {token['aid']}, not {activation_id}; "
+                f"{ACTIVATE_HINT}"
+            )
+        return token
+
+    def _accept_lease(self, state: LicenceState, body: dict[str, Any], now: float) -> Token:
+        lease = body.get("lease")
+        if not isinstance(lease, str):
+            raise ServerUnreachable("the server's answer has no lease")
+        token = self._verify_lease(lease, state.activation_id, f"lease from {state.server}")
+        if now + CLOCK_TOLERANCE < token["iat"]:
+            raise LicenceError(
+                f"this machine's clock ({iso(now)}) is {int(token['iat'] - now)} s behind the "
+                f"licence server's ({iso(token['iat'])}); set the clock right (e.g. enable "
+                "NTP) and run `pyvorin licence refresh`"
+            )
+        state.lease = token.text
+        state.refused = None
+        state.last_online = now
+        # the server has just confirmed the time: a stale future "last seen" (a clock that
+        # ran ahead earlier) is forgotten, so `pyvorin licence refresh` recovers from it
+        state.last_seen = max(now, float(token["iat"]))
+        return token
+
+    def _state(self) -> LicenceState:
+        state = load_state(self.home)
+        if state is None:
+            raise LicenceError(f"no licence is activated on this machine; {ACTIVATE_HINT}")
+        return state
+
+    def _server_for(self, state: LicenceState) -> str:
+        return _check_url(self.server_override or state.server)
+
+    # -- operations ---------------------------------------------------------------------
+    def activate(self, key: str, server: str | None = None) -> tuple[Token, Path]:
+        """Verify ``key`` offline, activate it on the server, store the verified lease."""
+        licence = self.verify_key(key)
+        url = _check_url(server or self.server_override or "")
+        now = self.now()
+        try:
+            body = self._request(
+                "POST",
+                url,
+                "/v1/activate",
+                json={
+                    "key": licence.text,
+                    "fingerprint": self.fingerprint,
+                    "hostname": socket.gethostname()[:64] or "unknown",
+                },
+            )
+        except ServerUnreachable as exc:
+            raise LicenceError(f"activation failed: {exc}; check the URL and retry") from exc
+        except ServerRefusal as exc:
+            raise LicenceError(f"activation refused by {url}: {exc.message}") from exc
+        aid, secret = body.get("activation_id"), body.get("activation_secret")
+        if not isinstance(aid, str) or not isinstance(secret, str):
+            raise LicenceError(f"{url}: the activation answer lacks the activation id")
+        state = LicenceState(
+            server=url,
+            activation_id=aid,
+            activation_secret=secret,
+            lease="",
+            licence_key=licence.text,
+            last_seen=now,
+        )
+        lease = self._accept_lease(state, body, now)
+        if lease["lid"] != licence["lid"]:
+            raise LicenceError(f"{url}: the lease is for licence {lease['lid']}, not the key's")
+        return lease, save_state(state, self.home)
+
+    def refresh(self) -> Token:
+        """Ask the server to confirm the activation; store the new lease."""
+        state = self._state()
+        now = self.now()
+        server = self._server_for(state)
+        try:
+            body = self._request(
+                "POST",
+                server,
+                "/v1/refresh",
+                bearer=state.bearer,
+                json={"fingerprint": self.fingerprint},
+            )
+        except ServerUnreachable as exc:
+            raise LicenceError(f"refresh failed: {exc}") from exc
+        except ServerRefusal as exc:
+            state.refused = f"{exc.code}: {exc.message}"
+            state.last_seen = max(state.last_seen, now)
+            save_state(state, self.home)
+            raise LicenceError(self._refusal_message(server, exc)) from exc
+        token = self._accept_lease(state, body, now)
+        self._flush_usage(state, server)
+        save_state(state, self.home)
+        return token
+
+    def _refusal_message(self, server: str, exc: ServerRefusal) -> str:
+        recovery = {
+            "licence_revoked": "the licence was revoked; contact your licence administrator "
+            f"for a new key, then {ACTIVATE_HINT}",
+            "licence_expired": f"renew the licence, then {ACTIVATE_HINT} with the new key",
+            "activation_deactivated": f"this machine was deactivated; {ACTIVATE_HINT} again",
+            "invalid_activation": f"the server does not know this activation; {ACTIVATE_HINT}",
+            "fingerprint_mismatch": f"{ACTIVATE_HINT} on this machine",
+            "plan_limit_reached": "upgrade the plan or wait for the next billing month",
+        }.get(exc.code, f"check the licence with your administrator, then {ACTIVATE_HINT}")
+        return f"licence refused by {server}: {exc.message}; {recovery}"
+
+    def deactivate(self) -> dict[str, Any]:
+        """Release this machine's seat on the server and remove the local state."""
+        state = self._state()
+        server = self._server_for(state)
+        try:
+            body = self._request("POST", server, "/v1/deactivate", bearer=state.bearer)
+        except ServerUnreachable as exc:
+            raise LicenceError(
+                f"deactivation failed, the seat is still in use: {exc}; retry when the "
+                "server is reachable"
+            ) from exc
+        except ServerRefusal as exc:
+            if exc.code not in ("activation_deactivated", "invalid_activation"):
+                raise LicenceError(self._refusal_message(server, exc)) from exc
+            body = {"already": exc.code}
+        remove_state(self.home)
+        return body
+
+    def server_status(self) -> dict[str, Any]:
+        state = self._state()
+        server = self._server_for(state)
+        try:
+            return self._request("GET", server, "/v1/status", bearer=state.bearer)
+        except ServerUnreachable as exc:
+            raise LicenceError(f"status: {exc}") from exc
+        except ServerRefusal as exc:
+            raise LicenceError(self._refusal_message(server, exc)) from exc
+
+    # -- the gate -----------------------------------------------------------------------
+    def check(self, online: bool = True) -> GateResult:
+        """Decide whether this machine may compile now; raise LicenceError if not.
+
+        Online (the server answers): the server decides, every time - a revoked or
+        deactivated licence is refused on the next check. Offline: the stored lease
+        allows compiling until ``min(lease expiry, last server contact + grace)``.
+        A clock set back behind the last time seen is refused either way.
+        """
+        state = self._state()
+        where = str(state_mod.state_path(self.home))
+        now = self.now()
+        lease = self._verify_lease(state.lease, state.activation_id, where)
+        clock_problem = None
+        if now + CLOCK_TOLERANCE < state.last_seen:
+            clock_problem = (
+                f"the system clock ({iso(now)}) is behind the last time this licence was "
+                f"used ({iso(state.last_seen)}): the clock was set back; set it right "
+                "and run `pyvorin licence refresh`"
+            )
+        elif now + CLOCK_TOLERANCE < lease["iat"]:
+            clock_problem = (
+                f"the system clock ({iso(now)}) is behind the time the lease was issued "
+                f"({iso(lease['iat'])}); set it right and run `pyvorin licence refresh`"
+            )
+        # Online, the server's clock decides (_accept_lease refuses a clock behind it);
+        # offline, a clock behind what this client has already seen is refused.
+        if online:
+            server = self._server_for(state)
+            try:
+                body = self._request(
+                    "POST",
+                    server,
+                    "/v1/refresh",
+                    bearer=state.bearer,
+                    json={"fingerprint": self.fingerprint},
+                )
+            except ServerUnreachable as exc:
+                unreachable = str(exc)
+            except ServerRefusal as exc:
+                state.refused = f"{exc.code}: {exc.message}"
+                state.last_seen = max(state.last_seen, now)
+                save_state(state, self.home)
+                raise LicenceError(self._refusal_message(server, exc)) from exc
+            else:
+                lease = self._accept_lease(state, body, now)
+                save_state(state, self.home)
+                return GateResult(
+                    True,
+                    "online",
+                    lease["lid"],
+                    lease["plan"],
+                    lease["exp"],
+                    min(lease["exp"], int(now + self.grace_seconds)),
+                    f"licence {lease['lid']} confirmed by {server}",
+                )
+        else:
+            unreachable = "offline check requested"
+        if clock_problem:
+            raise LicenceError(clock_problem)
+        state.last_seen = max(state.last_seen, now)
+        save_state(state, self.home)
+        if state.refused:
+            raise LicenceError(
+                f"the licence server refused this licence ({state.refused}) and cannot be "
+                f"reached now to confirm otherwise; {ACTIVATE_HINT}"
+            )
+        deadline = int(min(lease["exp"], state.last_online + self.grace_seconds))
+        if now >= deadline:
+            raise LicenceError(
+                f"cannot confirm the licence: {unreachable}; the offline grace period ended "
+                f"at {iso(deadline)} (last server contact {iso(state.last_online)}, grace "
+                f"{self.grace_seconds // 3600} h, lease expiry {iso(lease['exp'])}); "
+                f"reconnect to {state.server} and run `pyvorin licence refresh`"
+            )
+        return GateResult(
+            True,
+            "offline",
+            lease["lid"],
+            lease["plan"],
+            lease["exp"],
+            deadline,
+            f"licence server unreachable ({unreachable}); offline grace until {iso(deadline)}",
+        )
+
+    # -- usage --------------------------------------------------------------------------
+    def report_usage(self, kind: str = "compile", count: int = 1) -> dict[str, Any]:
+        """Queue a usage event and deliver every queued event the server has not seen.
+
+        Each event carries a random idempotency key: delivering it twice counts once.
+        Raises LicenceError when the server says the plan's limit is reached.
+        """
+        state = self._state()
+        state.pending_usage.append(
+            {"idempotency_key": uuid.uuid4().hex, "kind": kind, "count": int(count)}
+        )
+        save_state(state, self.home)
+        return self._flush_usage(state, self._server_for(state), save=True)
+
+    def report_usage_offline(self, kind: str = "compile", count: int = 1) -> dict[str, Any]:
+        """Queue a usage event for delivery on the next successful server contact."""
+        state = self._state()
+        state.pending_usage.append(
+            {"idempotency_key": uuid.uuid4().hex, "kind": kind, "count": int(count)}
+        )
+        save_state(state, self.home)
+        return {"pending": len(state.pending_usage), "offline": True}
+
+    def _flush_usage(self, state: LicenceState, server: str, save: bool = False) -> dict[str, Any]:
+        last: dict[str, Any] = {"pending": len(state.pending_usage)}
+        try:
+            while state.pending_usage:
+                event = state.pending_usage[0]
+                try:
+                    last = self._request(
+                        "POST", server, "/v1/usage", bearer=state.bearer, json=event
+                    )
+                except ServerUnreachable:
+                    last = {"pending": len(state.pending_usage), "offline": True}
+                    break
+                except ServerRefusal as exc:
+                    state.pending_usage.pop(0)
+                    if exc.code == "plan_limit_reached":
+                        raise LicenceError(self._refusal_message(server, exc)) from exc
+                    continue
+                state.pending_usage.pop(0)
+        finally:
+            if save:
+                save_state(state, self.home)
+        return last

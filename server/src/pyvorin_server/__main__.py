@@ -1,0 +1,3 @@
+from pyvorin_server.cli import main
+
+main()

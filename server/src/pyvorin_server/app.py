@@ -1,0 +1,330 @@
+"""The HTTP API (FastAPI). The OpenAPI document is served at ``/openapi.json`` and the
+interactive reference at ``/docs``. Every error answer is JSON
+``{"error": "<code>", "message": "<text>"}`` with a 4xx status; see docs/api.md."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import __version__, service
+from .config import AdminTokenVerifier, ServerConfig, load_issuer_key
+from .db import make_engine
+from .ratelimit import RateLimiter
+from .service import ApiError, Signer
+
+# Printable text without control characters (PostgreSQL text cannot hold NUL).
+TEXT = r"^[^\x00-\x1f\x7f]*$"
+ID = r"^[A-Za-z0-9_.-]+$"
+LicenceId = Annotated[str, Path(min_length=1, max_length=40, pattern=ID)]
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+
+
+class IssueRequest(BaseModel):
+    licensee: str = Field(min_length=1, max_length=256, pattern=TEXT)
+    plan: Literal["trial", "team", "enterprise"]
+    seats: int = Field(ge=1, le=100_000)
+    days: int = Field(default=365, ge=1, le=36_500)
+    features: list[Annotated[str, Field(min_length=1, max_length=64, pattern=ID)]] = Field(
+        default_factory=list, max_length=64
+    )
+    monthly_compile_limit: int | None = Field(default=None, ge=0, le=10**12)
+
+
+class IssueResponse(BaseModel):
+    licence_id: str
+    key: str
+
+
+class RevokeRequest(BaseModel):
+    reason: str = Field(default="", max_length=256, pattern=TEXT)
+
+
+class ActivateRequest(BaseModel):
+    key: str = Field(min_length=1, max_length=8192, pattern=TEXT)
+    fingerprint: str = Field(min_length=8, max_length=128, pattern=ID)
+    hostname: str = Field(default="unknown", min_length=1, max_length=64, pattern=TEXT)
+
+
+class ActivateResponse(BaseModel):
+    activation_id: str
+    activation_secret: str
+    licence_id: str
+    lease: str
+    server_time: int
+
+
+class RefreshRequest(BaseModel):
+    fingerprint: str = Field(min_length=8, max_length=128, pattern=ID)
+
+
+class RefreshResponse(BaseModel):
+    lease: str
+    server_time: int
+    licence_id: str
+
+
+class UsageRequest(BaseModel):
+    idempotency_key: str = Field(min_length=8, max_length=64, pattern=ID)
+    kind: str = Field(default="compile", pattern=r"^(compile|check|verify)$")
+    count: int = Field(default=1, ge=1, le=1000)
+
+
+class UsageResponse(BaseModel):
+    recorded: bool
+    period: str
+    used: int
+    limit: int | None
+
+
+class DeactivateResponse(BaseModel):
+    deactivated: str
+    licence_id: str
+    seats_used: int
+    seats: int
+
+
+class UsageSummary(BaseModel):
+    period: str
+    used: int
+    limit: int | None
+
+
+class ActivationInfo(BaseModel):
+    activation_id: str
+    hostname: str
+    created_at: int
+    last_seen_at: int
+    active: bool
+
+
+class LicenceStatus(BaseModel):
+    licence_id: str
+    licensee: str
+    plan: str
+    features: list[str]
+    seats: int
+    seats_used: int
+    issued_at: int
+    expires_at: int
+    revoked: bool
+    revoked_at: int | None
+    revoked_reason: str | None
+    key_id: str
+    usage: UsageSummary
+    activations: list[ActivationInfo]
+
+
+class ActivationStatus(LicenceStatus):
+    activation_active: bool
+    server_time: int
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 402, 403, 404, 409, 429)
+}
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def create_app(config: ServerConfig | None = None) -> FastAPI:
+    config = config or ServerConfig.from_env()
+    signer = Signer(load_issuer_key(config), config.lease_hours * 3600)
+    admin = AdminTokenVerifier(config)
+    engine = make_engine(config.database_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    per_licence = RateLimiter(config.activations_per_minute)
+    per_address = RateLimiter(config.requests_per_minute_per_ip)
+
+    app = FastAPI(
+        title="Pyvorin licence server",
+        version=__version__,
+        description="Signed licence keys, activations with exact seat counting, signed "
+        "leases, immediate revocation and server-authoritative usage counts.",
+    )
+    app.state.config = config
+    app.state.engine = engine
+
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        with sessions() as session, session.begin():
+            yield session
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {}
+        if exc.status == 429:
+            headers["Retry-After"] = exc.message.rsplit(" ", 2)[-2]
+        return JSONResponse(
+            {"error": exc.code, "message": exc.message}, status_code=exc.status, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()[:5]
+        )
+        return JSONResponse(
+            {"error": "invalid_request", "message": problems or "invalid request"},
+            status_code=422,
+        )
+
+    def require_admin(request: Request) -> None:
+        token = _bearer(request)
+        if token is None or not admin.check(token):
+            raise ApiError(401, "admin_token_required", "a valid admin API token is required")
+
+    @app.get("/healthz", tags=["server"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/v1/issuer", tags=["server"])
+    def issuer() -> dict[str, str]:
+        """The issuer key id and public key (compare it out of band before trusting it)."""
+        from pyvorin.licensing.tokens import public_pem
+
+        return {
+            "key_id": signer.kid,
+            "public_key_pem": public_pem(signer.key.public_key()).decode(),
+        }
+
+    @app.post(
+        "/v1/licences",
+        status_code=201,
+        response_model=IssueResponse,
+        responses=ERRORS,
+        tags=["admin"],
+        dependencies=[Depends(require_admin)],
+    )
+    def issue(body: IssueRequest) -> dict[str, Any]:
+        """Issue a licence (admin): returns its signed licence key."""
+        with transaction() as session:
+            licence, key = service.issue(
+                session,
+                signer,
+                licensee=body.licensee,
+                plan=body.plan,
+                seats=body.seats,
+                days=body.days,
+                features=body.features,
+                monthly_compile_limit=body.monthly_compile_limit,
+            )
+            return {"licence_id": licence.id, "key": key}
+
+    @app.get(
+        "/v1/licences/{licence_id}",
+        response_model=LicenceStatus,
+        responses=ERRORS,
+        tags=["admin"],
+        dependencies=[Depends(require_admin)],
+    )
+    def licence_status(licence_id: LicenceId) -> dict[str, Any]:
+        """A licence's status (admin): seats used, activations, this month's usage."""
+        with transaction() as session:
+            licence = session.get(service.Licence, licence_id)
+            if licence is None:
+                raise ApiError(404, "unknown_licence", f"no licence {licence_id!r}")
+            return service.licence_status(session, licence)
+
+    @app.post(
+        "/v1/licences/{licence_id}/revoke",
+        response_model=LicenceStatus,
+        responses=ERRORS,
+        tags=["admin"],
+        dependencies=[Depends(require_admin)],
+    )
+    def revoke(licence_id: LicenceId, body: RevokeRequest) -> dict[str, Any]:
+        """Revoke a licence (admin): every later refresh, gate check and usage report fails."""
+        with transaction() as session:
+            return service.revoke(session, licence_id, body.reason)
+
+    @app.post(
+        "/v1/activate",
+        status_code=201,
+        response_model=ActivateResponse,
+        responses=ERRORS,
+        tags=["client"],
+    )
+    def activate(body: ActivateRequest, request: Request) -> dict[str, Any]:
+        """Activate a licence key on a machine: takes a seat, returns a signed lease."""
+        address = request.client.host if request.client else "unknown"
+        wait = per_address.hit(address)
+        if wait is None:
+            from pyvorin.licensing.tokens import parse_unverified
+
+            try:
+                lid = str(parse_unverified(body.key, service.KEY_PREFIX)[0]["lid"])
+            except Exception:
+                lid = None
+            if lid is not None:
+                wait = per_licence.hit(lid)
+        if wait is not None:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many activation attempts; retry after {math.ceil(wait)} s",
+            )
+        with transaction() as session:
+            return service.activate(
+                session,
+                signer,
+                key=body.key,
+                fingerprint=body.fingerprint,
+                hostname=body.hostname,
+            )
+
+    @app.post("/v1/refresh", response_model=RefreshResponse, responses=ERRORS, tags=["client"])
+    def refresh(body: RefreshRequest, request: Request) -> dict[str, Any]:
+        """Confirm an activation (heartbeat); returns a fresh signed lease.
+        Authorization: ``Bearer <activation id>.<activation secret>``."""
+        with transaction() as session:
+            return service.refresh(
+                session, signer, bearer=_bearer(request), fingerprint=body.fingerprint
+            )
+
+    @app.post(
+        "/v1/deactivate", response_model=DeactivateResponse, responses=ERRORS, tags=["client"]
+    )
+    def deactivate(request: Request) -> dict[str, Any]:
+        """Release this activation's seat."""
+        with transaction() as session:
+            return service.deactivate(session, bearer=_bearer(request))
+
+    @app.post("/v1/usage", response_model=UsageResponse, responses=ERRORS, tags=["client"])
+    def usage(body: UsageRequest, request: Request) -> dict[str, Any]:
+        """Report usage; counted once per idempotency key, refused past the plan's limit."""
+        with transaction() as session:
+            return service.record_usage(
+                session,
+                bearer=_bearer(request),
+                idempotency_key=body.idempotency_key,
+                kind=body.kind,
+                count=body.count,
+            )
+
+    @app.get("/v1/status", response_model=ActivationStatus, responses=ERRORS, tags=["client"])
+    def status(request: Request) -> dict[str, Any]:
+        """The licence status as seen by this activation."""
+        with transaction() as session:
+            return service.activation_status(session, bearer=_bearer(request))
+
+    return app

@@ -1,0 +1,280 @@
+"""``pyvorin-server``: init, run, migrate, issue, revoke, show.
+
+Operator errors (bad configuration, unreachable database) print one line naming the
+setting and exit 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ServerConfig, ServerConfigError, initialise, load_issuer_key
+
+
+def _config(home: Path | None) -> ServerConfig:
+    try:
+        return ServerConfig.from_env(home)
+    except ServerConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _migrate(config: ServerConfig) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import migrate
+
+    try:
+        migrate(config.database_url)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        raise click.ClickException(
+            f"database {config.redacted_url()}: cannot migrate: {reason} "
+            "(check PYVORIN_DATABASE_URL)"
+        ) from exc
+
+
+home_option = click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Server state directory (default: PYVORIN_SERVER_HOME or the user data dir).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="pyvorin-server")
+def main() -> None:
+    """The Pyvorin licence server."""
+
+
+@main.command("init")
+@home_option
+@click.option("--rotate-admin-token", is_flag=True, help="Replace the admin token.")
+def init(home: Path | None, rotate_admin_token: bool) -> None:
+    """Create the issuer key and the admin token (0600) and migrate the database."""
+    config = _config(home)
+    kid, token = initialise(config, force=rotate_admin_token)
+    _migrate(config)
+    click.echo(f"server home: {config.home}")
+    click.echo(f"issuer key: {kid} (public key: {config.pub_path})")
+    click.echo(f"database: {config.redacted_url()} (migrated)")
+    if token:
+        click.echo(f"admin token written to {config.token_path} (mode 0600); it is shown once:")
+        click.echo(token)
+
+
+@main.command("migrate")
+@home_option
+@click.option("--revision", default="head", show_default=True, help="Upgrade to this revision.")
+@click.option(
+    "--downgrade-to",
+    default=None,
+    help="Downgrade to this revision instead ('base' drops all tables: back up first).",
+)
+def migrate_cmd(home: Path | None, revision: str, downgrade_to: str | None) -> None:
+    """Apply the Alembic migrations to the database (upgrade by default)."""
+    from .db import current_revision, downgrade, migrate
+
+    config = _config(home)
+    if downgrade_to is not None:
+        downgrade(config.database_url, downgrade_to)
+    elif revision == "head":
+        _migrate(config)
+    else:
+        migrate(config.database_url, revision)
+    click.echo(f"{config.redacted_url()}: at revision {current_revision(config.database_url)}")
+
+
+@main.command("run")
+@home_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--ready-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the URL here once listening (for scripts; with --port 0).",
+)
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations on start.")
+@click.option("--log-level", default="warning", show_default=True)
+def run(
+    home: Path | None,
+    host: str,
+    port: int,
+    ready_file: Path | None,
+    no_migrate: bool,
+    log_level: str,
+) -> None:
+    """Serve the API (initialises the home and the SQLite database on first use)."""
+    import uvicorn
+
+    from .app import create_app
+
+    config = _config(home)
+    if not config.initialised:
+        kid, _token = initialise(config)
+        click.echo(
+            f"initialised {config.home}: issuer key {kid}; admin token in "
+            f"{config.token_path} (mode 0600)",
+            err=True,
+        )
+    if not no_migrate:
+        _migrate(config)
+    try:
+        app = create_app(config)
+    except ServerConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(512)
+    bound = sock.getsockname()[1]
+    url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{bound}"
+    click.echo(
+        f"pyvorin-server {__version__} listening on {url} (database {config.redacted_url()})",
+        err=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=5)
+    )
+    if ready_file is not None:
+        orig_startup = server.startup
+
+        async def startup(sockets=None):
+            await orig_startup(sockets=sockets)
+            tmp = ready_file.with_name(ready_file.name + ".tmp")
+            tmp.write_text(url)
+            tmp.replace(ready_file)
+
+        server.startup = startup  # type: ignore[method-assign]
+    server.run(sockets=[sock])
+
+
+def _session(config: ServerConfig):
+    from sqlalchemy.orm import sessionmaker
+
+    from .db import current_revision, make_engine
+
+    try:
+        revision = current_revision(config.database_url)
+    except Exception as exc:  # the driver's own error types vary
+        raise click.ClickException(
+            f"database {config.redacted_url()}: cannot connect: "
+            f"{str(exc).strip().splitlines()[0]} (check PYVORIN_DATABASE_URL)"
+        ) from exc
+    if revision is None:
+        raise click.ClickException(
+            f"database {config.redacted_url()} has no schema; run `pyvorin-server init` "
+            "or `pyvorin-server migrate` first"
+        )
+    return sessionmaker(make_engine(config.database_url), expire_on_commit=False)
+
+
+@main.command("issue")
+@home_option
+@click.option("--licensee", required=True)
+@click.option("--plan", default="team", show_default=True)
+@click.option("--seats", type=click.IntRange(1, 100_000), default=1, show_default=True)
+@click.option("--days", type=click.IntRange(1, 36_500), default=365, show_default=True)
+@click.option("--feature", "features", multiple=True, help="A feature flag (repeatable).")
+@click.option(
+    "--monthly-compile-limit",
+    type=click.IntRange(0),
+    default=None,
+    help="Override the plan's monthly compile limit.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the key to this file (0600) instead of standard output.",
+)
+def issue(
+    home: Path | None,
+    licensee: str,
+    plan: str,
+    seats: int,
+    days: int,
+    features: tuple[str, ...],
+    monthly_compile_limit: int | None,
+    key_file: Path | None,
+) -> None:
+    """Issue a licence directly in the database and print its key."""
+    from pyvorin.home import write_private
+
+    from . import service
+
+    config = _config(home)
+    if not config.initialised:
+        initialise(config)
+    _migrate(config)
+    signer = service.Signer(load_issuer_key(config), config.lease_hours * 3600)
+    try:
+        with _session(config)() as session, session.begin():
+            licence, key = service.issue(
+                session,
+                signer,
+                licensee=licensee,
+                plan=plan,
+                seats=seats,
+                days=days,
+                features=list(features),
+                monthly_compile_limit=monthly_compile_limit,
+            )
+    except service.ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"issued {licence.id} to {licensee!r}: plan {plan}, {seats} seat(s), {days} day(s)",
+        err=True,
+    )
+    if key_file:
+        write_private(key_file, key.encode() + b"\n")
+        click.echo(f"key written to {key_file}", err=True)
+    else:
+        click.echo(key)
+
+
+@main.command("revoke")
+@home_option
+@click.argument("licence_id")
+@click.option("--reason", default="")
+def revoke(home: Path | None, licence_id: str, reason: str) -> None:
+    """Revoke a licence: every later refresh and gate check fails."""
+    from . import service
+
+    config = _config(home)
+    try:
+        with _session(config)() as session, session.begin():
+            status = service.revoke(session, licence_id, reason)
+    except service.ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps(status, indent=2))
+
+
+@main.command("show")
+@home_option
+@click.argument("licence_id")
+def show(home: Path | None, licence_id: str) -> None:
+    """Print a licence's status as JSON."""
+    from . import service
+
+    config = _config(home)
+    with _session(config)() as session, session.begin():
+        licence = session.get(service.Licence, licence_id)
+        if licence is None:
+            raise click.ClickException(f"no licence {licence_id!r}")
+        click.echo(json.dumps(service.licence_status(session, licence), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
