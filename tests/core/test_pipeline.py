@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pluggy
 import pytest
 
+from pyvorin import audit, hookspecs
 from pyvorin.audit import AuditLog
 from pyvorin.config import load_settings
 from pyvorin.diagnostics import Diagnostic
 from pyvorin.errors import SandboxLimitError, SignatureError
 from pyvorin.exitcodes import ExitCode
 from pyvorin.hookspecs import hookimpl
-from pyvorin.model import CompileResult, LicenceDecision, SignResult, VerificationResult
-from pyvorin.pipeline import make_context, run
+from pyvorin.model import (
+    BuildContext,
+    CompileResult,
+    LicenceDecision,
+    SignResult,
+    VerificationResult,
+)
+from pyvorin.pipeline import run
 from pyvorin.project import spec_for_file
 
 
@@ -88,8 +96,19 @@ def project(tmp_path: Path):
 
 
 def _run(project, *plugins):
+    """Run the pipeline with only the audit sink and ``plugins`` registered.
+
+    The built-in stages are left out on purpose, so each test controls every stage.
+    """
     root, modules = project
-    ctx = make_context(load_settings(root, env={}), root / "out", plugins=plugins)
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(audit)
+    for plugin in plugins:
+        pm.register(plugin)
+    ctx = BuildContext(
+        settings=load_settings(root, env={}), hook=pm.hook, home=root, out_dir=root / "out"
+    )
     return run(ctx, modules)
 
 

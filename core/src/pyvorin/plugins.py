@@ -28,7 +28,10 @@ from .errors import ConfigError, PyvorinError
 ENTRY_POINT_GROUP = "pyvorin"
 
 # Modules whose hook implementations form the built-in stages, in registration order.
-BUILTIN_PLUGINS: tuple[str, ...] = ("pyvorin.audit",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "pyvorin.audit",
+    "pyvorin.signing.plugin",
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.audit_cmd", "audit"),
     ("pyvorin.cli.sandbox_cmd", "sandbox"),
     ("pyvorin.cli.licence_cmd", "licence"),
+    ("pyvorin.cli.keys_cmd", "keys"),
+    ("pyvorin.cli.signature_cmd", "signature"),
 )
 
 # Commands that are not themselves recorded as "access" events (reading the log

@@ -1,0 +1,125 @@
+"""The built-in sign stage: loader stub, signed manifest, then verify what was written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..artifacts import loader_path, manifest_path
+from ..errors import SignatureError
+from ..home import atomic_write
+from ..hookspecs import hookimpl
+from ..keys import ED25519, select_hmac, select_signer
+from ..model import BuildContext, CompileResult, ModuleSpec, SignResult, VerificationResult
+from . import (
+    BINARY_NAME,
+    VerificationKeys,
+    build_manifest,
+    sign_manifest,
+    verify_path,
+    write_manifest,
+)
+
+_DEFAULT_PROGRESS = BuildContext.__dataclass_fields__["progress"].default
+
+
+def _config_origin(ctx: BuildContext) -> str:
+    settings = ctx.settings
+    origin = getattr(settings, "origins", {}).get("signing.key-id", "")
+    where = getattr(settings, "file", None)
+    return (
+        f"[tool.pyvorin.signing] key-id in {where}"
+        if where
+        else (origin or "[tool.pyvorin.signing] key-id")
+    )
+
+
+def sign_artifact(
+    ctx: BuildContext,
+    module: ModuleSpec,
+    compiled: CompileResult,
+    verification: VerificationResult | None,
+) -> SignResult:
+    artifact = Path(compiled.artifact)
+    leaf = module.name.rpartition(".")[2]
+    match = BINARY_NAME.fullmatch(artifact.name)
+    if match is None or match.group("leaf") != leaf:
+        raise SignatureError(
+            f"{artifact}: the backend's artifact is not named {leaf}.pyvorin<EXT_SUFFIX>; "
+            "the verifying loader could not find it"
+        )
+    if not artifact.is_file():
+        raise SignatureError(f"{artifact}: the compiled artifact to sign does not exist")
+    directory = artifact.parent
+    expected_manifest = manifest_path(ctx.out_dir, module.name)
+    manifest_file = (
+        expected_manifest
+        if expected_manifest.parent == directory
+        else directory / expected_manifest.name
+    )
+    stub = loader_path(ctx.out_dir, module.name)
+    stub = stub if stub.parent == directory else directory / stub.name
+
+    key_id = ctx.settings["signing.key-id"]
+    announced: list[str] = []
+
+    def announce(message: str) -> None:
+        announced.append(message)
+        if ctx.progress is _DEFAULT_PROGRESS:  # nobody shows progress: say it on stderr
+            print(message, file=sys.stderr)
+        else:
+            ctx.progress(message)
+
+    signer = select_signer(
+        key_id, release=ctx.release, announce=announce, config_origin=_config_origin(ctx)
+    )
+    if announced:
+        ctx.audit("sign", event="key-created", key_id=signer.key_id, fingerprint=signer.fingerprint)
+    signers = [signer]
+    extra = select_hmac()
+    if extra is not None:
+        signers.append(extra)
+
+    from ..runtime import loader_source
+
+    atomic_write(stub, loader_source(module.name).encode())
+    manifest = build_manifest(
+        module=module.name,
+        source=module.path if Path(module.path).is_file() else None,
+        artifact=artifact,
+        loader=stub,
+        backend=compiled.backend,
+        facts=compiled.facts,
+        verification=verification.summary if verification is not None else None,
+        isolation=compiled.isolation,
+        licence_id=ctx.options.get("licence_id"),
+    )
+    signed = sign_manifest(manifest, signers)
+    write_manifest(manifest_file, signed)
+
+    # Verify before distribution: exactly what a user's import and `signature verify` do.
+    failures = verify_path(manifest_file, VerificationKeys())
+    if failures:
+        raise SignatureError(
+            f"{manifest_file}: the artifact just signed does not verify: {failures[0].reason}"
+        )
+    return SignResult(
+        manifest_path=manifest_file,
+        key_ids=[s.key_id for s in signers],
+        details={
+            "loader": str(stub),
+            "algorithms": [s.alg for s in signers],
+            "fingerprints": {s.key_id: s.fingerprint for s in signers if s.alg == ED25519},
+            "key_created": bool(announced),
+        },
+    )
+
+
+@hookimpl
+def pyvorin_sign(
+    ctx: BuildContext,
+    module: ModuleSpec,
+    compiled: CompileResult,
+    verification: VerificationResult | None,
+) -> SignResult:
+    return sign_artifact(ctx, module, compiled, verification)
