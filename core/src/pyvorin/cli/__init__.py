@@ -21,6 +21,9 @@ from ..exitcodes import ExitCode
 # module name -> attribute holding a click command or group
 COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.plugins_cmd", "plugins"),
+    ("pyvorin.cli.compile_cmd", "check"),
+    ("pyvorin.cli.compile_cmd", "compile_"),
+    ("pyvorin.cli.compile_cmd", "build"),
     ("pyvorin.cli.config_cmd", "config"),
     ("pyvorin.cli.audit_cmd", "audit"),
     ("pyvorin.cli.sandbox_cmd", "sandbox"),

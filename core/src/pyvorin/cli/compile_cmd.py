@@ -1,0 +1,162 @@
+"""``pyvorin check``, ``pyvorin compile`` and ``pyvorin build``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..diagnostics import render
+from ..errors import UsageError
+from ..exitcodes import ExitCode
+
+
+def _python_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*.py") if q.is_file()))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+    return files
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    help="Diagnostics format (sarif: SARIF 2.1.0 for code scanning).",
+)
+def check(paths: tuple[Path, ...], fmt: str) -> None:
+    """Check that PATHS (files, or directories of *.py) are in the compilable subset.
+
+    Runs the frontend only and prints every diagnostic. Exit 0 when all files compile,
+    3 when any construct is unsupported.
+    """
+    from ..compiler import CODES, check_file
+
+    files = _python_files(paths)
+    diags = []
+    for f in files:
+        diags.extend(check_file(f))
+    errors = [d for d in diags if d.severity == "error"]
+    if fmt == "text":
+        if diags:
+            click.echo(render(diags, "text"))
+    else:
+        click.echo(render(diags, fmt, rule_docs=CODES))
+    bad_files = len({d.path for d in errors})
+    click.echo(
+        f"pyvorin check: {len(files)} file(s), {len(errors)} error(s) in {bad_files} file(s)",
+        err=True,
+    )
+    raise SystemExit(int(ExitCode.UNSUPPORTED) if errors else 0)
+
+
+def _report(result) -> None:
+    from ..compiler import CODES  # noqa: F401  (keeps the catalogue importable here)
+
+    for module in result.modules:
+        if module.diagnostics:
+            click.echo(render(module.diagnostics, "text"), err=True)
+        parts = []
+        for outcome in module.stages:
+            text = f"{outcome.stage} {outcome.status}"
+            if outcome.stage == "compile" and outcome.status == "ok" and module.compiled:
+                text += " (cached)" if module.compiled.cached else ""
+            if outcome.seconds:
+                text += f" {outcome.seconds:.2f}s"
+            parts.append(text)
+        click.echo(f"{module.module.name}: " + ", ".join(parts), err=True)
+        for outcome in module.stages:
+            if outcome.status == "failed" and outcome.detail:
+                click.echo(
+                    f"{module.module.name}: {outcome.stage} failed: {outcome.detail}", err=True
+                )
+        if module.compiled is not None:
+            click.echo(f"{module.module.name}: wrote {module.compiled.artifact}", err=True)
+    if result.licence.status == "failed":
+        click.echo(f"pyvorin: licence refused: {result.licence.detail}", err=True)
+
+
+def _run(settings, modules, out_dir: Path, keep_c: Path | None) -> None:
+    from ..pipeline import make_context, run
+
+    ctx = make_context(
+        settings, out_dir, keep_c=keep_c, progress=lambda message: click.echo(message, err=True)
+    )
+    result = run(ctx, modules)
+    _report(result)
+    raise SystemExit(int(result.exit_code))
+
+
+@click.command("compile")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory for the artifacts (created if missing).",
+)
+@click.option(
+    "--keep-c",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep the generated C source in this directory.",
+)
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Project directory whose [tool.pyvorin] settings apply.",
+)
+def compile_(
+    files: tuple[Path, ...], out_dir: Path, keep_c: Path | None, project: Path | None
+) -> None:
+    """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT."""
+    from ..config import load_settings
+    from ..project import spec_for_file
+
+    settings = load_settings(project)
+    root = settings.root if project is not None else None
+    modules = [spec_for_file(f, root) for f in files]
+    _run(settings, modules, out_dir, keep_c)
+
+
+@click.command("build")
+@click.argument("directory", required=False, type=click.Path(path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output directory (default: DIR/build/pyvorin).",
+)
+@click.option(
+    "--keep-c",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep the generated C source in this directory.",
+)
+def build(directory: Path | None, out_dir: Path | None, keep_c: Path | None) -> None:
+    """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules."""
+    from ..config import load_settings
+    from ..project import resolve_modules
+
+    directory = Path.cwd() if directory is None else directory
+    settings = load_settings(directory)
+    modules = resolve_modules(settings)
+    if not modules:
+        raise UsageError(
+            f"{settings.file or directory}: [tool.pyvorin] modules is empty; "
+            "list the modules to compile"
+        )
+    _run(settings, modules, out_dir or (directory / "build" / "pyvorin"), keep_c)

@@ -1,0 +1,102 @@
+"""The native backend: a typed Python subset compiled to CPython extension modules.
+
+Stages: :mod:`.frontend` (parse, resolve, type-check, diagnostics) -> :mod:`.ir` (typed
+IR) -> :mod:`.codegen` (C) -> :mod:`.toolchain` (C compiler, build cache). The C runtime
+header lives in ``runtime/pyvorin_rt.h``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+from pathlib import Path
+
+from ..artifacts import binary_path
+from ..diagnostics import Diagnostic
+from ..errors import UnsupportedError
+from ..model import CompileResult, ModuleSpec
+from . import codegen, frontend, toolchain
+from .codes import CODES
+
+__all__ = ["CODES", "check_file", "compile_module", "generate_c"]
+
+
+def check_file(path: Path, module_name: str | None = None) -> list[Diagnostic]:
+    """Run the frontend only; return every diagnostic for ``path``."""
+    _, diags = frontend.analyse_file(Path(path), module_name)
+    return diags
+
+
+def generate_c(module: ModuleSpec) -> str:
+    """The C translation unit for ``module``; UnsupportedError if it is outside the subset."""
+    mod, diags = frontend.analyse_file(Path(module.path), module.name)
+    errors = [d for d in diags if d.severity == "error"]
+    if mod is None or errors:
+        noun = "construct" if len(errors) == 1 else "constructs"
+        raise UnsupportedError(
+            f"{module.path}: {len(errors)} unsupported {noun}; not compiled", diags
+        )
+    leaf = module.name.rsplit(".", 1)[-1]
+    return codegen.ModuleGen(mod, leaf).generate()
+
+
+def compile_module(
+    module: ModuleSpec,
+    out_dir: Path,
+    *,
+    workdir: Path,
+    keep_c: Path | None = None,
+    cache_dir: Path | None = None,
+    run_command=None,
+) -> CompileResult:
+    """Compile ``module`` to ``artifacts.binary_path(out_dir, module.name)``."""
+    source = Path(module.path).read_bytes()
+    source_sha = hashlib.sha256(source).hexdigest()
+    c_source = generate_c(module)
+    tc = toolchain.find_toolchain(run_command)
+    key = toolchain.cache_key(c_source, source_sha, tc)
+    leaf = module.name.rsplit(".", 1)[-1]
+    output = binary_path(Path(out_dir), module.name)
+    if cache_dir is None:
+        from ..home import state_dir
+
+        cache_dir = state_dir("cache") / "native"
+    cached_file = Path(cache_dir) / key[:2] / (key + ".so")
+    facts = dict(tc.facts(), source_sha256=source_sha, cache_key=key)
+    digest_file = cached_file.with_suffix(".sha256")
+    if keep_c is None and _cache_entry_intact(cached_file, digest_file):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = output.with_name(f".{output.name}.tmp{os.getpid()}")
+        shutil.copyfile(cached_file, staging)
+        os.chmod(staging, 0o755)
+        os.replace(staging, output)
+        return CompileResult(module, "native", output, facts=facts, cached=True)
+    argv = toolchain.build(
+        c_source,
+        leaf,
+        Path(workdir),
+        output,
+        tc,
+        run_command,
+        keep_c,
+        label=f"{module.name} ({module.path})",
+    )
+    facts["command"] = argv[: len(tc.cc)] + list(tc.cflags) + ["<module>.c"] + list(tc.ldflags)
+    cached_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staging = cached_file.with_name(f".{cached_file.name}.tmp{os.getpid()}")
+    shutil.copyfile(output, staging)
+    os.replace(staging, cached_file)
+    digest_file.write_text(hashlib.sha256(output.read_bytes()).hexdigest())
+    return CompileResult(module, "native", output, facts=facts, cached=False)
+
+
+def _cache_entry_intact(binary: Path, digest_file: Path) -> bool:
+    """A cache entry is used only if its recorded sha256 still matches (else rebuilt)."""
+    try:
+        recorded = digest_file.read_text().strip()
+        actual = hashlib.sha256(binary.read_bytes()).hexdigest()
+    except OSError:
+        return False
+    return hmac.compare_digest(recorded, actual)

@@ -1,0 +1,1212 @@
+"""C code generator: typed IR -> one C translation unit (an extension module).
+
+Values: ints are tagged ``PvInt`` words, floats C ``double``, bools C ``char``; lists,
+tuples and strings are ``PyObject*``. An expression yields a :class:`CVal`: a C
+expression plus whether it is an *owned* temporary (which the consumer releases) or a
+borrowed value (a local variable or a constant). Every temporary and local is declared at
+function scope and cleared after use, so the single error exit can release everything
+with ``Py_CLEAR`` / ``PV_INT_CLEAR`` and add a traceback entry naming the source line.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+
+from . import ir
+from .ir import BOOL, FLOAT, INT, NONE, STR, Expr, Function, Stmt
+
+PYOP = {"<": "Py_LT", "<=": "Py_LE", ">": "Py_GT", ">=": "Py_GE", "==": "Py_EQ", "!=": "Py_NE"}
+REFLECT = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+MATH_FAST1 = {"sqrt", "sin", "cos", "tan", "exp", "fabs"}
+
+
+def cid(name: str) -> str:
+    """A C identifier for a Python name (non-ASCII names are hex-encoded)."""
+    if name.isascii():
+        return name
+    return "u_" + name.encode("utf-8").hex()
+
+
+def ctype(t: ir.Type) -> str:
+    if t == INT:
+        return "PvInt"
+    if t == FLOAT:
+        return "double"
+    if t in (BOOL, NONE):
+        return "char"
+    return "PyObject *"
+
+
+def refcounted(t: ir.Type) -> bool:
+    return t == INT or ir.is_object(t)
+
+
+def err_value(t: ir.Type) -> str:
+    if t == INT:
+        return "PV_INT_ERR"
+    if t == FLOAT:
+        return "PV_FLOAT_ERR"
+    if t in (BOOL, NONE):
+        return "PV_BOOL_ERR"
+    return "NULL"
+
+
+def err_test(t: ir.Type, x: str) -> str:
+    if t == INT:
+        return f"PV_UNLIKELY({x} == PV_INT_ERR)"
+    if t == FLOAT:
+        return f"PV_UNLIKELY(PV_FLOAT_FAILED({x}))"
+    if t in (BOOL, NONE):
+        return f"PV_UNLIKELY({x} == PV_BOOL_ERR)"
+    return f"PV_UNLIKELY({x} == NULL)"
+
+
+def c_string(text: str) -> tuple[str, int]:
+    data = text.encode("utf-8")
+    out = []
+    for b in data:
+        ch = chr(b)
+        if (ch.isascii() and ch.isalnum()) or ch in " _-.,:;!()[]{}<>=+*/%&|^~@#$'":
+            out.append(ch)
+        else:
+            out.append(f"\\{b:03o}")
+    return '"' + "".join(out) + '"', len(data)
+
+
+def float_literal(v: float) -> str:
+    if math.isfinite(v):
+        return f"({v.hex()})"
+    bits = struct.unpack("<Q", struct.pack("<d", v))[0]
+    return f"pv_bits(0x{bits:016x}ULL)"
+
+
+@dataclass
+class CVal:
+    code: str
+    type: ir.Type
+    owned: bool = False
+
+
+class ModuleGen:
+    def __init__(self, module: ir.Module, leaf: str):
+        self.m = module
+        self.leaf = leaf
+        self.consts: list[str] = []  # init lines for module-level objects
+        self.globals: list[str] = []
+        self.const_names: dict[tuple, str] = {}
+        self.math_objs: set[str] = set()
+        self.builtin_objs: set[str] = set()
+        self.funcs = {f.name: f for f in module.functions}
+
+    def obj_const(self, kind: str, value) -> str:
+        key = (kind, value if not isinstance(value, float) else struct.pack("<d", value))
+        if key in self.const_names:
+            return self.const_names[key]
+        name = f"pv_k{len(self.const_names)}"
+        self.const_names[key] = name
+        self.globals.append(f"static PyObject *{name};")
+        if kind == "int":
+            self.consts.append(f'{name} = PyLong_FromString("{value}", NULL, 10);')
+        else:
+            lit, n = c_string(value)
+            self.consts.append(f'{name} = PyUnicode_DecodeUTF8({lit}, {n}, "strict");')
+        self.consts.append(f"if (!{name}) return NULL;")
+        return name
+
+    def math_obj(self, name: str) -> str:
+        self.math_objs.add(name)
+        return f"pv_math_obj_{name}"
+
+    def builtin_obj(self, name: str) -> str:
+        self.builtin_objs.add(name)
+        return f"pv_bi_{name}"
+
+    def generate(self) -> str:
+        bodies = []
+        protos = []
+        for f in self.m.functions:
+            g = FuncGen(self, f)
+            protos.append(g.prototype() + ";")
+            bodies.append(g.generate())
+            bodies.append(g.wrapper())
+        methods = []
+        for f in self.m.functions:
+            doc = "NULL"
+            if f.doc:
+                doc = c_string(f.doc)[0]
+            methods.append(
+                f"    {{{c_string(f.name)[0]}, (PyCFunction)(void (*)(void))pyw_{cid(f.name)}, "
+                f"METH_FASTCALL | METH_KEYWORDS, {doc}}},"
+            )
+        init = [
+            "PyMODINIT_FUNC",
+            f"PyInit_{self.leaf}(void)",
+            "{",
+            "    PyObject *m = PyModule_Create(&pv_moduledef);",
+            "    if (!m) return NULL;",
+            '    PyObject *flags = PySys_GetObject("flags");',
+            '    PyObject *opt = flags ? PyObject_GetAttrString(flags, "optimize") : NULL;',
+            "    if (!opt) { Py_DECREF(m); return NULL; }",
+            "    pv_optimize = PyLong_AsLong(opt);",
+            "    Py_DECREF(opt);",
+        ]
+        # constants become module attributes, as in the interpreted module
+        attr_lines = []
+        for name, (t, v) in self.m.constants.items():
+            if t == INT:
+                obj = self.obj_const("int", v)
+            elif t == STR:
+                obj = self.obj_const("str", v)
+            elif t == FLOAT:
+                attr_lines.append(
+                    f"    if (pv_add_attr(m, {c_string(name)[0]}, "
+                    f"PyFloat_FromDouble({float_literal(v)})) < 0) goto fail;"
+                )
+                continue
+            else:
+                attr_lines.append(
+                    f"    if (pv_add_attr(m, {c_string(name)[0]}, "
+                    f"pv_bool_box({int(v)})) < 0) goto fail;"
+                )
+                continue
+            attr_lines.append(f"    Py_INCREF({obj});")
+            attr_lines.append(f"    if (pv_add_attr(m, {c_string(name)[0]}, {obj}) < 0) goto fail;")
+        if self.math_objs:
+            init.append('    PyObject *mathmod = PyImport_ImportModule("math");')
+            init.append("    if (!mathmod) goto fail;")
+            for name in sorted(self.math_objs):
+                init.append(f'    pv_math_obj_{name} = PyObject_GetAttrString(mathmod, "{name}");')
+                init.append(f"    if (!pv_math_obj_{name}) {{ Py_DECREF(mathmod); goto fail; }}")
+            init.append("    Py_DECREF(mathmod);")
+        if self.builtin_objs:
+            init.append('    PyObject *bimod = PyImport_ImportModule("builtins");')
+            init.append("    if (!bimod) goto fail;")
+            for name in sorted(self.builtin_objs):
+                init.append(f'    pv_bi_{name} = PyObject_GetAttrString(bimod, "{name}");')
+                init.append(f"    if (!pv_bi_{name}) {{ Py_DECREF(bimod); goto fail; }}")
+            init.append("    Py_DECREF(bimod);")
+        init += ["    " + c.replace("return NULL;", "goto fail;") for c in self.consts]
+        init += attr_lines
+        init += ["    return m;", "fail:", "    Py_DECREF(m);", "    return NULL;", "}"]
+        head = [
+            "/* Generated by pyvorin from " + self.m.path.replace("*/", "* /") + " */",
+            '#include "pyvorin_rt.h"',
+            "static long pv_optimize = 0;",
+            "static int pv_add_attr(PyObject *m, const char *name, PyObject *v) {",
+            "    if (!v) return -1;",
+            "    int r = PyModule_AddObject(m, name, v);",
+            "    if (r < 0) Py_DECREF(v);",
+            "    return r;",
+            "}",
+            *self.globals,
+            *[f"static PyObject *pv_math_obj_{n};" for n in sorted(self.math_objs)],
+            *[f"static PyObject *pv_bi_{n};" for n in sorted(self.builtin_objs)],
+            *protos,
+        ]
+        moddoc = c_string(self.m.doc)[0] if self.m.doc else "NULL"
+        tail = [
+            "static PyMethodDef pv_methods[] = {",
+            *methods,
+            "    {NULL, NULL, 0, NULL}",
+            "};",
+            "static struct PyModuleDef pv_moduledef = {",
+            f"    PyModuleDef_HEAD_INIT, {c_string(self.m.name)[0]}, {moddoc}, -1, pv_methods,",
+            "};",
+        ]
+        return "\n".join(head + bodies + tail + init) + "\n"
+
+
+class FuncGen:
+    def __init__(self, mg: ModuleGen, f: Function):
+        self.mg = mg
+        self.f = f
+        self.decls: dict[str, ir.Type | str] = {}
+        self.out: list[str] = []
+        self.indent = 1
+        self.ntemp = 0
+        self.nlabel = 0
+        self.loops: list[tuple[str, str]] = []
+        self.aug_cur: CVal | None = None
+        self.holders: set[str] = set()  # temps that stay alive across statements (loops)
+        self.path = c_string(mg.m.path)[0]
+
+    # ---- helpers ---------------------------------------------------------------------
+    def emit(self, line: str) -> None:
+        self.out.append("    " * self.indent + line)
+
+    def tmp(self, t: ir.Type) -> str:
+        self.ntemp += 1
+        name = f"t{self.ntemp}"
+        self.decls[name] = t
+        return name
+
+    def ctmp(self, ct: str) -> str:
+        """A temporary of a raw C type (never needs releasing)."""
+        self.ntemp += 1
+        name = f"c{self.ntemp}"
+        self.decls[name] = "raw:" + ct
+        return name
+
+    def arr(self, n: int) -> str:
+        """A C array of n PyObject* slots (filled with new references, then stolen)."""
+        self.ntemp += 1
+        name = f"a{self.ntemp}"
+        self.decls[name] = f"arr:{max(n, 1)}"
+        return name
+
+    def store_item(self, lst: CVal, idx: CVal, val: CVal, line: int) -> None:
+        """Emit lst[idx] = val (val is released by the caller)."""
+        r = self.ctmp("int")
+        if val.type == FLOAT:
+            self.emit(f"{r} = pv_list_set_float({lst.code}, {idx.code}, {val.code});")
+        elif val.type == BOOL:
+            self.emit(f"{r} = pv_list_set_bool({lst.code}, {idx.code}, {val.code});")
+        else:
+            self.emit(f"{r} = pv_list_set({lst.code}, {idx.code}, {self.box(val)});")
+        self.release(val)
+        self.release(lst)
+        self.release(idx)
+        self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
+
+    def label(self, what: str) -> str:
+        self.nlabel += 1
+        return f"L{self.nlabel}_{what}"
+
+    def fail(self, line: int) -> str:
+        return f"{{ pv_line = {line}; goto pv_error; }}"
+
+    def check(self, t: ir.Type, x: str, line: int) -> None:
+        self.emit(f"if ({err_test(t, x)}) {self.fail(line)}")
+
+    def release(self, v: CVal) -> None:
+        if v.owned and refcounted(v.type):
+            if v.type == INT:
+                self.emit(f"PV_INT_CLEAR({v.code});")
+            else:
+                self.emit(f"Py_CLEAR({v.code});")
+
+    def own(self, v: CVal) -> CVal:
+        if v.owned or not refcounted(v.type):
+            return v
+        t = self.tmp(v.type)
+        self.emit(f"{t} = {v.code};")
+        if v.type == INT:
+            self.emit(f"pv_int_incref({t});")
+        else:
+            self.emit(f"Py_INCREF({t});")
+        return CVal(t, v.type, True)
+
+    def box(self, v: CVal) -> str:
+        """A C expression giving a new reference for v (NULL on failure)."""
+        if v.type == INT:
+            return f"pv_int_box({v.code})"
+        if v.type == FLOAT:
+            return f"PyFloat_FromDouble({v.code})"
+        if v.type == BOOL:
+            return f"pv_bool_box({v.code})"
+        return f"(Py_INCREF({v.code}), {v.code})"
+
+    def unbox(self, obj: str, t: ir.Type, what: str, line: int) -> CVal:
+        """Unbox the borrowed object ``obj`` into a new owned value of type t."""
+        r = self.tmp(t) if refcounted(t) else self.ctmp(ctype(t))
+        w = c_string(what)[0]
+        if t == INT:
+            self.emit(f"{r} = pv_int_unbox({obj}, {w});")
+        elif t == FLOAT:
+            self.emit(f"{r} = pv_float_unbox({obj}, {w});")
+        elif t == BOOL:
+            self.emit(f"{r} = pv_bool_unbox({obj}, {w});")
+        elif ir.is_list(t):
+            self.emit(f"{r} = pv_list_unbox({obj}, {w});")
+        elif ir.is_tuple(t):
+            self.emit(f"{r} = pv_tuple_unbox({obj}, {len(t[1])}, {w});")
+        else:
+            self.emit(f"{r} = {obj}; Py_INCREF({r});")
+        self.check(t, r, line)
+        return CVal(r, t, refcounted(t))
+
+    def unbox_steal(self, obj: str, t: ir.Type, what: str, line: int) -> CVal:
+        """Unbox a new reference held in the temp ``obj`` (checked non-NULL), releasing it."""
+        self.emit(f"if (PV_UNLIKELY({obj} == NULL)) {self.fail(line)}")
+        v = self.unbox_keep(obj, t, what, line)
+        return v
+
+    def unbox_keep(self, obj: str, t: ir.Type, what: str, line: int) -> CVal:
+        r = self.tmp(t) if refcounted(t) else self.ctmp(ctype(t))
+        w = c_string(what)[0]
+        fn = {INT: "pv_int_unbox", FLOAT: "pv_float_unbox", BOOL: "pv_bool_unbox"}.get(t)
+        if fn:
+            self.emit(f"{r} = {fn}({obj}, {w});")
+        elif ir.is_list(t):
+            self.emit(f"{r} = pv_list_unbox({obj}, {w});")
+        elif ir.is_tuple(t):
+            self.emit(f"{r} = pv_tuple_unbox({obj}, {len(t[1])}, {w});")
+        else:
+            self.emit(f"{r} = {obj}; Py_INCREF({r});")
+        self.emit(f"Py_CLEAR({obj});")
+        self.check(t, r, line)
+        return CVal(r, t, refcounted(t))
+
+    def prototype(self) -> str:
+        params = ", ".join(
+            f"{ctype(p.type)}a_{cid(p.name)}"
+            if ctype(p.type).endswith("*")
+            else f"{ctype(p.type)} a_{cid(p.name)}"
+            for p in self.f.params
+        )
+        params = params + ", int pv_budget" if params else "int pv_budget"
+        return f"static {ctype(self.f.ret)} pvf_{cid(self.f.name)}({params})"
+
+    # ---- function --------------------------------------------------------------------
+    def generate(self) -> str:
+        f = self.f
+        for p in f.params:
+            self.decls["v_" + cid(p.name)] = p.type
+        for name, t in f.locals.items():
+            self.decls["v_" + cid(name)] = t
+        self.emit("if (0) goto pv_error;")
+        for p in f.params:
+            self.emit(f"v_{cid(p.name)} = a_{cid(p.name)};")
+            if p.name in f.borrowed_params:
+                continue  # never reassigned: the caller's reference outlives the call
+            if p.type == INT:
+                self.emit(f"pv_int_incref(v_{cid(p.name)});")
+            elif ir.is_object(p.type):
+                self.emit(f"Py_INCREF(v_{cid(p.name)});")
+        self.block(f.body)
+        if f.ret == NONE:
+            self.emit("pv_retval = 0;")
+        self.emit("goto pv_return;")
+        body = self.out
+        self.out = []
+        self.indent = 1
+        lines = [
+            self.prototype(),
+            "{",
+            "    int pv_line = 0;",
+            "    int pv_tick = 0;",
+            "    (void)pv_line;",
+            "    (void)pv_tick;",
+            f"    {ctype(f.ret)} pv_retval = {err_value(f.ret)};",
+        ]
+        cleanup = []  # error exit: everything
+        ret_cleanup = []  # normal exit: locals and loop holders (other temps are released)
+        borrowed = {"v_" + cid(n) for n in f.borrowed_params}
+        for name, t in self.decls.items():
+            if isinstance(t, str) and t.startswith("arr:"):
+                lines.append(f"    PyObject *{name}[{t[4:]}] = {{0}};")
+                continue
+            if isinstance(t, str) and t.startswith("raw:"):
+                lines.append(f"    {t[4:]} {name} = 0;")
+                continue
+            init = "NULL" if ir.is_object(t) else "0"
+            lines.append(f"    {ctype(t)} {name} = {init};")
+            if name in borrowed:
+                continue
+            if t == INT:
+                cleanup.append(f"    PV_INT_CLEAR({name});")
+            elif ir.is_object(t):
+                cleanup.append(f"    Py_CLEAR({name});")
+            if refcounted(t) and (name.startswith("v_") or name in self.holders):
+                ret_cleanup.append(cleanup[-1])
+        if f.recursive:
+            lines.append(
+                f"    if (PV_UNLIKELY(pv_budget <= 0)) {{ pv_recursion_error(); "
+                f"return {err_value(f.ret)}; }}"
+            )
+        lines += body
+        leave: list[str] = []
+        lines += [
+            "pv_return:",
+            *ret_cleanup,
+            *leave,
+            "    return pv_retval;",
+            "pv_error:",
+            f"    _PyTraceback_Add({c_string(f.name)[0]}, {self.path}, pv_line);",
+            *cleanup,
+            *leave,
+        ]
+        if refcounted(f.ret):
+            lines.append(
+                "    " + ("PV_INT_CLEAR(pv_retval);" if f.ret == INT else "Py_CLEAR(pv_retval);")
+            )
+        lines += [f"    return {err_value(f.ret)};", "}", ""]
+        return "\n".join(lines)
+
+    def wrapper(self) -> str:
+        f = self.f
+        n = len(f.params)
+        nreq = sum(1 for p in f.params if not p.has_default)
+        names = ", ".join(c_string(p.name)[0] for p in f.params)
+        fname = c_string(f.name)[0]
+        L = [
+            f"static PyObject *pyw_{cid(f.name)}(PyObject *self, PyObject *const *args, "
+            "Py_ssize_t nargs, PyObject *kwnames)",
+            "{",
+        ]
+        L.append(f"    static const char *const names[] = {{{names or 'NULL'}}};")
+        L.append(f"    PyObject *o[{max(n, 1)}];")
+        L.append("    PyObject *res = NULL;")
+        L.append("    (void)self; (void)names;")
+        for i, p in enumerate(f.params):
+            init = "NULL" if ir.is_object(p.type) else "0"
+            L.append(f"    {ctype(p.type)} x{i} = {init};")
+        L.append(
+            f"    if (pv_parse_args(args, nargs, kwnames, {fname}, names, {n}, {nreq}, o) "
+            "< 0) return NULL;"
+        )
+        for i, p in enumerate(f.params):
+            what = c_string(f"{f.name}() argument '{p.name}'")[0]
+            t = p.type
+            if p.has_default:
+                dv = self.const(Expr("const", t, f.line, data=p.default))
+                incref = f" pv_int_incref(x{i});" if t == INT else ""
+                L.append(f"    if (o[{i}] == NULL) {{ x{i} = {dv.code};{incref} }} else {{")
+            else:
+                L.append("    {")
+            if t == INT:
+                L.append(f"        x{i} = pv_int_unbox(o[{i}], {what});")
+            elif t == FLOAT:
+                L.append(f"        x{i} = pv_float_unbox(o[{i}], {what});")
+            elif t == BOOL:
+                L.append(f"        x{i} = pv_bool_unbox(o[{i}], {what});")
+            elif ir.is_list(t):
+                L.append(f"        x{i} = pv_list_unbox(o[{i}], {what});")
+            else:
+                L.append(f"        x{i} = pv_tuple_unbox(o[{i}], {len(t[1])}, {what});")
+            L.append(f"        if ({err_test(t, f'x{i}')}) goto done;")
+            L.append("    }")
+        call = f"pvf_{cid(f.name)}({''.join(f'x{i}, ' for i in range(n))}pv_recursion_budget())"
+        rt = f.ret
+        L.append(f"    {ctype(rt)} r = {call};")
+        L.append(f"    if ({err_test(rt, 'r')}) goto done;")
+        if rt == NONE:
+            L.append("    res = pv_none();")
+        elif rt == INT:
+            L.append("    res = pv_int_box(r);")
+            L.append("    pv_int_decref(r);")
+        elif rt == FLOAT:
+            L.append("    res = PyFloat_FromDouble(r);")
+        elif rt == BOOL:
+            L.append("    res = pv_bool_box(r);")
+        else:
+            L.append("    res = r;")
+        L.append("done:")
+        for i, p in enumerate(f.params):
+            if p.type == INT:
+                L.append(f"    if (x{i} != PV_INT_ERR) pv_int_decref(x{i});")
+            elif ir.is_object(p.type):
+                L.append(f"    Py_XDECREF(x{i});")
+        L += ["    return res;", "}", ""]
+        return "\n".join(L)
+
+    # ---- statements --------------------------------------------------------------------
+    def block(self, stmts: list[Stmt]) -> None:
+        for s in stmts:
+            self.stmt(s)
+
+    def assign_to(self, name: str, v: CVal) -> None:
+        """Store v into local ``name``, taking ownership."""
+        var = "v_" + cid(name)
+        if not refcounted(v.type):
+            self.emit(f"{var} = {v.code};")
+            return
+        v = self.own(v)
+        if v.type == INT:
+            self.emit(
+                f"{{ PvInt old = {var}; {var} = {v.code}; {v.code} = 0; pv_int_decref(old); }}"
+            )
+        else:
+            self.emit(
+                f"{{ PyObject *old = {var}; {var} = {v.code}; {v.code} = NULL; Py_XDECREF(old); }}"
+            )
+
+    def stmt(self, s: Stmt) -> None:
+        k = s.kind
+        line = s.line
+        if k == "expr":
+            v = self.expr(s.exprs[0])
+            self.release(v)
+        elif k == "assign":
+            v = self.expr(s.exprs[0])
+            if isinstance(s.data, list):
+                for name in s.data:
+                    self.assign_to(
+                        name, self.own(CVal(v.code, v.type, False)) if refcounted(v.type) else v
+                    )
+                self.release(v)
+            else:
+                self.assign_to(s.data, v)
+        elif k == "unpack_values":
+            vals = [self.expr(e) for e in s.exprs]
+            owned = [self.own(v) for v in vals]
+            for target, v in zip(s.data, owned, strict=False):
+                if isinstance(target, str):
+                    self.assign_to(target, v)
+                    continue
+                lst, idx = self.expr(target[0]), self.expr(target[1])
+                self.store_item(lst, idx, v, line)
+        elif k == "unpack_tuple":
+            tup = self.expr(s.exprs[0])
+            items = s.exprs[0].type[1]
+            vals = [
+                self.unbox(f"PyTuple_GET_ITEM({tup.code}, {i})", t, "tuple item", line)
+                for i, t in enumerate(items)
+            ]
+            self.release(tup)
+            for name, v in zip(s.data, vals, strict=False):
+                self.assign_to(name, v)
+        elif k == "setitem":
+            lst_e, idx_e, val_e = s.exprs
+            val = self.expr(val_e)
+            lst = self.expr(lst_e)
+            idx = self.expr(idx_e)
+            self.store_item(lst, idx, val, line)
+        elif k == "aug_setitem":
+            lst_e, idx_e, res_e = s.exprs
+            lst = self.own(self.expr(lst_e))
+            idx = self.own(self.expr(idx_e))
+            elem = lst_e.type[1]
+            if elem in (INT, FLOAT, BOOL):
+                b = self.ctmp("PyObject *")
+                self.emit(f"{b} = pv_list_borrow({lst.code}, {idx.code});")
+                self.emit(f"if (PV_UNLIKELY({b} == NULL)) {self.fail(line)}")
+                self.aug_cur = self.unbox(b, elem, "list element", line)
+            else:
+                o = self.tmp(ir.list_of(res_e.type))
+                self.emit(f"{o} = pv_list_get({lst.code}, {idx.code});")
+                self.aug_cur = self.unbox_steal(o, elem, "list element", line)
+            val = self.expr(res_e)
+            self.release(self.aug_cur)
+            self.aug_cur = None
+            self.store_item(lst, idx, val, line)
+        elif k == "if":
+            c = self.cond(s.exprs[0])
+            self.emit(f"if ({c}) {{")
+            self.indent += 1
+            self.block(s.body)
+            self.indent -= 1
+            if s.orelse:
+                self.emit("} else {")
+                self.indent += 1
+                self.block(s.orelse)
+                self.indent -= 1
+            self.emit("}")
+        elif k == "while":
+            brk, cont = self.label("break"), self.label("continue")
+            self.emit("for (;;) {")
+            self.indent += 1
+            c = self.cond(s.exprs[0])
+            self.emit(f"if (!({c})) break;")
+            self.loops.append((brk, cont))
+            self.block(s.body)
+            self.loops.pop()
+            self.emit(f"{cont}: ;")
+            self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+            self.indent -= 1
+            self.emit("}")
+            self.block(s.orelse)
+            self.emit(f"{brk}: ;")
+        elif k in ("for_range", "for_list"):
+            self.for_loop(k, s.exprs, s.data, line, lambda: self.block(s.body), s.orelse)
+        elif k == "break":
+            self.emit(f"goto {self.loops[-1][0]};")
+        elif k == "continue":
+            self.emit(f"goto {self.loops[-1][1]};")
+        elif k == "return":
+            if s.exprs:
+                v = self.own(self.expr(s.exprs[0]))
+                self.emit(f"pv_retval = {v.code};")
+                if refcounted(v.type):
+                    self.emit(f"{v.code} = {'0' if v.type == INT else 'NULL'};")
+            else:
+                self.emit("pv_retval = 0;")
+            self.emit("goto pv_return;")
+        elif k == "assert":
+            self.emit("if (pv_optimize == 0) {")
+            self.indent += 1
+            c = self.cond(s.exprs[0])
+            self.emit(f"if (PV_UNLIKELY(!({c}))) {{")
+            self.indent += 1
+            if len(s.exprs) > 1:
+                m = self.expr(s.exprs[1])
+                self.emit(f"pv_assert_fail({self.box(m)});")
+                self.release(m)
+            else:
+                self.emit("pv_assert_fail(NULL);")
+            self.emit(self.fail(line))
+            self.indent -= 1
+            self.emit("}")
+            self.indent -= 1
+            self.emit("}")
+        else:
+            raise AssertionError(k)
+
+    def for_loop(
+        self, kind: str, exprs: list[Expr], var: str, line: int, body, orelse: list[Stmt]
+    ) -> None:
+        brk, cont = self.label("break"), self.label("continue")
+        if kind == "for_range":
+            start = self.own(self.expr(exprs[0]))
+            stop = self.own(self.expr(exprs[1]))
+            step_e = exprs[2]
+            step = self.own(self.expr(step_e))
+            self.holders.update((start.code, stop.code, step.code))
+            pos = self.ctmp("int")
+            if step_e.kind == "const":
+                if step_e.data == 0:
+                    self.emit(
+                        'PyErr_SetString(PyExc_ValueError, "range() arg 3 must not be '
+                        f'zero"); {self.fail(line)}'
+                    )
+                self.emit(f"{pos} = {1 if step_e.data > 0 else 0};")
+            else:
+                self.emit(
+                    f"if (PV_UNLIKELY({step.code} == 0)) {{ PyErr_SetString("
+                    'PyExc_ValueError, "range() arg 3 must not be zero"); '
+                    f"{self.fail(line)} }}"
+                )
+                self.emit(f"{pos} = PV_INT_CMP({step.code}, (PvInt)0, >, Py_GT);")
+                self.emit(f"if (PV_UNLIKELY({pos} < 0)) {self.fail(line)}")
+            cur = start.code
+            c = self.ctmp("int")
+            # Fast mode: all three bounds are short ints, so the counter is a plain C
+            # integer (no overflow: |k|, |step| < 2**62). Otherwise tagged arithmetic.
+            fast, k, kstop, kstep = (
+                self.ctmp("int"),
+                self.ctmp("intptr_t"),
+                self.ctmp("intptr_t"),
+                self.ctmp("intptr_t"),
+            )
+            self.emit(f"{fast} = PV_BOTH_SHORT({cur}, {stop.code}) && PV_IS_SHORT({step.code});")
+            self.emit(
+                f"{k} = PV_VAL({cur}); {kstop} = PV_VAL({stop.code}); "
+                f"{kstep} = PV_VAL({step.code});"
+            )
+            pos_c = pos
+            if step_e.kind == "const":
+                pos_c = "1" if step_e.data > 0 else "0"
+            self.emit("for (;;) {")
+            self.indent += 1
+            self.emit(f"if (PV_LIKELY({fast})) {{")
+            self.emit(f"    if ({pos_c} ? !({k} < {kstop}) : !({k} > {kstop})) break;")
+            self.emit(
+                f"    {{ PvInt old = v_{cid(var)}; v_{cid(var)} = PV_SHORT({k}); "
+                "pv_int_decref(old); }"
+            )
+            self.emit("} else {")
+            self.indent += 1
+            self.emit(
+                f"{c} = {pos_c} ? PV_INT_CMP({cur}, {stop.code}, <, Py_LT) : "
+                f"PV_INT_CMP({cur}, {stop.code}, >, Py_GT);"
+            )
+            self.emit(f"if (PV_UNLIKELY({c} < 0)) {self.fail(line)}")
+            self.emit(f"if (!{c}) break;")
+            self.assign_to(var, CVal(cur, INT, False))
+            self.indent -= 1
+            self.emit("}")
+            self.loops.append((brk, cont))
+            body()
+            self.loops.pop()
+            self.emit(f"{cont}: ;")
+            self.emit(f"if (PV_LIKELY({fast})) {{")
+            self.emit(f"    {k} += {kstep};")
+            self.emit("} else {")
+            self.indent += 1
+            nxt = self.tmp(INT)
+            self.emit(f"{nxt} = pv_int_add({cur}, {step.code});")
+            self.check(INT, nxt, line)
+            self.emit(f"{{ PvInt old = {cur}; {cur} = {nxt}; {nxt} = 0; pv_int_decref(old); }}")
+            self.indent -= 1
+            self.emit("}")
+            self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+            self.indent -= 1
+            self.emit("}")
+            self.block(orelse)
+            self.emit(f"{brk}: ;")
+            for v in (start, stop, step):
+                self.release(v)
+            return
+        seq = self.own(self.expr(exprs[0]))
+        self.holders.add(seq.code)
+        idx = self.ctmp("Py_ssize_t")
+        self.emit(f"{idx} = 0;")
+        self.emit("for (;;) {")
+        self.indent += 1
+        self.emit(f"if ({idx} >= PyList_GET_SIZE({seq.code})) break;")
+        item = self.unbox(f"PyList_GET_ITEM({seq.code}, {idx})", seq.type[1], "list element", line)
+        self.emit(f"{idx}++;")
+        self.assign_to(var, item)
+        self.loops.append((brk, cont))
+        body()
+        self.loops.pop()
+        self.emit(f"{cont}: ;")
+        self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+        self.indent -= 1
+        self.emit("}")
+        self.block(orelse)
+        self.emit(f"{brk}: ;")
+        self.release(seq)
+
+    # ---- conditions --------------------------------------------------------------------
+    def cond(self, e: Expr) -> str:
+        """Emit code for a truth value; returns a C expression of type char/int."""
+        if e.kind in ("cond_and", "cond_or"):
+            r = self.ctmp("char")
+            first = self.cond(e.args[0])
+            self.emit(f"{r} = ({first}) != 0;")
+            for a in e.args[1:]:
+                self.emit(f"if ({'' if e.kind == 'cond_and' else '!'}{r}) {{")
+                self.indent += 1
+                c = self.cond(a)
+                self.emit(f"{r} = ({c}) != 0;")
+                self.indent -= 1
+                self.emit("}")
+            return r
+        if e.kind == "not":
+            return f"!({self.cond(e.args[0])})"
+        v = self.expr(e)
+        return v.code
+
+    # ---- expressions -------------------------------------------------------------------
+    def const(self, e: Expr) -> CVal:
+        t, v = e.type, e.data
+        if t == INT:
+            if -(2**62) <= v < 2**62:
+                return CVal(f"((PvInt){2 * v}LL)", INT)
+            return CVal(f"((PvInt){self.mg.obj_const('int', v)} | 1)", INT)
+        if t == FLOAT:
+            return CVal(float_literal(float(v)), FLOAT)
+        if t == BOOL:
+            return CVal("1" if v else "0", BOOL)
+        if t == STR:
+            return CVal(self.mg.obj_const("str", v), STR)
+        return CVal("0", NONE)
+
+    def int_op(self, fn: str, args: list[CVal], line: int) -> CVal:
+        r = self.tmp(INT)
+        self.emit(f"{r} = {fn}({', '.join(a.code for a in args)});")
+        for a in args:
+            self.release(a)
+        self.check(INT, r, line)
+        return CVal(r, INT, True)
+
+    def float_op(self, fn: str, args: list[CVal], line: int) -> CVal:
+        r = self.ctmp("double")
+        self.emit(f"{r} = {fn}({', '.join(a.code for a in args)});")
+        for a in args:
+            self.release(a)
+        self.check(FLOAT, r, line)
+        return CVal(r, FLOAT)
+
+    def expr(self, e: Expr) -> CVal:
+        k, line = e.kind, e.line
+        if k == "const":
+            return self.const(e)
+        if k == "local":
+            return CVal("v_" + cid(e.data), e.type)
+        if k == "aug_cur":
+            assert self.aug_cur is not None
+            return CVal(self.aug_cur.code, self.aug_cur.type)
+        if k == "convert":
+            a = self.expr(e.args[0])
+            if e.type == INT:  # from bool
+                return CVal(f"((PvInt)({a.code}) << 1)", INT)
+            if e.args[0].kind == "const" and abs(e.args[0].data) < 2**1000:
+                return CVal(float_literal(float(e.args[0].data)), FLOAT)
+            return self.float_op("pv_int_to_float", [a], line)
+        if k.startswith("int_") and k not in ("int_truediv", "int_pow_float"):
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            return self.int_op("pv_" + k, [a, b], line)
+        if k == "int_truediv":
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            return self.float_op("pv_int_truediv", [a, b], line)
+        if k == "int_pow_float":
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            return self.float_op("pv_int_pow_float", [a, b], line)
+        if k in ("float_add", "float_sub", "float_mul"):
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            sym = {"float_add": "+", "float_sub": "-", "float_mul": "*"}[k]
+            r = self.ctmp("double")
+            self.emit(f"{r} = {a.code} {sym} {b.code};")
+            return CVal(r, FLOAT)
+        if k in ("float_truediv", "float_floordiv", "float_mod", "float_pow"):
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            fn = {
+                "float_truediv": "pv_float_div",
+                "float_floordiv": "pv_float_floordiv",
+                "float_mod": "pv_float_mod",
+                "float_pow": "pv_float_pow",
+            }[k]
+            return self.float_op(fn, [a, b], line)
+        if k in ("bool_and", "bool_or", "bool_xor"):
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            sym = {"bool_and": "&", "bool_or": "|", "bool_xor": "^"}[k]
+            return CVal(f"(char)({a.code} {sym} {b.code})", BOOL)
+        if k == "neg":
+            a = self.expr(e.args[0])
+            if e.type == FLOAT:
+                return CVal(f"(-{a.code})", FLOAT)
+            return self.int_op("pv_int_neg", [a], line)
+        if k == "invert":
+            return self.int_op("pv_int_invert", [self.expr(e.args[0])], line)
+        if k == "not":
+            return CVal(f"(char)!({self.cond(e.args[0])})", BOOL)
+        if k in ("cond_and", "cond_or"):
+            return CVal(self.cond(e), BOOL)
+        if k == "truth":
+            a = self.expr(e.args[0])
+            t = a.type
+            if t == INT:
+                code = f"({a.code} != 0)"
+            elif t == FLOAT:
+                code = f"({a.code} != 0.0)"
+            elif ir.is_list(t):
+                code = f"(PyList_GET_SIZE({a.code}) != 0)"
+            elif ir.is_tuple(t):
+                code = "1" if t[1] else "0"
+            elif t == STR:
+                code = f"(PyUnicode_GET_LENGTH({a.code}) != 0)"
+            else:
+                code = a.code
+            r = self.ctmp("char")
+            self.emit(f"{r} = {code};")
+            self.release(a)
+            return CVal(r, BOOL)
+        if k in ("and", "or"):
+            return self.boolop(e)
+        if k == "compare":
+            return self.compare(e)
+        if k == "ifexp":
+            r = self.tmp(e.type) if refcounted(e.type) else self.ctmp(ctype(e.type))
+            c = self.cond(e.args[0])
+            self.emit(f"if ({c}) {{")
+            self.indent += 1
+            a = self.own(self.expr(e.args[1]))
+            self.emit(f"{r} = {a.code};")
+            if refcounted(e.type):
+                self.emit(f"{a.code} = 0;")
+            self.indent -= 1
+            self.emit("} else {")
+            self.indent += 1
+            b = self.own(self.expr(e.args[2]))
+            self.emit(f"{r} = {b.code};")
+            if refcounted(e.type):
+                self.emit(f"{b.code} = 0;")
+            self.indent -= 1
+            self.emit("}")
+            return CVal(r, e.type, refcounted(e.type))
+        if k == "call":
+            args = [self.expr(a) for a in e.args]
+            rt = e.type
+            r = self.tmp(rt) if refcounted(rt) else self.ctmp(ctype(rt))
+            self.emit(
+                f"{r} = pvf_{cid(e.data)}({''.join(a.code + ', ' for a in args)}pv_budget - 1);"
+            )
+            for a in args:
+                self.release(a)
+            self.check(rt, r, line)
+            return CVal(r, rt, refcounted(rt))
+        if k in ("list", "tuple"):
+            items = [self.expr(a) for a in e.args]
+            r = self.tmp(e.type)
+            new, setm = (
+                ("PyList_New", "PyList_SET_ITEM")
+                if k == "list"
+                else ("PyTuple_New", "PyTuple_SET_ITEM")
+            )
+            self.emit(f"{r} = {new}({len(items)});")
+            self.check(e.type, r, line)
+            for i, it in enumerate(items):
+                o = self.ctmp("PyObject *")
+                self.emit(f"{o} = {self.box(it)};")
+                self.release(it)
+                self.emit(f"if (PV_UNLIKELY({o} == NULL)) {self.fail(line)}")
+                self.emit(f"{setm}({r}, {i}, {o});")
+            return CVal(r, e.type, True)
+        if k == "list_get":
+            lst, idx = self.expr(e.args[0]), self.expr(e.args[1])
+            if e.type in (INT, FLOAT, BOOL):
+                o = self.ctmp("PyObject *")
+                self.emit(f"{o} = pv_list_borrow({lst.code}, {idx.code});")
+                self.emit(f"if (PV_UNLIKELY({o} == NULL)) {self.fail(line)}")
+                v = self.unbox(o, e.type, "list element", line)
+                self.release(lst)
+                self.release(idx)
+                return v
+            o = self.tmp(ir.list_of(e.type))
+            self.emit(f"{o} = pv_list_get({lst.code}, {idx.code});")
+            self.release(lst)
+            self.release(idx)
+            return self.unbox_steal(o, e.type, "list element", line)
+        if k == "tuple_get":
+            tup = self.expr(e.args[0])
+            v = self.unbox(f"PyTuple_GET_ITEM({tup.code}, {e.data})", e.type, "tuple item", line)
+            self.release(tup)
+            return v
+        if k == "len":
+            lst = self.expr(e.args[0])
+            r = self.tmp(INT)
+            self.emit(f"{r} = PV_SHORT(PyList_GET_SIZE({lst.code}));")
+            self.release(lst)
+            return CVal(r, INT, True)
+        if k in ("list_repeat", "list_concat"):
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            r = self.tmp(e.type)
+            fn = "pv_list_repeat" if k == "list_repeat" else "PyNumber_Add"
+            self.emit(f"{r} = {fn}({a.code}, {b.code});")
+            self.release(a)
+            self.release(b)
+            self.check(e.type, r, line)
+            return CVal(r, e.type, True)
+        if k == "append":
+            lst, v = self.expr(e.args[0]), self.expr(e.args[1])
+            r = self.ctmp("int")
+            self.emit(f"{r} = pv_list_append({lst.code}, {self.box(v)});")
+            self.release(lst)
+            self.release(v)
+            self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
+            return CVal("0", NONE)
+        if k == "pop":
+            lst = self.expr(e.args[0])
+            o = self.tmp(ir.list_of(e.type))
+            if len(e.args) > 1:
+                idx = self.own(self.expr(e.args[1]))
+                self.emit(f"{o} = pv_list_pop({lst.code}, &{idx.code});")
+                self.release(idx)
+            else:
+                self.emit(f"{o} = pv_list_pop({lst.code}, NULL);")
+            self.release(lst)
+            return self.unbox_steal(o, e.type, "list element", line)
+        if k == "listcomp":
+            return self.listcomp(e)
+        if k == "print":
+            args = [self.expr(a) for a in e.args]
+            arr = self.arr(len(args))
+            boxes = [self.box(a) for a in args]
+            for i, b in enumerate(boxes):
+                self.emit(f"{arr}[{i}] = {b};")
+            for a in args:
+                self.release(a)
+            sep = self.mg.obj_const("str", e.data["sep"]) if "sep" in e.data else "NULL"
+            end = self.mg.obj_const("str", e.data["end"]) if "end" in e.data else "NULL"
+            r = self.ctmp("int")
+            self.emit(
+                f"{r} = pv_print({self.mg.builtin_obj('print')}, {arr}, {len(args)}, {sep}, {end});"
+            )
+            self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
+            return CVal("0", NONE)
+        if k == "math":
+            return self.math(e)
+        if k == "abs":
+            a = self.expr(e.args[0])
+            if e.type == FLOAT:
+                return CVal(f"fabs({a.code})", FLOAT)
+            return self.int_op("pv_int_abs", [a], line)
+        if k == "float_to_int":
+            return self.int_op("pv_float_to_int", [self.expr(e.args[0])], line)
+        if k == "round":
+            return self.int_op("pv_float_round", [self.expr(e.args[0])], line)
+        if k == "round2":
+            return self.slow_call(self.mg.builtin_obj("round"), e.args, e.type, line)
+        if k == "divmod":
+            a, b = self.expr(e.args[0]), self.expr(e.args[1])
+            r = self.tmp(e.type)
+            fn = "pv_divmod_int" if e.args[0].type == INT else "pv_divmod_float"
+            self.emit(f"{r} = {fn}({a.code}, {b.code}, {self.mg.builtin_obj('divmod')});")
+            self.release(a)
+            self.release(b)
+            self.check(e.type, r, line)
+            return CVal(r, e.type, True)
+        if k == "minmax":
+            return self.minmax(e)
+        if k == "minmax_list":
+            return self.slow_call(self.mg.builtin_obj(e.data), e.args, e.type, line)
+        raise AssertionError(k)
+
+    def slow_call(self, fn: str, args_e: list[Expr], t: ir.Type, line: int) -> CVal:
+        """Call a Python callable on boxed arguments and unbox the result."""
+        args = [self.expr(a) for a in args_e]
+        arr = self.arr(len(args))
+        for i, a in enumerate(args):
+            self.emit(f"{arr}[{i}] = {self.box(a)};")
+        for a in args:
+            self.release(a)
+        o = self.tmp(ir.list_of(t))
+        self.emit(f"{o} = pv_call_steal({fn}, {arr}, {len(args)});")
+        return self.unbox_steal(o, t, "result", line)
+
+    def math(self, e: Expr) -> CVal:
+        name, line = e.data, e.line
+        args_e = e.args
+        fnobj = self.mg.math_obj(name)
+        if name in ("hypot",) or (
+            name in ("log", "log10") and (len(args_e) > 1 or args_e[0].type == INT)
+        ):
+            return self.slow_call(fnobj, args_e, e.type, line)
+        if name in ("floor", "ceil") and args_e[0].type == INT:
+            return self.expr(args_e[0])
+        args = []
+        for a in args_e:
+            v = self.expr(a)
+            if v.type == INT:
+                v = self.float_op("pv_int_to_float", [v], line)
+            args.append(v)
+        codes = [a.code for a in args]
+        if name in MATH_FAST1:
+            return self.float_op(f"pv_math_{name}", [args[0], CVal(fnobj, FLOAT)], line)
+        if name in ("log", "log10"):
+            r = self.ctmp("double")
+            self.emit(f"{r} = pv_math_log_c({codes[0]}, {fnobj}, {name});")
+            self.check(FLOAT, r, line)
+            return CVal(r, FLOAT)
+        if name in ("atan2", "pow"):
+            return self.float_op(f"pv_math_{name}", [*args, CVal(fnobj, FLOAT)], line)
+        if name in ("floor", "ceil"):
+            return self.int_op(f"pv_math_{name}", args, line)
+        if name in ("isnan", "isinf", "isfinite"):
+            return CVal(f"(char)({name}({codes[0]}) != 0)", BOOL)
+        raise AssertionError(name)
+
+    def boolop(self, e: Expr) -> CVal:
+        t = e.type
+        rc = refcounted(t)
+        r = self.tmp(t) if rc else self.ctmp(ctype(t))
+        first = self.own(self.expr(e.args[0]))
+        self.emit(f"{r} = {first.code};")
+        if rc:
+            self.emit(f"{first.code} = 0;")
+        for a in e.args[1:]:
+            truth = self.truth_code(CVal(r, t))
+            neg = "" if e.kind == "and" else "!"
+            self.emit(f"if ({neg}({truth})) {{")
+            self.indent += 1
+            if rc:
+                self.release(CVal(r, t, True))
+            v = self.own(self.expr(a))
+            self.emit(f"{r} = {v.code};")
+            if rc:
+                self.emit(f"{v.code} = 0;")
+            self.indent -= 1
+            self.emit("}")
+        return CVal(r, t, rc)
+
+    def truth_code(self, v: CVal) -> str:
+        if v.type == INT:
+            return f"{v.code} != 0"
+        if v.type == FLOAT:
+            return f"{v.code} != 0.0"
+        if ir.is_list(v.type):
+            return f"PyList_GET_SIZE({v.code}) != 0"
+        if ir.is_tuple(v.type):
+            return "1" if v.type[1] else "0"
+        if v.type == STR:
+            return f"PyUnicode_GET_LENGTH({v.code}) != 0"
+        return v.code
+
+    def compare2(self, a: CVal, op: str, b: CVal, line: int) -> str:
+        """Emit one comparison; returns a C int expression (temps checked)."""
+        ta, tb = a.type, b.type
+        if ta == BOOL and tb == BOOL:
+            return f"({a.code} {op} {b.code})"
+        if FLOAT in (ta, tb):
+            if ta == FLOAT and tb == FLOAT:
+                return f"({a.code} {op} {b.code})"
+            if ta == BOOL:
+                return f"((double){a.code} {op} {b.code})"
+            if tb == BOOL:
+                return f"({a.code} {op} (double){b.code})"
+            r = self.ctmp("int")
+            if ta == INT:
+                self.emit(f"{r} = pv_cmp_int_float({a.code}, {b.code}, {PYOP[op]});")
+            else:
+                self.emit(f"{r} = pv_cmp_int_float({b.code}, {a.code}, {PYOP[REFLECT[op]]});")
+            self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
+            return r
+        ac = f"((PvInt)({a.code}) << 1)" if ta == BOOL else a.code
+        bc = f"((PvInt)({b.code}) << 1)" if tb == BOOL else b.code
+        r = self.ctmp("int")
+        self.emit(f"{r} = PV_INT_CMP({ac}, {bc}, {op}, {PYOP[op]});")
+        self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
+        return r
+
+    def compare(self, e: Expr) -> CVal:
+        ops = e.data
+        r = self.ctmp("char")
+        left = self.expr(e.args[0])
+        if len(ops) > 1:
+            left = self.own(left)
+        kept = [left]
+        depth = 0
+        for i, op in enumerate(ops):
+            right = self.expr(e.args[i + 1])
+            if i < len(ops) - 1:
+                right = self.own(right)
+                kept.append(right)
+            c = self.compare2(left, op, right, e.line)
+            self.emit(f"{r} = ({c}) != 0;")
+            self.release(left)
+            left = right
+            if i < len(ops) - 1:
+                self.emit(f"if ({r}) {{")
+                self.indent += 1
+                depth += 1
+        self.release(left)
+        for _ in range(depth):
+            self.indent -= 1
+            self.emit("}")
+        for v in kept:  # operands of a chain cut short are released here (no-op otherwise)
+            self.release(v)
+        return CVal(r, BOOL)
+
+    def minmax(self, e: Expr) -> CVal:
+        t = e.type
+        op = "<" if e.data == "min" else ">"
+        rc = refcounted(t)
+        r = self.tmp(t) if rc else self.ctmp(ctype(t))
+        first = self.own(self.expr(e.args[0]))
+        self.emit(f"{r} = {first.code};")
+        if rc:
+            self.emit(f"{first.code} = 0;")
+        for a in e.args[1:]:
+            v = self.own(self.expr(a))
+            c = self.compare2(v, op, CVal(r, t), e.line)
+            self.emit(f"if ({c}) {{")
+            self.indent += 1
+            if rc:
+                self.emit(f"PV_INT_CLEAR({r});")
+                self.emit(f"{r} = {v.code}; {v.code} = 0;")
+            else:
+                self.emit(f"{r} = {v.code};")
+            self.indent -= 1
+            self.emit("}")
+            self.release(v)
+        return CVal(r, t, rc)
+
+    def listcomp(self, e: Expr) -> CVal:
+        kind, iter_args, var, has_cond = e.data
+        line = e.line
+        r = self.tmp(e.type)
+        self.emit(f"{r} = PyList_New(0);")
+        self.check(e.type, r, line)
+        value_e = e.args[0]
+        cond_e = e.args[1] if has_cond else None
+
+        def body() -> None:
+            if cond_e is not None:
+                c = self.cond(cond_e)
+                self.emit(f"if ({c}) {{")
+                self.indent += 1
+            v = self.expr(value_e)
+            x = self.ctmp("int")
+            self.emit(f"{x} = pv_list_append({r}, {self.box(v)});")
+            self.release(v)
+            self.emit(f"if (PV_UNLIKELY({x} < 0)) {self.fail(line)}")
+            if cond_e is not None:
+                self.indent -= 1
+                self.emit("}")
+
+        self.for_loop(kind, iter_args, var, line, body, [])
+        return CVal(r, e.type, True)

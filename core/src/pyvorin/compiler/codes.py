@@ -1,0 +1,58 @@
+"""The catalogue of diagnostic codes the frontend can emit (docs/diagnostics.md lists each).
+
+PV1xx: structure (statements and definitions outside the subset); PV2xx: types;
+PV3xx: names, builtins and attributes.
+"""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    "PV100": "the file is not valid Python",
+    "PV101": "class definitions are not supported",
+    "PV102": "try/except/finally is not supported",
+    "PV103": "raise is not supported",
+    "PV104": "with statements are not supported",
+    "PV105": "generators and yield are not supported",
+    "PV106": "async functions and await are not supported",
+    "PV107": "lambda is not supported",
+    "PV108": "nested functions and closures are not supported",
+    "PV109": "global and nonlocal are not supported",
+    "PV110": "only positional-or-keyword parameters are supported",
+    "PV111": "decorators are not supported",
+    "PV112": "only math and typing may be imported",
+    "PV113": "unsupported module-level statement",
+    "PV114": "unsupported statement",
+    "PV115": "a function with a return type may end without returning",
+    "PV116": "for loops must iterate over range(...) or a list",
+    "PV117": "unsupported assignment target",
+    "PV118": "assignment expressions (:=) are not supported",
+    "PV119": "only list comprehensions with one for clause are supported",
+    "PV121": "parameter defaults must be literal constants of the parameter's type",
+    "PV122": "a module-level name is defined twice",
+    "PV123": "a module constant must be a constant expression",
+    "PV201": "parameter without a type annotation",
+    "PV202": "function without a return annotation",
+    "PV203": "unsupported type annotation",
+    "PV204": "incompatible type",
+    "PV205": "operator or operation not supported for these types",
+    "PV206": "a variable changes its type",
+    "PV207": "the result type would depend on run-time values",
+    "PV208": "power whose result could be complex or of value-dependent type",
+    "PV209": "dict and set are not supported",
+    "PV210": "string operations are not supported",
+    "PV211": "a None result is used as a value",
+    "PV212": "wrong number of arguments",
+    "PV213": "tuple index or unpacking does not match the tuple type",
+    "PV214": "unsupported comparison",
+    "PV215": "the element type of an empty list cannot be inferred",
+    "PV216": "slicing is not supported",
+    "PV301": "undefined name",
+    "PV302": "builtin function not supported",
+    "PV303": "dynamic feature not supported",
+    "PV304": "math attribute not supported",
+    "PV305": "attribute or method not supported",
+    "PV306": "variable may be used before it is assigned",
+    "PV307": "a function name cannot be rebound or used as a value",
+    "PV308": "only module functions, supported builtins and math functions can be called",
+    "PV309": "bad keyword argument",
+}

@@ -1,0 +1,146 @@
+"""The check / compile / build commands, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from pyvorin.artifacts import binary_path
+from tests.helpers import run_cli
+
+GOOD = '''\
+"""A module in the subset."""
+
+
+def add(a: int, b: int) -> int:
+    """Add two ints.
+
+    >>> add(2, 3)
+    5
+    """
+    return a + b
+'''
+BAD = "import os\n\n\ndef f(x) -> int:\n    return {}\n"
+
+
+def _write(tmp_path: Path) -> tuple[Path, Path]:
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text(GOOD)
+    bad.write_text(BAD)
+    return good, bad
+
+
+def test_check_exit_codes_and_text(tmp_path: Path) -> None:
+    good, bad = _write(tmp_path)
+    ok = run_cli("check", str(good))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == ""
+    res = run_cli("check", str(bad))
+    assert res.returncode == 3
+    lines = res.stdout.splitlines()
+    assert lines[0] == f"{bad}:1:1: error PV112: import of 'os' is not supported"
+    assert lines[1].startswith("  hint: ")
+    assert f"{bad}:4:7: error PV201" in res.stdout
+    assert f"{bad}:5:12: error PV209" in res.stdout
+    assert "Traceback" not in res.stderr
+
+
+def test_check_directory_json_and_sarif(tmp_path: Path) -> None:
+    _write(tmp_path)
+    res = run_cli("check", str(tmp_path), "--format", "json")
+    assert res.returncode == 3
+    data = json.loads(res.stdout)
+    assert {d["code"] for d in data["diagnostics"]} == {"PV112", "PV201", "PV209"}
+    assert all(d["path"].endswith("bad.py") for d in data["diagnostics"])
+    res = run_cli("check", str(tmp_path), "--format", "sarif")
+    sarif = json.loads(res.stdout)
+    assert sarif["version"] == "2.1.0" and "sarif" in sarif["$schema"]
+    results = sarif["runs"][0]["results"]
+    assert sorted(r["ruleId"] for r in results) == ["PV112", "PV201", "PV209"]
+
+
+def test_check_missing_path_is_usage_error(tmp_path: Path) -> None:
+    res = run_cli("check", str(tmp_path / "nope.py"))
+    assert res.returncode == 2 and "no such file" in res.stderr
+
+
+def test_compile_then_import_in_subprocess(tmp_path: Path) -> None:
+    good, _ = _write(tmp_path)
+    out = tmp_path / "out"
+    res = run_cli("compile", str(good), "-o", str(out))
+    assert "good: check ok" in res.stderr and "compile ok" in res.stderr, res.stderr
+    binary = binary_path(out, "good")
+    assert binary.is_file()
+    script = textwrap.dedent(
+        f"""
+        import importlib.machinery, importlib.util
+        loader = importlib.machinery.ExtensionFileLoader("good", {str(binary)!r})
+        spec = importlib.util.spec_from_file_location("good", {str(binary)!r}, loader=loader)
+        m = importlib.util.module_from_spec(spec)
+        loader.exec_module(m)
+        print(m.add(2, 40), m.add.__doc__.splitlines()[0])
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.strip() == "42 Add two ints.", proc.stderr
+    assert res.returncode == 0, res.stderr
+
+
+def test_compile_keep_c(tmp_path: Path) -> None:
+    good, _ = _write(tmp_path)
+    keep = tmp_path / "c"
+    run_cli("compile", str(good), "-o", str(tmp_path / "out"), "--keep-c", str(keep))
+    assert (keep / "good.c").is_file()
+
+
+def test_compile_unsupported_exits_3(tmp_path: Path) -> None:
+    _, bad = _write(tmp_path)
+    res = run_cli("compile", str(bad), "-o", str(tmp_path / "out"))
+    assert res.returncode == 3
+    assert "PV112" in res.stderr and "check failed" in res.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("bad*"))
+
+
+def test_compile_without_compiler(tmp_path: Path) -> None:
+    good, _ = _write(tmp_path)
+    res = run_cli("compile", str(good), "-o", str(tmp_path / "out"), env={"CC": "/nonexistent/cc"})
+    assert res.returncode == 1
+    assert "no C compiler found" in res.stderr and "/nonexistent/cc" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_build_project(tmp_path: Path) -> None:
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "fast.py").write_text(GOOD)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\n[tool.pyvorin]\nmodules = ["pkg.fast"]\n'
+    )
+    res = run_cli("build", str(tmp_path))
+    assert "pkg.fast: check ok" in res.stderr, res.stderr
+    assert binary_path(tmp_path / "build" / "pyvorin", "pkg.fast").is_file()
+    assert res.returncode == 0, res.stderr
+
+
+def test_pre_commit_hook_definition() -> None:
+    text = (Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text()
+    lines = [line.strip() for line in text.splitlines()]
+    assert "- id: pyvorin-check" in lines
+    assert "entry: pyvorin check" in lines
+    assert "language: python" in lines
+    assert "types: [python]" in lines
+
+
+def test_plugin_is_registered() -> None:
+    from pyvorin.plugins import BUILTIN_PLUGINS, build_plugin_manager
+
+    assert "pyvorin.compiler.plugin" in BUILTIN_PLUGINS
+    pm, _ = build_plugin_manager([], env={"PYVORIN_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    names = [n for result in pm.hook.pyvorin_backend_names() for n in result]
+    assert "native" in names

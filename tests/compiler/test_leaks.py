@@ -1,0 +1,110 @@
+"""Reference counting: compiled code neither leaks nor over-releases objects."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tracemalloc
+
+import pytest
+
+BIG = 2**100
+
+
+NEG = -BIG
+F1, F2 = 1.25e300, -2.5e-300
+
+
+def _calls(native):
+    xs = [BIG, NEG, 3]
+    fl = [F1, F2]
+    grid = [[F1, 2.0], [F2]]
+    return [
+        (native.total, (xs,)),
+        (native.get, (xs, -1)),
+        (native.get, (xs, 7)),  # IndexError path
+        (native.put, (xs, 0, BIG)),
+        (native.swap, (BIG, NEG)),
+        (native.lit, (BIG,)),
+        (native.grid_sum, (grid,)),
+        (native.scaled, (fl, 2.0)),
+        (native.transpose, ([[BIG, 1], [2, NEG]],)),
+        (native.unpack, ((BIG, F1),)),
+        (native.minmax_list, (xs,)),
+        (native.pop_at, (xs, 9)),  # IndexError path
+        (native.pop_at, (xs, 0)),
+        (native.drain, (xs,)),
+        (native.evens, (xs,)),
+        (native.length, (grid,)),
+        (native.fget, (fl, 5)),  # IndexError path
+        (native.bump, (fl, 0)),
+    ]
+
+
+def _fresh(value):
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+def test_refcounts_of_values_unchanged(pair) -> None:
+    """Every object passed in or stored has the same refcount after many calls."""
+    _, native = pair("lists")
+    watched = [BIG, NEG, F1, F2]
+    calls = _calls(native)
+    gc.collect()
+    before = [sys.getrefcount(o) for o in watched]
+    for fn, args in calls:
+        for _ in range(50):
+            fresh = tuple(_fresh(a) for a in args)
+            try:
+                fn(*fresh)
+            except IndexError:
+                pass
+            del fresh
+    gc.collect()
+    assert [sys.getrefcount(o) for o in watched] == before
+
+
+def test_argument_refcounts_unchanged(pair) -> None:
+    _, native = pair("lists")
+    for fn, args in _calls(native):
+        args = tuple(_fresh(a) for a in args)
+        before = [sys.getrefcount(a) for a in args]
+        for _ in range(20):
+            try:
+                fn(*args)
+            except IndexError:
+                pass
+        assert [sys.getrefcount(a) for a in args] == before, fn.__name__
+
+
+@pytest.mark.parametrize("module", ["arith", "lists", "logic", "mathlib"])
+def test_no_memory_growth(pair, module) -> None:
+    from .test_conformance import CASES
+
+    _, native = pair(module)
+    cases = [(getattr(native, fn), args) for m, fn, args in CASES if m == module]
+    cases = [c for c in cases if c[0].__name__ not in ("shout",)]
+
+    def run_all() -> None:
+        for fn, args in cases:
+            try:
+                fn(*[list(a) if isinstance(a, list) else a for a in args])
+            except Exception:  # the error paths must release everything too
+                pass
+
+    run_all()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run_all()
+        gc.collect()
+        first, _ = tracemalloc.get_traced_memory()
+        for _ in range(5):
+            run_all()
+        gc.collect()
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
