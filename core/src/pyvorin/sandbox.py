@@ -34,6 +34,7 @@ import re
 import resource
 import secrets
 import selectors
+import shutil
 import signal
 import socket
 import struct
@@ -1419,3 +1420,30 @@ def _collect(
         "wall_hit": wall_hit,
         "output_hit": output_hit,
     }
+
+
+def tool_runner(
+    policy: SandboxPolicy, purpose: str, reports: list[dict[str, Any]]
+) -> Callable[[list[str], Path], tuple[int, str]]:
+    """A ``run(argv, cwd) -> (returncode, output)`` for build tools such as the C compiler.
+
+    Each command runs sandboxed with ``cwd`` as its work directory (its only writable
+    place); each run's isolation report is appended to ``reports``. A command that
+    cannot be started is reported the way a plain subprocess would report it
+    (``FileNotFoundError``), so callers keep one error path.
+    """
+
+    def run(argv: list[str], cwd: Path) -> tuple[int, str]:
+        program = argv[0]
+        if os.sep not in program and shutil.which(program) is None:
+            raise FileNotFoundError(2, "No such file or directory", program)
+        if os.sep in program and not os.access(program, os.X_OK):
+            if not os.path.exists(program):
+                raise FileNotFoundError(2, "No such file or directory", program)
+            raise PermissionError(13, "Permission denied", program)
+        result = run_command(list(argv), workdir=Path(cwd), policy=policy, purpose=purpose)
+        reports.append(result.report.to_dict())
+        output = result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace")
+        return result.returncode, output
+
+    return run

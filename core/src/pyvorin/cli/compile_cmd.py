@@ -84,11 +84,23 @@ def _report(result) -> None:
         click.echo(f"pyvorin: licence refused: {result.licence.detail}", err=True)
 
 
-def _run(settings, modules, out_dir: Path, keep_c: Path | None) -> None:
+def _run(
+    settings,
+    modules,
+    out_dir: Path,
+    keep_c: Path | None,
+    require_isolation: bool,
+    release: bool,
+) -> None:
     from ..pipeline import make_context, run
 
     ctx = make_context(
-        settings, out_dir, keep_c=keep_c, progress=lambda message: click.echo(message, err=True)
+        settings,
+        out_dir,
+        keep_c=keep_c,
+        release=release,
+        progress=lambda message: click.echo(message, err=True),
+        options={"require_isolation": True} if require_isolation else {},
     )
     result = run(ctx, modules)
     _report(result)
@@ -117,8 +129,23 @@ def _run(settings, modules, out_dir: Path, keep_c: Path | None) -> None:
     default=None,
     help="Project directory whose [tool.pyvorin] settings apply.",
 )
+@click.option(
+    "--require-isolation",
+    is_flag=True,
+    help="Refuse to run (exit 7) if any sandbox isolation layer is unavailable.",
+)
+@click.option(
+    "--release",
+    is_flag=True,
+    help="Release build: refuse to sign with the per-installation local key.",
+)
 def compile_(
-    files: tuple[Path, ...], out_dir: Path, keep_c: Path | None, project: Path | None
+    files: tuple[Path, ...],
+    out_dir: Path,
+    keep_c: Path | None,
+    project: Path | None,
+    require_isolation: bool,
+    release: bool,
 ) -> None:
     """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT."""
     from ..config import load_settings
@@ -127,7 +154,7 @@ def compile_(
     settings = load_settings(project)
     root = settings.root if project is not None else None
     modules = [spec_for_file(f, root) for f in files]
-    _run(settings, modules, out_dir, keep_c)
+    _run(settings, modules, out_dir, keep_c, require_isolation, release)
 
 
 @click.command("build")
@@ -146,7 +173,23 @@ def compile_(
     default=None,
     help="Keep the generated C source in this directory.",
 )
-def build(directory: Path | None, out_dir: Path | None, keep_c: Path | None) -> None:
+@click.option(
+    "--require-isolation",
+    is_flag=True,
+    help="Refuse to run (exit 7) if any sandbox isolation layer is unavailable.",
+)
+@click.option(
+    "--release",
+    is_flag=True,
+    help="Release build: refuse to sign with the per-installation local key.",
+)
+def build(
+    directory: Path | None,
+    out_dir: Path | None,
+    keep_c: Path | None,
+    require_isolation: bool,
+    release: bool,
+) -> None:
     """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules."""
     from ..config import load_settings
     from ..project import resolve_modules
@@ -159,4 +202,5 @@ def build(directory: Path | None, out_dir: Path | None, keep_c: Path | None) -> 
             f"{settings.file or directory}: [tool.pyvorin] modules is empty; "
             "list the modules to compile"
         )
-    _run(settings, modules, out_dir or (directory / "build" / "pyvorin"), keep_c)
+    out = out_dir or (directory / "build" / "pyvorin")
+    _run(settings, modules, out, keep_c, require_isolation, release)

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,19 @@ RunCommand = Callable[[list, Path], tuple]
 
 
 def default_run_command(argv: list[str], cwd: Path) -> tuple[int, str]:
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600)
+    return proc.returncode, (proc.stdout or "") + (proc.stderr or "")
+
+
+def _run(run_command: RunCommand | None, argv: list[str], cwd: Path) -> tuple[int, str]:
+    """Run a toolchain command with ``run_command`` (default: a plain subprocess).
+
+    A compiler that cannot be started is a clear ToolchainError, whichever runner
+    (plain or sandboxed) tried to start it.
+    """
+    run = run_command or default_run_command
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600)
+        return run(argv, cwd)
     except FileNotFoundError as exc:
         raise ToolchainError(
             f"no C compiler found: {argv[0]!r} could not be run ({exc.strerror}); install "
@@ -45,7 +57,6 @@ def default_run_command(argv: list[str], cwd: Path) -> tuple[int, str]:
             f"no C compiler found: {argv[0]!r} is not executable "
             f"({exc.strerror}); set CC to a working C compiler"
         ) from None
-    return proc.returncode, (proc.stdout or "") + (proc.stderr or "")
 
 
 @dataclass(frozen=True)
@@ -99,8 +110,8 @@ def find_toolchain(run_command: RunCommand | None = None) -> Toolchain:
         ldflags.insert(0, "-shared")
     key = cc
     if key not in _IDENTITY_CACHE:
-        run = run_command or default_run_command
-        rc, out = run([*cc, "--version"], Path.cwd())
+        with tempfile.TemporaryDirectory(prefix="pyvorin-cc-") as scratch:
+            rc, out = _run(run_command, [*cc, "--version"], Path(scratch))
         if rc != 0:
             raise ToolchainError(
                 f"no working C compiler: `{' '.join(cc)} --version` exited {rc}: "
@@ -151,8 +162,7 @@ def build(
             keep.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(c_path, keep / c_path.name)
             shutil.copyfile(h_path, keep / h_path.name)
-        run = run_command or default_run_command
-        rc, out = run(argv, workdir)
+        rc, out = _run(run_command, argv, workdir)
         if rc != 0 or not tmp_out.is_file():
             raise ToolchainError(
                 f"the C compiler failed (exit {rc}) building {label or leaf}:\n"
