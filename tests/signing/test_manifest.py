@@ -15,6 +15,7 @@ from pyvorin import audit
 from pyvorin import keys as keymod
 from pyvorin.artifacts import binary_path, manifest_path
 from pyvorin.config import load_settings
+from pyvorin.home import pyvorin_home
 from pyvorin.model import BuildContext, CompileResult, ModuleSpec, VerificationResult
 from pyvorin.pipeline import run
 from pyvorin.plugins import build_plugin_manager
@@ -69,7 +70,7 @@ def test_manifest_records_build_facts_and_verification(tmp_path, project, ext_ca
     ctx = BuildContext(
         settings=load_settings(project),
         hook=pm.hook,
-        home=Path("."),
+        home=pyvorin_home(),
         out_dir=out,
         options={"licence_id": "LIC-42"},
     )
@@ -252,7 +253,7 @@ def test_pipeline_runs_the_sign_stage_and_audits_it(tmp_path, project) -> None:
     ctx = BuildContext(
         settings=load_settings(project),
         hook=pm.hook,
-        home=Path("."),
+        home=pyvorin_home(),
         out_dir=out,
         progress=messages.append,
     )

@@ -89,6 +89,8 @@ def licence_gate(ctx: BuildContext) -> StageOutcome:
         decision_ok, reason, code = decision.allowed, decision.reason, ExitCode.LICENCE
     seconds = time.perf_counter() - started
     if decision_ok:
+        if decision is not None and decision.licence_id:
+            ctx.options["licence_id"] = decision.licence_id  # recorded in each manifest
         ctx.audit("licence", outcome="allowed")
         return StageOutcome("licence", "ok", seconds, reason)
     ctx.audit("refusal", stage="licence", reason=reason, exit_code=int(code))
