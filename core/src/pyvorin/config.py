@@ -120,6 +120,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("verify.min-inputs", int, 100, "Inputs each function must be verified on.", minimum=1),
     Key("verify.examples", str, None, "TOML file of explicit examples, relative to the project."),
     Key("verify.seed", int, 0, "Seed for generated inputs (same seed, same inputs).", minimum=0),
+    Key("verify.corpus", str, ".pyvorin/corpus.json", "Recorded calls file (project-relative)."),
+    Key("verify.call-seconds", int, 10, "Time budget of one verification call.", minimum=1),
+    Key("verify.memory-mb", int, 1024, "Address-space limit of a verification worker.", minimum=64),
     Key("signing.key-id", str, None, "Id of the key that signs artifacts."),
     Key(
         "sandbox.cpu-seconds",

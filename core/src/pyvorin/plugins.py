@@ -32,6 +32,11 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "pyvorin.audit",
     "pyvorin.compiler.plugin",
     "pyvorin.signing.plugin",
+    "pyvorin.verify.verifier",
+    "pyvorin.verify.examples",
+    "pyvorin.verify.doctests",
+    "pyvorin.verify.corpus",
+    "pyvorin.verify.generate",
 )
 
 

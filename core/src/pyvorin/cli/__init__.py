@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.licence_cmd", "licence"),
     ("pyvorin.cli.keys_cmd", "keys"),
     ("pyvorin.cli.signature_cmd", "signature"),
+    ("pyvorin.cli.demo_cmd", "demo"),
 )
 
 # Commands that are not themselves recorded as "access" events (reading the log

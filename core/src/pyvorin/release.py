@@ -1,0 +1,255 @@
+"""``python -m pyvorin.release``: the logic of the GitHub Action's release steps.
+
+The composite action (``plugins/github-actions/action.yml``) runs one command; every
+decision lives here, where it is tested::
+
+    python -m pyvorin.release --project . --dist dist --sarif pyvorin.sarif
+
+1. loads ``[tool.pyvorin]`` (a configuration error stops the release, exit 2);
+2. runs the frontend over every configured module and writes all diagnostics as SARIF
+   (written on success too, so the upload step always has a file);
+3. builds the sdist and the wheel with the project's own PEP 517 backend
+   (``python -m build``): the Pyvorin adapter in that backend compiles, verifies against
+   CPython and signs;
+4. verifies the signature of every built wheel (as ``pyvorin signature verify`` does)
+   and stops on any failure (exit 5);
+5. writes the outputs (``dist``, ``wheels``, ``sarif``) to ``$GITHUB_OUTPUT`` and a
+   summary table to ``$GITHUB_STEP_SUMMARY`` when those are set.
+
+Keys come from the environment (``PYVORIN_SIGNING_KEY``, ``PYVORIN_HMAC_KEY`` ...,
+see ``docs/adapters/github-actions.md``); they are never printed or written to a file
+here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, render
+from .errors import PyvorinError, SignatureError, UnsupportedError, UsageError
+from .exitcodes import ExitCode
+
+
+@dataclass
+class ReleaseReport:
+    dist: Path
+    sarif: Path
+    wheels: list[Path] = field(default_factory=list)
+    sdists: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    verified: dict[str, str] = field(default_factory=dict)
+
+
+def _say(message: str) -> None:
+    print(f"pyvorin.release: {message}", file=sys.stderr, flush=True)
+
+
+def collect_diagnostics(project: Path) -> list[Diagnostic]:
+    """Every diagnostic of the frontend over the configured modules (no compile)."""
+    from .config import load_settings
+    from .pipeline import check_module, make_context
+    from .project import resolve_modules
+
+    settings = load_settings(project)
+    modules = resolve_modules(settings)
+    if not modules:
+        where = settings.file or project / "pyproject.toml"
+        raise UsageError(f"{where}: [tool.pyvorin] modules: no modules configured")
+    ctx = make_context(settings, project / "build" / "pyvorin-check", actor="release")
+    found: list[Diagnostic] = []
+    for module in modules:
+        try:
+            found.extend(check_module(ctx, module, settings["backend"]))
+        except UnsupportedError as exc:
+            found.extend(exc.diagnostics)
+    return found
+
+
+def write_sarif(path: Path, diagnostics: list[Diagnostic]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(diagnostics, "sarif"), encoding="utf-8")
+
+
+def build_distributions(
+    project: Path, dist: Path, *, isolation: bool, sdist: bool, env: Mapping[str, str]
+) -> tuple[int, ExitCode | None]:
+    """Run the project's own PEP 517 backend through ``python -m build``.
+
+    Its output is passed through; returns the frontend's exit code and the Pyvorin exit
+    code the adapter reported (``pyvorin: exit code N``), if any.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("build") is None:
+        raise UsageError(
+            "the 'build' package is not installed in this environment "
+            f"({sys.executable}); install it with: python -m pip install build"
+        )
+    command = [sys.executable, "-m", "build", "--outdir", str(dist)]
+    command += ["--sdist", "--wheel"] if sdist else ["--wheel"]
+    if not isolation:
+        command.append("--no-isolation")
+    command.append(str(project))
+    _say("building: " + " ".join(command[1:]))
+    process = subprocess.Popen(
+        command,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+    assert process.stdout is not None
+    code = None
+    for line in process.stdout:
+        sys.stderr.write(line)
+        if line.startswith("pyvorin: exit code "):
+            try:
+                code = ExitCode(int(line.rsplit(" ", 1)[1]))
+            except ValueError:
+                code = None
+    process.wait()
+    return process.returncode, code
+
+
+def verify_wheels(wheels: Sequence[Path]) -> dict[str, str]:
+    """Verify every wheel's manifests; raise SignatureError naming each failure."""
+    from .signing import verify_path
+
+    if not wheels:
+        raise SignatureError("no wheel was built: nothing to verify")
+    status: dict[str, str] = {}
+    problems: list[str] = []
+    for wheel in wheels:
+        failures = verify_path(wheel)
+        if failures:
+            status[wheel.name] = "FAILED"
+            problems.extend(f"  {failure.line()}" for failure in failures)
+        else:
+            status[wheel.name] = "verified"
+    if problems:
+        raise SignatureError("signature verification failed:\n" + "\n".join(problems))
+    return status
+
+
+def _append(path_var: str | None, text: str) -> None:
+    if path_var:
+        with open(path_var, "a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def write_outputs(report: ReleaseReport, env: Mapping[str, str]) -> None:
+    """``$GITHUB_OUTPUT`` and ``$GITHUB_STEP_SUMMARY``, when set."""
+    wheels = " ".join(str(w) for w in report.wheels)
+    _append(
+        env.get("GITHUB_OUTPUT"),
+        f"dist={report.dist}\nwheels={wheels}\nsarif={report.sarif}\n",
+    )
+    rows = [
+        "## Pyvorin release",
+        "",
+        "| artifact | signature |",
+        "| --- | --- |",
+    ]
+    rows += [f"| `{name}` | {state} |" for name, state in report.verified.items()]
+    rows += [f"| `{s.name}` | sources (not compiled) |" for s in report.sdists]
+    errors = [d for d in report.diagnostics if d.severity == "error"]
+    rows += ["", f"Diagnostics: {len(report.diagnostics)} ({len(errors)} errors), see SARIF.", ""]
+    _append(env.get("GITHUB_STEP_SUMMARY"), "\n".join(rows) + "\n")
+
+
+def release(
+    project: Path,
+    dist: Path,
+    sarif: Path,
+    *,
+    isolation: bool = True,
+    sdist: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> ReleaseReport:
+    env = os.environ if env is None else env
+    project = project.resolve()
+    dist = dist if dist.is_absolute() else project / dist
+    sarif = sarif if sarif.is_absolute() else project / sarif
+    report = ReleaseReport(dist=dist, sarif=sarif)
+
+    _say(f"checking the modules of {project / 'pyproject.toml'}")
+    report.diagnostics = collect_diagnostics(project)
+    write_sarif(sarif, report.diagnostics)
+    errors = [d for d in report.diagnostics if d.severity == "error"]
+    if errors:
+        raise UnsupportedError(
+            f"{len(errors)} unsupported construct(s); see {sarif}", report.diagnostics
+        )
+
+    before = set(dist.glob("*")) if dist.is_dir() else set()
+    build_env = dict(env)
+    build_env["PYVORIN_RELEASE"] = "1"  # signing refuses the per-installation key
+    returncode, pyvorin_code = build_distributions(
+        project, dist, isolation=isolation, sdist=sdist, env=build_env
+    )
+    if returncode != 0:
+        error = PyvorinError(
+            f"the build failed (python -m build exited {returncode}); "
+            "its output above names the module and stage that refused"
+        )
+        error.exit_code = pyvorin_code or ExitCode.INTERNAL
+        raise error
+    new = sorted(set(dist.glob("*")) - before)
+    report.wheels = [p for p in new if p.suffix == ".whl"]
+    report.sdists = [p for p in new if p.name.endswith(".tar.gz")]
+    _say(f"verifying {len(report.wheels)} wheel(s)")
+    report.verified = verify_wheels(report.wheels)
+    write_outputs(report, env)
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pyvorin.release",
+        description="Build, verify and check the signatures of a release (GitHub Action).",
+    )
+    parser.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    parser.add_argument("--dist", type=Path, default=Path("dist"), help="output directory")
+    parser.add_argument("--sarif", type=Path, default=Path("pyvorin.sarif"), help="SARIF file")
+    parser.add_argument("--no-isolation", action="store_true", help="build in this environment")
+    parser.add_argument("--no-sdist", action="store_true", help="build the wheel only")
+    args = parser.parse_args(argv)
+    try:
+        report = release(
+            args.project,
+            args.dist,
+            args.sarif,
+            isolation=not args.no_isolation,
+            sdist=not args.no_sdist,
+        )
+    except PyvorinError as exc:
+        for line in str(exc).splitlines():
+            print(f"pyvorin.release: error: {line}", file=sys.stderr)
+        for diagnostic in getattr(exc, "diagnostics", []):
+            print(diagnostic.format_text(), file=sys.stderr)
+        return int(exc.exit_code)
+    print(
+        json.dumps(
+            {
+                "dist": str(report.dist),
+                "wheels": [str(w) for w in report.wheels],
+                "sdists": [str(s) for s in report.sdists],
+                "sarif": str(report.sarif),
+                "verified": report.verified,
+            },
+            indent=2,
+        )
+    )
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

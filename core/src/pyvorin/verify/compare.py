@@ -1,0 +1,166 @@
+"""Comparing CPython's outcome of a call with the compiled module's outcome.
+
+Outcomes are the workers' replies. Values arrive in the exact tagged encoding of
+:mod:`pyvorin.verify.values`, so equal encodings mean equal type and value (floats bit for
+bit, ``-0.0 != 0.0``, ``nan == nan``, ``1 != 1.0 != True``), containers recursively.
+Compared: how the call ended (returned, raised, did not finish, crashed), the returned
+value, the exception's type and message, the arguments after the call (in-place
+mutation) and what the call printed to stdout.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from .values import dumps, lines_of, parse_float, show_encoded
+
+INCONCLUSIVE_KINDS = ("timeout", "crash", "not-run")
+
+
+def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | None:
+    """Why CPython's outcome cannot serve as the reference, or None when it can."""
+    kind = cpython["kind"]
+    if kind == "timeout":
+        return f"CPython did not finish within the {call_seconds:g} s per-call budget"
+    if kind == "crash":
+        return f"the CPython worker died ({cpython.get('signal') or cpython.get('returncode')})"
+    if kind == "not-run":
+        return "not run: CPython already exceeded the budget on a smaller input of this function"
+    if kind == "raise" and cpython.get("type") == "MemoryError":
+        return "CPython ran out of the per-call memory budget (MemoryError)"
+    return None
+
+
+def describe(reply: dict[str, Any], call_seconds: float) -> str:
+    """One line saying how a call ended."""
+    kind = reply["kind"]
+    if kind == "return":
+        value = reply["value"]
+        text = f"returned {show_encoded(value)}"
+        if isinstance(value, dict) and "float" in value:
+            text += f"  (float {value['float']})"
+        return text
+    if kind == "raise":
+        return f"raised {reply['type']}: {reply['message']}"
+    if kind == "timeout":
+        return f"did not finish within the {call_seconds:g} s per-call budget (killed)"
+    if kind == "crash":
+        how = reply.get("signal") or f"exit status {reply.get('returncode')}"
+        tail = reply.get("stderr") or ""
+        return f"the worker process died ({how})" + (f": {tail.splitlines()[-1]}" if tail else "")
+    if kind == "missing":
+        return "the module has no such function"
+    if kind == "not-run":
+        return "not run (the function already exceeded the per-call budget repeatedly)"
+    return f"unknown outcome {kind!r}"
+
+
+def _unified(a: list[str], b: list[str]) -> str:
+    return "\n".join(
+        difflib.unified_diff(a, b, fromfile="CPython", tofile="compiled", lineterm="", n=3)
+    )
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, dict) and ("list" in value or "tuple" in value)
+
+
+def _float_note(a: Any, b: Any) -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict) and "float" in a and "float" in b:
+        x, y = parse_float(a["float"]), parse_float(b["float"])
+        note = f"floats differ bit for bit: {a['float']} vs {b['float']}"
+        if x == y:
+            note += " (equal under ==, but the sign of zero differs)"
+        return note
+    return None
+
+
+def compare(
+    cpython: dict[str, Any],
+    compiled: dict[str, Any],
+    call_seconds: float,
+    original: dict[str, Any] | None = None,
+) -> list[dict]:
+    """Every difference between two conclusive outcomes (empty when they agree).
+
+    ``original`` is the encoded input (``{"args": [...], "kwargs": {...}}``), used to
+    show a unified diff of the arguments when only one side changed them.
+    """
+    differences: list[dict[str, Any]] = []
+
+    def add(what: str, diff: str | None = None, note: str | None = None, **extra: Any) -> None:
+        entry = {
+            "what": what,
+            "cpython": extra.pop("cpython_text", describe(cpython, call_seconds)),
+            "compiled": extra.pop("compiled_text", describe(compiled, call_seconds)),
+        }
+        if diff:
+            entry["diff"] = diff
+        if note:
+            entry["note"] = note
+        differences.append(entry)
+
+    if cpython["kind"] != compiled["kind"]:
+        add("outcome")
+    elif cpython["kind"] == "return":
+        a, b = cpython["value"], compiled["value"]
+        if dumps(a) != dumps(b):
+            containers = _is_container(a) or _is_container(b)
+            diff = _unified(lines_of(a), lines_of(b)) if containers else None
+            add("return value", diff, _float_note(a, b))
+    elif cpython["kind"] == "raise":
+        if cpython["type"] != compiled["type"]:
+            add("exception type")
+        elif cpython["message"] != compiled["message"]:
+            add(
+                "exception message",
+                _unified([cpython["message"]], [compiled["message"]]),
+            )
+    if compiled["kind"] in ("return", "raise") and cpython["kind"] in ("return", "raise"):
+        after_a, after_b = cpython.get("mutated"), compiled.get("mutated")
+        if dumps(after_a) != dumps(after_b):
+            add(
+                "argument mutation",
+                _mutation_diff(after_a or original, after_b or original),
+                cpython_text=_mutation_text(after_a),
+                compiled_text=_mutation_text(after_b),
+            )
+        out_a, out_b = cpython.get("stdout", ""), compiled.get("stdout", "")
+        if out_a != out_b:
+            add(
+                "stdout",
+                _unified(out_a.splitlines(), out_b.splitlines()) or f"{out_a!r} vs {out_b!r}",
+                cpython_text=f"printed {out_a!r}",
+                compiled_text=f"printed {out_b!r}",
+            )
+    return differences
+
+
+def _mutation_text(after: dict[str, Any] | None) -> str:
+    if after is None:
+        return "left its arguments unchanged"
+    return "changed its arguments to " + _args_text(after)
+
+
+def _args_text(after: dict[str, Any]) -> str:
+    parts = [show_encoded(a) for a in after["args"]]
+    parts += [f"{k}={show_encoded(v)}" for k, v in after["kwargs"].items()]
+    return "(" + ", ".join(parts) + ")"
+
+
+def _mutation_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str | None:
+    if a is None or b is None:
+        return None
+
+    def lines(after: dict[str, Any]) -> list[str]:
+        out: list[str] = []
+        for i, value in enumerate(after["args"]):
+            out.append(f"argument {i}:")
+            out.extend(lines_of(value, 1))
+        for name, value in after["kwargs"].items():
+            out.append(f"argument {name}:")
+            out.extend(lines_of(value, 1))
+        return out
+
+    return _unified(lines(a), lines(b))

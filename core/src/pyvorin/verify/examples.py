@@ -1,0 +1,159 @@
+"""Input source 1: explicit examples from the TOML file ``[tool.pyvorin.verify] examples``.
+
+Format (see docs/verification.md)::
+
+    [["pkg.mod:scale"]]          # one table per example, keyed by "module:function"
+    args = [3, 2.5]              # positional arguments, as TOML values
+    kwargs = { round = true }    # keyword arguments (optional)
+    name = "typical"             # a label shown in reports (optional)
+
+TOML has ``inf``, ``-inf``, ``nan`` and ``-0.0``. Arrays given for ``tuple`` parameters
+become tuples; ints given for ``float`` parameters become floats. Values TOML cannot
+write use the tagged forms: ``{ int = "123456789012345678901234567890" }`` (any size),
+``{ float = "0x1.0p-1074" }`` (exact bits), ``{ tuple = [1, 2] }``, ``{ none = true }``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..config import ROOT
+from ..errors import ConfigError
+from ..hookspecs import hookimpl
+from ..model import BuildContext, ModuleSpec
+from .inputs import InputCase
+from .signature import FunctionInfo
+from .values import ValueFormatError, parse_float
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+ENTRY_FIELDS = ("args", "kwargs", "name")
+_cache: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+def examples_file(ctx: BuildContext) -> Path | None:
+    configured = ctx.settings["verify.examples"]
+    if configured is None:
+        return None
+    return (ctx.settings.root / configured).resolve()
+
+
+def load_examples(path: Path) -> dict[str, Any]:
+    """The parsed examples file (cached by path, size and mtime)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"{path}: {ROOT}.verify.examples: cannot read: {exc.strerror}") from exc
+    cache_key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if cache_key not in _cache:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the examples file: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+        for entry_key, value in document.items():
+            if ":" not in entry_key or entry_key.count(":") != 1:
+                raise ConfigError(
+                    f'{path}: key {entry_key!r}: expected "module:function" (e.g. [["pkg.mod:f"]])'
+                )
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(
+                    f"{path}: {entry_key!r}: expected an array of tables, written "
+                    f'[["{entry_key}"]] once per example'
+                )
+        _cache.clear()
+        _cache[cache_key] = document
+    return _cache[cache_key]
+
+
+def from_toml(value: Any, where: str) -> Any:
+    """A Python value from a TOML value, understanding the tagged inline tables."""
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [from_toml(v, where) for v in value]
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, payload),) = value.items()
+        if tag == "none" and payload is True:
+            return None
+        if tag == "int" and isinstance(payload, (str, int)) and not isinstance(payload, bool):
+            try:
+                text = str(payload).strip().replace("_", "")
+                hexa = text.lstrip("-+").lower().startswith("0x")
+                return int(text, 16 if hexa else 10)
+            except ValueError:
+                raise ConfigError(f"{where}: bad int {payload!r}") from None
+        if tag == "float" and isinstance(payload, (str, float, int)):
+            try:
+                return parse_float(str(payload)) if isinstance(payload, str) else float(payload)
+            except ValueFormatError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        if tag == "tuple" and isinstance(payload, list):
+            return tuple(from_toml(v, where) for v in payload)
+        if tag == "list" and isinstance(payload, list):
+            return [from_toml(v, where) for v in payload]
+    raise ConfigError(
+        f"{where}: cannot use {value!r} as an argument (expected a TOML integer, float, "
+        'boolean, string, array, or one of { int = "..." }, { float = "0x..." }, '
+        "{ tuple = [...] }, { none = true })"
+    )
+
+
+def cases_for(path: Path, function: FunctionInfo) -> list[InputCase]:
+    document = load_examples(path)
+    entries = document.get(function.qualname, [])
+    cases = []
+    for number, entry in enumerate(entries, start=1):
+        where = f'{path}: [["{function.qualname}"]] example {number}'
+        unknown = sorted(set(entry) - set(ENTRY_FIELDS))
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown field(s) {', '.join(map(repr, unknown))} "
+                f"(allowed: {', '.join(ENTRY_FIELDS)})"
+            )
+        args = entry.get("args", [])
+        kwargs = entry.get("kwargs", {})
+        if not isinstance(args, list):
+            raise ConfigError(f"{where}: args: expected an array, found {args!r}")
+        if not isinstance(kwargs, dict):
+            raise ConfigError(f"{where}: kwargs: expected a table, found {kwargs!r}")
+        bound = function.bind(
+            tuple(from_toml(a, where) for a in args),
+            {k: from_toml(v, where) for k, v in kwargs.items()},
+        )
+        if isinstance(bound, str):
+            raise ConfigError(f"{where}: does not match {function.signature_text()}: {bound}")
+        label = entry.get("name")
+        origin = f'{path.name} [["{function.qualname}"]] #{number}'
+        if isinstance(label, str) and label:
+            origin += f" ({label})"
+        cases.append(InputCase(bound[0], bound[1], "examples", origin))
+    return cases
+
+
+def check_keys(path: Path, module: ModuleSpec, functions: list[FunctionInfo]) -> None:
+    """Examples for this module must name existing functions (typos are errors)."""
+    names = {f.name for f in functions}
+    for entry_key in load_examples(path):
+        module_name, _, function_name = entry_key.partition(":")
+        if module_name == module.name and function_name not in names:
+            raise ConfigError(
+                f'{path}: [["{entry_key}"]]: {module.name} has no top-level function '
+                f"{function_name!r} (functions: {', '.join(sorted(names)) or 'none'})"
+            )
+
+
+@hookimpl
+def pyvorin_generate_inputs(
+    ctx: BuildContext, module: ModuleSpec, function: FunctionInfo
+) -> list[InputCase]:
+    path = examples_file(ctx)
+    if path is None:
+        return []
+    return cases_for(path, function)

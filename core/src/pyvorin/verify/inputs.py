@@ -1,0 +1,61 @@
+"""One verification input and the names of the built-in input sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .values import dumps, encode
+
+# The built-in sources, in the order their inputs are used (and reported).
+SOURCES = ("examples", "doctests", "corpus", "generated")
+
+
+@dataclass
+class InputCase:
+    """Arguments for one call, and where they came from.
+
+    ``source`` names the input source (``examples``, ``doctests``, ``corpus``,
+    ``generated`` or a third-party source's name); ``origin`` says where exactly
+    (``file:line``, ``docstring line 3``, ``generated #17``).
+    """
+
+    args: tuple
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    source: str = "generated"
+    origin: str = ""
+
+    def encoded(self) -> dict[str, Any]:
+        return {
+            "args": [encode(a) for a in self.args],
+            "kwargs": {k: encode(v) for k, v in sorted(self.kwargs.items())},
+        }
+
+    @property
+    def key(self) -> str:
+        """Equal for two cases exactly when their arguments are equal."""
+        return dumps(self.encoded())
+
+
+def source_rank(source: str) -> int:
+    """Sort key: examples, doctests, corpus, third-party sources, generated."""
+    if source in SOURCES[:3]:
+        return SOURCES.index(source)
+    if source == "generated":
+        return 4
+    return 3
+
+
+def value_size(value: Any) -> int:
+    """A rough cost measure: bits of ints, lengths of containers."""
+    if isinstance(value, bool) or value is None:
+        return 0
+    if isinstance(value, int):
+        return value.bit_length()
+    if isinstance(value, (list, tuple)):
+        return 1 + len(value) + sum(value_size(v) for v in value)
+    return 1
+
+
+def input_size(case: InputCase) -> int:
+    return sum(value_size(a) for a in case.args) + sum(value_size(v) for v in case.kwargs.values())

@@ -1,0 +1,111 @@
+"""The verification report: a JSON document beside the artifacts, and its text form.
+
+The JSON report and the text printed on failure carry the same content: per function,
+the inputs run per source, and for each differing input the input and its source,
+CPython's outcome, the compiled outcome, what differs (with a unified diff for
+containers, arguments and output) and, for generated inputs, the shrunk minimal failing
+input. The report holds no timings, so the same seed gives the same report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..home import atomic_write
+from .inputs import SOURCES
+
+FORMAT = "pyvorin-verification-report"
+VERSION = 1
+REPORT_SUFFIX = ".pyvorin-verify.json"
+TEXT_FINDINGS_PER_FUNCTION = 3
+
+
+def report_path(out_dir: Path, module_name: str) -> Path:
+    base = Path(out_dir).joinpath(*module_name.split("."))
+    return base.with_name(base.name + REPORT_SUFFIX)
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    text = json.dumps(report, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    atomic_write(path, text.encode("utf-8"))
+
+
+def _counts(inputs: dict[str, int]) -> str:
+    names = list(SOURCES) + sorted(set(inputs) - set(SOURCES))
+    return ", ".join(f"{name} {inputs.get(name, 0)}" for name in names)
+
+
+def _indent(text: str, pad: str) -> list[str]:
+    return [pad + line for line in text.splitlines()]
+
+
+def _outcome_lines(entry: dict[str, Any], pad: str) -> list[str]:
+    lines = [f"{pad}CPython:  {entry['cpython']}", f"{pad}compiled: {entry['compiled']}"]
+    for difference in entry["differences"]:
+        line = f"{pad}differs in {difference['what']}"
+        if difference["what"] in ("argument mutation", "stdout"):
+            line += f": CPython {difference['cpython']}; compiled {difference['compiled']}"
+        if difference.get("note"):
+            line += f": {difference['note']}"
+        lines.append(line)
+        if difference.get("diff"):
+            lines.extend(_indent(difference["diff"], pad + "  "))
+    return lines
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """The human-readable form of ``report`` (printed when verification fails)."""
+    module = report["module"]
+    failed = [f for f in report["functions"] if f["result"] != "passed"]
+    if report["result"] == "passed":
+        head = f"verification of {module} passed (seed {report['seed']})"
+    else:
+        head = (
+            f"verification of {module} failed: {len(failed)} of {len(report['functions'])} "
+            f"function(s) not verified (seed {report['seed']})"
+        )
+    lines = [head]
+    if report.get("report"):
+        lines.append(f"  report: {report['report']}")
+    for function in report["functions"]:
+        name = f"{module}:{function['name']}"
+        total = function["conclusive"]
+        if function["result"] == "passed":
+            lines.append(f"{name}: ok on {total} inputs ({_counts(function['inputs'])})")
+            continue
+        if function["mismatches"]:
+            unsure = len(function["inconclusive"])
+            lines.append(
+                f"{name}: {function['mismatches']} of {total} inputs differ from CPython "
+                f"({_counts(function['inputs'])}"
+                + (f"; {unsure} inconclusive" if unsure else "")
+                + ")"
+            )
+        for finding in function["findings"][:TEXT_FINDINGS_PER_FUNCTION]:
+            lines.append(
+                f"  input ({finding['source']} {finding['origin']}): {finding['input']['call']}"
+            )
+            lines.extend(_outcome_lines(finding, "    "))
+            shrunk = finding.get("shrunk")
+            if shrunk and shrunk.get("same_as_input"):
+                lines.append(
+                    f"  shrunk minimal failing input: {shrunk['input']['call']} (already "
+                    f"minimal: none of {shrunk['candidates_tried']} simpler candidates fails)"
+                )
+            elif shrunk:
+                lines.append(
+                    f"  shrunk minimal failing input: {shrunk['input']['call']} "
+                    f"({shrunk['candidates_tried']} candidates tried)"
+                )
+                lines.extend(_outcome_lines(shrunk, "    "))
+        hidden = len(function["findings"]) - TEXT_FINDINGS_PER_FUNCTION
+        if hidden > 0 or function["mismatches"] > len(function["findings"]):
+            more = function["mismatches"] - min(
+                len(function["findings"]), TEXT_FINDINGS_PER_FUNCTION
+            )
+            lines.append(f"  ... {more} more differing input(s); see the JSON report")
+        if function.get("problem"):
+            lines.append(f"{name}: {function['problem']}")
+    return "\n".join(lines)

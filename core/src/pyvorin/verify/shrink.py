@@ -1,0 +1,124 @@
+"""Shrinking a failing generated input to a minimal one that still fails.
+
+Greedy and type-directed: candidates make one argument simpler at a time (ints toward
+0, floats toward 0.0/1.0/integral values, lists shorter and their elements simpler, tuple
+items simpler, True toward False); the first candidate that still shows a difference is
+kept and shrinking starts again from it, until no candidate fails or the budget of
+candidates, rounds (one batch per round) or seconds is spent. Every candidate is checked
+by really running it in both workers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .signature import TypeSpec
+from .values import key
+
+MAX_CANDIDATES = 200
+MAX_SECONDS = 30.0
+MAX_ROUNDS = 12
+PER_ROUND = 40
+
+
+def _int_candidates(x: int) -> Iterator[int]:
+    if x == 0:
+        return
+    yield 0
+    if x < 0:
+        yield -x
+    for y in (x // 2, x - (1 if x > 0 else -1)):
+        if abs(y) < abs(x):
+            yield y
+    if x.bit_length() > 8:
+        yield x >> (x.bit_length() // 2) if x > 0 else -((-x) >> ((-x).bit_length() // 2))
+
+
+def _float_candidates(x: float) -> Iterator[float]:
+    yield 0.0
+    yield 1.0
+    if math.isnan(x) or math.isinf(x):
+        return
+    if x < 0 or (x == 0.0 and math.copysign(1.0, x) < 0):
+        yield -x
+    if x != int(x):
+        yield float(int(x))
+    if abs(x) > 2.0:
+        yield x / 2
+
+
+def candidates(value: Any, spec: TypeSpec) -> Iterator[Any]:
+    kind = spec.kind
+    if kind == "int" and type(value) is int:
+        yield from _int_candidates(value)
+    elif kind == "float" and type(value) is float:
+        yield from _float_candidates(value)
+    elif kind == "bool" and value is True:
+        yield False
+    elif kind == "list" or (kind == "tuple" and spec.variadic):
+        items = list(value)
+        rebuild = list if kind == "list" else tuple
+        if items:
+            yield rebuild([])
+            if len(items) > 2:
+                yield rebuild(items[: len(items) // 2])
+                yield rebuild(items[len(items) // 2 :])
+            for i in range(len(items)):
+                yield rebuild([*items[:i], *items[i + 1 :]])
+            for i, item in enumerate(items):
+                for smaller in candidates(item, spec.items[0]):
+                    yield rebuild([*items[:i], smaller, *items[i + 1 :]])
+    elif kind == "tuple":
+        items = list(value)
+        for i, (item, item_spec) in enumerate(zip(items, spec.items, strict=False)):
+            for smaller in candidates(item, item_spec):
+                yield tuple([*items[:i], smaller, *items[i + 1 :]])
+
+
+def shrink(
+    args: tuple,
+    specs: list[TypeSpec],
+    first_failing: Callable[[list[tuple]], int | None],
+    max_candidates: int = MAX_CANDIDATES,
+    max_seconds: float = MAX_SECONDS,
+    per_round: int = PER_ROUND,
+    max_rounds: int = MAX_ROUNDS,
+) -> tuple[tuple, int]:
+    """The smallest failing arguments found from ``args``, and how many candidates ran.
+
+    ``first_failing`` runs a batch of candidate argument tuples and returns the index of
+    the first one that still fails (or None): one round of shrinking is one batch.
+    """
+    deadline = time.monotonic() + max_seconds
+    current = tuple(args)
+    tried: set[str] = {key(current)}
+    attempts = rounds = 0
+    while attempts < max_candidates and rounds < max_rounds and time.monotonic() < deadline:
+        rounds += 1
+        batch: list[tuple] = []
+        for index, spec in enumerate(specs):
+            for smaller in candidates(current[index], spec):
+                candidate = (*current[:index], smaller, *current[index + 1 :])
+                if key(candidate) in tried:
+                    continue
+                tried.add(key(candidate))
+                batch.append(candidate)
+                if len(batch) >= min(per_round, max_candidates - attempts):
+                    break
+            if len(batch) >= min(per_round, max_candidates - attempts):
+                break
+        if not batch:
+            break
+        attempts += len(batch)
+        winner = first_failing(batch)
+        if winner is None:
+            # Nothing in this round fails; the untried remainder may, so go on only if
+            # the round was cut short by its size.
+            if len(batch) < per_round:
+                break
+            continue
+        current = batch[winner]
+    return current, attempts

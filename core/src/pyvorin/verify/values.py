@@ -1,0 +1,208 @@
+"""Safe, exact serialization of verification values (no pickle, ever).
+
+Values cross process boundaries (parent <-> worker) and are stored in the recorded
+corpus as JSON with tagged values, so every value round-trips exactly:
+
+* ``None`` -> ``null``; ``bool`` -> ``true``/``false``
+* ``int`` (any size) -> ``{"int": "<decimal digits>"}``
+* ``float`` -> ``{"float": "<float.hex()>"}``: exact bits for finite values (so ``-0.0``
+  and subnormals survive), ``"inf"``, ``"-inf"`` and ``"nan"`` otherwise (all NaNs are
+  one value, as the comparison treats them)
+* ``str`` -> ``{"str": "..."}``
+* ``list`` -> ``{"list": [...]}``; ``tuple`` -> ``{"tuple": [...]}``
+
+A result of any other type (only possible as a *result*, never an input) encodes as
+``{"other": "<type name>", "repr": "<repr>"}`` and cannot be decoded.
+
+Because the encoding is exact and canonical, two values are equal for verification
+(type and value; floats bit for bit, ``-0.0 != 0.0``, ``nan == nan``) exactly when their
+encodings are equal.
+
+This module is imported by the worker process: standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+TAGS = ("int", "float", "str", "list", "tuple")
+_MAX_DEPTH = 200
+_DECIMAL_BITS = 13_000  # well inside sys.int_info.default_max_str_digits (4300 digits)
+
+
+class ValueFormatError(ValueError):
+    """A tagged value is malformed (names what was found)."""
+
+
+def encode(value: Any, _depth: int = 0) -> Any:
+    """The tagged JSON form of ``value``."""
+    if _depth > _MAX_DEPTH:
+        return {"other": type(value).__name__, "repr": "<nested too deeply>"}
+    if value is None or isinstance(value, bool):
+        return value
+    kind = type(value)
+    if kind is int:
+        return {"int": int_text(value)}
+    if kind is float:
+        return {"float": float_text(value)}
+    if kind is str:
+        return {"str": value}
+    if kind is list:
+        return {"list": [encode(item, _depth + 1) for item in value]}
+    if kind is tuple:
+        return {"tuple": [encode(item, _depth + 1) for item in value]}
+    try:
+        shown = repr(value)
+    except Exception as exc:  # a broken __repr__ must not break the report
+        shown = f"<repr failed: {type(exc).__name__}>"
+    return {"other": _type_name(kind), "repr": shown}
+
+
+def int_text(value: int) -> str:
+    """Decimal digits, or ``0x`` hex beyond CPython's int/str conversion limit."""
+    if value.bit_length() < _DECIMAL_BITS:
+        return str(value)
+    return hex(value)
+
+
+def float_text(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value.hex()
+
+
+def _type_name(kind: type) -> str:
+    module = getattr(kind, "__module__", "")
+    name = getattr(kind, "__qualname__", kind.__name__)
+    return name if module == "builtins" else f"{module}.{name}"
+
+
+def decode(data: Any) -> Any:
+    """The value of a tagged JSON form; raises :class:`ValueFormatError` if malformed."""
+    if data is None or isinstance(data, bool):
+        return data
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, payload),) = data.items()
+        if tag == "int" and isinstance(payload, str):
+            try:
+                if payload.lstrip("-").lower().startswith("0x"):
+                    return int(payload, 16)
+                return int(payload, 10)
+            except ValueError:
+                raise ValueFormatError(
+                    f"bad int {payload!r}: expected decimal digits or 0x hex digits"
+                ) from None
+        if tag == "float" and isinstance(payload, str):
+            return parse_float(payload)
+        if tag == "str" and isinstance(payload, str):
+            return payload
+        if tag == "list" and isinstance(payload, list):
+            return [decode(item) for item in payload]
+        if tag == "tuple" and isinstance(payload, list):
+            return tuple(decode(item) for item in payload)
+    shown = json.dumps(data)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    raise ValueFormatError(
+        f"not a tagged value: {shown} (expected null, true/false, or one of "
+        + ", ".join("{" + repr(tag) + ": ...}" for tag in TAGS)
+        + ")"
+    )
+
+
+def parse_float(text: str) -> float:
+    """A float from ``float.hex()`` text, ``inf``/``-inf``/``nan`` or a decimal literal."""
+    lowered = text.strip().lower()
+    if lowered in ("nan", "+nan", "-nan"):
+        return math.nan
+    try:
+        if "0x" in lowered:
+            return float.fromhex(lowered)
+        return float(lowered)
+    except ValueError:
+        raise ValueFormatError(
+            f"bad float {text!r}: expected float.hex() text such as '-0x0.0p+0', "
+            "a decimal such as '2.5', or inf, -inf, nan"
+        ) from None
+
+
+def dumps(data: Any) -> str:
+    """Canonical JSON text of an already-encoded structure (sorted keys, compact)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def key(value: Any) -> str:
+    """A canonical string that is equal for two values exactly when they are equal."""
+    return dumps(encode(value))
+
+
+def show(value: Any, limit: int = 2000) -> str:
+    """A Python-like rendering that keeps every distinction the comparison makes.
+
+    Floats print with ``repr`` (the shortest text that round-trips, so distinct floats
+    print differently and ``-0.0`` shows its sign); ints, bools and None are unambiguous.
+    """
+    text = _show(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(_show(v) for v in value)
+        return "(" + inner + ("," if len(value) == 1 else "") + ")"
+    if type(value) is int:
+        return int_text(value)
+    return repr(value)
+
+
+def show_encoded(data: Any, limit: int = 2000) -> str:
+    """Like :func:`show` for an encoded value (which may be a non-decodable result)."""
+    text = _show_encoded(data)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def _show_encoded(data: Any) -> str:
+    if isinstance(data, dict) and "other" in data:
+        return f"<{data['other']}: {data.get('repr', '')}>"
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, payload),) = data.items()
+        if tag == "list":
+            return "[" + ", ".join(_show_encoded(v) for v in payload) + "]"
+        if tag == "tuple":
+            inner = ", ".join(_show_encoded(v) for v in payload)
+            return "(" + inner + ("," if len(payload) == 1 else "") + ")"
+        if tag == "int":
+            return payload
+        if tag == "float":
+            return repr(parse_float(payload))
+        if tag == "str":
+            return repr(payload)
+    return repr(data)
+
+
+def lines_of(data: Any, indent: int = 0) -> list[str]:
+    """An encoded value pretty-printed one element per line, for unified diffs."""
+    pad = "  " * indent
+    if isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("list", "tuple"):
+        ((tag, payload),) = data.items()
+        if not payload:
+            return [pad + ("[]" if tag == "list" else "()")]
+        opening, closing = ("[", "]") if tag == "list" else ("(", ")")
+        out = [pad + opening]
+        for item in payload:
+            inner = lines_of(item, indent + 1)
+            inner[-1] += ","
+            out.extend(inner)
+        out.append(pad + closing)
+        return out
+    return [pad + _show_encoded(data)]

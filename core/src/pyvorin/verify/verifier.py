@@ -1,0 +1,493 @@
+"""The built-in verifier: every compiled function checked against CPython.
+
+For each top-level function of the source module, inputs are gathered from every
+``pyvorin_generate_inputs`` implementation (built in: examples, doctests, recorded
+corpus, generated; merged in that order, duplicates dropped), run in two worker
+processes — the original source under CPython and the compiled artifact — batched per
+worker, compared (:mod:`pyvorin.verify.compare`), failing generated inputs shrunk, and a
+report written beside the artifacts. There is no way to skip this stage: a function
+verified on fewer than ``verify.min-inputs`` conclusive inputs fails the build too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import VerificationError
+from ..hookspecs import hookimpl
+from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
+from .compare import compare, describe, inconclusive_reason
+from .generate import generate
+from .inputs import SOURCES, InputCase, input_size, source_rank
+from .report import FORMAT, VERSION, render_text, report_path, write_report
+from .shrink import shrink
+from .signature import FunctionInfo, parse_functions
+from .values import show
+from .workers import Budget, run_side, stage_files
+
+MAX_FINDINGS_PER_FUNCTION = 20
+MAX_INCONCLUSIVE_LISTED = 20
+TOP_UP_ROUNDS = 2
+
+
+@dataclass
+class _Side:
+    """One side of the comparison: a module file run in its own worker."""
+
+    label: str
+    module_name: str
+    path: Path
+    budget: Budget
+    workdir: Path
+
+    max_failures: int = 3
+
+    def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return run_side(
+            self.label,
+            self.module_name,
+            self.path,
+            requests,
+            self.budget,
+            self.workdir,
+            self.max_failures,
+        )
+
+
+def _run_in_size_order(
+    sides: list[_Side], requests: list[dict[str, Any]], owners: list[tuple[FunctionInfo, Any]]
+) -> tuple[list, list]:
+    """Run ``requests`` with each function's cheapest inputs first; replies in input order.
+
+    A slow function then spends its per-call budget strikes (three timeouts stop its
+    remaining calls) only after every small input has run.
+    """
+    order = sorted(
+        range(len(requests)),
+        key=lambda i: (owners[i][0].name, input_size(owners[i][1]), i),
+    )
+    cpython, compiled = _run_both(sides, [requests[i] for i in order])
+    placed_cpython: list[Any] = [None] * len(requests)
+    placed_compiled: list[Any] = [None] * len(requests)
+    for position, index in enumerate(order):
+        placed_cpython[index] = cpython[position]
+        placed_compiled[index] = compiled[position]
+    return placed_cpython, placed_compiled
+
+
+def _top_up(
+    ctx: BuildContext,
+    plan: list[tuple[FunctionInfo, list[InputCase], list[str]]],
+    owners: list[tuple[FunctionInfo, InputCase]],
+    cpython_replies: list[dict[str, Any]],
+    compiled_replies: list[dict[str, Any]],
+    round_number: int,
+) -> list[tuple[FunctionInfo, InputCase]]:
+    """More generated inputs for functions left short of min-inputs by inconclusive calls.
+
+    The new inputs come from the same seeded generator under a round-specific seed, the
+    smallest ones first, so a function whose large inputs exceed the budget (a size
+    parameter, an exponential algorithm) can still be verified on many small ones.
+    """
+    call_seconds = float(ctx.settings["verify.call-seconds"])
+    conclusive: dict[str, int] = {}
+    inconclusive: dict[str, int] = {}
+    seen: dict[str, set[str]] = {}
+    failing: set[str] = set()
+    for (function, case), cpy, cmp in zip(owners, cpython_replies, compiled_replies, strict=True):
+        seen.setdefault(function.name, set()).add(case.key)
+        if inconclusive_reason(cpy, call_seconds) is None and cmp["kind"] != "not-run":
+            conclusive[function.name] = conclusive.get(function.name, 0) + 1
+            if compare(cpy, cmp, call_seconds):
+                failing.add(function.name)  # already fails: more inputs change nothing
+        else:
+            inconclusive[function.name] = inconclusive.get(function.name, 0) + 1
+    extra: list[tuple[FunctionInfo, InputCase]] = []
+    min_inputs = ctx.settings["verify.min-inputs"]
+    for function, cases, _notes in plan:
+        deficit = required_inputs(function, min_inputs) - conclusive.get(function.name, 0)
+        if (
+            deficit <= 0
+            or function.name in failing
+            or not inconclusive.get(function.name)
+            or not function.generatable
+        ):
+            continue
+        pool = generate(
+            function,
+            len(seen[function.name]) + 4 * deficit,
+            ctx.settings["verify.seed"] + 7919 * round_number,
+        )
+        fresh = [c for c in pool if c.key not in seen[function.name]]
+        fresh.sort(key=input_size)
+        for number, case in enumerate(fresh[: 2 * deficit], start=1):
+            case.origin = f"#{len(cases) + number} (top-up round {round_number})"
+            extra.append((function, case))
+        cases.extend(case for f, case in extra if f is function)
+    return extra
+
+
+def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list, list]:
+    """Run a batch under CPython, then the calls CPython finished in the compiled worker.
+
+    A call CPython could not finish (inconclusive) is not run on the compiled side at
+    all, so it costs one budget, not two. The two sides run one after the other, not
+    from two threads: the sandbox forks its launcher, and a fork while another thread
+    holds a lock can deadlock the child.
+    """
+    if not requests:
+        return [], []
+    reference, candidate = sides
+    cpython = reference.run(requests)
+    call_seconds = reference.budget.call_seconds
+    runnable = [
+        request
+        for request, reply in zip(requests, cpython, strict=True)
+        if inconclusive_reason(reply, call_seconds) is None
+    ]
+    replies = {reply["id"]: reply for reply in candidate.run(runnable)} if runnable else {}
+    compiled = [
+        replies.get(request["id"], {"id": request["id"], "kind": "not-run"}) for request in requests
+    ]
+    return cpython, compiled
+
+
+@dataclass
+class Stats:
+    """Timings of one verification (kept out of the report, which must be reproducible)."""
+
+    total_seconds: float = 0.0
+    gather_seconds: float = 0.0
+    run_seconds: float = 0.0
+    shrink_seconds: float = 0.0
+    cpython_call_seconds: float = 0.0
+    compiled_call_seconds: float = 0.0
+    calls: int = 0
+
+
+def gather_inputs(
+    ctx: BuildContext, module: ModuleSpec, function: FunctionInfo
+) -> tuple[list[InputCase], list[str]]:
+    """Inputs from every source in order, duplicates and ill-typed inputs left out."""
+    contributed: list[InputCase] = []
+    for result in ctx.hook.pyvorin_generate_inputs(ctx=ctx, module=module, function=function):
+        contributed.extend(result or [])
+    contributed.sort(key=lambda case: source_rank(case.source))
+    cases, seen, notes = [], set(), []
+    for case in contributed:
+        bound = function.bind(tuple(case.args), dict(case.kwargs))
+        if isinstance(bound, str):
+            notes.append(f"{case.source} input {case.origin or '?'} left out: {bound}")
+            continue
+        case.args, case.kwargs = bound
+        if case.key in seen:
+            continue
+        seen.add(case.key)
+        cases.append(case)
+    return cases, notes
+
+
+def required_inputs(function: FunctionInfo, min_inputs: int) -> int:
+    space = function.input_space()
+    if space is not None:
+        return min(min_inputs, space)
+    return min_inputs
+
+
+def _request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str, Any]:
+    encoded = case.encoded()
+    return {"op": "call", "id": call_id, "function": function.name, **encoded}
+
+
+def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
+    examples = ctx.settings["verify.examples"]
+    where = (
+        f'add examples under [["{function.qualname}"]] in {examples}'
+        if examples
+        else "add examples in a TOML file named by [tool.pyvorin.verify] examples, under "
+        f'[["{function.qualname}"]]'
+    )
+    hints = [where, f"write doctest calls `>>> {function.name}(...)` in its docstring"]
+    hints.append(
+        f"record real calls into {ctx.settings['verify.corpus']} with the recorder "
+        "(pytest --pyvorin)"
+    )
+    untyped = [p.name for p in function.params if not p.type.generatable]
+    if untyped:
+        hints.append(
+            "or annotate " + ", ".join(untyped) + " with a supported type (int, float, bool, "
+            "list[...], tuple[...]) so inputs can be generated"
+        )
+    return "; ".join(hints)
+
+
+def verify_module(
+    ctx: BuildContext, module: ModuleSpec, compiled: CompileResult
+) -> tuple[VerificationResult, dict[str, Any], Stats]:
+    """Verify ``compiled`` against ``module``; the result, the report and timings."""
+    started = time.perf_counter()
+    stats = Stats()
+    settings = ctx.settings
+    seed = settings["verify.seed"]
+    min_inputs = settings["verify.min-inputs"]
+    budget = Budget(
+        call_seconds=float(settings["verify.call-seconds"]),
+        memory_mb=settings["verify.memory-mb"],
+        cpu_seconds=settings["sandbox.cpu-seconds"],
+        require_isolation=bool(settings["sandbox.require-isolation"]),
+        sandbox_memory_mb=settings["sandbox.memory-mb"],
+    )
+    artifact = Path(compiled.artifact)
+    if not artifact.is_file():
+        raise VerificationError(f"{module.name}: the compiled artifact {artifact} does not exist")
+
+    functions = parse_functions(module.name, module.path)
+    if settings["verify.examples"] is not None:
+        from .examples import check_keys, examples_file
+
+        path = examples_file(ctx)
+        if path is not None:
+            check_keys(path, module, functions)
+
+    plan: list[tuple[FunctionInfo, list[InputCase], list[str]]] = []
+    requests: list[dict[str, Any]] = []
+    owners: list[tuple[FunctionInfo, InputCase]] = []
+    for function in functions:
+        cases, notes = gather_inputs(ctx, module, function)
+        plan.append((function, cases, notes))
+        for case in cases:
+            requests.append(_request(len(requests), function, case))
+            owners.append((function, case))
+    stats.gather_seconds = time.perf_counter() - started
+    stats.calls = len(requests)
+
+    with (
+        tempfile.TemporaryDirectory(prefix="pyvorin-verify-cpython-") as cpython_dir,
+        tempfile.TemporaryDirectory(prefix="pyvorin-verify-compiled-") as compiled_dir,
+    ):
+        source_copy = stage_files(Path(cpython_dir), Path(module.path))
+        artifact_copy = stage_files(Path(compiled_dir), artifact, list(compiled.extra_files))
+        sides = [
+            # CPython runs each function's inputs smallest first: once one of them cannot
+            # finish within the budget, the larger ones would not either.
+            _Side("cpython", module.name, source_copy, budget, Path(cpython_dir), 1),
+            _Side("compiled", module.name, artifact_copy, budget, Path(compiled_dir)),
+        ]
+        run_started = time.perf_counter()
+        cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners)
+        for round_number in range(1, TOP_UP_ROUNDS + 1):
+            extra = _top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
+            if not extra:
+                break
+            new_requests = []
+            for function, case in extra:
+                new_requests.append(_request(len(requests), function, case))
+                requests.append(new_requests[-1])
+                owners.append((function, case))
+            more_cpython, more_compiled = _run_in_size_order(
+                sides, new_requests, owners[len(owners) - len(extra) :]
+            )
+            cpython_replies += more_cpython
+            compiled_replies += more_compiled
+        stats.calls = len(requests)
+        stats.run_seconds = time.perf_counter() - run_started
+        report = _evaluate(
+            ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides,
+            budget, stats,
+        )  # fmt: skip
+
+    path = report_path(ctx.out_dir, module.name)
+    report["report"] = str(path)
+    write_report(path, report)
+    passed = report["result"] == "passed"
+    summary = {
+        "result": report["result"],
+        "seed": seed,
+        "min_inputs": min_inputs,
+        "functions": len(functions),
+        "inputs": report["inputs"],
+        "inconclusive": sum(len(f["inconclusive"]) for f in report["functions"]),
+        "mismatches": sum(f["mismatches"] for f in report["functions"]),
+        "report": path.name,
+    }
+    ctx.audit(
+        "verify",
+        module=module.name,
+        result=report["result"],
+        seed=seed,
+        inputs=report["inputs"],
+        mismatches=summary["mismatches"],
+    )
+    stats.total_seconds = time.perf_counter() - started
+    result = VerificationResult(
+        passed=passed,
+        summary=summary,
+        message="" if passed else render_text(report),
+        report_path=path,
+    )
+    return result, report, stats
+
+
+def _evaluate(
+    ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides, budget, stats,
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]  # fmt: skip
+    call_seconds = budget.call_seconds
+    by_function: dict[str, list[int]] = {}
+    for index, (function, _case) in enumerate(owners):
+        by_function.setdefault(function.name, []).append(index)
+    for reply in cpython_replies:
+        stats.cpython_call_seconds += reply.get("ns", 0) / 1e9
+    for reply in compiled_replies:
+        stats.compiled_call_seconds += reply.get("ns", 0) / 1e9
+
+    functions_report = []
+    totals: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    for function, _cases, notes in plan:
+        inputs: dict[str, int] = {}
+        inconclusive: list[dict[str, Any]] = []
+        findings: list[dict[str, Any]] = []
+        mismatches = 0
+        for index in by_function.get(function.name, []):
+            case = owners[index][1]
+            cpy, cmp = cpython_replies[index], compiled_replies[index]
+            reason = inconclusive_reason(cpy, call_seconds)
+            if reason is None and cmp["kind"] == "not-run":
+                reason = "not compared: the compiled code already exceeded the budget repeatedly"
+            if reason is not None:
+                if len(inconclusive) < MAX_INCONCLUSIVE_LISTED:
+                    inconclusive.append(_input_entry(function, case) | {"reason": reason})
+                else:
+                    inconclusive.append({"reason": reason})
+                continue
+            inputs[case.source] = inputs.get(case.source, 0) + 1
+            differences = compare(cpy, cmp, call_seconds, case.encoded())
+            if not differences:
+                continue
+            mismatches += 1
+            if len(findings) < MAX_FINDINGS_PER_FUNCTION:
+                findings.append(
+                    _input_entry(function, case)
+                    | {
+                        "cpython": describe(cpy, call_seconds),
+                        "compiled": describe(cmp, call_seconds),
+                        "differences": differences,
+                    }
+                )
+        conclusive = sum(inputs.values())
+        for name, count in inputs.items():
+            totals[name] = totals.get(name, 0) + count
+        required = required_inputs(function, ctx.settings["verify.min-inputs"])
+        problem = None
+        if conclusive < required and not mismatches:
+            problem = (
+                f"not enough inputs: verified on {conclusive} conclusive input(s), "
+                f"{required} required ([tool.pyvorin.verify] min-inputs = "
+                f"{ctx.settings['verify.min-inputs']}"
+                + (f", {len(inconclusive)} inconclusive" if inconclusive else "")
+                + f"). To add inputs: {_how_to_add(ctx, function)}"
+            )
+        generated = next((f for f in findings if f["source"] == "generated"), None)
+        if generated is not None:
+            shrink_started = time.perf_counter()
+            generated["shrunk"] = _shrink(function, generated, sides, call_seconds)
+            stats.shrink_seconds += time.perf_counter() - shrink_started
+        result = "mismatch" if mismatches else ("insufficient-inputs" if problem else "passed")
+        entry: dict[str, Any] = {
+            "name": function.name,
+            "signature": function.signature_text(),
+            "result": result,
+            "required": required,
+            "conclusive": conclusive,
+            "inputs": {s: inputs.get(s, 0) for s in SOURCES}
+            | {s: n for s, n in inputs.items() if s not in SOURCES},
+            "mismatches": mismatches,
+            "findings": findings,
+            "inconclusive": inconclusive,
+        }
+        if problem:
+            entry["problem"] = problem
+        if notes:
+            entry["notes"] = notes
+        functions_report.append(entry)
+
+    failed = any(f["result"] != "passed" for f in functions_report)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "module": module.name,
+        "source": str(module.path),
+        "artifact": Path(compiled.artifact).name,
+        "backend": compiled.backend,
+        "seed": ctx.settings["verify.seed"],
+        "min_inputs": ctx.settings["verify.min-inputs"],
+        "call_seconds": call_seconds,
+        "result": "failed" if failed else "passed",
+        "inputs": totals,
+        "functions": functions_report,
+    }
+
+
+def _input_entry(function: FunctionInfo, case: InputCase) -> dict[str, Any]:
+    return {
+        "source": case.source,
+        "origin": case.origin,
+        "input": {"call": function.call_text(case.args, case.kwargs, show), **case.encoded()},
+    }
+
+
+def _shrink(
+    function: FunctionInfo, finding: dict[str, Any], sides: list[_Side], call_seconds: float
+) -> dict[str, Any]:
+    """Shrink a failing generated input, really re-running the candidates in both workers.
+
+    Each round runs every candidate simplification of the current input as one batch in
+    both workers and continues from the first candidate that still differs.
+    """
+    from .values import decode
+
+    args = tuple(decode(a) for a in finding["input"]["args"])
+    specs = [p.type for p in function.params[: len(args)]]
+    found: dict[str, dict[str, Any]] = {}
+
+    def failing(candidates: list[tuple]) -> int | None:
+        cases = [InputCase(c, {}, "generated") for c in candidates]
+        requests = [_request(i, function, case) for i, case in enumerate(cases)]
+        cpython, compiled = _run_both(sides, requests)
+        for index, case in enumerate(cases):
+            cpy, cmp = cpython[index], compiled[index]
+            if inconclusive_reason(cpy, call_seconds) or cmp["kind"] == "not-run":
+                continue
+            differences = compare(cpy, cmp, call_seconds, case.encoded())
+            if differences:
+                found[case.key] = {
+                    "cpython": describe(cpy, call_seconds),
+                    "compiled": describe(cmp, call_seconds),
+                    "differences": differences,
+                }
+                return index
+        return None
+
+    smallest, tried = shrink(args, specs, failing)
+    case = InputCase(smallest, {}, "generated")
+    if smallest == args or case.key not in found:
+        return {"input": finding["input"], "candidates_tried": tried, "same_as_input": True}
+    return {
+        "input": {"call": function.call_text(smallest, {}, show), **case.encoded()},
+        "candidates_tried": tried,
+        **found[case.key],
+    }
+
+
+@hookimpl
+def pyvorin_verify(
+    ctx: BuildContext, module: ModuleSpec, compiled: CompileResult
+) -> VerificationResult:
+    result, _report, _stats = verify_module(ctx, module, compiled)
+    return result
+
+
+__all__ = ["Stats", "gather_inputs", "verify_module"]

@@ -1,0 +1,286 @@
+"""The verification worker: loads one module, runs a batch of calls, enforces budgets.
+
+Run as ``python -m pyvorin.verify.worker`` (inside the sandbox). It reads the whole batch
+from stdin as JSON lines (values tagged as in :mod:`pyvorin.verify.values`):
+
+* first line: ``{"op": "load", "name": "pkg.mod", "path": "/.../mod.py",
+  "call_seconds": 10, "memory_mb": 1024}``. A path ending in an extension-module suffix
+  is loaded with ExtensionFileLoader, anything else as source;
+* then one ``{"op": "call", "id": 7, "function": "f", "args": [...], "kwargs": {...}}``
+  per call.
+
+It writes ``{"ready": true}`` (or ``{"error": "..."}`` when the module cannot be imported)
+and then one reply per call, in order: ``{"id": 7, "kind": "return" | "raise" | "missing"
+| "timeout" | "crash" | "not-run", ...}`` with the result value (or the exception's type
+and message), the arguments after the call when the call changed them (``mutated``),
+everything the call printed to stdout, and its duration in nanoseconds.
+
+Budgets hold even for compiled code that never returns to the interpreter: the worker
+is a supervisor that loads the module and then forks an executor which inherits the
+loaded module and runs the calls one after another. The supervisor waits for each reply
+at most ``call_seconds`` (wall clock) and kills the executor when it does not come (the
+call is a ``timeout``); the executor runs under an address-space limit of ``memory_mb``
+and a CPU-time limit re-armed before every call. An executor that dies is a ``crash`` of
+the call it was running. Either way a fresh executor is forked for the remaining calls;
+after ``max_failures`` (default three) timeouts or crashes of one function, its remaining
+calls are ``not-run``.
+In the executor, file descriptor 1 is redirected to a file, so output written by compiled
+code at the C level is captured as the call's output and cannot corrupt the protocol.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.machinery
+import importlib.util
+import io
+import json
+import math
+import os
+import resource
+import selectors
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pyvorin.verify.values import decode, dumps, encode
+
+MAX_OUTPUT = 1 << 20
+MAX_FAILED_CALLS_PER_FUNCTION = 3
+_protocol_fd: int | None = None  # the supervisor's reply channel; closed in executors
+
+
+def _exception_name(exc: BaseException) -> str:
+    kind = type(exc)
+    module = getattr(kind, "__module__", "")
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception as inner:  # a broken __str__ is part of the outcome
+        return f"<str() failed: {type(inner).__name__}>"
+
+
+def load(name: str, path: str) -> Any:
+    if path.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+        loader: Any = importlib.machinery.ExtensionFileLoader(name, path)
+    else:
+        loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    if spec is None:
+        raise ImportError(f"cannot create an import spec for {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+# -- the executor (forked child) ---------------------------------------------------------
+class _FdCapture:
+    """Collects what is written to file descriptor 1 (e.g. by C code) per call."""
+
+    def __init__(self) -> None:
+        fd, name = tempfile.mkstemp(prefix="pyvorin-stdout-")
+        os.unlink(name)
+        os.dup2(fd, 1)
+        os.close(fd)
+        self.position = 0
+        try:
+            import ctypes
+
+            self._fflush: Any = ctypes.CDLL(None).fflush
+        except Exception:
+            self._fflush = None
+
+    def take(self) -> str:
+        if self._fflush is not None:
+            with contextlib.suppress(Exception):
+                self._fflush(None)
+        end = os.lseek(1, 0, os.SEEK_END)
+        data = os.pread(1, min(end - self.position, MAX_OUTPUT), self.position)
+        self.position = end
+        return data.decode("utf-8", "replace")
+
+
+def run_call(module: Any, request: dict[str, Any], capture: _FdCapture) -> dict[str, Any]:
+    reply: dict[str, Any] = {"id": request["id"]}
+    function = getattr(module, request["function"], None)
+    if not callable(function):
+        reply.update(kind="missing", ns=0, stdout="", mutated=None)
+        return reply
+    args = [decode(a) for a in request["args"]]
+    kwargs = {k: decode(v) for k, v in request["kwargs"].items()}
+    buffer = io.StringIO()
+    saved = sys.stdout
+    sys.stdout = buffer
+    started = time.perf_counter_ns()
+    try:
+        value = function(*args, **kwargs)
+    except BaseException as exc:
+        elapsed = time.perf_counter_ns() - started
+        reply.update(kind="raise", type=_exception_name(exc), message=_message(exc))
+    else:
+        elapsed = time.perf_counter_ns() - started
+        reply.update(kind="return", value=encode(value))
+    finally:
+        sys.stdout = saved
+    printed = buffer.getvalue()[:MAX_OUTPUT] + capture.take()
+    after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+    before = {"args": request["args"], "kwargs": request["kwargs"]}
+    reply["mutated"] = after if dumps(after) != dumps(before) else None
+    reply["stdout"] = printed
+    reply["ns"] = elapsed
+    return reply
+
+
+def _executor(module: Any, requests: list[dict[str, Any]], out_fd: int, budget: dict) -> None:
+    """Runs in the forked child; never returns."""
+    try:
+        if _protocol_fd is not None:
+            os.close(_protocol_fd)  # the calls must not reach the reply channel
+        limit = int(budget["memory_mb"]) * 1024 * 1024
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        capture = _FdCapture()
+        sys.stdout = io.StringIO()
+        out = os.fdopen(out_fd, "w", encoding="utf-8")
+        _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        for request in requests:
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            soft = math.ceil(used.ru_utime + used.ru_stime + budget["call_seconds"]) + 1
+            if cpu_hard == resource.RLIM_INFINITY or soft < cpu_hard:
+                with contextlib.suppress(ValueError, OSError):
+                    resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            reply = run_call(module, request, capture)
+            out.write(json.dumps(reply, separators=(",", ":")) + "\n")
+            out.flush()
+        out.close()
+    except BaseException:  # the supervisor reports the crash
+        os._exit(70)
+    os._exit(0)
+
+
+# -- the supervisor ----------------------------------------------------------------------
+def _signal_name(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            return signal.Signals(number).name
+        except ValueError:
+            return f"signal {number}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def supervise(
+    module: Any,
+    requests: list[dict[str, Any]],
+    budget: dict[str, Any],
+    send: Callable[[dict[str, Any]], None],
+) -> None:
+    """Run ``requests`` in forked executors, enforcing the budgets; one reply each."""
+    failures: dict[str, int] = {}
+    max_failures = int(budget.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION))
+    pending = list(requests)
+    call_seconds = float(budget["call_seconds"])
+    while pending:
+        runnable = []
+        for request in pending:
+            if failures.get(request["function"], 0) >= max_failures:
+                send({"id": request["id"], "kind": "not-run"})
+            else:
+                runnable.append(request)
+        pending = runnable
+        if not pending:
+            return
+        sys.stdout.flush()
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _executor(module, pending, write_fd, budget)
+        os.close(write_fd)
+        buffer = b""
+        ended = None
+        with selectors.DefaultSelector() as selector:
+            selector.register(read_fd, selectors.EVENT_READ)
+            deadline = time.monotonic() + call_seconds
+            while pending:
+                if b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    reply = json.loads(line)
+                    pending.pop(0)
+                    send(reply)
+                    deadline = time.monotonic() + call_seconds
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    ended = "timeout"
+                    break
+                if not selector.select(remaining):
+                    continue
+                chunk = os.read(read_fd, 1 << 16)
+                if not chunk:
+                    ended = "eof"
+                    break
+                buffer += chunk
+        os.close(read_fd)
+        if ended == "timeout":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        if not pending:
+            return
+        request = pending.pop(0)
+        failures[request["function"]] = failures.get(request["function"], 0) + 1
+        if ended == "timeout":
+            send({"id": request["id"], "kind": "timeout"})
+        elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            send({"id": request["id"], "kind": "timeout", "cpu": True})
+        else:
+            send({"id": request["id"], "kind": "crash", "signal": _signal_name(status)})
+
+
+def main() -> int:
+    global _protocol_fd
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    _protocol_fd = protocol.fileno()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = io.StringIO()
+
+    def send(message: dict[str, Any]) -> None:
+        protocol.write(json.dumps(message, separators=(",", ":")) + "\n")
+        protocol.flush()
+
+    lines = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if not lines:
+        send({"error": "no load request on stdin"})
+        return 2
+    header = json.loads(lines[0])
+    if header.get("op") != "load":
+        send({"error": f"expected a load request first, found {lines[0][:200]}"})
+        return 2
+    try:
+        module = load(header["name"], header["path"])
+    except BaseException as exc:
+        send({"error": f"{_exception_name(exc)}: {_message(exc)}"})
+        return 3
+    send({"ready": True})
+    requests = [json.loads(line) for line in lines[1:]]
+    budget = {
+        "call_seconds": header["call_seconds"],
+        "memory_mb": header["memory_mb"],
+        "max_failures": header.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION),
+    }
+    supervise(module, requests, budget, send)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

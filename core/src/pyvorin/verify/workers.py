@@ -1,0 +1,139 @@
+"""Running a batch of verification calls in a worker process, inside the sandbox.
+
+:func:`run_worker` is the ONE place that starts a worker process: it runs
+``python -m pyvorin.verify.worker`` through :func:`pyvorin.sandbox.run_python` (namespaces,
+read-only file system, seccomp, Landlock and rlimits, each best effort and reported to
+the audit log). The whole batch goes in on stdin and the replies come back on stdout;
+per-call time and memory budgets are enforced inside the worker (see
+:mod:`pyvorin.verify.worker`), so one hanging call costs one budget, not the build.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import VerificationError
+
+WORKER_MODULE = "pyvorin.verify.worker"
+LOAD_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Per-call wall-clock budget, per-call address-space limit, and the sandbox's limits."""
+
+    call_seconds: float
+    memory_mb: int
+    cpu_seconds: int
+    require_isolation: bool = False
+    sandbox_memory_mb: int = 2048
+
+
+def run_worker(
+    stdin: bytes, *, workdir: Path, budget: Budget, calls: int, purpose: str
+) -> tuple[int, bytes, bytes]:
+    """Run one worker over ``stdin`` in the sandbox; (return code, stdout, stderr)."""
+    from ..sandbox import SandboxPolicy, run_python
+
+    wall = LOAD_SECONDS + int(budget.call_seconds * (calls + 1)) + 10
+    policy = SandboxPolicy(
+        cpu_seconds=max(budget.cpu_seconds, wall),
+        memory_mb=max(budget.sandbox_memory_mb, budget.memory_mb + 256),
+        wall_seconds=wall,
+        max_output_mb=256,
+        require_isolation=budget.require_isolation,
+    )
+    env = {"PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"}
+    result = run_python(
+        ["-m", WORKER_MODULE], workdir=workdir, policy=policy, purpose=purpose, env=env,
+        stdin=stdin,
+    )  # fmt: skip
+    return result.returncode, result.stdout, result.stderr
+
+
+def stage_files(workdir: Path, path: Path, extra_files: Sequence[Path] = ()) -> Path:
+    """Copy the module file (and files beside it that its import needs) into ``workdir``.
+
+    The worker sees only its work directory and the interpreter: it loads this private
+    copy, never the original.
+    """
+    target = Path(workdir) / Path(path).name
+    if not target.exists():
+        shutil.copyfile(path, target)
+        target.chmod(0o644)
+    base = Path(path).parent
+    for extra in extra_files:
+        extra = Path(extra)
+        try:
+            relative = extra.relative_to(base)
+        except ValueError:
+            relative = Path(extra.name)
+        destination = Path(workdir) / relative
+        if extra.is_file() and not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(extra, destination)
+            destination.chmod(0o644)
+    return target
+
+
+def run_side(
+    label: str,
+    module_name: str,
+    path: Path,
+    requests: list[dict[str, Any]],
+    budget: Budget,
+    workdir: Path,
+    max_failures: int = 3,
+) -> list[dict[str, Any]]:
+    """Run ``requests`` against one module; exactly one reply per request, in order.
+
+    After ``max_failures`` timeouts or crashes of one function, its remaining calls in
+    this batch are not run.
+
+    ``path`` is the module file as staged in ``workdir`` (see :func:`stage_files`).
+    """
+    header = {
+        "op": "load",
+        "name": module_name,
+        "path": str(path),
+        "call_seconds": budget.call_seconds,
+        "memory_mb": budget.memory_mb,
+        "max_failures": max_failures,
+    }
+    lines = [json.dumps(header)] + [json.dumps(r, separators=(",", ":")) for r in requests]
+    stdin = ("\n".join(lines) + "\n").encode("utf-8")
+    purpose = f"verification worker ({label}: {module_name})"
+    code, stdout, stderr = run_worker(
+        stdin, workdir=workdir, budget=budget, calls=len(requests), purpose=purpose
+    )
+    replies = [json.loads(line) for line in stdout.decode("utf-8").splitlines() if line.strip()]
+    tail = stderr.decode("utf-8", "replace").strip()[-800:]
+    if not replies:
+        raise VerificationError(
+            f"the {label} worker for {path} produced no output (exit status {code})"
+            + (f": {tail}" if tail else "")
+        )
+    first = replies.pop(0)
+    if not first.get("ready"):
+        raise VerificationError(
+            f"the {label} worker could not import {module_name} from {path}: "
+            f"{first.get('error', first)}"
+        )
+    by_id = {reply.get("id"): reply for reply in replies}
+    out = []
+    for request in requests:
+        reply = by_id.get(request["id"])
+        if reply is None:
+            reply = {
+                "id": request["id"],
+                "kind": "crash",
+                "signal": f"the worker ended early (exit status {code})",
+                "stderr": tail,
+            }
+        out.append(reply)
+    return out

@@ -1,0 +1,5 @@
+"""pytest-pyvorin: ``pytest --pyvorin`` and ``pytest --pyvorin-swap``."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""The ``setuptools.finalize_distribution_options`` plugin.
+
+setuptools calls :func:`finalize_distribution_options` for every distribution it builds,
+before it reads ``pyproject.toml`` (the way setuptools-rust hooks in). The plugin reads
+``pyproject.toml`` itself and stays out of the way unless the project opted in: it has a
+``[tool.pyvorin]`` table and names ``pyvorin-setuptools`` in ``[build-system] requires``
+(or uses the ``pyvorin_setuptools.build_meta`` backend). Then it
+
+* replaces ``build_py`` by :class:`PyvorinBuildPy`, which copies the package as usual
+  and then puts the pipeline's artifacts in place of each configured module's source;
+* marks the distribution as having extension modules, so the wheel is platform-tagged
+  (``cp311-cp311-linux_x86_64``) and installs into platlib.
+
+All pipeline logic lives in :func:`pyvorin.build_api.build_project`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from setuptools.command.build_py import build_py as _setuptools_build_py
+
+ADAPTER = "pyvorin-setuptools"
+BACKEND = "pyvorin_setuptools.build_meta"
+
+# PEP 517 config_settings handed over by pyvorin_setuptools.build_meta (same process).
+OPTIONS: dict[str, Any] = {}
+
+
+def _log(message: str) -> None:
+    print(f"pyvorin: {message}", file=sys.stderr, flush=True)
+
+
+def _read_pyproject(root: Path) -> dict[str, Any]:
+    from pyvorin.config import read_pyproject
+
+    file = root / "pyproject.toml"
+    return read_pyproject(file) if file.is_file() else {}
+
+
+def opted_in(document: dict[str, Any]) -> bool:
+    """Whether a parsed pyproject.toml asks for this adapter."""
+    tool = document.get("tool")
+    if not isinstance(tool, dict) or "pyvorin" not in tool:
+        return False
+    system = document.get("build-system")
+    if not isinstance(system, dict):
+        return False
+    if system.get("build-backend") == BACKEND:
+        return True
+    for requirement in system.get("requires") or []:
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(requirement))
+        if match and re.sub(r"[-_.]+", "-", match.group(1)).lower() == ADAPTER:
+            return True
+    return False
+
+
+class PyvorinBuildPy(_setuptools_build_py):
+    """``build_py`` that replaces configured modules by their compiled artifacts."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, "editable_mode", False):
+            _log(
+                "editable install: the modules in [tool.pyvorin] modules run as interpreted "
+                "source in this development install; build a wheel to get compiled modules"
+            )
+            return
+        self.compile_with_pyvorin()
+
+    def compile_with_pyvorin(self) -> None:
+        from pyvorin.build_api import (
+            build_project,
+            fail_build,
+            has_runtime_requirement,
+            option,
+        )
+        from pyvorin.errors import ConfigError, PyvorinError
+
+        root = Path.cwd()
+        build_temp = Path(self.get_finalized_command("build").build_temp)
+        out_dir = build_temp / "pyvorin"
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        try:
+            requirements = list(self.distribution.install_requires or [])
+            if not has_runtime_requirement(requirements):
+                raise ConfigError(
+                    f"{root / 'pyproject.toml'}: [project] dependencies must include "
+                    "'pyvorin': compiled modules verify their signature at import through "
+                    "the pyvorin runtime"
+                )
+            wheel = build_project(
+                root,
+                out_dir,
+                actor="setuptools",
+                progress=_log,
+                include_source=option(OPTIONS, "pyvorin-include-source", "include-source"),
+            )
+        except PyvorinError as exc:
+            fail_build(exc)
+            return
+        build_lib = Path(self.build_lib)
+        for arcname, path in sorted(wheel.files.items()):
+            target = build_lib / arcname
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        _log(
+            f"packaged {len(wheel.modules)} compiled module(s): "
+            + ", ".join(m.name for m in wheel.modules)
+        )
+
+
+def finalize_distribution_options(dist: Any) -> None:
+    """Entry point: opt the distribution in when its pyproject.toml asks for Pyvorin."""
+    try:
+        document = _read_pyproject(Path.cwd())
+    except Exception as exc:  # a broken pyproject.toml: let setuptools report it
+        _log(f"not enabled: cannot read pyproject.toml ({exc})")
+        return
+    if not opted_in(document):
+        return
+    base = dist.cmdclass.get("build_py", _setuptools_build_py)
+    if not (isinstance(base, type) and issubclass(base, PyvorinBuildPy)):
+        if base is _setuptools_build_py:
+            dist.cmdclass["build_py"] = PyvorinBuildPy
+        else:
+            dist.cmdclass["build_py"] = type("PyvorinBuildPy", (PyvorinBuildPy, base), {})
+    # A wheel of compiled modules is platform-specific: bdist_wheel tags it for this
+    # interpreter and platform, and install puts it into platlib.
+    dist.has_ext_modules = lambda: True

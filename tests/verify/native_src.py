@@ -1,0 +1,54 @@
+"""The kernels of kernels_src.py that the native compiler accepts (no ``raise`` yet).
+
+Compiled natively by test_native.py, unchanged and with deliberate bugs in the source.
+"""
+
+from __future__ import annotations
+
+
+def total(xs: list[int]) -> int:
+    """Sum of the elements.
+
+    >>> total([1, 2, 3])
+    6
+    """
+    s = 0
+    for i in range(len(xs)):
+        s += xs[i]
+    return s
+
+
+def largest(xs: list[int]) -> int:
+    best = 0
+    for x in xs:
+        if x > best:
+            best = x
+    return best
+
+
+def negate(x: float) -> float:
+    return -x
+
+
+def is_positive(x: float) -> bool:
+    return x > 0.0
+
+
+def scale(x: float, k: int) -> float:
+    return x * k
+
+
+def halvings(n: int) -> int:
+    steps = 0
+    while n > 0:
+        n = n // 2
+        steps += 1
+    return steps
+
+
+def pair_sum(p: tuple[int, float]) -> tuple[float, int]:
+    return (p[0] + p[1], p[0])
+
+
+def answer() -> int:
+    return 42

@@ -1,0 +1,110 @@
+"""The tagged, pickle-free value encoding: exact round trips and equality semantics."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyvorin.verify.values import ValueFormatError, decode, encode, key, show
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**20000), max_value=2**20000),
+    st.floats(allow_nan=False),
+)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner), max_leaves=12
+)
+
+
+def same(a, b) -> bool:
+    """Type and value equal, floats bit for bit (the verifier's notion)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a.hex() == b.hex() or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+@settings(max_examples=150, database=None)
+@given(values)
+def test_round_trip_through_json_is_exact(value):
+    text = json.dumps(encode(value))
+    assert same(decode(json.loads(text)), value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0.0,
+        -0.0,
+        math.inf,
+        -math.inf,
+        5e-324,
+        -5e-324,
+        2.225073858507201e-308,
+        1.7976931348623157e308,
+    ],
+)
+def test_special_floats_keep_their_bits(value):
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back.hex() == value.hex()
+
+
+def test_nan_is_one_value_and_round_trips():
+    assert encode(math.nan) == {"float": "nan"}
+    assert math.isnan(decode({"float": "nan"}))
+    assert key(math.nan) == key(-math.nan)
+
+
+def test_equality_is_type_and_bits():
+    assert key(0.0) != key(-0.0)
+    assert key(1) != key(1.0) != key(True)
+    assert key([1, 2]) != key((1, 2))
+    assert key(0.1 + 0.2) != key(0.3)
+    assert key([[1], (2.0,)]) == key([[1], (2.0,)])
+
+
+def test_huge_ints_beyond_the_str_conversion_limit():
+    value = -(7**30000)
+    data = encode(value)
+    assert data["int"].startswith("-0x")
+    assert decode(data) == value
+    assert show(value).startswith("-0x")
+
+
+def test_show_keeps_distinctions():
+    assert show([0.0, -0.0, 1, 1.0, True, None, (1,)]) == "[0.0, -0.0, 1, 1.0, True, None, (1,)]"
+
+
+def test_results_of_other_types_encode_but_never_decode():
+    data = encode({"a": 1})
+    assert data == {"other": "dict", "repr": "{'a': 1}"}
+    with pytest.raises(ValueFormatError):
+        decode(data)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"int": "12x"},
+        {"float": "pi"},
+        {"pickle": "gASV"},
+        {"int": 3},
+        [1, 2],
+        "text",
+        {"list": [1], "tuple": [2]},
+    ],
+)
+def test_malformed_values_are_rejected_with_a_message(bad):
+    with pytest.raises(ValueFormatError) as info:
+        decode(bad)
+    assert str(info.value)
