@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.audit_cmd", "audit"),
     ("pyvorin.cli.sandbox_cmd", "sandbox"),
     ("pyvorin.cli.licence_cmd", "licence"),
+    ("pyvorin.cli.bench_cmd", "bench"),
     ("pyvorin.cli.keys_cmd", "keys"),
     ("pyvorin.cli.signature_cmd", "signature"),
     ("pyvorin.cli.demo_cmd", "demo"),
