@@ -45,3 +45,11 @@ def test_documented_sink_is_listed_and_loaded_when_allowed(site: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     line = next(line for line in proc.stdout.splitlines() if "events" in line)
     assert line.startswith("loaded") and "pyvorin_audit_event" in line
+
+
+def test_configuration_reference_documents_every_key() -> None:
+    from pyvorin.config import SCHEMA
+
+    text = (REPO / "docs" / "configuration.md").read_text()
+    missing = [key.path for key in SCHEMA if f"| `{key.path}` |" not in text]
+    assert missing == []

@@ -20,6 +20,7 @@ def test_manifest_records_the_compilers_isolation(tmp_path: Path) -> None:
     proc = run_cli("compile", "m.py", "-o", "out", "--require-isolation", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((tmp_path / "out" / "m.pyvorin.json").read_text())
+    assert manifest["licence_id"], "the licence gate's licence id is recorded"
     isolation = manifest["isolation"]
     assert isolation["purpose"] == "compilation of m"
     assert isolation["exit_reason"] == "exited"

@@ -30,6 +30,7 @@ ENTRY_POINT_GROUP = "pyvorin"
 # Modules whose hook implementations form the built-in stages, in registration order.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "pyvorin.audit",
+    "pyvorin.licensing.gate",
     "pyvorin.compiler.plugin",
     "pyvorin.signing.plugin",
     "pyvorin.verify.verifier",
