@@ -141,3 +141,14 @@ def test_unsupported_source_raises_with_diagnostics(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedError) as info:
         generate_c(ModuleSpec("bad", src))
     assert [d.code for d in info.value.diagnostics] == ["PV112", "PV201"]
+
+
+def test_relative_work_and_output_directories(
+    module, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = compile_module(
+        module, Path("rel-out"), workdir=Path("rel-work"), cache_dir=tmp_path / "c"
+    )
+    assert result.artifact.is_file()
+    assert load_extension(result.artifact.resolve(), "pkg.tri").tri(10) == 55

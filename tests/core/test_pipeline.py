@@ -176,3 +176,23 @@ def test_every_stage_and_refusal_is_audited(project) -> None:
     assert types[0] == "build" and types[-1] == "build"
     assert ("refusal", "verify") in events
     assert types.count("compile") == 2 and types.count("check") == 2
+
+
+def test_artifacts_of_a_module_failing_verification_are_removed(project) -> None:
+    root, modules = project
+    out = root / "out"
+
+    class WritingBackend(Backend):
+        @hookimpl
+        def pyvorin_compile(self, ctx, module, backend, workdir):
+            out.mkdir(exist_ok=True)
+            artifact = out / f"{module.name}.pyvorin.so"
+            artifact.write_bytes(b"binary")
+            return CompileResult(module=module, backend="test", artifact=artifact)
+
+    result = _run(project, WritingBackend(), Verifier(False))
+    assert result.exit_code == ExitCode.VERIFICATION
+    assert list(out.iterdir()) == []
+    assert all(m.path.is_file() for m in modules), "sources are never touched"
+    discarded = [r for r in AuditLog().records() if r["details"].get("phase") == "discarded"]
+    assert len(discarded) == 2

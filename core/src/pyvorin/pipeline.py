@@ -154,6 +154,7 @@ def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
                 ctx, module_result, "verify", lambda m=module, c=compiled: _verify(ctx, m, c)
             )
             if not ok:
+                _discard(ctx, module, compiled)
                 continue
             module_result.verification = verification
         else:
@@ -173,6 +174,8 @@ def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
             )
             if ok:
                 module_result.signed = signed
+            else:
+                _discard(ctx, module, compiled)
         else:
             module_result.stages.append(
                 StageOutcome("sign", "not-installed", detail="no sign plugin registered")
@@ -180,6 +183,31 @@ def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
 
     ctx.audit("build", phase="end", exit_code=int(result.exit_code))
     return result
+
+
+def _discard(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> None:
+    """Remove the artifacts of a module that failed verification or signing.
+
+    Nothing unverified or unsigned stays in the output directory to be picked up by
+    mistake; reports written for the user (the verification report) stay.
+    """
+    from . import artifacts
+
+    paths = [Path(compiled.artifact), *map(Path, compiled.extra_files)]
+    paths += [
+        artifacts.loader_path(ctx.out_dir, module.name),
+        artifacts.manifest_path(ctx.out_dir, module.name),
+    ]
+    removed = []
+    for path in paths:
+        if path.resolve() == Path(module.path).resolve():
+            continue  # never the user's source
+        try:
+            path.unlink()
+            removed.append(str(path))
+        except FileNotFoundError:
+            pass
+    ctx.audit("build", module=module.name, phase="discarded", files=removed)
 
 
 def _verify(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> Any:

@@ -78,8 +78,14 @@ def _report(result) -> None:
                 click.echo(
                     f"{module.module.name}: {outcome.stage} failed: {outcome.detail}", err=True
                 )
-        if module.compiled is not None:
+        if module.compiled is not None and module.exit_code == 0:
             click.echo(f"{module.module.name}: wrote {module.compiled.artifact}", err=True)
+        elif module.compiled is not None:
+            click.echo(
+                f"{module.module.name}: nothing written: the artifacts of a module that "
+                "fails verification or signing are removed",
+                err=True,
+            )
     if result.licence.status == "failed":
         click.echo(f"pyvorin: licence refused: {result.licence.detail}", err=True)
 

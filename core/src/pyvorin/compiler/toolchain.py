@@ -148,7 +148,7 @@ def build(
     label: str = "",
 ) -> list[str]:
     """Compile ``c_source`` into ``output``; returns the command line used."""
-    workdir = Path(workdir)
+    workdir = Path(workdir).resolve()  # the compiler runs with workdir as its cwd
     workdir.mkdir(parents=True, exist_ok=True)
     c_path = workdir / f"{leaf}.c"
     h_path = workdir / RUNTIME_HEADER.name
