@@ -113,6 +113,32 @@ def _run(
     raise SystemExit(int(result.exit_code))
 
 
+def _pipeline_options(command):
+    """The options every command that runs the whole pipeline takes."""
+    for option in reversed(
+        [
+            click.option(
+                "--keep-c",
+                type=click.Path(path_type=Path),
+                default=None,
+                help="Keep the generated C source in this directory.",
+            ),
+            click.option(
+                "--require-isolation",
+                is_flag=True,
+                help="Refuse to run (exit 7) if any sandbox isolation layer is unavailable.",
+            ),
+            click.option(
+                "--release",
+                is_flag=True,
+                help="Release build: refuse to sign with the per-installation local key.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @click.command("compile")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -124,27 +150,12 @@ def _run(
     help="Directory for the artifacts (created if missing).",
 )
 @click.option(
-    "--keep-c",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Keep the generated C source in this directory.",
-)
-@click.option(
     "--project",
     type=click.Path(path_type=Path),
     default=None,
     help="Project directory whose [tool.pyvorin] settings apply.",
 )
-@click.option(
-    "--require-isolation",
-    is_flag=True,
-    help="Refuse to run (exit 7) if any sandbox isolation layer is unavailable.",
-)
-@click.option(
-    "--release",
-    is_flag=True,
-    help="Release build: refuse to sign with the per-installation local key.",
-)
+@_pipeline_options
 def compile_(
     files: tuple[Path, ...],
     out_dir: Path,
@@ -173,22 +184,7 @@ def compile_(
     default=None,
     help="Output directory (default: DIR/build/pyvorin).",
 )
-@click.option(
-    "--keep-c",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Keep the generated C source in this directory.",
-)
-@click.option(
-    "--require-isolation",
-    is_flag=True,
-    help="Refuse to run (exit 7) if any sandbox isolation layer is unavailable.",
-)
-@click.option(
-    "--release",
-    is_flag=True,
-    help="Release build: refuse to sign with the per-installation local key.",
-)
+@_pipeline_options
 def build(
     directory: Path | None,
     out_dir: Path | None,
