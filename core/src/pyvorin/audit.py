@@ -23,7 +23,6 @@ redacted before they are written.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PyvorinError
-from .home import state_dir, write_private
+from .home import file_lock, state_dir, write_private
 from .hookspecs import hookimpl
 from .model import AuditEvent
 
@@ -144,13 +143,8 @@ class AuditLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with file_lock(self.lock_path):
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def _mac(self, key: bytes, data: bytes) -> str:
         return hmac.new(key, data, hashlib.sha256).hexdigest()

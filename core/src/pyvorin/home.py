@@ -8,8 +8,11 @@ half-written file.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -55,3 +58,15 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
 def write_private(path: Path, data: bytes) -> None:
     """Atomically write a secret file readable by its owner only (0600)."""
     atomic_write(path, data, mode=0o600)
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created 0600): serialises processes."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import hashlib
 import hmac
 import json
@@ -45,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SignatureError, UsageError
-from .home import atomic_write, pyvorin_home, write_private
+from .home import atomic_write, file_lock, pyvorin_home, write_private
 
 ED25519 = "ed25519"
 HMAC_SHA256 = "hmac-sha256"
@@ -121,13 +120,8 @@ def trust_dir(create: bool = True) -> Path:
 @contextmanager
 def _locked() -> Iterator[None]:
     """Serialise keyring changes between processes (two first builds at once)."""
-    fd = os.open(keys_dir() / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(keys_dir() / ".lock"):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 # -- public keys ----------------------------------------------------------------------------
