@@ -212,6 +212,41 @@ add("logic", "while_true", (0,), (99,), (10**12,))
 add("logic", "not_and", *bools)
 add("logic", "cond_mixed", (0, 0.0), (1, 0.0), (0, NAN), (2, 1.0))
 add("logic", "bool_cmp", (True, 1), (False, 1), (True, 2**64))
+# range loops: machine-word counters vs tagged ints, literal and variable steps, empty
+# ranges (the variable keeps its value), bounds around the short-int limit 2**62
+RANGE_BOUNDS = [
+    (0, 10),
+    (10, 0),
+    (5, 5),
+    (-7, 3),
+    (3, -7),
+    (2**62 - 4, 2**62 + 4),
+    (2**62 + 4, 2**62 - 4),
+    (-(2**62) - 4, -(2**62) + 4),
+    (-(2**62) + 4, -(2**62) - 4),
+    (2**63 - 3, 2**63 + 3),
+    (2**63 + 3, 2**63 - 3),
+    (-(2**63) - 3, -(2**63) + 3),
+    (-(2**63) + 3, -(2**63) - 3),
+    (10**20, 10**20 + 5),
+    (10**20 + 5, 10**20),
+    (2**62 - 1, 2**62),
+    (2**62, 2**62 - 1),
+]
+add("logic", "range_lit_after", *RANGE_BOUNDS)
+add("logic", "range_neg_lit", *RANGE_BOUNDS)
+add("logic", "range_lit_two", *RANGE_BOUNDS)
+add(
+    "logic",
+    "range_break_after",
+    (0, 10, 1, 4),
+    (10, 0, -1, 4),
+    (0, 10, 1, 99),
+    (2**62 - 3, 2**62 + 3, 1, 2**62),
+    (2**62 + 3, 2**62 - 3, -1, 2**62 - 1),
+    (0, 2**64, 2**62, 2**63),
+    (5, 5, 1, 5),
+)
 
 add(
     "lists",
@@ -257,6 +292,45 @@ add("lists", "divmod_unpack", (17, 5), (-17, 5), (1, 0))
 add("lists", "minmax_list", ([3, 1, 2],), ([],), ([2**70, -(2**70)],))
 add("lists", "fminmax_list", ([NAN, 1.0, 0.5],), ([1.0, NAN],), ([0.0, -0.0],))
 add("lists", "lit", (4,), (2**62,))
+# ints read out of lists around CPython's digit boundaries (one 30-bit digit is the inline
+# fast path, two digits reach 2**60, the short-int limit is 2**62) and the
+# small-int cache boundaries (-5 and 256) when boxing
+DIGIT_EDGES = [
+    0,
+    1,
+    -1,
+    -5,
+    -6,
+    256,
+    257,
+    2**30 - 1,
+    2**30,
+    2**30 + 1,
+    -(2**30) + 1,
+    -(2**30),
+    -(2**30) - 1,
+    2**60 - 1,
+    2**60,
+    2**60 + 1,
+    -(2**60),
+    -(2**60) - 1,
+    2**62 - 1,
+    2**62,
+    2**62 + 1,
+    -(2**62) + 1,
+    -(2**62),
+    -(2**62) - 1,
+    2**63 - 1,
+    2**63,
+    -(2**63),
+    -(2**63) - 1,
+    2**64 + 1,
+]
+add("lists", "get", *[([v], 0) for v in DIGIT_EDGES])
+add("lists", "get_sum", (DIGIT_EDGES,), ([2**30 - 1, 1],), ([2**62 - 1, 1],), ([True, 2**30],))
+add("lists", "total", (DIGIT_EDGES,), ([-(2**62), -1],), ([False, True, 2**62 - 1],))
+add("lists", "inc_all", (DIGIT_EDGES, 1), (DIGIT_EDGES, -1), ([2**62 - 1], 1), ([True], 2**30))
+add("lists", "boxed", (DIGIT_EDGES,), ([-4, 255, 256, -5],), ([True, False],))
 add("lists", "length", ([[1, 2], [3]],), ([],), ([[]],))
 add(
     "lists",

@@ -154,6 +154,47 @@ def test_recursion_depth_follows_the_recursion_limit(mods) -> None:
         sys.setrecursionlimit(old)
 
 
+def test_recursion_depth_exactly_at_the_limit(mods) -> None:
+    """A call from Python may nest exactly min(limit, 20000) compiled calls: depth(n) makes
+    n + 1 of them, so depth(limit - 1) is the deepest that runs."""
+    _, native = mods
+    old = sys.getrecursionlimit()
+    try:
+        for limit in (200, 1000, 20000):
+            sys.setrecursionlimit(limit)
+            assert native.depth(limit - 1) == limit - 1
+            for n in (limit, limit + 1):
+                with pytest.raises(RecursionError) as info:
+                    native.depth(n)
+                assert str(info.value) == "maximum recursion depth exceeded"
+            assert native.depth(limit - 1) == limit - 1  # the budget is per call from Python
+        sys.setrecursionlimit(25000)  # capped at 20000 native levels
+        assert native.depth(19999) == 19999
+        with pytest.raises(RecursionError):
+            native.depth(20000)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def test_boxed_small_ints_are_the_interpreters_objects(pair) -> None:
+    """Boxing a small int inline hands out CPython's own cached object, balanced refcounts."""
+    py, native = pair("lists")
+    values = list(range(-8, 262))
+    got = native.boxed(values)
+    expected = py.boxed(values)
+    assert got == expected
+    for g, e in zip(got, expected, strict=True):
+        assert type(g) is int
+        if -5 <= e <= 256:
+            assert g is e  # the interpreter's small-int object
+    counts = [sys.getrefcount(v) for v in range(-5, 257)]
+    for _ in [None] * 50:  # (range() would leave a small int bound to `_`)
+        native.boxed(values)
+        native.get_sum(values)
+        native.inc_all(list(values), 1)
+    assert [sys.getrefcount(v) for v in range(-5, 257)] == counts
+
+
 def test_float_stores_never_change_shared_objects(pair) -> None:
     """Stores into list[float] may reuse a float only the list references; never others."""
     py, native = pair("lists")

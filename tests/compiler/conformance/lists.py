@@ -200,3 +200,27 @@ def sieve(n: int) -> int:
             for j in range(i * i, n + 1, i):
                 flags[j] = False
     return count
+
+
+def get_sum(xs: list[int]) -> int:
+    # every element read by index (borrowed read, unboxed inline when it fits one digit)
+    s = 0
+    for i in range(len(xs)):
+        s += xs[i]
+    return s
+
+
+def inc_all(xs: list[int], d: int) -> list[int]:
+    # list element += int: read, unbox, add, box, store
+    for i in range(len(xs)):
+        xs[i] += d
+    return xs
+
+
+def boxed(xs: list[int]) -> list[int]:
+    # values boxed into a new list (small ints are CPython's shared objects)
+    out: list[int] = []
+    for x in xs:
+        out.append(x - 1)
+        out.append(x + 1)
+    return out

@@ -163,3 +163,43 @@ def cond_mixed(a: int, x: float) -> int:
 
 def bool_cmp(a: bool, b: int) -> bool:
     return a < b
+
+
+def range_lit_after(a: int, b: int) -> tuple[int, int, int]:
+    # literal step 1; the variable keeps its old value when the range is empty
+    i = -99
+    total = 0
+    count = 0
+    for i in range(a, b):
+        total += i
+        count += 1
+    return (total, count, i)
+
+
+def range_neg_lit(a: int, b: int) -> tuple[int, int, int]:
+    # literal negative step: the compare goes the other way
+    i = -99
+    total = 0
+    count = 0
+    for i in range(a, b, -3):
+        total += i
+        count += 1
+    return (total, count, i)
+
+
+def range_lit_two(a: int, b: int) -> tuple[int, int, int]:
+    i = -99
+    total = 0
+    count = 0
+    for i in range(a, b, 2):
+        total += i
+        count += 1
+    return (total, count, i)
+
+
+def range_break_after(a: int, b: int, s: int, stop: int) -> int:
+    i = -99
+    for i in range(a, b, s):
+        if i == stop:
+            break
+    return i

@@ -144,6 +144,7 @@ class ModuleGen:
             "PyMODINIT_FUNC",
             f"PyInit_{self.leaf}(void)",
             "{",
+            "    if (pv_small_ints_init() < 0) return NULL;",
             "    PyObject *m = PyModule_Create(&pv_moduledef);",
             "    if (!m) return NULL;",
             '    PyObject *flags = PySys_GetObject("flags");',
@@ -688,42 +689,59 @@ class FuncGen:
             pos_c = pos
             if step_e.kind == "const":
                 pos_c = "1" if step_e.data > 0 else "0"
-            self.emit("for (;;) {")
-            self.indent += 1
+            done = self.label("done")
+
+            def test_and_assign(exit_code: str) -> None:
+                # compare the counter with the bound; bind the loop variable if in range
+                self.emit(f"if ({pos_c} ? !({k} < {kstop}) : !({k} > {kstop})) {exit_code}")
+                self.emit(
+                    f"{{ PvInt old = v_{cid(var)}; v_{cid(var)} = PV_SHORT({k}); "
+                    "pv_int_decref(old); }"
+                )
+
+            def slow_test_and_assign(exit_code: str) -> None:
+                self.emit(f"{c} = pv_range_more({cur}, {stop.code}, {pos_c});")
+                self.emit(f"if (PV_UNLIKELY({c} < 0)) {self.fail(line)}")
+                self.emit(f"if (!{c}) {exit_code}")
+                self.assign_to(var, CVal(cur, INT, False))
+
+            # The loop is rotated: the first test is made once before it, and each later
+            # one together with the increment, so an iteration tests `fast` only once.
+            # The order of effects is unchanged: increment, signal check, compare, bind.
             self.emit(f"if (PV_LIKELY({fast})) {{")
-            self.emit(f"    if ({pos_c} ? !({k} < {kstop}) : !({k} > {kstop})) break;")
-            self.emit(
-                f"    {{ PvInt old = v_{cid(var)}; v_{cid(var)} = PV_SHORT({k}); "
-                "pv_int_decref(old); }"
-            )
+            self.indent += 1
+            test_and_assign(f"goto {done};")
+            self.indent -= 1
             self.emit("} else {")
             self.indent += 1
-            self.emit(
-                f"{c} = {pos_c} ? PV_INT_CMP({cur}, {stop.code}, <, Py_LT) : "
-                f"PV_INT_CMP({cur}, {stop.code}, >, Py_GT);"
-            )
-            self.emit(f"if (PV_UNLIKELY({c} < 0)) {self.fail(line)}")
-            self.emit(f"if (!{c}) break;")
-            self.assign_to(var, CVal(cur, INT, False))
+            slow_test_and_assign(f"goto {done};")
             self.indent -= 1
             self.emit("}")
+            self.emit("for (;;) {")
+            self.indent += 1
             self.loops.append((brk, cont))
             body()
             self.loops.pop()
             self.emit(f"{cont}: ;")
             self.emit(f"if (PV_LIKELY({fast})) {{")
-            self.emit(f"    {k} += {kstep};")
+            self.indent += 1
+            self.emit(f"{k} += {kstep};")
+            self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+            test_and_assign("break;")
+            self.indent -= 1
             self.emit("} else {")
             self.indent += 1
             nxt = self.tmp(INT)
-            self.emit(f"{nxt} = pv_int_add({cur}, {step.code});")
+            self.emit(f"{nxt} = pv_range_add({cur}, {step.code});")
             self.check(INT, nxt, line)
             self.emit(f"{{ PvInt old = {cur}; {cur} = {nxt}; {nxt} = 0; pv_int_decref(old); }}")
-            self.indent -= 1
-            self.emit("}")
             self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+            slow_test_and_assign("break;")
             self.indent -= 1
             self.emit("}")
+            self.indent -= 1
+            self.emit("}")
+            self.emit(f"{done}: ;")
             self.block(orelse)
             self.emit(f"{brk}: ;")
             for v in (start, stop, step):

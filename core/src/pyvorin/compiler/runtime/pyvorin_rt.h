@@ -29,6 +29,16 @@ extern void _PyTraceback_Add(const char *, const char *, int);
 
 #define PV_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PV_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Small hot helpers are always inlined: gcc -O2 otherwise keeps them out of line in large
+ * generated functions, and a call costs more than their fast path. Their rare paths are
+ * separate out-of-line functions. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PV_HOT static inline __attribute__((always_inline))
+#define PV_COLD static __attribute__((noinline, cold))
+#else
+#define PV_HOT static inline
+#define PV_COLD static
+#endif
 
 typedef intptr_t PvInt;
 #define PV_INT_ERR ((PvInt)1)
@@ -46,9 +56,50 @@ static inline void pv_int_incref(PvInt x) { if (!PV_IS_SHORT(x)) Py_INCREF(PV_OB
 static inline void pv_int_decref(PvInt x) { if (!PV_IS_SHORT(x)) Py_DECREF(PV_OBJ(x)); }
 #define PV_INT_CLEAR(x) do { PvInt _pv_t = (x); (x) = 0; if (!PV_IS_SHORT(_pv_t) && _pv_t != PV_INT_ERR) Py_DECREF(PV_OBJ(_pv_t)); } while (0)
 
+/* CPython's small ints (-5..256): PyLong_FromSsize_t returns one shared object per value.
+ * From 3.11 on they are process-wide (3.10 keeps them per interpreter, so it always asks
+ * PyLong_FromSsize_t). pv_small_ints_init() records those very objects, so boxing a small
+ * value inline returns the identical object, without a call into libpython. An entry stays
+ * NULL (and boxing takes the call) unless the interpreter hands out the same object twice. */
+#define PV_SMALL_NEG 5
+#define PV_SMALL_POS 257
+#if PY_VERSION_HEX >= 0x030B0000
+#define PV_HAVE_SMALL_INTS 1
+static PyObject *pv_small_ints[PV_SMALL_NEG + PV_SMALL_POS];
+static int pv_small_ints_init(void) {
+    for (long v = -PV_SMALL_NEG; v < PV_SMALL_POS; v++) {
+        PyObject *a = PyLong_FromLong(v);
+        if (!a) return -1;
+        PyObject *b = PyLong_FromLong(v);
+        if (!b) { Py_DECREF(a); return -1; }
+        Py_DECREF(b);
+        if (a == b && pv_small_ints[v + PV_SMALL_NEG] == NULL)
+            pv_small_ints[v + PV_SMALL_NEG] = a; /* the table keeps this reference */
+        else
+            Py_DECREF(a);
+    }
+    return 0;
+}
+#else
+#define PV_HAVE_SMALL_INTS 0
+static int pv_small_ints_init(void) { return 0; }
+#endif
+
 /* A new reference to a PyLong for x (borrowed). */
 static inline PyObject *pv_int_box(PvInt x) {
-    if (PV_IS_SHORT(x)) return PyLong_FromSsize_t((Py_ssize_t)PV_VAL(x));
+    if (PV_IS_SHORT(x)) {
+#if PV_HAVE_SMALL_INTS
+        intptr_t v = PV_VAL(x);
+        if ((uintptr_t)(v + PV_SMALL_NEG) < (uintptr_t)(PV_SMALL_NEG + PV_SMALL_POS)) {
+            PyObject *o = pv_small_ints[v + PV_SMALL_NEG];
+            if (PV_LIKELY(o != NULL)) {
+                Py_INCREF(o);
+                return o;
+            }
+        }
+#endif
+        return PyLong_FromSsize_t((Py_ssize_t)PV_VAL(x));
+    }
     PyObject *o = PV_OBJ(x);
     Py_INCREF(o);
     return o;
@@ -72,9 +123,9 @@ static inline PvInt pv_int_from_ssize(Py_ssize_t v) {
 }
 
 /* Unbox an object that must be an int (bool accepted); new PvInt or PV_INT_ERR. */
-static PvInt pv_int_unbox_slow(PyObject *o, const char *what);
+PV_COLD PvInt pv_int_unbox_slow(PyObject *o, const char *what);
 /* Fast path for exact ints that fit one digit; everything else goes the long way. */
-static inline PvInt pv_int_unbox(PyObject *o, const char *what) {
+PV_HOT PvInt pv_int_unbox(PyObject *o, const char *what) {
     if (PV_LIKELY(PyLong_CheckExact(o))) {
 #if PY_VERSION_HEX >= 0x030C0000
         if (PV_LIKELY(PyUnstable_Long_IsCompact((PyLongObject *)o)))
@@ -88,7 +139,7 @@ static inline PvInt pv_int_unbox(PyObject *o, const char *what) {
     }
     return pv_int_unbox_slow(o, what);
 }
-static PvInt pv_int_unbox_slow(PyObject *o, const char *what) {
+PV_COLD PvInt pv_int_unbox_slow(PyObject *o, const char *what) {
     if (PV_LIKELY(PyLong_Check(o))) {
         if (PyBool_Check(o)) return PV_SHORT(o == Py_True);
         if (PyLong_CheckExact(o)) {
@@ -276,6 +327,14 @@ static int pv_int_cmp_slow(PvInt a, PvInt b, int op) {
 }
 #define PV_INT_CMP(a, b, cop, pyop) \
     (PV_LIKELY(PV_BOTH_SHORT(a, b)) ? ((a) cop (b)) : pv_int_cmp_slow((a), (b), (pyop)))
+
+/* A range loop whose bounds were not all short ints at entry works on tagged ints; these
+ * keep that rare path out of line. pv_range_more: 1 while cur is before stop in the
+ * direction of the step (pos: step > 0), 0 at the end, -1 on error. */
+PV_COLD int pv_range_more(PvInt cur, PvInt stop, int pos) {
+    return pos ? PV_INT_CMP(cur, stop, <, Py_LT) : PV_INT_CMP(cur, stop, >, Py_GT);
+}
+PV_COLD PvInt pv_range_add(PvInt cur, PvInt step) { return pv_int_add(cur, step); }
 
 static inline char pv_int_is_true(PvInt a) { return PV_IS_SHORT(a) ? a != 0 : PyObject_IsTrue(PV_OBJ(a)); }
 
@@ -480,19 +539,23 @@ static inline PvInt pv_math_ceil(double x) { return pv_float_to_int(ceil(x)); }
 
 /* ---- lists ---------------------------------------------------------------- */
 
-static inline Py_ssize_t pv_index(PyObject *list, PvInt i, const char *msg) {
+/* Sets the IndexError for an index that is out of range or too big. */
+PV_COLD void pv_index_fail(PvInt i, const char *msg) {
+    if (!PV_IS_SHORT(i)) {
+        /* a big int: CPython's own conversion error ("cannot fit 'int' into an
+           index-sized integer") or, if it fits, the out-of-range error. */
+        Py_ssize_t k = PyNumber_AsSsize_t(PV_OBJ(i), PyExc_IndexError);
+        if (k == -1 && PyErr_Occurred()) return;
+    }
+    PyErr_SetString(PyExc_IndexError, msg);
+}
+PV_HOT Py_ssize_t pv_index(PyObject *list, PvInt i, const char *msg) {
     if (PV_LIKELY(PV_IS_SHORT(i))) {
         Py_ssize_t n = PyList_GET_SIZE(list), k = (Py_ssize_t)PV_VAL(i);
         if (k < 0) k += n;
         if (PV_LIKELY(k >= 0 && k < n)) return k;
-        PyErr_SetString(PyExc_IndexError, msg);
-        return -1;
     }
-    /* a big int: CPython's own conversion error ("cannot fit 'int' into an index-sized
-       integer") or, if it fits, the out-of-range error. */
-    Py_ssize_t k = PyNumber_AsSsize_t(PV_OBJ(i), PyExc_IndexError);
-    if (k == -1 && PyErr_Occurred()) return -1;
-    PyErr_SetString(PyExc_IndexError, msg);
+    pv_index_fail(i, msg);
     return -1;
 }
 /* new reference to list[i], or NULL */
@@ -504,13 +567,13 @@ static inline PyObject *pv_list_get(PyObject *list, PvInt i) {
     return o;
 }
 /* borrowed list[i], or NULL; only for values unboxed before any other code runs */
-static inline PyObject *pv_list_borrow(PyObject *list, PvInt i) {
+PV_HOT PyObject *pv_list_borrow(PyObject *list, PvInt i) {
     Py_ssize_t k = pv_index(list, i, "list index out of range");
     if (k < 0) return NULL;
     return PyList_GET_ITEM(list, k);
 }
 /* list[i] = v, stealing v */
-static inline int pv_list_set(PyObject *list, PvInt i, PyObject *v) {
+PV_HOT int pv_list_set(PyObject *list, PvInt i, PyObject *v) {
     if (!v) return -1;
     Py_ssize_t k = pv_index(list, i, "list assignment index out of range");
     if (k < 0) { Py_DECREF(v); return -1; }
