@@ -63,12 +63,19 @@ def _run_in_size_order(
 ) -> tuple[list, list]:
     """Run ``requests`` with each function's cheapest inputs first; replies in input order.
 
-    A slow function then spends its per-call budget strikes (three timeouts stop its
-    remaining calls) only after every small input has run.
+    Inputs a person chose (examples, doctests, recorded calls) run before generated ones,
+    each group cheapest first: a slow function then spends its per-call budget strikes
+    (timeouts stop its remaining calls) on generated inputs, never before the chosen
+    inputs have run.
     """
     order = sorted(
         range(len(requests)),
-        key=lambda i: (owners[i][0].name, input_size(owners[i][1]), i),
+        key=lambda i: (
+            owners[i][0].name,
+            owners[i][1].source == "generated",
+            input_size(owners[i][1]),
+            i,
+        ),
     )
     cpython, compiled = _run_both(sides, [requests[i] for i in order])
     placed_cpython: list[Any] = [None] * len(requests)
