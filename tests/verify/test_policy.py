@@ -155,3 +155,50 @@ def test_summary_for_the_manifest(tmp_path: Path):
         "report": "kernels.pyvorin-verify.json",
     }
     assert result.report_path == tmp_path / "p" / "out" / "kernels.pyvorin-verify.json"
+
+
+SMALL_DOMAIN = "def f(x, n: int) -> int:\n    return n\n"  # x unannotated: no generation
+
+
+def test_exhaustive_examples_are_the_whole_domain(tmp_path: Path):
+    examples = "".join(f'[["kernels:f"]]\nargs = [{i}, {i * 7}]\n\n' for i in range(3))
+    examples += '[exhaustive]\n"kernels:f" = true\n'
+    result, report, _ = run(tmp_path, SMALL_DOMAIN, min_inputs=50, examples=examples)
+    assert result.passed, result.message
+    (f,) = report["functions"]
+    assert f["exhaustive"] is True and f["required"] == 3 and f["conclusive"] == 3
+
+
+def test_without_the_declaration_min_inputs_still_applies(tmp_path: Path):
+    examples = "".join(f'[["kernels:f"]]\nargs = [{i}, {i * 7}]\n\n' for i in range(3))
+    result, report, _ = run(tmp_path, SMALL_DOMAIN, min_inputs=50, examples=examples)
+    assert not result.passed
+    (f,) = report["functions"]
+    assert f["exhaustive"] is False and f["required"] == 50
+
+
+def test_an_exhaustive_domain_must_be_entirely_conclusive(tmp_path: Path):
+    source = "def f(x, n: int) -> int:\n    while n == 2:\n        pass\n    return n\n"
+    examples = "".join(f'[["kernels:f"]]\nargs = [{i}, {i}]\n\n' for i in range(4))
+    examples += '[exhaustive]\n"kernels:f" = true\n'
+    result, report, _ = run(tmp_path, source, min_inputs=50, examples=examples, call_seconds=1)
+    assert not result.passed  # f(2, 2) never finishes: the domain is not covered
+    (f,) = report["functions"]
+    assert f["required"] == 4 and f["conclusive"] < 4
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[exhaustive]\n"kernels:f" = 1\n', "expected true, found 1"),
+        ('[exhaustive]\n"kernels.f" = true\n', 'expected "module:function"'),
+        ('[exhaustive]\n"kernels:nosuch" = true\n', "has no top-level function 'nosuch'"),
+        ('[exhaustive]\n"kernels:f" = true\n', "declared exhaustive but has no examples"),
+    ],
+)
+def test_bad_exhaustive_declarations_name_the_file(tmp_path: Path, table, message):
+    from pyvorin.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")) as info:
+        run(tmp_path, SMALL_DOMAIN, min_inputs=5, examples=table)
+    assert "examples.toml" in str(info.value)

@@ -7,6 +7,13 @@ Format (see docs/verification.md)::
     kwargs = { round = true }    # keyword arguments (optional)
     name = "typical"             # a label shown in reports (optional)
 
+A function whose whole meaningful input domain is small can be declared exhaustive: its
+examples then are that domain, and it needs every one of them (instead of
+``min-inputs``) to be verified, as a ``bool`` parameter needs both values::
+
+    [exhaustive]
+    "pkg.mod:small" = true       # the examples of pkg.mod:small are its whole domain
+
 TOML has ``inf``, ``-inf``, ``nan`` and ``-0.0``. Arrays given for ``tuple`` parameters
 become tuples; ints given for ``float`` parameters become floats. Values TOML cannot
 write use the tagged forms: ``{ int = "123456789012345678901234567890" }`` (any size),
@@ -33,6 +40,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 ENTRY_FIELDS = ("args", "kwargs", "name")
+EXHAUSTIVE = "exhaustive"
 _cache: dict[tuple[str, int, int], dict[str, Any]] = {}
 
 
@@ -58,6 +66,9 @@ def load_examples(path: Path) -> dict[str, Any]:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
         for entry_key, value in document.items():
+            if entry_key == EXHAUSTIVE:
+                _check_exhaustive(path, value)
+                continue
             if ":" not in entry_key or entry_key.count(":") != 1:
                 raise ConfigError(
                     f'{path}: key {entry_key!r}: expected "module:function" (e.g. [["pkg.mod:f"]])'
@@ -70,6 +81,22 @@ def load_examples(path: Path) -> dict[str, Any]:
         _cache.clear()
         _cache[cache_key] = document
     return _cache[cache_key]
+
+
+def _check_exhaustive(path: Path, value: Any) -> None:
+    where = f"{path}: [{EXHAUSTIVE}]"
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: expected a table of "module:function" = true')
+    for key, flag in value.items():
+        if key.count(":") != 1:
+            raise ConfigError(f'{where}: key {key!r}: expected "module:function"')
+        if flag is not True:
+            raise ConfigError(f"{where}: {key!r}: expected true, found {flag!r}")
+
+
+def is_exhaustive(path: Path, function: FunctionInfo) -> bool:
+    """Whether the examples file declares ``function``'s examples to be its whole domain."""
+    return function.qualname in load_examples(path).get(EXHAUSTIVE, {})
 
 
 def from_toml(value: Any, where: str) -> Any:
@@ -140,7 +167,9 @@ def cases_for(path: Path, function: FunctionInfo) -> list[InputCase]:
 def check_keys(path: Path, module: ModuleSpec, functions: list[FunctionInfo]) -> None:
     """Examples for this module must name existing functions (typos are errors)."""
     names = {f.name for f in functions}
-    for entry_key in load_examples(path):
+    document = load_examples(path)
+    keys = [k for k in document if k != EXHAUSTIVE] + list(document.get(EXHAUSTIVE, {}))
+    for entry_key in keys:
         module_name, _, function_name = entry_key.partition(":")
         if module_name == module.name and function_name not in names:
             raise ConfigError(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import VerificationError
+from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
 from .compare import compare, describe, inconclusive_reason
@@ -114,9 +114,8 @@ def _top_up(
         else:
             inconclusive[function.name] = inconclusive.get(function.name, 0) + 1
     extra: list[tuple[FunctionInfo, InputCase]] = []
-    min_inputs = ctx.settings["verify.min-inputs"]
     for function, cases, _notes in plan:
-        deficit = required_inputs(function, min_inputs) - conclusive.get(function.name, 0)
+        deficit = _required(ctx, function) - conclusive.get(function.name, 0)
         if (
             deficit <= 0
             or function.name in failing
@@ -203,6 +202,35 @@ def required_inputs(function: FunctionInfo, min_inputs: int) -> int:
     if space is not None:
         return min(min_inputs, space)
     return min_inputs
+
+
+def _declared_exhaustive(ctx: BuildContext, function: FunctionInfo) -> bool:
+    from .examples import examples_file, is_exhaustive
+
+    path = examples_file(ctx)
+    return path is not None and is_exhaustive(path, function)
+
+
+def _required(ctx: BuildContext, function: FunctionInfo) -> int:
+    """Conclusive inputs ``function`` needs: min-inputs, or its whole (small) domain.
+
+    The domain is finite for a ``bool``-only signature; for a function the examples file
+    declares exhaustive, it is the set of its examples, every one of which must then be
+    conclusive.
+    """
+    from .examples import cases_for, examples_file
+
+    min_inputs = ctx.settings["verify.min-inputs"]
+    path = examples_file(ctx)
+    if path is not None and _declared_exhaustive(ctx, function):
+        domain = len({case.key for case in cases_for(path, function)})
+        if domain == 0:
+            raise ConfigError(
+                f'{path}: [exhaustive] "{function.qualname}": declared exhaustive but has '
+                "no examples: list its whole input domain as examples"
+            )
+        return min(min_inputs, domain)
+    return required_inputs(function, min_inputs)
 
 
 def _request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str, Any]:
@@ -387,7 +415,7 @@ def _evaluate(
         conclusive = sum(inputs.values())
         for name, count in inputs.items():
             totals[name] = totals.get(name, 0) + count
-        required = required_inputs(function, ctx.settings["verify.min-inputs"])
+        required = _required(ctx, function)
         problem = None
         if conclusive < required and not mismatches:
             problem = (
@@ -408,6 +436,7 @@ def _evaluate(
             "signature": function.signature_text(),
             "result": result,
             "required": required,
+            "exhaustive": _declared_exhaustive(ctx, function),
             "conclusive": conclusive,
             "inputs": {s: inputs.get(s, 0) for s in SOURCES}
             | {s: n for s, n in inputs.items() if s not in SOURCES},
