@@ -219,6 +219,22 @@ class ModuleGen:
         return "\n".join(head + bodies + tail + init) + "\n"
 
 
+def _unbox_assignment(target: str, obj: str, t: ir.Type, what: str) -> str:
+    """C that stores the borrowed object ``obj`` into ``target`` as type ``t``.
+
+    ``what`` is the C string literal naming the value in TypeError messages. The result
+    is a new owned value (objects of other types are increfed as they are).
+    """
+    fn = {INT: "pv_int_unbox", FLOAT: "pv_float_unbox", BOOL: "pv_bool_unbox"}.get(t)
+    if fn:
+        return f"{target} = {fn}({obj}, {what});"
+    if ir.is_list(t):
+        return f"{target} = pv_list_unbox({obj}, {what});"
+    if ir.is_tuple(t):
+        return f"{target} = pv_tuple_unbox({obj}, {len(t[1])}, {what});"
+    return f"{target} = {obj}; Py_INCREF({target});"
+
+
 class FuncGen:
     def __init__(self, mg: ModuleGen, f: Function):
         self.mg = mg
@@ -312,19 +328,7 @@ class FuncGen:
     def unbox(self, obj: str, t: ir.Type, what: str, line: int) -> CVal:
         """Unbox the borrowed object ``obj`` into a new owned value of type t."""
         r = self.tmp(t) if refcounted(t) else self.ctmp(ctype(t))
-        w = c_string(what)[0]
-        if t == INT:
-            self.emit(f"{r} = pv_int_unbox({obj}, {w});")
-        elif t == FLOAT:
-            self.emit(f"{r} = pv_float_unbox({obj}, {w});")
-        elif t == BOOL:
-            self.emit(f"{r} = pv_bool_unbox({obj}, {w});")
-        elif ir.is_list(t):
-            self.emit(f"{r} = pv_list_unbox({obj}, {w});")
-        elif ir.is_tuple(t):
-            self.emit(f"{r} = pv_tuple_unbox({obj}, {len(t[1])}, {w});")
-        else:
-            self.emit(f"{r} = {obj}; Py_INCREF({r});")
+        self.emit(_unbox_assignment(r, obj, t, c_string(what)[0]))
         self.check(t, r, line)
         return CVal(r, t, refcounted(t))
 
@@ -336,16 +340,7 @@ class FuncGen:
 
     def unbox_keep(self, obj: str, t: ir.Type, what: str, line: int) -> CVal:
         r = self.tmp(t) if refcounted(t) else self.ctmp(ctype(t))
-        w = c_string(what)[0]
-        fn = {INT: "pv_int_unbox", FLOAT: "pv_float_unbox", BOOL: "pv_bool_unbox"}.get(t)
-        if fn:
-            self.emit(f"{r} = {fn}({obj}, {w});")
-        elif ir.is_list(t):
-            self.emit(f"{r} = pv_list_unbox({obj}, {w});")
-        elif ir.is_tuple(t):
-            self.emit(f"{r} = pv_tuple_unbox({obj}, {len(t[1])}, {w});")
-        else:
-            self.emit(f"{r} = {obj}; Py_INCREF({r});")
+        self.emit(_unbox_assignment(r, obj, t, c_string(what)[0]))
         self.emit(f"Py_CLEAR({obj});")
         self.check(t, r, line)
         return CVal(r, t, refcounted(t))
@@ -467,16 +462,7 @@ class FuncGen:
                 L.append(f"    if (o[{i}] == NULL) {{ x{i} = {dv.code};{incref} }} else {{")
             else:
                 L.append("    {")
-            if t == INT:
-                L.append(f"        x{i} = pv_int_unbox(o[{i}], {what});")
-            elif t == FLOAT:
-                L.append(f"        x{i} = pv_float_unbox(o[{i}], {what});")
-            elif t == BOOL:
-                L.append(f"        x{i} = pv_bool_unbox(o[{i}], {what});")
-            elif ir.is_list(t):
-                L.append(f"        x{i} = pv_list_unbox(o[{i}], {what});")
-            else:
-                L.append(f"        x{i} = pv_tuple_unbox(o[{i}], {len(t[1])}, {what});")
+            L.append("        " + _unbox_assignment(f"x{i}", f"o[{i}]", t, what))
             L.append(f"        if ({err_test(t, f'x{i}')}) goto done;")
             L.append("    }")
         call = f"pvf_{cid(f.name)}({''.join(f'x{i}, ' for i in range(n))}pv_recursion_budget())"
