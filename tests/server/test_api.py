@@ -55,7 +55,7 @@ def test_admin_endpoints_need_the_admin_token(server):
         f"{server.url}/v1/licences", json=body, headers={"Authorization": "Bearer nope"}
     )
     assert wrong.status_code == 401
-    assert wrong.json()["error"] == "admin_token_required"
+    assert wrong.json()["error"] == "authentication_required"
     ok = server.admin("POST", "/v1/licences", json=body)
     assert ok.status_code == 201
     lid = ok.json()["licence_id"]

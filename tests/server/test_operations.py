@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from pyvorin_server.config import normalise_db_url
-from pyvorin_server.db import current_revision, downgrade, migrate
+from pyvorin_server.db import current_revision, downgrade, head_revision, migrate
 from tests.licensing.support import LicenceServer
 from tests.server.conftest import BACKENDS, database_for
 
@@ -34,7 +34,7 @@ def test_migrations_upgrade_and_downgrade(request, backend, tmp_path):
     url = database_for(request, backend, "pyvorin_migrations") or f"sqlite:///{tmp_path}/m.db"
     url = normalise_db_url(url)
     migrate(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == head_revision()
     engine = create_engine(url)
     try:
         names = set(inspect(engine).get_table_names())
@@ -46,7 +46,7 @@ def test_migrations_upgrade_and_downgrade(request, backend, tmp_path):
     downgrade(url, "base")
     assert current_revision(url) is None
     migrate(url)  # and back up again
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == head_revision()
 
 
 def test_init_creates_private_key_and_token(tmp_path):
@@ -62,7 +62,7 @@ def test_init_creates_private_key_and_token(tmp_path):
     again = server_cli(home, "init")
     assert again.returncode == 0 and token not in again.stdout  # not shown again
     migrated = server_cli(home, "migrate")
-    assert migrated.returncode == 0 and "at revision 0001" in migrated.stdout
+    assert migrated.returncode == 0 and f"at revision {head_revision()}" in migrated.stdout
 
 
 def test_cli_issue_show_revoke(tmp_path):

@@ -9,15 +9,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Path, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__, service
+from .accounts import bootstrap, operator_principal, record
 from .config import AdminTokenVerifier, ServerConfig, load_issuer_key
 from .db import make_engine
+from .models import Organisation
+from .permissions import ACTIVATION, PUBLIC, Principal, requires
 from .ratelimit import RateLimiter
 from .service import ApiError, Signer
 
@@ -41,6 +45,7 @@ class IssueRequest(BaseModel):
         default_factory=list, max_length=64
     )
     monthly_compile_limit: int | None = Field(default=None, ge=0, le=10**12)
+    org_id: str | None = Field(default=None, min_length=1, max_length=40, pattern=ID)
 
 
 class IssueResponse(BaseModel):
@@ -112,6 +117,7 @@ class ActivationInfo(BaseModel):
 
 class LicenceStatus(BaseModel):
     licence_id: str
+    org_id: str | None = None
     licensee: str
     plan: str
     features: list[str]
@@ -162,6 +168,12 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     )
     app.state.config = config
     app.state.engine = engine
+    try:
+        with sessions() as session, session.begin():
+            app.state.roles = bootstrap(session)
+    except IntegrityError:  # another server process bootstrapped at the same moment
+        with sessions() as session, session.begin():
+            app.state.roles = bootstrap(session)
 
     @contextmanager
     def transaction() -> Iterator[Session]:
@@ -188,16 +200,20 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             status_code=422,
         )
 
-    def require_admin(request: Request) -> None:
+    def admin_token(request: Request) -> Principal | None:
         token = _bearer(request)
-        if token is None or not admin.check(token):
-            raise ApiError(401, "admin_token_required", "a valid admin API token is required")
+        if token is None or not token.startswith("pva_admin_") or not admin.check(token):
+            return None
+        return operator_principal("admin-token", "admin-token")
 
-    @app.get("/healthz", tags=["server"])
+    # Who made a request: the first authenticator that recognises it (see permissions.py).
+    app.state.authenticators = [admin_token]
+
+    @app.get("/healthz", tags=["server"], dependencies=[requires(PUBLIC)])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/v1/issuer", tags=["server"])
+    @app.get("/v1/issuer", tags=["server"], dependencies=[requires(PUBLIC)])
     def issuer() -> dict[str, str]:
         """The issuer key id and public key (compare it out of band before trusting it)."""
         from pyvorin.licensing.tokens import public_pem
@@ -213,11 +229,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         response_model=IssueResponse,
         responses=ERRORS,
         tags=["admin"],
-        dependencies=[Depends(require_admin)],
     )
-    def issue(body: IssueRequest) -> dict[str, Any]:
-        """Issue a licence (admin): returns its signed licence key."""
+    def issue(
+        body: IssueRequest, principal: Principal = requires("licences:issue")
+    ) -> dict[str, Any]:
+        """Issue a licence (operator): returns its signed licence key."""
         with transaction() as session:
+            if body.org_id is not None and session.get(Organisation, body.org_id) is None:
+                raise ApiError(404, "unknown_organisation", f"no organisation {body.org_id!r}")
             licence, key = service.issue(
                 session,
                 signer,
@@ -227,6 +246,16 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 days=body.days,
                 features=body.features,
                 monthly_compile_limit=body.monthly_compile_limit,
+                org_id=body.org_id,
+            )
+            record(
+                session,
+                principal,
+                body.org_id,
+                "licence.issued",
+                licence.id,
+                None,
+                {"plan": body.plan, "seats": body.seats, "licensee": body.licensee},
             )
             return {"licence_id": licence.id, "key": key}
 
@@ -235,14 +264,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         response_model=LicenceStatus,
         responses=ERRORS,
         tags=["admin"],
-        dependencies=[Depends(require_admin)],
     )
-    def licence_status(licence_id: LicenceId) -> dict[str, Any]:
-        """A licence's status (admin): seats used, activations, this month's usage."""
+    def licence_status(
+        licence_id: LicenceId, principal: Principal = requires("licences:read")
+    ) -> dict[str, Any]:
+        """A licence's status: seats used, activations, this month's usage. Members of an
+        organisation see only its licences; another organisation's licence is "unknown"."""
         with transaction() as session:
-            licence = session.get(service.Licence, licence_id)
-            if licence is None:
-                raise ApiError(404, "unknown_licence", f"no licence {licence_id!r}")
+            licence = service.find_licence(session, licence_id, principal.org_scope())
             return service.licence_status(session, licence)
 
     @app.post(
@@ -250,12 +279,26 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         response_model=LicenceStatus,
         responses=ERRORS,
         tags=["admin"],
-        dependencies=[Depends(require_admin)],
     )
-    def revoke(licence_id: LicenceId, body: RevokeRequest) -> dict[str, Any]:
-        """Revoke a licence (admin): every later refresh, gate check and usage report fails."""
+    def revoke(
+        licence_id: LicenceId,
+        body: RevokeRequest,
+        principal: Principal = requires("licences:revoke"),
+    ) -> dict[str, Any]:
+        """Revoke a licence (operator): every later refresh, gate check and usage report
+        fails."""
         with transaction() as session:
-            return service.revoke(session, licence_id, body.reason)
+            status = service.revoke(session, licence_id, body.reason)
+            record(
+                session,
+                principal,
+                status["org_id"],
+                "licence.revoked",
+                licence_id,
+                {"revoked": False},
+                {"revoked": True, "reason": body.reason},
+            )
+            return status
 
     @app.post(
         "/v1/activate",
@@ -263,6 +306,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         response_model=ActivateResponse,
         responses=ERRORS,
         tags=["client"],
+        dependencies=[requires(ACTIVATION)],
     )
     def activate(body: ActivateRequest, request: Request) -> dict[str, Any]:
         """Activate a licence key on a machine: takes a seat, returns a signed lease."""
@@ -292,7 +336,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 hostname=body.hostname,
             )
 
-    @app.post("/v1/refresh", response_model=RefreshResponse, responses=ERRORS, tags=["client"])
+    client = {"responses": ERRORS, "tags": ["client"], "dependencies": [requires(ACTIVATION)]}
+
+    @app.post("/v1/refresh", response_model=RefreshResponse, **client)
     def refresh(body: RefreshRequest, request: Request) -> dict[str, Any]:
         """Confirm an activation (heartbeat); returns a fresh signed lease.
         Authorization: ``Bearer <activation id>.<activation secret>``."""
@@ -301,15 +347,13 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 session, signer, bearer=_bearer(request), fingerprint=body.fingerprint
             )
 
-    @app.post(
-        "/v1/deactivate", response_model=DeactivateResponse, responses=ERRORS, tags=["client"]
-    )
+    @app.post("/v1/deactivate", response_model=DeactivateResponse, **client)
     def deactivate(request: Request) -> dict[str, Any]:
         """Release this activation's seat."""
         with transaction() as session:
             return service.deactivate(session, bearer=_bearer(request))
 
-    @app.post("/v1/usage", response_model=UsageResponse, responses=ERRORS, tags=["client"])
+    @app.post("/v1/usage", response_model=UsageResponse, **client)
     def usage(body: UsageRequest, request: Request) -> dict[str, Any]:
         """Report usage; counted once per idempotency key, refused past the plan's limit."""
         with transaction() as session:
@@ -321,7 +365,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 count=body.count,
             )
 
-    @app.get("/v1/status", response_model=ActivationStatus, responses=ERRORS, tags=["client"])
+    @app.get("/v1/status", response_model=ActivationStatus, **client)
     def status(request: Request) -> dict[str, Any]:
         """The licence status as seen by this activation."""
         with transaction() as session:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -24,6 +34,11 @@ class Licence(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     revoked_reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # The organisation that owns the licence (NULL: issued before organisations existed,
+    # or by the admin token without one; visible to operators only).
+    org_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), nullable=True, index=True
+    )
 
 
 class Activation(Base):
@@ -69,3 +84,102 @@ class UsageEvent(Base):
     count: Mapped[int] = mapped_column(Integer)
     period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM (UTC)
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- accounts (issue 14, part A): organisations, users, roles, sessions, audit ---------------
+
+
+class Organisation(Base):
+    """A customer (``kind='customer'``) or the server's own operator organisation
+    (``kind='operator'``, exactly one, created by the migration)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16), default="customer")
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class User(Base):
+    """A person. ``email`` is stored lower-cased; ``password_hash`` is argon2id."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RoleVersion(Base):
+    """One version of a role's definition (its permission set, JSON list). The newest
+    version of a role is the one in force; older versions stay for the audit trail."""
+
+    __tablename__ = "role_versions"
+
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    permissions: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Membership(Base):
+    """A user's role in one organisation (one role per user and organisation)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "org_id", name="uq_membership"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[int] = mapped_column(BigInteger)
+    granted_by: Mapped[str] = mapped_column(String(64))
+
+
+class WebSession(Base):
+    """A console session. The cookie holds a random token; the table holds only its
+    SHA-256, so a read of the database does not yield usable sessions."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    privilege: Mapped[str] = mapped_column(String(64))  # role@version when issued
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    last_seen_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per e-mail address (hashed), whether or not the account exists,
+    so lockout reveals nothing about which addresses have accounts."""
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[int] = mapped_column(BigInteger)
+    locked_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AuditEvent(Base):
+    """An account event: role grant/change/revocation, role-definition change, sign-in,
+    licence issue/revoke, machine deactivation, export, deletion. ``before``/``after`` are
+    JSON. ``org_id`` has no foreign key: the record of an organisation's deletion
+    outlives it (with ``org_id`` NULL and the organisation named in ``subject``)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(320))
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -105,6 +105,7 @@ def issue(
     days: int,
     features: list[str] | None = None,
     monthly_compile_limit: int | None = None,
+    org_id: str | None = None,
     now: float | None = None,
 ) -> tuple[Licence, str]:
     """Create a licence and return it with its signed key."""
@@ -122,6 +123,7 @@ def issue(
         issued_at=now,
         expires_at=now + days * 86400,
         key_id=signer.kid,
+        org_id=org_id,
     )
     session.add(licence)
     session.flush()
@@ -377,6 +379,19 @@ def _usage_answer(session: Session, licence: Licence, period: str, recorded: boo
     }
 
 
+def find_licence(session: Session, licence_id: str, org_scope: str | None) -> Licence:
+    """The licence ``licence_id`` if it is visible from ``org_scope`` (an organisation
+    id; None = every licence, for operators). Another organisation's licence is answered
+    exactly like a missing one, so ids cannot be probed across tenants."""
+    query = select(Licence).where(Licence.id == licence_id)
+    if org_scope is not None:
+        query = query.where(Licence.org_id == org_scope)
+    licence = session.execute(query).scalar_one_or_none()
+    if licence is None:
+        raise ApiError(404, "unknown_licence", f"no licence {licence_id!r}")
+    return licence
+
+
 def licence_status(session: Session, licence: Licence, now: float | None = None) -> dict:
     now = int(now if now is not None else time.time())
     activations = session.execute(
@@ -387,6 +402,7 @@ def licence_status(session: Session, licence: Licence, now: float | None = None)
     period = period_of(now)
     return {
         "licence_id": licence.id,
+        "org_id": licence.org_id,
         "licensee": licence.licensee,
         "plan": licence.plan,
         "features": json.loads(licence.features),

@@ -1,0 +1,273 @@
+"""Organisations, users, memberships, versioned roles and the account audit trail.
+
+Functions take a SQLAlchemy session inside a transaction (like service.py) and raise
+:class:`ApiError` for refusals. Every grant, change and revocation of a role, and every
+new version of a role definition, is written as an :class:`AuditEvent` with the state
+before and after, the actor and the time, in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, Licence, Membership, Organisation, RoleVersion, User
+from .permissions import OPERATOR_ROLE, ORG_ROLES, OWNER_ONLY, ROLES, Principal
+from .service import ApiError
+
+OPERATOR_ORG = "org_operator"
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,255}$")
+
+
+def _now(now: float | None) -> int:
+    return int(now if now is not None else time.time())
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def record(
+    session: Session,
+    principal: Principal | None,
+    org_id: str | None,
+    action: str,
+    subject: str,
+    before: Any,
+    after: Any,
+    now: float | None = None,
+) -> AuditEvent:
+    """Write one audit event (in the caller's transaction)."""
+    event = AuditEvent(
+        org_id=org_id,
+        actor=principal.actor if principal is not None else "system",
+        action=action,
+        subject=subject,
+        before=_json(before),
+        after=_json(after),
+        created_at=_now(now),
+    )
+    session.add(event)
+    return event
+
+
+# -- role definitions -----------------------------------------------------------------------
+def role_definitions(session: Session) -> dict[str, tuple[int, frozenset[str]]]:
+    """The definition in force of every role: {role: (version, permissions)}."""
+    current: dict[str, tuple[int, frozenset[str]]] = {}
+    for row in session.execute(select(RoleVersion).order_by(RoleVersion.version)).scalars():
+        current[row.role] = (row.version, frozenset(json.loads(row.permissions)))
+    return current
+
+
+def sync_roles(
+    session: Session, definitions: dict[str, frozenset[str]] | None = None, now=None
+) -> dict[str, tuple[int, frozenset[str]]]:
+    """Make the stored definitions match ``definitions`` (default: the code's ROLES):
+    a role whose permission set differs gets a new version, audited with before/after."""
+    definitions = ROLES if definitions is None else definitions
+    stored = role_definitions(session)
+    for role, permissions in definitions.items():
+        version, before = stored.get(role, (0, None))
+        if before == permissions:
+            continue
+        session.add(
+            RoleVersion(
+                role=role,
+                version=version + 1,
+                permissions=json.dumps(sorted(permissions)),
+                created_at=_now(now),
+            )
+        )
+        record(
+            session,
+            None,
+            None,
+            "role.defined",
+            f"{role}@{version + 1}",
+            None if before is None else sorted(before),
+            sorted(permissions),
+            now,
+        )
+        stored[role] = (version + 1, permissions)
+    session.flush()
+    return stored
+
+
+def ensure_operator_org(session: Session, now: float | None = None) -> Organisation:
+    org = session.get(Organisation, OPERATOR_ORG)
+    if org is None:
+        org = Organisation(id=OPERATOR_ORG, name="Operators", kind="operator", created_at=_now(now))
+        session.add(org)
+        session.flush()
+    return org
+
+
+def bootstrap(session: Session, now: float | None = None):
+    """What every start needs: the operator organisation and current role definitions."""
+    ensure_operator_org(session, now)
+    return sync_roles(session, now=now)
+
+
+def operator_principal(kind: str, actor: str) -> Principal:
+    return Principal(
+        kind=kind, actor=actor, org_id=None, role=OPERATOR_ROLE, permissions=ROLES[OPERATOR_ROLE]
+    )
+
+
+# -- organisations and users ----------------------------------------------------------------
+def create_org(session: Session, principal: Principal | None, name: str, now=None) -> Organisation:
+    name = name.strip()
+    if not name or len(name) > 256 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ApiError(422, "invalid_name", "an organisation name is 1-256 printable characters")
+    org = Organisation(
+        id="org_" + secrets.token_hex(8), name=name, kind="customer", created_at=_now(now)
+    )
+    session.add(org)
+    session.flush()
+    record(session, principal, org.id, "org.created", org.id, None, {"name": name}, now)
+    return org
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    principal: Principal | None,
+    *,
+    email: str,
+    name: str,
+    password_hash: str,
+    now: float | None = None,
+) -> User:
+    email = normalise_email(email)
+    if not EMAIL.match(email):
+        raise ApiError(422, "invalid_email", f"not an e-mail address: {email!r}")
+    if session.execute(select(User.id).where(User.email == email)).first() is not None:
+        raise ApiError(409, "user_exists", f"a user with the e-mail address {email!r} exists")
+    user = User(
+        id="usr_" + secrets.token_hex(8),
+        email=email,
+        name=name.strip() or email,
+        password_hash=password_hash,
+        created_at=_now(now),
+        disabled=False,
+    )
+    session.add(user)
+    session.flush()
+    record(session, principal, None, "user.created", user.id, None, {"email": email}, now)
+    return user
+
+
+def membership(session: Session, user_id: str, org_id: str) -> Membership | None:
+    return session.execute(
+        select(Membership).where(Membership.user_id == user_id, Membership.org_id == org_id)
+    ).scalar_one_or_none()
+
+
+def _may_manage(principal: Principal, org_id: str, roles: set[str]) -> None:
+    """Refuse unless ``principal`` may grant/change/revoke ``roles`` in ``org_id``."""
+    if principal.operator:
+        return
+    if principal.org_id != org_id or not principal.can("members:manage"):
+        raise ApiError(403, "forbidden", "you may not manage the members of this organisation")
+    if roles & OWNER_ONLY and principal.role != "owner":
+        raise ApiError(403, "forbidden", "only an owner may grant, change or revoke the owner role")
+
+
+def set_role(
+    session: Session,
+    principal: Principal,
+    *,
+    org_id: str,
+    user_id: str,
+    role: str | None,
+    now: float | None = None,
+) -> Membership | None:
+    """Grant, change (``role`` set) or revoke (``role=None``) a user's role in an
+    organisation, audited with before and after. An organisation keeps at least one
+    owner. The operator role exists only in the operator organisation."""
+    org = session.get(Organisation, org_id)
+    if org is None or (principal.org_scope() not in (None, org_id)):
+        raise ApiError(404, "unknown_organisation", f"no organisation {org_id!r}")
+    allowed = (OPERATOR_ROLE,) if org.kind == "operator" else ORG_ROLES
+    if role is not None and role not in allowed:
+        raise ApiError(
+            422, "unknown_role", f"unknown role {role!r} here (roles: {', '.join(allowed)})"
+        )
+    user = session.get(User, user_id)
+    if user is None:
+        raise ApiError(404, "unknown_user", f"no user {user_id!r}")
+    current = membership(session, user_id, org_id)
+    before = current.role if current is not None else None
+    if before is None and role is None:
+        raise ApiError(404, "unknown_member", f"{user.email} is not a member of {org.name}")
+    _may_manage(principal, org_id, {r for r in (before, role) if r})
+    if before == role:
+        return current
+    if before == "owner":
+        owners = session.execute(
+            select(Membership.id).where(Membership.org_id == org_id, Membership.role == "owner")
+        ).all()
+        if len(owners) <= 1:
+            raise ApiError(409, "last_owner", "an organisation keeps at least one owner")
+    now_i = _now(now)
+    action = (
+        "role.granted" if before is None else "role.revoked" if role is None else "role.changed"
+    )
+    if role is None:
+        assert current is not None
+        session.delete(current)
+        result = None
+    elif current is None:
+        result = Membership(
+            user_id=user_id, org_id=org_id, role=role, granted_at=now_i, granted_by=principal.actor
+        )
+        session.add(result)
+    else:
+        current.role, current.granted_at, current.granted_by = role, now_i, principal.actor
+        result = current
+    versions = role_definitions(session)
+
+    def state(r: str | None) -> dict | None:
+        return None if r is None else {"role": r, "version": versions.get(r, (0,))[0]}
+
+    record(session, principal, org_id, action, user.email, state(before), state(role), now)
+    session.flush()
+    return result
+
+
+def members(session: Session, org_id: str) -> list[tuple[User, Membership]]:
+    rows = session.execute(
+        select(User, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.org_id == org_id)
+        .order_by(User.email)
+    ).all()
+    return [(u, m) for u, m in rows]
+
+
+def audit_trail(session: Session, org_id: str | None, limit: int = 500) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if org_id is not None:
+        query = query.where(AuditEvent.org_id == org_id)
+    return list(session.execute(query).scalars())
+
+
+def org_licences(session: Session, org_id: str | None) -> list[Licence]:
+    query = select(Licence).order_by(Licence.issued_at.desc(), Licence.id)
+    if org_id is not None:
+        query = query.where(Licence.org_id == org_id)
+    return list(session.execute(query).scalars())
+
+
+def delete_memberships(session: Session, org_id: str) -> None:
+    session.execute(delete(Membership).where(Membership.org_id == org_id))
