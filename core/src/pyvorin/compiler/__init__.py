@@ -17,7 +17,7 @@ from ..artifacts import binary_path
 from ..diagnostics import Diagnostic
 from ..errors import UnsupportedError
 from ..model import CompileResult, ModuleSpec
-from . import codegen, frontend, toolchain
+from . import codegen, cstrings, frontend, toolchain
 from .codes import CODES
 
 __all__ = ["CODES", "check_file", "compile_module", "generate_c"]
@@ -29,6 +29,14 @@ def check_file(path: Path, module_name: str | None = None) -> list[Diagnostic]:
     return diags
 
 
+def _leaf(module: ModuleSpec) -> str:
+    """The module's last name component; a name that is not an identifier is refused."""
+    try:
+        return cstrings.module_leaf(module.name)
+    except cstrings.UnsafeNameError as exc:
+        raise cstrings.UnsafeNameError(f"{module.path}: {exc}") from None
+
+
 def generate_c(module: ModuleSpec) -> str:
     """The C translation unit for ``module``; UnsupportedError if it is outside the subset."""
     mod, diags = frontend.analyse_file(Path(module.path), module.name)
@@ -38,7 +46,7 @@ def generate_c(module: ModuleSpec) -> str:
         raise UnsupportedError(
             f"{module.path}: {len(errors)} unsupported {noun}; not compiled", diags
         )
-    leaf = module.name.rsplit(".", 1)[-1]
+    leaf = _leaf(module)
     return codegen.ModuleGen(mod, leaf).generate()
 
 
@@ -57,7 +65,7 @@ def compile_module(
     c_source = generate_c(module)
     tc = toolchain.find_toolchain(run_command)
     key = toolchain.cache_key(c_source, source_sha, tc)
-    leaf = module.name.rsplit(".", 1)[-1]
+    leaf = _leaf(module)
     output = binary_path(Path(out_dir), module.name)
     if cache_dir is None:
         from ..home import state_dir

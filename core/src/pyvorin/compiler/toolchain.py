@@ -148,6 +148,8 @@ def build(
     label: str = "",
 ) -> list[str]:
     """Compile ``c_source`` into ``output``; returns the command line used."""
+    if not leaf.isidentifier():  # names reach the file system and C only as identifiers
+        raise ToolchainError(f"refusing to build a module named {leaf!r}: not an identifier")
     workdir = Path(workdir).resolve()  # the compiler runs with workdir as its cwd
     workdir.mkdir(parents=True, exist_ok=True)
     c_path = workdir / f"{leaf}.c"
