@@ -5,11 +5,11 @@ and latency (p50/p99), on SQLite and on PostgreSQL.
                                       [--concurrency 8] [--backend sqlite|postgres|both]
 
 Starts real ``pyvorin-server`` processes on 127.0.0.1 (a fresh SQLite file; PostgreSQL
-from PYVORIN_TEST_POSTGRES_URL or a throwaway cluster of the installed binaries, see
-.ci/postgres.sh). Counts and a per-phase time limit keep a run bounded. The activation
-rate limit is raised for the run (PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE), since the
-benchmark measures the database path, not the limiter. Prints a table and, with
-``--json FILE``, writes the numbers.
+from PYVORIN_TEST_POSTGRES_URL or a throwaway cluster of the installed binaries, which
+``bash .ci/postgres.sh`` installs). Counts and a per-phase time limit keep a run
+bounded. The activation rate limit is raised for the run
+(PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE), since the benchmark measures the database
+path, not the limiter. Prints a table and, with ``--json FILE``, writes the numbers.
 """
 
 from __future__ import annotations

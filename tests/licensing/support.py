@@ -100,7 +100,7 @@ def _as_user(user: str | None, argv: list[str]) -> subprocess.CompletedProcess:
 def start_postgres(workdir: Path) -> PostgresCluster:
     """A PostgreSQL to test against.
 
-    ``PYVORIN_TEST_POSTGRES_URL`` (e.g. from ``.ci/postgres.sh``) wins. Otherwise a
+    ``PYVORIN_TEST_POSTGRES_URL`` (a database you run yourself) wins. Otherwise a
     throwaway cluster is started from the installed binaries (initdb into a temporary
     directory, run as the ``postgres`` user when we are root, since postgres refuses to
     run as root). Raises RuntimeError saying how to get one when neither is possible.
@@ -112,8 +112,8 @@ def start_postgres(workdir: Path) -> PostgresCluster:
     if bindir is None:
         raise RuntimeError(
             f"PostgreSQL is not installed and {POSTGRES_ENV} is not set: run "
-            "`. .ci/postgres.sh` (installs postgresql from Debian packages, starts a "
-            f"cluster and exports {POSTGRES_ENV}) or point {POSTGRES_ENV} at a database"
+            "`bash .ci/postgres.sh` (installs the Debian package postgresql; the tests "
+            f"then start and stop their own cluster) or point {POSTGRES_ENV} at a database"
         )
     user = None
     if os.geteuid() == 0:

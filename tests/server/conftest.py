@@ -8,6 +8,8 @@ to get one (they are never skipped).
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.licensing.support import LicenceServer, PostgresCluster, start_postgres
@@ -30,10 +32,16 @@ def postgres_cluster(tmp_path_factory: pytest.TempPathFactory):
 
 
 def database_for(request: pytest.FixtureRequest, backend: str, name: str) -> str | None:
+    """A fresh database ``name`` on the cluster (None for SQLite).
+
+    Under pytest-xdist each worker has its own cluster, but an external
+    PYVORIN_TEST_POSTGRES_URL is shared: the worker id keeps the names apart.
+    """
     if backend == "sqlite":
         return None
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    return cluster.create_database(name)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return cluster.create_database(f"{name}_{worker}" if worker else name)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
