@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import abc
 import ast
+import dataclasses
 import importlib.util
 import json
 import math
@@ -116,6 +117,7 @@ class Kernel:
     size: int
     quick_size: int
     doc: str = ""
+    suite: str = ""  # "" for benchmarks/kernels/*.py, else the subdirectory (e.g. "objects")
 
 
 def _int_constant(tree: ast.Module, name: str, path: Path) -> int:
@@ -161,15 +163,36 @@ def load_kernel(path: Path) -> Kernel:
     return Kernel(path.stem, path, size, quick, doc[0] if doc else "")
 
 
+def _kernel_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_") and p.is_file())
+
+
 def discover_kernels(directory: Path) -> list[Kernel]:
+    """The kernels of ``directory``, then those of each subdirectory (a suite, by name).
+
+    ``benchmarks/kernels/*.py`` are the numeric kernels; ``benchmarks/kernels/objects/``
+    holds kernels that use classes, dicts and strings. Kernel names are unique across suites.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise KernelError(f"{directory}: kernel directory does not exist")
     directory = directory.resolve()
-    files = sorted(p for p in directory.glob("*.py") if not p.name.startswith("_") and p.is_file())
-    if not files:
+    kernels = [load_kernel(p) for p in _kernel_files(directory)]
+    for suite in sorted(d for d in directory.iterdir() if d.is_dir()):
+        if suite.name.startswith(("_", ".")):
+            continue
+        for path in _kernel_files(suite):
+            kernels.append(dataclasses.replace(load_kernel(path), suite=suite.name))
+    if not kernels:
         raise KernelError(f"{directory}: no kernel files (*.py) found")
-    return [load_kernel(p) for p in files]
+    seen: dict[str, Path] = {}
+    for kernel in kernels:
+        if kernel.name in seen:
+            raise KernelError(
+                f"{kernel.path}: kernel name {kernel.name!r} is already used by {seen[kernel.name]}"
+            )
+        seen[kernel.name] = kernel.path
+    return kernels
 
 
 def default_kernels_dir(start: Path | None = None) -> Path | None:
@@ -485,12 +508,20 @@ class BenchReport:
     quick: bool
     environment: dict[str, str]
 
-    def geomean(self, contender: str) -> tuple[float | None, int]:
-        """Geometric-mean speedup over CPython on the kernels where it ran correctly."""
+    def suites(self) -> list[str]:
+        return list(dict.fromkeys(kr.kernel.suite for kr in self.kernels))
+
+    def geomean(self, contender: str, suite: str | None = None) -> tuple[float | None, int]:
+        """Geometric-mean speedup over CPython on the kernels where it ran correctly.
+
+        ``suite`` limits it to one suite ("" is the top-level numeric kernels).
+        """
         values = [
             kr.outcomes[contender].speedup
             for kr in self.kernels
-            if contender in kr.outcomes and kr.outcomes[contender].speedup
+            if contender in kr.outcomes
+            and kr.outcomes[contender].speedup
+            and (suite is None or kr.kernel.suite == suite)
         ]
         if not values:
             return None, 0
@@ -507,6 +538,7 @@ class BenchReport:
             "kernels": [
                 {
                     "name": kr.kernel.name,
+                    "suite": kr.kernel.suite,
                     "file": str(kr.kernel.path),
                     "size": kr.size,
                     "expected": kr.expected,
@@ -516,6 +548,12 @@ class BenchReport:
             ],
             "geomean_speedup": {
                 n: self.geomean(n)[0] for n, _, _ in self.contenders if n != "cpython"
+            },
+            "geomean_speedup_by_suite": {
+                suite or "numeric": {
+                    n: self.geomean(n, suite)[0] for n, _, _ in self.contenders if n != "cpython"
+                }
+                for suite in self.suites()
             },
         }
 
@@ -776,6 +814,13 @@ def render_text(report: BenchReport) -> str:
             )
         else:
             text.append(f"geometric-mean speedup over {labels[names[0]]}: {labels[n]} n/a")
+        suites = report.suites()
+        if len(suites) > 1:
+            for suite in suites:
+                value, count = report.geomean(n, suite)
+                total = sum(1 for kr in report.kernels if kr.kernel.suite == suite)
+                shown = f"{value:.2f}x" if value is not None else "n/a"
+                text.append(f"  {suite or 'numeric'} kernels: {shown} ({count} of {total})")
     if "pyvorin" in names and "mypyc" in names:
         compared = [
             kr
