@@ -222,6 +222,37 @@ LIMIT_REASONS: dict[str, tuple[str, str, str]] = {
     "file-size-limit": ("file-size", "max_file_mb", "MB"),
     "output-limit": ("output", "max_output_mb", "MB"),
 }
+# the [tool.pyvorin.sandbox] setting that raises each limit (None: not configurable)
+LIMIT_SETTINGS: dict[str, str | None] = {
+    "cpu-limit": "cpu-seconds",
+    "memory-limit": "memory-mb",
+    "wall-limit": "wall-seconds",
+    "process-limit": "max-processes",
+    "open-files-limit": "max-open-files",
+    "file-size-limit": "max-file-mb",
+    "output-limit": None,
+}
+
+
+class SandboxLimitHit(SandboxLimitError):
+    """A worker hit one of the policy's limits (exit 7); ``reason`` is its LIMIT_REASONS key."""
+
+    def __init__(self, message: str, reason: str, policy: SandboxPolicy) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.policy = policy
+
+    def with_setting_hint(self, purpose: str) -> SandboxLimitHit:
+        """The same hit, told as "<limit> of <value> hit during <purpose>: raise <setting>"."""
+        label, attr, unit = LIMIT_REASONS[self.reason]
+        value = getattr(self.policy, attr)
+        setting = LIMIT_SETTINGS.get(self.reason)
+        if setting is None:
+            hint = f"the {label} limit is fixed; make the tool write less"
+        else:
+            hint = f"raise [tool.pyvorin.sandbox] {setting} (now {value})"
+        message = f"{label} limit of {value} {unit} hit during {purpose}: {hint}"
+        return SandboxLimitHit(message, self.reason, self.policy)
 
 
 @dataclass
@@ -1040,6 +1071,7 @@ def _classify(
             ("file-size", "file-size-limit"),
             ("open-files", "open-files-limit"),
             ("processes", "process-limit"),
+            ("cpu", "cpu-limit"),  # a child (e.g. cc1) killed by SIGXCPU, named by its parent
         ):
             if mark in marks:
                 return reason, code, None
@@ -1059,6 +1091,9 @@ _STDERR_PATTERNS: tuple[tuple[bytes, str], ...] = (
     (b"Too many open files", "open-files-limit"),
     (b"cannot fork", "process-limit"),
     (b"Cannot fork", "process-limit"),
+    (b"fork: Resource temporarily unavailable", "process-limit"),  # gcc starting cc1
+    # gcc's "internal compiler error: CPU time limit exceeded signal terminated program cc1"
+    (b"CPU time limit exceeded", "cpu-limit"),
 )
 
 
@@ -1172,7 +1207,9 @@ def _run(
     if report.exit_reason == "setup-failed":
         raise PyvorinError(f"{purpose}: the sandbox could not be set up: {report.detail}")
     if report.exit_reason in LIMIT_REASONS:
-        raise SandboxLimitError(limit_message(purpose, report.exit_reason, policy))
+        raise SandboxLimitHit(
+            limit_message(purpose, report.exit_reason, policy), report.exit_reason, policy
+        )
     assert report.returncode is not None
     return SandboxResult(report.returncode, outcome["stdout"], outcome["stderr"], report)
 
@@ -1430,7 +1467,9 @@ def tool_runner(
     Each command runs sandboxed with ``cwd`` as its work directory (its only writable
     place); each run's isolation report is appended to ``reports``. A command that
     cannot be started is reported the way a plain subprocess would report it
-    (``FileNotFoundError``), so callers keep one error path.
+    (``FileNotFoundError``), so callers keep one error path. A limit hit is a
+    :class:`SandboxLimitHit` (exit 7) that names the limit, its value and the
+    ``[tool.pyvorin.sandbox]`` setting that raises it.
     """
 
     def run(argv: list[str], cwd: Path) -> tuple[int, str]:
@@ -1441,7 +1480,10 @@ def tool_runner(
             if not os.path.exists(program):
                 raise FileNotFoundError(2, "No such file or directory", program)
             raise PermissionError(13, "Permission denied", program)
-        result = run_command(list(argv), workdir=Path(cwd), policy=policy, purpose=purpose)
+        try:
+            result = run_command(list(argv), workdir=Path(cwd), policy=policy, purpose=purpose)
+        except SandboxLimitHit as hit:
+            raise hit.with_setting_hint(purpose) from None
         reports.append(result.report.to_dict())
         output = result.stdout.decode(errors="replace") + result.stderr.decode(errors="replace")
         return result.returncode, output

@@ -20,7 +20,7 @@ from ..model import CompileResult, ModuleSpec
 from . import codegen, cstrings, frontend, toolchain
 from .codes import CODES
 
-__all__ = ["CODES", "check_file", "compile_module", "generate_c"]
+__all__ = ["CODES", "check_file", "compile_module", "generate_c", "generate_units"]
 
 
 def check_file(path: Path, module_name: str | None = None) -> list[Diagnostic]:
@@ -37,8 +37,7 @@ def _leaf(module: ModuleSpec) -> str:
         raise cstrings.UnsafeNameError(f"{module.path}: {exc}") from None
 
 
-def generate_c(module: ModuleSpec) -> str:
-    """The C translation unit for ``module``; UnsupportedError if it is outside the subset."""
+def _analyse(module: ModuleSpec):
     mod, diags = frontend.analyse_file(Path(module.path), module.name)
     errors = [d for d in diags if d.severity == "error"]
     if mod is None or errors:
@@ -46,8 +45,19 @@ def generate_c(module: ModuleSpec) -> str:
         raise UnsupportedError(
             f"{module.path}: {len(errors)} unsupported {noun}; not compiled", diags
         )
-    leaf = _leaf(module)
-    return codegen.ModuleGen(mod, leaf).generate()
+    return mod
+
+
+def generate_c(module: ModuleSpec) -> str:
+    """``module`` as one C translation unit; UnsupportedError if it is outside the subset."""
+    return codegen.ModuleGen(_analyse(module), _leaf(module), split=False).generate()
+
+
+def generate_units(module: ModuleSpec) -> list[tuple[str, str]]:
+    """The C translation units ``compile_module`` builds for ``module``: ``(file name, C
+    text)`` pairs, one unit for a small module, several for a large one (see
+    :mod:`.units`); UnsupportedError if it is outside the subset."""
+    return codegen.ModuleGen(_analyse(module), _leaf(module)).generate_units()
 
 
 def compile_module(
@@ -62,9 +72,9 @@ def compile_module(
     """Compile ``module`` to ``artifacts.binary_path(out_dir, module.name)``."""
     source = Path(module.path).read_bytes()
     source_sha = hashlib.sha256(source).hexdigest()
-    c_source = generate_c(module)
+    c_units = generate_units(module)
     tc = toolchain.find_toolchain(run_command)
-    key = toolchain.cache_key(c_source, source_sha, tc)
+    key = toolchain.cache_key(c_units, source_sha, tc)
     leaf = _leaf(module)
     output = binary_path(Path(out_dir), module.name)
     if cache_dir is None:
@@ -81,8 +91,8 @@ def compile_module(
         os.chmod(staging, 0o755)
         os.replace(staging, output)
         return CompileResult(module, "native", output, facts=facts, cached=True)
-    argv = toolchain.build(
-        c_source,
+    info = toolchain.build(
+        c_units,
         leaf,
         Path(workdir),
         output,
@@ -91,7 +101,12 @@ def compile_module(
         keep_c,
         label=f"{module.name} ({module.path})",
     )
-    facts["command"] = argv[: len(tc.cc)] + list(tc.cflags) + ["<module>.c"] + list(tc.ldflags)
+    if info.link is None:
+        facts["command"] = [*tc.cc, *tc.cflags, "<module>.c", *tc.ldflags]
+    else:
+        facts["command"] = info.compile
+        facts["link_command"] = info.link
+    facts["c_units"] = info.units
     cached_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = cached_file.with_name(f".{cached_file.name}.tmp{os.getpid()}")
     shutil.copyfile(output, staging)

@@ -1,4 +1,11 @@
-"""C code generator: typed IR -> one C translation unit (an extension module).
+"""C code generator: typed IR -> the C translation units of an extension module.
+
+A small module is one unit, as it always was. A large one (see :mod:`.units`) is several:
+a shared header of prototypes and ``extern`` declarations, function units (each
+function with its Python-facing wrapper, functions that call each other kept together
+where they fit), and a module unit with the constants, the method table and the init
+function; the toolchain compiles them in parallel. Names shared between units carry a
+module-unique prefix and hidden visibility; native calls between units stay direct C calls.
 
 Values: ints are tagged ``PvInt`` words, floats C ``double``, bools C ``char``; lists,
 tuples and strings are ``PyObject*``. An expression yields a :class:`CVal`: a C
@@ -14,7 +21,7 @@ import math
 import struct
 from dataclasses import dataclass
 
-from . import ir
+from . import ir, units
 from .cstrings import c_comment, c_identifier, c_string, init_function_name
 from .ir import BOOL, FLOAT, INT, NONE, STR, Expr, Function, Stmt
 
@@ -77,9 +84,14 @@ class CVal:
 
 
 class ModuleGen:
-    def __init__(self, module: ir.Module, leaf: str):
+    def __init__(self, module: ir.Module, leaf: str, split: bool | None = None):
         self.m = module
         self.leaf = leaf
+        # several translation units? (decided before any C is written: it sets the names)
+        self.split = units.should_split(module) if split is None else split
+        self.prefix = units.symbol_prefix(module.name) if self.split else ""
+        # storage class of names shared between units: file-local when there is one unit
+        self.storage = "PVM_SHARED " if self.split else "static "
         self.consts: list[str] = []  # init lines for module-level objects
         self.globals: list[str] = []
         self.const_names: dict[tuple, str] = {}
@@ -91,9 +103,9 @@ class ModuleGen:
         key = (kind, value if not isinstance(value, float) else struct.pack("<d", value))
         if key in self.const_names:
             return self.const_names[key]
-        name = f"pv_k{len(self.const_names)}"
+        name = self.sym(f"k{len(self.const_names)}", "pv_")
         self.const_names[key] = name
-        self.globals.append(f"static PyObject *{name};")
+        self.globals.append(f"{self.storage}PyObject *{name};")
         if kind == "int":
             self.consts.append(f'{name} = PyLong_FromString("{int(value)}", NULL, 10);')
         else:
@@ -102,29 +114,51 @@ class ModuleGen:
         self.consts.append(f"if (!{name}) return NULL;")
         return name
 
+    def sym(self, name: str, single: str = "pv_") -> str:
+        """The C name of a module-level symbol: ``single + name`` in a one-unit module,
+        the module's unique prefix + ``name`` when units share it."""
+        return (self.prefix or single) + name
+
+    def func_name(self, name: str) -> str:
+        return self.sym("f_" + cid(name)) if self.split else "pvf_" + cid(name)
+
+    def wrapper_name(self, name: str) -> str:
+        return self.sym("w_" + cid(name)) if self.split else "pyw_" + cid(name)
+
     def math_obj(self, name: str) -> str:
         self.math_objs.add(name)
-        return f"pv_math_obj_{cid(name)}"
+        return self.sym(f"math_obj_{cid(name)}")
 
     def builtin_obj(self, name: str) -> str:
         self.builtin_objs.add(name)
-        return f"pv_bi_{cid(name)}"
+        return self.sym(f"bi_{cid(name)}")
 
     def generate(self) -> str:
-        bodies = []
+        """The module as one C translation unit (requires ``split=False``)."""
+        if self.split:
+            raise ValueError("this module is generated as several units: use generate_units()")
+        return self.generate_units()[0][1]
+
+    def generate_units(self, lines_per_unit: int | None = None) -> list[tuple[str, str]]:
+        """``(file name, C text)`` of every unit: ``<leaf>.c`` alone for a one-unit
+        module; else ``<leaf>.c`` (the module unit), ``<leaf>__pv.h`` (shared declarations)
+        and ``<leaf>__1.c``... (functions)."""
         protos = []
+        pieces: list[tuple[str, str]] = []  # (function name, its C: body and wrapper)
         for f in self.m.functions:
             g = FuncGen(self, f)
             protos.append(g.prototype() + ";")
-            bodies.append(g.generate())
-            bodies.append(g.wrapper())
+            if self.split:
+                protos.append(g.wrapper_signature() + ";")
+            pieces.append((f.name, g.generate() + "\n" + g.wrapper()))
         methods = []
         for f in self.m.functions:
             doc = "NULL"
             if f.doc:
                 doc = c_string(f.doc)[0]
             methods.append(
-                f"    {{{c_string(f.name)[0]}, (PyCFunction)(void (*)(void))pyw_{cid(f.name)}, "
+                f"    {{{c_string(f.name)[0]}, "
+                f"(PyCFunction)(void (*)(void)){self.wrapper_name(f.name)}, "
                 f"METH_FASTCALL | METH_KEYWORDS, {doc}}},"
             )
         init = [
@@ -137,7 +171,7 @@ class ModuleGen:
             '    PyObject *flags = PySys_GetObject("flags");',
             '    PyObject *opt = flags ? PyObject_GetAttrString(flags, "optimize") : NULL;',
             "    if (!opt) { Py_DECREF(m); return NULL; }",
-            "    pv_optimize = PyLong_AsLong(opt);",
+            f"    {self.sym('optimize')} = PyLong_AsLong(opt);",
             "    Py_DECREF(opt);",
         ]
         # constants become module attributes, as in the interpreted module
@@ -165,41 +199,21 @@ class ModuleGen:
             init.append('    PyObject *mathmod = PyImport_ImportModule("math");')
             init.append("    if (!mathmod) goto fail;")
             for name in sorted(self.math_objs):
-                init.append(
-                    f"    pv_math_obj_{cid(name)} = "
-                    f"PyObject_GetAttrString(mathmod, {c_string(name)[0]});"
-                )
-                init.append(
-                    f"    if (!pv_math_obj_{cid(name)}) {{ Py_DECREF(mathmod); goto fail; }}"
-                )
+                obj = self.math_obj(name)
+                init.append(f"    {obj} = PyObject_GetAttrString(mathmod, {c_string(name)[0]});")
+                init.append(f"    if (!{obj}) {{ Py_DECREF(mathmod); goto fail; }}")
             init.append("    Py_DECREF(mathmod);")
         if self.builtin_objs:
             init.append('    PyObject *bimod = PyImport_ImportModule("builtins");')
             init.append("    if (!bimod) goto fail;")
             for name in sorted(self.builtin_objs):
-                init.append(
-                    f"    pv_bi_{cid(name)} = PyObject_GetAttrString(bimod, {c_string(name)[0]});"
-                )
-                init.append(f"    if (!pv_bi_{cid(name)}) {{ Py_DECREF(bimod); goto fail; }}")
+                obj = self.builtin_obj(name)
+                init.append(f"    {obj} = PyObject_GetAttrString(bimod, {c_string(name)[0]});")
+                init.append(f"    if (!{obj}) {{ Py_DECREF(bimod); goto fail; }}")
             init.append("    Py_DECREF(bimod);")
         init += ["    " + c.replace("return NULL;", "goto fail;") for c in self.consts]
         init += attr_lines
         init += ["    return m;", "fail:", "    Py_DECREF(m);", "    return NULL;", "}"]
-        head = [
-            c_comment("Generated by pyvorin from " + self.m.path),
-            '#include "pyvorin_rt.h"',
-            "static long pv_optimize = 0;",
-            "static int pv_add_attr(PyObject *m, const char *name, PyObject *v) {",
-            "    if (!v) return -1;",
-            "    int r = PyModule_AddObject(m, name, v);",
-            "    if (r < 0) Py_DECREF(v);",
-            "    return r;",
-            "}",
-            *self.globals,
-            *[f"static PyObject *pv_math_obj_{cid(n)};" for n in sorted(self.math_objs)],
-            *[f"static PyObject *pv_bi_{cid(n)};" for n in sorted(self.builtin_objs)],
-            *protos,
-        ]
         moddoc = c_string(self.m.doc)[0] if self.m.doc else "NULL"
         tail = [
             "static PyMethodDef pv_methods[] = {",
@@ -210,7 +224,84 @@ class ModuleGen:
             f"    PyModuleDef_HEAD_INIT, {c_string(self.m.name)[0]}, {moddoc}, -1, pv_methods,",
             "};",
         ]
-        return "\n".join(head + bodies + tail + init) + "\n"
+        add_attr = [
+            "static int pv_add_attr(PyObject *m, const char *name, PyObject *v) {",
+            "    if (!v) return -1;",
+            "    int r = PyModule_AddObject(m, name, v);",
+            "    if (r < 0) Py_DECREF(v);",
+            "    return r;",
+            "}",
+        ]
+        shared = [
+            *self.globals,
+            *[f"{self.storage}PyObject *{self.math_obj(n)};" for n in sorted(self.math_objs)],
+            *[f"{self.storage}PyObject *{self.builtin_obj(n)};" for n in sorted(self.builtin_objs)],
+        ]
+        comment = c_comment("Generated by pyvorin from " + self.m.path)
+        if not self.split:
+            head = [
+                comment,
+                '#include "pyvorin_rt.h"',
+                "static long pv_optimize = 0;",
+                *add_attr,
+                *shared,
+                *protos,
+            ]
+            bodies = [text for _, text in pieces]
+            return [(f"{self.leaf}.c", "\n".join(head + bodies + tail + init) + "\n")]
+        return self._split_units(pieces, protos, shared, add_attr + tail, init, lines_per_unit)
+
+    def _split_units(
+        self,
+        pieces: list[tuple[str, str]],
+        protos: list[str],
+        shared: list[str],
+        module_part: list[str],
+        init: list[str],
+        lines_per_unit: int | None,
+    ) -> list[tuple[str, str]]:
+        groups = units.partition(
+            [(name, text.count("\n") + 1) for name, text in pieces],
+            {f.name: f.calls for f in self.m.functions},
+            lines_per_unit or units.lines_per_unit(),
+        )
+        header_name = f"{self.leaf}__pv.h"
+        comment = c_comment("Generated by pyvorin from " + self.m.path)
+        optimize = self.sym("optimize")
+        unit_inits = [self.sym(f"unit{i}_init") for i in range(1, len(groups) + 1)]
+        header = [
+            comment,
+            '#include "pyvorin_rt.h"',
+            "/* names shared between this module's units: hidden, never exported */",
+            "#if defined(__GNUC__) || defined(__clang__)",
+            '#define PVM_SHARED __attribute__((visibility("hidden")))',
+            "#else",
+            "#define PVM_SHARED",
+            "#endif",
+            f"extern PVM_SHARED long {optimize};",
+            *["extern " + line for line in shared],
+            *[f"PVM_SHARED int {name}(void);" for name in unit_inits],
+            *protos,
+        ]
+        include = f'#include "{header_name}"'
+        # the small-int table of the runtime header is per unit: each unit fills its own
+        init_calls = [f"    if ({name}() < 0) return NULL;" for name in unit_inits]
+        marker = "    if (pv_small_ints_init() < 0) return NULL;"
+        at = init.index(marker) + 1
+        init = init[:at] + init_calls + init[at:]
+        module_unit = [comment, include, f"PVM_SHARED long {optimize} = 0;", *shared]
+        module_unit += module_part + init
+        out = [
+            (f"{self.leaf}.c", "\n".join(module_unit) + "\n"),
+            (header_name, "\n".join(header) + "\n"),
+        ]
+        text_of = dict(pieces)
+        for i, group in enumerate(groups, 1):
+            body = [comment, include, f"PVM_SHARED int {unit_inits[i - 1]}(void) {{"]
+            body += ["    return pv_small_ints_init();", "}"]
+            body += [text_of[name] for name in group]
+            out.append((f"{self.leaf}__{i}.c", "\n".join(body) + "\n"))
+        return out
 
 
 def _unbox_assignment(target: str, obj: str, t: ir.Type, what: str) -> str:
@@ -347,7 +438,13 @@ class FuncGen:
             for p in self.f.params
         )
         params = params + ", int pv_budget" if params else "int pv_budget"
-        return f"static {ctype(self.f.ret)} pvf_{cid(self.f.name)}({params})"
+        return f"{self.mg.storage}{ctype(self.f.ret)} {self.mg.func_name(self.f.name)}({params})"
+
+    def wrapper_signature(self) -> str:
+        return (
+            f"{self.mg.storage}PyObject *{self.mg.wrapper_name(self.f.name)}(PyObject *self, "
+            "PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)"
+        )
 
     # ---- function --------------------------------------------------------------------
     def generate(self) -> str:
@@ -431,11 +528,7 @@ class FuncGen:
         nreq = sum(1 for p in f.params if not p.has_default)
         names = ", ".join(c_string(p.name)[0] for p in f.params)
         fname = c_string(f.name)[0]
-        L = [
-            f"static PyObject *pyw_{cid(f.name)}(PyObject *self, PyObject *const *args, "
-            "Py_ssize_t nargs, PyObject *kwnames)",
-            "{",
-        ]
+        L = [self.wrapper_signature(), "{"]
         L.append(f"    static const char *const names[] = {{{names or 'NULL'}}};")
         L.append(f"    PyObject *o[{max(n, 1)}];")
         L.append("    PyObject *res = NULL;")
@@ -459,7 +552,8 @@ class FuncGen:
             L.append("        " + _unbox_assignment(f"x{i}", f"o[{i}]", t, what))
             L.append(f"        if ({err_test(t, f'x{i}')}) goto done;")
             L.append("    }")
-        call = f"pvf_{cid(f.name)}({''.join(f'x{i}, ' for i in range(n))}pv_recursion_budget())"
+        args = "".join(f"x{i}, " for i in range(n))
+        call = f"{self.mg.func_name(f.name)}({args}pv_recursion_budget())"
         rt = f.ret
         L.append(f"    {ctype(rt)} r = {call};")
         L.append(f"    if ({err_test(rt, 'r')}) goto done;")
@@ -606,7 +700,7 @@ class FuncGen:
                 self.emit("pv_retval = 0;")
             self.emit("goto pv_return;")
         elif k == "assert":
-            self.emit("if (pv_optimize == 0) {")
+            self.emit(f"if ({self.mg.sym('optimize')} == 0) {{")
             self.indent += 1
             c = self.cond(s.exprs[0])
             self.emit(f"if (PV_UNLIKELY(!({c}))) {{")
@@ -901,7 +995,8 @@ class FuncGen:
             rt = e.type
             r = self.tmp(rt) if refcounted(rt) else self.ctmp(ctype(rt))
             self.emit(
-                f"{r} = pvf_{cid(e.data)}({''.join(a.code + ', ' for a in args)}pv_budget - 1);"
+                f"{r} = {self.mg.func_name(e.data)}("
+                f"{''.join(a.code + ', ' for a in args)}pv_budget - 1);"
             )
             for a in args:
                 self.release(a)

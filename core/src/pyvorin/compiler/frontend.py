@@ -2119,20 +2119,54 @@ def _break_at_this_level(body: list[ast.stmt]) -> bool:
 
 
 def mark_recursive(functions: list[Function]) -> None:
-    """Mark functions that can reach themselves through calls (need a recursion guard)."""
-    graph = {f.name: f.calls for f in functions}
+    """Mark functions that can reach themselves through calls (need a recursion guard).
+
+    Those are the functions that call themselves or lie on a cycle: a strongly connected
+    component of two or more (Tarjan's algorithm, iterative; linear in the call graph,
+    where a walk from every function was quadratic on a 1,000-function call chain).
+    """
+    names = {f.name for f in functions}
+    graph = {f.name: [g for g in sorted(f.calls) if g != f.name and g in names] for f in functions}
     for f in functions:
-        seen: set[str] = set()
-        stack = list(graph.get(f.name, ()))
-        while stack:
-            g = stack.pop()
-            if g == f.name:
-                f.recursive = True
-                break
-            if g in seen:
+        f.recursive = f.name in f.calls
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    by_name = {f.name: f for f in functions}
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            callees = graph[node]
+            if i < len(callees):
+                work.append((node, i + 1))
+                callee = callees[i]
+                if callee not in index:
+                    work.append((callee, 0))
+                elif callee in on_stack:
+                    low[node] = min(low[node], index[callee])
                 continue
-            seen.add(g)
-            stack.extend(graph.get(g, ()))
+            if work:  # propagate to the caller that is waiting on this node
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    for member in component:
+                        by_name[member].recursive = True
 
 
 def analyse(source: str, path: str, module_name: str) -> tuple[ir.Module | None, list[Diagnostic]]:

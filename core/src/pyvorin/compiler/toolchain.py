@@ -6,6 +6,10 @@ or fast-math flags, CCSHARED, LDSHARED, INCLUDEPY) plus our own flags: ``-O2
 ``CC`` in the environment overrides the compiler. Results are cached under a key made of
 the generated C (which is derived from the source, the module name and path and the
 Pyvorin version), the runtime header, the compiler identity and flags, and the Python ABI.
+
+A module may be several C translation units (see :func:`build`): they are compiled to
+object files in parallel by :mod:`.ccdriver`, run as one (sandboxed) command, and linked
+once. Symbols shared between units are hidden (``-fvisibility=hidden``).
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +32,20 @@ from .. import __version__
 from ..errors import ToolchainError
 
 RUNTIME_HEADER = Path(__file__).parent / "runtime" / "pyvorin_rt.h"
-OUR_FLAGS = ["-O2", "-fno-fast-math", "-ffp-contract=off", "-fno-strict-aliasing"]
+CCDRIVER = Path(__file__).parent / "ccdriver.py"
+# -fvisibility=hidden: symbols shared between a module's units stay inside its .so
+OUR_FLAGS = [
+    "-O2",
+    "-fno-fast-math",
+    "-ffp-contract=off",
+    "-fno-strict-aliasing",
+    "-fvisibility=hidden",
+]
 _DROP_PREFIXES = ("-O", "-ffast-math", "-Ofast", "-funsafe-math", "-ffp-contract")
 
 RunCommand = Callable[[list, Path], tuple]
+Unit = tuple[str, str]  # (file name, C text)
+_UNIT_NAME = re.compile(r"\w+\.[ch]\Z")
 
 
 def default_run_command(argv: list[str], cwd: Path) -> tuple[int, str]:
@@ -121,14 +136,26 @@ def find_toolchain(run_command: RunCommand | None = None) -> Toolchain:
     return Toolchain(cc, tuple(cflags), tuple(ldflags), _IDENTITY_CACHE[key])
 
 
-def cache_key(c_source: str, source_sha256: str, tc: Toolchain) -> str:
+def cache_key(
+    c_source: str | Sequence[Unit],
+    source_sha256: str,
+    tc: Toolchain,
+    runtime_sources: Sequence[Path] = (),
+) -> str:
+    """The build-cache key: every unit (name and text), the runtime header and every runtime
+    source (name and content), the toolchain facts and the source's digest."""
+    units = _as_units(c_source, "module")
     h = hashlib.sha256()
     h.update(
         json.dumps(
             {
                 "source": source_sha256,
-                "c": hashlib.sha256(c_source.encode()).hexdigest(),
+                "c": [[name, hashlib.sha256(text.encode()).hexdigest()] for name, text in units],
                 "runtime": hashlib.sha256(RUNTIME_HEADER.read_bytes()).hexdigest(),
+                "runtime_sources": [
+                    [Path(p).name, hashlib.sha256(Path(p).read_bytes()).hexdigest()]
+                    for p in runtime_sources
+                ],
                 "toolchain": tc.facts(),
             },
             sort_keys=True,
@@ -137,8 +164,45 @@ def cache_key(c_source: str, source_sha256: str, tc: Toolchain) -> str:
     return h.hexdigest()
 
 
+def default_jobs() -> int:
+    """Parallel compiler jobs: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """How an extension was built: one unit's compile command (``<unit>.c`` in the place of
+    the unit), the link command (None when one command compiled and linked a single unit),
+    the number of C units compiled and the parallel jobs used."""
+
+    compile: list[str]
+    link: list[str] | None
+    units: int
+    jobs: int
+
+
+def _as_units(c_source: str | Sequence[Unit], leaf: str) -> list[Unit]:
+    if isinstance(c_source, str):  # the single-source form: one unit named after the module
+        return [(f"{leaf}.c", c_source)]
+    units = [(str(name), str(text)) for name, text in c_source]
+    if not any(name.endswith(".c") for name, _ in units):
+        raise ToolchainError("nothing to compile: no C unit (a name ending in .c) was given")
+    return units
+
+
+def _check_unit_name(name: str) -> None:
+    # names become file names in the work directory and words of the compiler's command line
+    if not _UNIT_NAME.match(name):
+        raise ToolchainError(
+            f"refusing C unit name {name!r}: unit names are word characters ending in .c or .h"
+        )
+
+
 def build(
-    c_source: str,
+    units: str | Sequence[Unit],
     leaf: str,
     workdir: Path,
     output: Path,
@@ -146,25 +210,82 @@ def build(
     run_command: RunCommand | None = None,
     keep_c: Path | None = None,
     label: str = "",
-) -> list[str]:
-    """Compile ``c_source`` into ``output``; returns the command line used."""
+    runtime_sources: Sequence[Path] = (),
+    jobs: int | None = None,
+) -> BuildInfo:
+    """Compile ``units`` (``(file name, C text)`` pairs; ``.h`` entries are headers for
+    them) and ``runtime_sources`` (``.c`` files compiled with them, ``.h`` files beside
+    them) into the extension ``output``.
+
+    One ``.c`` unit and no runtime source: one compiler command compiles and links.
+    Otherwise one command, the driver :mod:`.ccdriver`, compiles every unit to an object
+    file, ``jobs`` at a time (default: :func:`default_jobs`), and links once; the sandbox
+    runs one command at a time. Nothing is left in ``workdir``; ``output`` is replaced
+    atomically, and only on success.
+    """
     if not leaf.isidentifier():  # names reach the file system and C only as identifiers
         raise ToolchainError(f"refusing to build a module named {leaf!r}: not an identifier")
-    workdir = Path(workdir).resolve()  # the compiler runs with workdir as its cwd
+    units = _as_units(units, leaf)
+    runtime_sources = [Path(p) for p in runtime_sources]
+    for name, _ in units:
+        _check_unit_name(name)
+    names = [name for name, _ in units] + [p.name for p in runtime_sources]
+    if len(set(names)) != len(names) or RUNTIME_HEADER.name in names:
+        raise ToolchainError(f"C unit names must be distinct (and not {RUNTIME_HEADER.name})")
+    for p in runtime_sources:
+        _check_unit_name(p.name)
+    workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    c_path = workdir / f"{leaf}.c"
-    h_path = workdir / RUNTIME_HEADER.name
-    c_path.write_text(c_source, encoding="utf-8")
-    shutil.copyfile(RUNTIME_HEADER, h_path)
-    tmp_out = workdir / f"{leaf}.build.so"
-    argv = [*tc.cc, *tc.cflags, "-I" + str(workdir), str(c_path), "-o", str(tmp_out), *tc.ldflags]
+    # a private directory: the compiler's cwd and TMPDIR in the sandbox (its only writable
+    # place), removed whole afterwards, with whatever a failed or killed compiler left
+    work = Path(tempfile.mkdtemp(prefix=f".pyvorin-build-{leaf}-", dir=workdir))
     try:
+        for name, text in units:
+            (work / name).write_bytes(text.encode("utf-8"))
+        shutil.copyfile(RUNTIME_HEADER, work / RUNTIME_HEADER.name)
+        for p in runtime_sources:
+            shutil.copyfile(p, work / p.name)
         if keep_c is not None:
             keep = Path(keep_c)
             keep.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(c_path, keep / c_path.name)
-            shutil.copyfile(h_path, keep / h_path.name)
-        rc, out = _run(run_command, argv, workdir)
+            for name in [*names, RUNTIME_HEADER.name]:
+                shutil.copyfile(work / name, keep / name)
+        # largest first: the parallel jobs then finish close together
+        sources = sorted(
+            (work / n for n in names if n.endswith(".c")), key=lambda p: -p.stat().st_size
+        )
+        tmp_out = work / f"{leaf}.build.so"
+        include = ["-I" + str(work)]
+        if len(sources) == 1:
+            argv = [*tc.cc, *tc.cflags, *include, str(sources[0]), "-o", str(tmp_out)]
+            argv += tc.ldflags
+            info = BuildInfo(argv, None, 1, 1)
+        else:
+            objects = [work / (src.stem + ".o") for src in sources]
+            n_jobs = min(len(sources), jobs if jobs is not None else default_jobs())
+            if n_jobs < 1:
+                raise ToolchainError(f"jobs must be at least 1, not {jobs!r}")
+            plan = {
+                "jobs": n_jobs,
+                "compile": [
+                    {
+                        "unit": src.name,
+                        "argv": [*tc.cc, *tc.cflags, *include, "-c", str(src), "-o", str(obj)],
+                    }
+                    for src, obj in zip(sources, objects, strict=True)
+                ],
+                "link": [*tc.cc, *map(str, objects), "-o", str(tmp_out), *tc.ldflags],
+            }
+            plan_path = work / f"{leaf}.ccplan.json"
+            plan_path.write_text(json.dumps(plan), encoding="utf-8")
+            argv = [sys.executable, "-I", "-S", str(CCDRIVER), str(plan_path)]
+            info = BuildInfo(
+                [*tc.cc, *tc.cflags, "-c", "<unit>.c"],
+                [*tc.cc, "<units>.o", "-o", "<module>.so", *tc.ldflags],
+                len(sources),
+                n_jobs,
+            )
+        rc, out = _run(run_command, argv, work)
         if rc != 0 or not tmp_out.is_file():
             raise ToolchainError(
                 f"the C compiler failed (exit {rc}) building {label or leaf}:\n"
@@ -177,9 +298,5 @@ def build(
         os.chmod(staging, 0o755)
         os.replace(staging, output)
     finally:
-        for p in (c_path, h_path, tmp_out):
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
-    return argv
+        shutil.rmtree(work, ignore_errors=True)
+    return info
