@@ -271,3 +271,134 @@ def org_licences(session: Session, org_id: str | None) -> list[Licence]:
 
 def delete_memberships(session: Session, org_id: str) -> None:
     session.execute(delete(Membership).where(Membership.org_id == org_id))
+
+
+# -- organisation data export and deletion --------------------------------------------------
+def export_org(session: Session, org_id: str) -> dict[str, Any]:
+    """Everything the server holds about an organisation, as one JSON-able document."""
+    from .models import Activation, UsageEvent
+
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise ApiError(404, "unknown_organisation", f"no organisation {org_id!r}")
+    licences = org_licences(session, org_id)
+    ids = [lic.id for lic in licences]
+    activations = (
+        session.execute(select(Activation).where(Activation.licence_id.in_(ids))).scalars()
+        if ids
+        else []
+    )
+    usage = (
+        session.execute(select(UsageEvent).where(UsageEvent.licence_id.in_(ids))).scalars()
+        if ids
+        else []
+    )
+    return {
+        "format": "pyvorin.org-export/1",
+        "organisation": {"id": org.id, "name": org.name, "created_at": org.created_at},
+        "members": [
+            {
+                "user_id": u.id,
+                "email": u.email,
+                "name": u.name,
+                "role": m.role,
+                "granted_at": m.granted_at,
+                "granted_by": m.granted_by,
+            }
+            for u, m in members(session, org_id)
+        ],
+        "licences": [
+            {
+                "licence_id": lic.id,
+                "licensee": lic.licensee,
+                "plan": lic.plan,
+                "features": json.loads(lic.features),
+                "seats": lic.seats,
+                "monthly_compile_limit": lic.monthly_compile_limit,
+                "issued_at": lic.issued_at,
+                "expires_at": lic.expires_at,
+                "revoked_at": lic.revoked_at,
+                "revoked_reason": lic.revoked_reason,
+            }
+            for lic in licences
+        ],
+        "machines": [
+            {
+                "activation_id": a.id,
+                "licence_id": a.licence_id,
+                "hostname": a.hostname,
+                "fingerprint": a.fingerprint,
+                "created_at": a.created_at,
+                "last_seen_at": a.last_seen_at,
+                "deactivated_at": a.deactivated_at,
+            }
+            for a in activations
+        ],
+        "usage": [
+            {
+                "licence_id": e.licence_id,
+                "activation_id": e.activation_id,
+                "kind": e.kind,
+                "count": e.count,
+                "period": e.period,
+                "created_at": e.created_at,
+            }
+            for e in usage
+        ],
+        "audit": [
+            {
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "before": None if e.before is None else json.loads(e.before),
+                "after": None if e.after is None else json.loads(e.after),
+                "created_at": e.created_at,
+            }
+            for e in reversed(audit_trail(session, org_id, limit=1_000_000))
+        ],
+    }
+
+
+def delete_org(session: Session, principal: Principal, org_id: str, now=None) -> dict[str, int]:
+    """Delete an organisation and all of its data: licences (so their keys and machines
+    stop working), machines, usage, memberships, sessions, its audit trail, and the users
+    who belong to no other organisation. One server-level audit event records the
+    deletion (without personal data). Returns counts of what was deleted."""
+    from .models import Activation, UsageEvent, WebSession
+
+    org = session.get(Organisation, org_id)
+    if org is None or org.kind != "customer":
+        raise ApiError(404, "unknown_organisation", f"no organisation {org_id!r}")
+    ids = [lic.id for lic in org_licences(session, org_id)]
+    user_ids = [u.id for u, _ in members(session, org_id)]
+    counts: dict[str, int] = {"licences": len(ids), "users": 0}
+    if ids:
+        counts["usage"] = session.execute(
+            delete(UsageEvent).where(UsageEvent.licence_id.in_(ids))
+        ).rowcount
+        counts["machines"] = session.execute(
+            delete(Activation).where(Activation.licence_id.in_(ids))
+        ).rowcount
+        session.execute(delete(Licence).where(Licence.id.in_(ids)))
+    session.execute(delete(WebSession).where(WebSession.org_id == org_id))
+    counts["members"] = session.execute(
+        delete(Membership).where(Membership.org_id == org_id)
+    ).rowcount
+    counts["audit"] = session.execute(
+        delete(AuditEvent).where(AuditEvent.org_id == org_id)
+    ).rowcount
+    for user_id in user_ids:
+        elsewhere = session.execute(
+            select(Membership.id).where(Membership.user_id == user_id)
+        ).first()
+        if elsewhere is None:
+            session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            session.execute(  # the server-level "user.created" record holds the address
+                delete(AuditEvent).where(AuditEvent.org_id.is_(None), AuditEvent.subject == user_id)
+            )
+            session.execute(delete(User).where(User.id == user_id))
+            counts["users"] += 1
+    session.delete(org)
+    session.flush()
+    record(session, principal, None, "org.deleted", org_id, None, counts, now)
+    return counts

@@ -5,13 +5,14 @@ interactive reference at ``/docs``. Every error answer is JSON
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,11 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import __version__, service
 from .accounts import bootstrap, operator_principal, record
 from .config import AdminTokenVerifier, ServerConfig, load_issuer_key
+from .console import TEMPLATES, build_console
 from .db import make_engine
 from .models import Organisation
 from .permissions import ACTIVATION, PUBLIC, Principal, requires
 from .ratelimit import RateLimiter
 from .service import ApiError, Signer
+from .sessions import COOKIE, cookie_header
 
 # Printable text without control characters (PostgreSQL text cannot hold NUL).
 TEXT = r"^[^\x00-\x1f\x7f]*$"
@@ -151,7 +154,11 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def create_app(config: ServerConfig | None = None) -> FastAPI:
+def create_app(
+    config: ServerConfig | None = None, clock: Callable[[], float] = time.time
+) -> FastAPI:
+    """The application. ``clock`` is the console's time source (sessions, sign-in
+    throttling); tests pass a controllable one."""
     config = config or ServerConfig.from_env()
     signer = Signer(load_issuer_key(config), config.lease_hours * 3600)
     admin = AdminTokenVerifier(config)
@@ -180,8 +187,37 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         with sessions() as session, session.begin():
             yield session
 
+    @app.middleware("http")
+    async def _session_cookie(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        token = getattr(request.state, "set_session", None)
+        if token:
+            response.headers.append("set-cookie", cookie_header(COOKIE, token, None))
+        elif getattr(request.state, "clear_session", False):
+            response.headers.append("set-cookie", cookie_header(COOKIE, "", 0))
+        if request.url.path.startswith("/console"):
+            response.headers.setdefault("cache-control", "no-store")
+            response.headers.setdefault("x-frame-options", "DENY")
+            response.headers.setdefault("x-content-type-options", "nosniff")
+            response.headers.setdefault("referrer-policy", "same-origin")
+            response.headers.setdefault(
+                "content-security-policy",
+                "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            )
+        return response
+
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        if request.url.path.startswith("/console"):
+            if exc.status == 401:
+                return RedirectResponse("/console/login", status_code=303)
+            return TEMPLATES.TemplateResponse(
+                request,
+                "error.html",
+                {"request": request, "error": exc, "me": getattr(request.state, "principal", None)},
+                status_code=exc.status,
+            )
         headers = {}
         if exc.status == 429:
             headers["Retry-After"] = exc.message.rsplit(" ", 2)[-2]
@@ -371,4 +407,5 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         with transaction() as session:
             return service.activation_status(session, bearer=_bearer(request))
 
+    build_console(app, transaction=transaction, signer=signer, clock=clock)
     return app

@@ -276,5 +276,107 @@ def show(home: Path | None, licence_id: str) -> None:
         click.echo(json.dumps(service.licence_status(session, licence), indent=2))
 
 
+def _accounts_session(config: ServerConfig):
+    from . import accounts
+
+    _migrate(config)
+    factory = _session(config)
+    with factory() as session, session.begin():
+        accounts.bootstrap(session)
+    return factory
+
+
+@main.group("org")
+def org_group() -> None:
+    """Organisations (customers) on this server."""
+
+
+@org_group.command("create")
+@home_option
+@click.argument("name")
+def org_create(home: Path | None, name: str) -> None:
+    """Create an organisation; prints its id."""
+    from . import accounts, service
+
+    config = _config(home)
+    operator = accounts.operator_principal("cli", "cli")
+    try:
+        with _accounts_session(config)() as session, session.begin():
+            org = accounts.create_org(session, operator, name)
+    except service.ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(org.id)
+
+
+@org_group.command("list")
+@home_option
+def org_list(home: Path | None) -> None:
+    """List organisations (id, kind, name)."""
+    from sqlalchemy import select
+
+    from .models import Organisation
+
+    config = _config(home)
+    with _accounts_session(config)() as session, session.begin():
+        for org in session.execute(select(Organisation).order_by(Organisation.name)).scalars():
+            click.echo(f"{org.id}\t{org.kind}\t{org.name}")
+
+
+@main.group("user")
+def user_group() -> None:
+    """People who sign in to the console."""
+
+
+@user_group.command("create")
+@home_option
+@click.argument("email")
+@click.option("--name", default="", help="Display name (default: the e-mail address).")
+@click.option("--org", "org_id", default=None, help="Organisation id to join.")
+@click.option(
+    "--role",
+    type=click.Choice(["owner", "admin", "developer", "billing", "viewer"]),
+    default=None,
+    help="Role in --org.",
+)
+@click.option("--operator", is_flag=True, help="Make the user an operator of this server.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(
+    home: Path | None,
+    email: str,
+    name: str,
+    org_id: str | None,
+    role: str | None,
+    operator: bool,
+    password_stdin: bool,
+) -> None:
+    """Create a user with a password and a role (in --org, or --operator)."""
+    from . import accounts, auth, service
+
+    if operator == bool(org_id and role) or (org_id is None) != (role is None):
+        raise click.UsageError("give either --org ORG --role ROLE, or --operator")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    config = _config(home)
+    actor = accounts.operator_principal("cli", "cli")
+    try:
+        password_hash = auth.hash_password(password)
+        with _accounts_session(config)() as session, session.begin():
+            user = accounts.create_user(
+                session, actor, email=email, name=name, password_hash=password_hash
+            )
+            accounts.set_role(
+                session,
+                actor,
+                org_id=accounts.OPERATOR_ORG if operator else str(org_id),
+                user_id=user.id,
+                role="operator" if operator else role,
+            )
+    except service.ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(user.id)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

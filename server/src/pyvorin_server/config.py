@@ -61,6 +61,11 @@ class ServerConfig:
     lease_hours: int = 168
     activations_per_minute: int = 30  # per licence
     requests_per_minute_per_ip: int = 600  # activation attempts per client address
+    session_idle_minutes: int = 30  # console session idle timeout
+    session_absolute_hours: int = 8  # console session absolute lifetime
+    login_max_failures: int = 5  # failed sign-ins per address before a lockout
+    login_lockout_minutes: int = 15  # lockout length (and the failure-counting window)
+    logins_per_minute_per_ip: int = 30  # sign-in attempts per client address
 
     @classmethod
     def from_env(cls, home: Path | None = None, env: Mapping[str, str] | None = None):
@@ -77,6 +82,13 @@ class ServerConfig:
             activations_per_minute=_int_env(env, "PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE", 30, 1),
             requests_per_minute_per_ip=_int_env(
                 env, "PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE_PER_IP", 600, 1
+            ),
+            session_idle_minutes=_int_env(env, "PYVORIN_SERVER_SESSION_IDLE_MINUTES", 30, 1),
+            session_absolute_hours=_int_env(env, "PYVORIN_SERVER_SESSION_ABSOLUTE_HOURS", 8, 1),
+            login_max_failures=_int_env(env, "PYVORIN_SERVER_LOGIN_MAX_FAILURES", 5, 1),
+            login_lockout_minutes=_int_env(env, "PYVORIN_SERVER_LOGIN_LOCKOUT_MINUTES", 15, 1),
+            logins_per_minute_per_ip=_int_env(
+                env, "PYVORIN_SERVER_LOGINS_PER_MINUTE_PER_IP", 30, 1
             ),
         )
 

@@ -444,3 +444,52 @@ def activation_status(session: Session, *, bearer: str | None, now: float | None
     status["activation_active"] = activation.deactivated_at is None
     status["server_time"] = now
     return status
+
+
+def find_activation(session: Session, activation_id: str, org_scope: str | None) -> Activation:
+    """An activation visible from ``org_scope`` (see :func:`find_licence`)."""
+    query = (
+        select(Activation)
+        .join(Licence, Licence.id == Activation.licence_id)
+        .where(Activation.id == activation_id)
+    )
+    if org_scope is not None:
+        query = query.where(Licence.org_id == org_scope)
+    activation = session.execute(query).scalar_one_or_none()
+    if activation is None:
+        raise ApiError(404, "unknown_activation", f"no machine {activation_id!r}")
+    return activation
+
+
+def deactivate_machine(
+    session: Session, activation_id: str, org_scope: str | None, now: float | None = None
+) -> Activation:
+    """Deactivate a machine on behalf of its organisation (frees its seat; the machine's
+    next refresh is refused)."""
+    now = int(now if now is not None else time.time())
+    activation = find_activation(session, activation_id, org_scope)
+    _lock_licence(session, activation.licence_id)
+    if activation.deactivated_at is not None:
+        raise ApiError(409, "activation_deactivated", f"machine {activation_id} is not active")
+    activation.deactivated_at = now
+    activation.slot = None
+    session.flush()
+    return activation
+
+
+def usage_by_month(
+    session: Session, org_scope: str | None, periods: list[str]
+) -> dict[str, dict[str, int]]:
+    """{period: {kind: count}} over the licences visible from ``org_scope``."""
+    query = (
+        select(UsageEvent.period, UsageEvent.kind, func.sum(UsageEvent.count))
+        .join(Licence, Licence.id == UsageEvent.licence_id)
+        .where(UsageEvent.period.in_(periods))
+        .group_by(UsageEvent.period, UsageEvent.kind)
+    )
+    if org_scope is not None:
+        query = query.where(Licence.org_id == org_scope)
+    result: dict[str, dict[str, int]] = {p: {} for p in periods}
+    for period, kind, total in session.execute(query):
+        result[period][kind] = int(total)
+    return result

@@ -1,0 +1,123 @@
+"""Passwords and sign-in: argon2id hashes, failure throttling and lockout.
+
+No user enumeration: an unknown address, a wrong password and a disabled account get the
+same answer, and each pays one argon2id verification (against a dummy hash when there is
+no account), so neither the message nor the timing tells whether an address has an
+account. Failures are counted per address (hashed) in the database, whether or not the
+account exists, so a lockout says nothing either; it holds across server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .accounts import normalise_email
+from .models import LoginThrottle, User
+from .service import ApiError
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+# argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): each sign-in
+# costs the server one such verification, whether or not the account exists.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+FAILED = "wrong e-mail address or password"
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ApiError(422, "weak_password", f"a password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ApiError(422, "invalid_password", f"a password has at most {MAX_PASSWORD} characters")
+
+
+def hash_password(password: str) -> str:
+    check_password_rules(password)
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password[:MAX_PASSWORD])
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5  # failed sign-ins per address within the window...
+    window_seconds: int = 900
+    lockout_seconds: int = 900  # ...lock the address this long
+
+
+@dataclass
+class LoginOutcome:
+    """The result of a sign-in attempt. The caller commits the transaction (the failure
+    count must be kept) and then raises ``error`` if there is one."""
+
+    user: User | None = None
+    error: ApiError | None = None
+
+
+def _address_key(email: str) -> str:
+    return hashlib.sha256(b"pyvorin-login\0" + normalise_email(email).encode()).hexdigest()
+
+
+def _locked(seconds: int) -> ApiError:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ApiError(
+        429,
+        "login_locked",
+        f"too many failed sign-ins for this e-mail address; try again in {minutes} minute(s)",
+    )
+
+
+def login(
+    session: Session, email: str, password: str, now: int, policy: LoginPolicy
+) -> LoginOutcome:
+    key = _address_key(email)
+    throttle = session.execute(
+        select(LoginThrottle).where(LoginThrottle.key_hash == key).with_for_update()
+    ).scalar_one_or_none()
+    if throttle is not None and throttle.locked_until is not None:
+        if now < throttle.locked_until:
+            return LoginOutcome(error=_locked(throttle.locked_until - now))
+        session.delete(throttle)
+        session.flush()
+        throttle = None
+    user = session.execute(
+        select(User).where(User.email == normalise_email(email)[:320])
+    ).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
+    if ok and user is not None and not user.disabled:
+        if throttle is not None:
+            session.delete(throttle)
+        if HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = HASHER.hash(password)
+        return LoginOutcome(user=user)
+    if throttle is None or now - throttle.first_failure_at >= policy.window_seconds:
+        if throttle is not None:
+            session.delete(throttle)
+            session.flush()
+        throttle = LoginThrottle(key_hash=key, failures=0, first_failure_at=now)
+        session.add(throttle)
+    throttle.failures += 1
+    if throttle.failures >= policy.max_failures:
+        throttle.locked_until = now + policy.lockout_seconds
+        session.flush()
+        return LoginOutcome(error=_locked(policy.lockout_seconds))
+    session.flush()
+    return LoginOutcome(error=ApiError(401, "login_failed", FAILED))
