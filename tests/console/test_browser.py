@@ -1,0 +1,141 @@
+"""The console end to end in a real headless Chromium: sign in, licences, machines,
+usage chart, members, CSRF refusal, logout, and the session timeouts (test clock)."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.server.console_support import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+
+def sign_in(chrome, console, email: str) -> None:
+    chrome.delete_all_cookies()
+    chrome.get(f"{console.url}/console/login")
+    chrome.find_element(By.ID, "email").send_keys(email)
+    chrome.find_element(By.ID, "password").send_keys(PASSWORD)
+    chrome.find_element(By.ID, "sign-in").click()
+    assert chrome.current_url == f"{console.url}/console/licences", chrome.page_source[:500]
+
+
+def test_sign_in_licences_machines_usage_and_logout(chrome, console):
+    org = console.org("Browser Ltd")
+    email = console.user(org, "owner")
+    lid, key = console.issue(org, seats=2)
+    act, bearer = console.activate(key, hostname="ci-runner-3")
+    console.report_usage(bearer, 12)
+    # a wrong password first: the clear message, on the sign-in page
+    chrome.get(f"{console.url}/console/login")
+    chrome.find_element(By.ID, "email").send_keys(email)
+    chrome.find_element(By.ID, "password").send_keys("not the password")
+    chrome.find_element(By.ID, "sign-in").click()
+    assert chrome.find_element(By.ID, "error").text == "wrong e-mail address or password"
+    sign_in(chrome, console, email)
+    cookie = chrome.get_cookie("__Host-pyvorin_session")
+    assert cookie is not None and cookie["httpOnly"] and cookie["secure"]
+    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert chrome.find_element(By.ID, "who").text == email
+    chrome.find_element(By.LINK_TEXT, lid).click()
+    assert "1 of 2 in use" in chrome.find_element(By.ID, "seats").text
+    row = chrome.find_element(By.ID, f"machine-{act}")
+    assert "ci-runner-3" in row.text
+    row.find_element(By.TAG_NAME, "button").click()  # deactivate
+    row = chrome.find_element(By.ID, f"machine-{act}")
+    assert row.find_element(By.CLASS_NAME, "state").text == "deactivated"
+    assert "0 of 2 in use" in chrome.find_element(By.ID, "seats").text
+    chrome.find_element(By.LINK_TEXT, "Usage").click()
+    chart = chrome.find_element(By.ID, "usage-chart")
+    bars = chart.find_elements(By.CSS_SELECTOR, "g.bar")
+    assert len(bars) == 12 and bars[-1].get_attribute("data-total") == "12"
+    tallest = bars[-1].find_element(By.TAG_NAME, "rect").size["height"]
+    assert tallest > 100 and bars[0].find_element(By.TAG_NAME, "rect").size["height"] == 0
+    chrome.find_element(By.LINK_TEXT, "Audit trail").click()
+    actions = {e.get_attribute("data-action") for e in chrome.find_elements(By.CLASS_NAME, "event")}
+    assert {"machine.deactivated", "licence.issued", "session.signed_in"} <= actions
+    copied = chrome.get_cookie("__Host-pyvorin_session")["value"]
+    chrome.find_element(By.ID, "logout").click()
+    assert chrome.current_url == f"{console.url}/console/login"
+    assert chrome.get_cookie("__Host-pyvorin_session") is None
+    chrome.get(f"{console.url}/console/licences")
+    assert chrome.current_url == f"{console.url}/console/login"
+    # the copied cookie is dead on the server too
+    replay = httpx.get(
+        f"{console.url}/console/licences",
+        headers={"cookie": f"__Host-pyvorin_session={copied}"},
+    )
+    assert replay.status_code == 303 and replay.headers["location"] == "/console/login"
+
+
+def test_csrf_refusals_in_the_browser(chrome, console):
+    org = console.org("Forms Ltd")
+    sign_in(chrome, console, console.user(org, "owner"))
+    chrome.get(f"{console.url}/console/members")
+    # a tampered CSRF token: refused with a clear page, nothing added
+    form = chrome.find_element(By.ID, "add-member")
+    form.find_element(By.NAME, "email").send_keys("tampered@example.com")
+    chrome.execute_script(
+        "arguments[0].querySelector('[name=csrf_token]').value = 'forged-token'", form
+    )
+    form.find_element(By.TAG_NAME, "button").click()
+    error = chrome.find_element(By.ID, "error")
+    assert error.get_attribute("data-code") == "csrf_failed"
+    assert "CSRF token is missing or wrong" in error.text
+    # a hostile page on another site posting to the console: no effect
+    evil_html = f"""<!doctype html><form id=f method=post
+      action="{console.url}/console/members"><input name=email value=evil@example.com>
+      <input name=role value=owner></form><script>document.getElementById('f').submit()</script>"""
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(evil_html.encode())
+
+        def log_message(self, *args):
+            pass
+
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        chrome.get(f"http://localhost:{evil.server_address[1]}/")  # another site
+        chrome.implicitly_wait(5)
+        chrome.find_element(By.TAG_NAME, "h1")  # the console answered (login or refusal)
+        chrome.implicitly_wait(0)
+    finally:
+        evil.shutdown()
+    chrome.get(f"{console.url}/console/members")
+    members = chrome.find_element(By.ID, "members").text
+    assert "tampered@example.com" not in members and "evil@example.com" not in members
+    # the real form works
+    form = chrome.find_element(By.ID, "add-member")
+    form.find_element(By.NAME, "email").send_keys("real@example.com")
+    form.find_element(By.TAG_NAME, "button").click()
+    assert "real@example.com was added" in chrome.find_element(By.ID, "created").text
+    assert chrome.find_element(By.ID, "temp-password").text
+
+
+def test_idle_and_absolute_timeouts_in_the_browser(chrome, console):
+    org = console.org("Clock Ltd")
+    email = console.user(org, "viewer")
+    sign_in(chrome, console, email)
+    console.clock.advance(29 * 60)
+    chrome.find_element(By.LINK_TEXT, "Usage").click()
+    assert chrome.current_url.endswith("/console/usage")
+    console.clock.advance(30 * 60 + 5)  # idle past 30 minutes
+    chrome.find_element(By.LINK_TEXT, "Licences").click()
+    assert chrome.current_url == f"{console.url}/console/login"
+    sign_in(chrome, console, email)  # absolute lifetime is 1 hour for this server
+    for _ in range(2):
+        console.clock.advance(25 * 60)
+        chrome.get(f"{console.url}/console/usage")
+        assert chrome.current_url.endswith("/console/usage")
+    console.clock.advance(11 * 60)  # 61 minutes after sign-in, never idle for long
+    chrome.get(f"{console.url}/console/licences")
+    assert chrome.current_url == f"{console.url}/console/login"
