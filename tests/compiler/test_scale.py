@@ -245,6 +245,9 @@ def test_parallel_and_serial_builds_give_the_same_binary(tmp_path: Path, monkeyp
     two = toolchain.build(c_units, "scalemod", tmp_path / "w", tmp_path / "2.so", tc, jobs=2)
     assert (one.jobs, two.jobs, one.units, two.units) == (1, 2, 8, 8)
     assert one.link is not None and "<unit>.c" in one.compile
+    # the driver measured every unit's compiler (cc1 included) and the link
+    assert sorted(two.unit_cpu) == sorted([n for n, _ in c_units if n.endswith(".c")] + ["link"])
+    assert all(0 < seconds < 60 for seconds in two.unit_cpu.values()), two.unit_cpu
     assert (tmp_path / "1.so").read_bytes() == (tmp_path / "2.so").read_bytes()
 
 
@@ -374,4 +377,5 @@ def test_ccdriver_alone_reports_usage_and_exit_codes(tmp_path: Path) -> None:
     res = subprocess.run([*driver, str(plan)], capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 3
     assert "b.c: broken" in res.stderr and "b.c: failed (exit 3)" in res.stderr
+    assert "link" not in res.stdout + res.stderr  # no link after a failed unit
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]  # logs removed

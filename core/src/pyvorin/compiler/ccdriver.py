@@ -11,7 +11,9 @@ and reads a plan written by :mod:`pyvorin.compiler.toolchain`::
      "compile": [{"unit": "mod__u1.c", "argv": ["cc", ..., "-c", "mod__u1.c", "-o", ...]}],
      "link": ["cc", ..., "-o", "mod.build.so"]}
 
-Output: every compiler message, each line prefixed with its unit's name. Exit status: 0
+Output: every compiler message on stderr, each line prefixed with its unit's name, and on
+stdout one ``pyvorin-ccdriver: cpu <unit> <seconds>`` line per finished job (its CPU
+time, the compiler's child processes included). Exit status: 0
 when every unit compiled and the link succeeded; otherwise the failing command's status
 (128 + N when a signal N ended it). The first failure stops the build: units not yet
 started are not started, running ones are stopped.
@@ -91,10 +93,23 @@ class _Job:
         self.unit = unit
         self.argv = argv
         self.log = f"{unit}.log"
+        self.cpu = 0.0
         with open(self.log, "wb") as sink:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
             )
+
+    def poll(self, block: bool = False) -> int | None:
+        """The exit code (negative: killed by that signal) once ended, else None; records
+        the CPU seconds of the job and the processes it waited for (cc1, as)."""
+        if self.proc.returncode is not None:
+            return self.proc.returncode
+        pid, status, usage = os.wait4(self.proc.pid, 0 if block else os.WNOHANG)
+        if pid == 0:
+            return None
+        self.cpu = usage.ru_utime + usage.ru_stime
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return self.proc.returncode
 
     def output(self) -> str:
         try:
@@ -110,6 +125,15 @@ class _Job:
 def _report(unit: str, text: str) -> None:
     for line in text.splitlines():
         sys.stderr.write(f"{unit}: {line}\n")
+
+
+CPU_PREFIX = "pyvorin-ccdriver: cpu"
+
+
+def _cpu_line(job: _Job) -> None:
+    """One line per finished job on stdout: ``pyvorin-ccdriver: cpu <unit> <seconds>``."""
+    sys.stdout.write(f"{CPU_PREFIX} {job.unit} {job.cpu:.3f}\n")
+    sys.stdout.flush()
 
 
 def _fail(unit: str, returncode: int, output: str, argv: list[str]) -> int:
@@ -149,7 +173,7 @@ def run_plan(plan: dict) -> int:
             for job in running:
                 job.proc.kill()
         for job in list(running):
-            code = job.proc.poll()
+            code = job.poll()
             if code is None:
                 continue
             running.remove(job)
@@ -160,6 +184,7 @@ def run_plan(plan: dict) -> int:
                     other.proc.kill()
             elif code == 0:
                 _report(job.unit, output)
+                _cpu_line(job)
         if running:
             time.sleep(0.01)
     if failure:
@@ -167,11 +192,12 @@ def run_plan(plan: dict) -> int:
     link = _start("link", list(plan["link"]))
     if isinstance(link, int):
         return link
-    code = link.proc.wait()
+    code = link.poll(block=True)
     output = link.output()
     if code != 0:
         return _fail("link", code, output, link.argv)
     _report("link", output)
+    _cpu_line(link)
     return 0
 
 

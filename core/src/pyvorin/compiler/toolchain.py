@@ -25,11 +25,12 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
 from ..errors import ToolchainError
+from .ccdriver import CPU_PREFIX
 
 RUNTIME_HEADER = Path(__file__).parent / "runtime" / "pyvorin_rt.h"
 CCDRIVER = Path(__file__).parent / "ccdriver.py"
@@ -182,6 +183,20 @@ class BuildInfo:
     link: list[str] | None
     units: int
     jobs: int
+    # CPU seconds of each compiled unit (and "link"), as the parallel driver measured them
+    unit_cpu: dict[str, float] = field(default_factory=dict)
+
+
+def _unit_cpu(output: str) -> dict[str, float]:
+    cpu: dict[str, float] = {}
+    for line in output.splitlines():
+        if line.startswith(CPU_PREFIX + " "):
+            unit, _, seconds = line[len(CPU_PREFIX) + 1 :].rpartition(" ")
+            try:
+                cpu[unit] = float(seconds)
+            except ValueError:
+                continue
+    return cpu
 
 
 def _as_units(c_source: str | Sequence[Unit], leaf: str) -> list[Unit]:
@@ -291,6 +306,8 @@ def build(
                 f"the C compiler failed (exit {rc}) building {label or leaf}:\n"
                 f"$ {' '.join(argv)}\n{out.strip()}"
             )
+        if info.link is not None:
+            info = replace(info, unit_cpu=_unit_cpu(out))
         output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = output.with_name(f".{output.name}.tmp{os.getpid()}")
