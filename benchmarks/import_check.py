@@ -76,7 +76,7 @@ def main() -> None:
     try:
         from pyvorin.artifacts import binary_path, loader_path
         from pyvorin.config import load_settings
-        from pyvorin.model import CompileResult, ModuleSpec
+        from pyvorin.model import CompileResult, LicenceDecision, ModuleSpec
         from pyvorin.pipeline import make_context
         from pyvorin.runtime import _private_copy, verify_for_import
 
@@ -91,6 +91,8 @@ def main() -> None:
         source = project / "big.py"
         source.write_text("def pad_size() -> int:\n    return 0\n")
         ctx = make_context(load_settings(project), out, progress=lambda m: None)
+        # a synthetic binary, signed only to time the import check; no licence involved
+        ctx.licence = LicenceDecision(True, "import-check benchmark (synthetic artifact)")
         compiled = CompileResult(ModuleSpec("pkg.big", source), "native", binary)
         ctx.hook.pyvorin_sign(ctx=ctx, module=compiled.module, compiled=compiled, verification=None)
         stub = str(loader_path(out, "pkg.big"))

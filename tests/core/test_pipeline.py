@@ -13,7 +13,9 @@ from pyvorin.config import load_settings
 from pyvorin.diagnostics import Diagnostic
 from pyvorin.errors import SandboxLimitError, SignatureError
 from pyvorin.exitcodes import ExitCode
+from pyvorin.home import pyvorin_home
 from pyvorin.hookspecs import hookimpl
+from pyvorin.licensing import gate
 from pyvorin.model import (
     BuildContext,
     CompileResult,
@@ -95,19 +97,24 @@ def project(tmp_path: Path):
     return tmp_path, sources
 
 
-def _run(project, *plugins):
-    """Run the pipeline with only the audit sink and ``plugins`` registered.
+def _run(project, *plugins, builtin_gate: bool = True):
+    """Run the pipeline with the audit sink, the built-in licence gate and ``plugins``.
 
-    The built-in stages are left out on purpose, so each test controls every stage.
+    The other built-in stages are left out on purpose, so each test controls them.
     """
     root, modules = project
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.register(audit)
+    if builtin_gate:
+        pm.register(gate, name="pyvorin.licensing.gate")
     for plugin in plugins:
         pm.register(plugin)
     ctx = BuildContext(
-        settings=load_settings(root, env={}), hook=pm.hook, home=root, out_dir=root / "out"
+        settings=load_settings(root, env={}),
+        hook=pm.hook,
+        home=pyvorin_home(),
+        out_dir=root / "out",
     )
     return run(ctx, modules)
 
@@ -121,14 +128,42 @@ def test_all_stages_ok(project) -> None:
     assert [m.stages_run for m in result.modules] == [["check", "compile", "verify", "sign"]] * 2
 
 
-def test_missing_stages_are_reported_not_pretended(project) -> None:
+def test_missing_verify_or_sign_stage_refuses_the_module(project) -> None:
     result = _run(project, Backend())
-    assert result.exit_code == ExitCode.OK
-    assert result.licence.status == "not-installed"
-    statuses = {o.stage: o.status for o in result.modules[0].stages}
-    assert statuses["verify"] == "not-installed"
-    assert statuses["sign"] == "not-installed"
-    assert result.modules[0].stages_run == ["check", "compile"]
+    assert result.exit_code == ExitCode.VERIFICATION
+    assert result.licence.status == "ok"
+    verify = result.modules[0].stages[-1]
+    assert (verify.stage, verify.status) == ("verify", "failed")
+    assert "no verify plugin is registered" in verify.detail
+    assert result.modules[0].stages_run == ["check", "compile", "verify"]
+
+    result = _run(project, Backend(), Verifier(True))
+    assert result.exit_code == ExitCode.SIGNATURE
+    sign = result.modules[0].stages[-1]
+    assert (sign.stage, sign.status) == ("sign", "failed")
+    assert "no sign plugin is registered" in sign.detail
+
+
+def test_a_run_without_the_builtin_gate_fails_closed(project) -> None:
+    backend = Backend()
+    result = _run(project, backend, Verifier(True), Signer(), Gate(True), builtin_gate=False)
+    assert result.exit_code == ExitCode.LICENCE
+    assert "built-in licence gate (pyvorin.licensing.gate) is not registered" in (
+        result.licence.detail
+    )
+    assert result.modules == [] and backend.compiled == []
+    refusals = [r for r in AuditLog().records() if r["type"] == "refusal"]
+    assert refusals and refusals[-1]["details"]["stage"] == "licence"
+
+
+def test_a_plugin_cannot_answer_the_gate_in_its_place(project, tmp_path, monkeypatch) -> None:
+    """Finding 3: a plugin that allows everything does not pre-empt a refusing gate."""
+    monkeypatch.setenv("PYVORIN_HOME", str(tmp_path / "unlicensed-home"))
+    backend = Backend()
+    result = _run(project, backend, Verifier(True), Signer(), Gate(True))
+    assert result.exit_code == ExitCode.LICENCE
+    assert result.modules == [] and backend.compiled == []
+    assert "licence" in result.licence.detail.lower()
 
 
 def test_unsupported_construct_is_exit_3_and_not_compiled(project) -> None:
@@ -142,7 +177,7 @@ def test_unsupported_construct_is_exit_3_and_not_compiled(project) -> None:
 
 def test_warnings_do_not_block(project) -> None:
     warning = Diagnostic("a.py", 1, 1, "PV900", "note", severity="warning")
-    result = _run(project, Backend(diagnostics=[warning]))
+    result = _run(project, Backend(diagnostics=[warning]), Verifier(True), Signer())
     assert result.exit_code == ExitCode.OK
 
 
@@ -151,7 +186,7 @@ def test_warnings_do_not_block(project) -> None:
     [
         ((Backend(compile_error=SandboxLimitError("compile exceeded the memory limit")),), 7),
         ((Backend(), Verifier(False)), 4),
-        ((Backend(), Signer(SignatureError("no key"))), 5),
+        ((Backend(), Verifier(True), Signer(SignatureError("no key"))), 5),
         ((Backend(), Gate(False)), 6),
         ((Backend(crash=True),), 1),
     ],
@@ -166,7 +201,7 @@ def test_licence_refusal_stops_before_any_module(project) -> None:
     backend = Backend()
     result = _run(project, backend, Gate(False))
     assert result.modules == [] and backend.compiled == []
-    assert result.licence.detail == "licence revoked"
+    assert result.licence.detail.endswith("refused: licence revoked")
 
 
 def test_every_stage_and_refusal_is_audited(project) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from pyvorin.artifacts import binary_path
 from pyvorin.config import load_settings
-from pyvorin.model import CompileResult, ModuleSpec
+from pyvorin.model import CompileResult, LicenceDecision, ModuleSpec
 from pyvorin.pipeline import make_context
 
 C_TEMPLATE = r"""
@@ -121,6 +121,9 @@ def sign_module(project: Path, ext_cache: Callable[[str], Path]) -> Callable[...
     ):
         settings = load_settings(project)
         ctx = make_context(settings, out, release=release, progress=progress)
+        # These tests exercise the signer itself; the pipeline's gate is stood in for here
+        # (tests/trust/test_one_door.py shows the signer refusing a context without it).
+        ctx.licence = LicenceDecision(True, "signing tests", "LIC-TEST")
         binary = binary_path(out, name)
         binary.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ext_cache(name), binary)
@@ -130,6 +133,8 @@ def sign_module(project: Path, ext_cache: Callable[[str], Path]) -> Callable[...
             backend="native",
             artifact=binary,
             facts={"cc": compiler(), "flags": ["-shared", "-fPIC", "-O1"]},
+            # release signing needs an isolation report; this one says what happened
+            isolation={"built_by": "the-test-harness-not-a-sandbox"},
         )
         return ctx.hook.pyvorin_sign(
             ctx=ctx, module=compiled.module, compiled=compiled, verification=None

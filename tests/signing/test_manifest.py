@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,13 @@ from pyvorin import keys as keymod
 from pyvorin.artifacts import binary_path, manifest_path
 from pyvorin.config import load_settings
 from pyvorin.home import pyvorin_home
-from pyvorin.model import BuildContext, CompileResult, ModuleSpec, VerificationResult
+from pyvorin.model import (
+    BuildContext,
+    CompileResult,
+    LicenceDecision,
+    ModuleSpec,
+    VerificationResult,
+)
 from pyvorin.pipeline import run
 from pyvorin.plugins import build_plugin_manager
 from pyvorin.signing import (
@@ -72,7 +79,7 @@ def test_manifest_records_build_facts_and_verification(tmp_path, project, ext_ca
         hook=pm.hook,
         home=pyvorin_home(),
         out_dir=out,
-        options={"licence_id": "LIC-42"},
+        licence=LicenceDecision(True, "test licence", "LIC-42"),
     )
     summary = {"inputs": 120, "sources": {"examples": 20, "generated": 100}, "result": "passed"}
     compiled = CompileResult(
@@ -275,7 +282,7 @@ def test_pipeline_runs_the_sign_stage_and_audits_it(tmp_path, project) -> None:
     proc = run_python("import kern; print(kern.answer())", out)
     assert proc.returncode == 0 and proc.stdout.strip() == "compiled kern", proc.stderr
     # A release run of the same pipeline is refused at the sign stage with exit 5.
-    ctx.release = True
+    ctx.options = dataclasses.replace(ctx.options, release=True)
     refused = run(ctx, [ModuleSpec("kern", source)])
     assert int(refused.exit_code) == 5
     assert "refuses to sign with the per-installation key" in refused.modules[0].stages[-1].detail

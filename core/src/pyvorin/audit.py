@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .canonical import canonical
 from .errors import PyvorinError
 from .home import file_lock, state_dir, write_private
 from .hookspecs import hookimpl
@@ -59,10 +60,6 @@ CHECKPOINT_EVERY = 64
 GENESIS = "0" * 64
 _SECRET_KEY = re.compile(r"secret|password|passphrase|token|private|credential|(^|_)key$", re.I)
 _SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def redact(value: Any, key: str = "") -> Any:

@@ -37,7 +37,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import PyvorinError, UsageError
+from .errors import UsageError
+from .exitcodes import ExitCode
 from .model import ModuleSpec
 
 MIN_REPEAT = 5
@@ -317,30 +318,38 @@ class Pyvorin(Contender):
         return __version__
 
     def prepare(self, kernel: Kernel, workdir: Path) -> Path:
-        from .compiler import compile_module
-        from .errors import UnsupportedError
+        """Build through the pipeline's door: licence gate, check, sandboxed compile, audit.
+
+        Bench artifacts stay in the bench's private work directory and are deleted with
+        it; every call's result is compared with CPython's by the harness itself.
+        """
+        from .config import load_settings
+        from .options import BuildOptions
+        from .pipeline import make_context, run
 
         source = kernel.path.resolve()  # compiled in place: tracebacks name the real file
         keep = self.keep_c / kernel.name if self.keep_c else None
-        try:
-            result = compile_module(
-                ModuleSpec(kernel.name, source),
-                workdir / "out",
-                workdir=workdir / "work",
-                keep_c=keep,
-                cache_dir=workdir / "cache",  # hermetic: never a stale or shared build
-            )
-        except UnsupportedError as exc:
-            lines = [str(exc)]
-            for diag in getattr(exc, "diagnostics", [])[:5]:
+        settings = load_settings(source.parent)
+        options = BuildOptions.resolve(
+            settings, command="bench", keep_c=keep, cache=False
+        )  # hermetic: never a stale or shared build
+        ctx = make_context(settings, workdir / "out", actor="bench", options=options)
+        result = run(ctx, [ModuleSpec(kernel.name, source)], stages=("check", "compile"))
+        if result.licence.status == "failed":
+            raise BuildFailed(BUILD_FAILED, f"licence refused: {result.licence.detail}")
+        [module] = result.modules
+        failed = [o for o in module.stages if o.status == "failed"]
+        if failed:
+            lines = [f"{failed[0].stage} failed: {failed[0].detail}"]
+            for diag in [d for d in module.diagnostics if d.severity == "error"][:5]:
                 lines.append(
                     f"{kernel.path}:{diag.line}:{diag.col}: error {diag.code}: {diag.message}"
                 )
-            raise BuildFailed(REJECTED, "\n".join(lines)) from None
-        except PyvorinError as exc:
-            raise BuildFailed(BUILD_FAILED, str(exc)) from None
-        self._command = " ".join(str(a) for a in result.facts.get("command", []))
-        return Path(result.artifact)
+            status = REJECTED if module.exit_code == ExitCode.UNSUPPORTED else BUILD_FAILED
+            raise BuildFailed(status, "\n".join(lines))
+        assert module.compiled is not None
+        self._command = " ".join(str(a) for a in module.compiled.facts.get("command", []))
+        return Path(module.compiled.artifact)
 
     def build_info(self) -> str:
         return self._command

@@ -21,7 +21,6 @@ every module, plus ``pkg/mod.py.src`` when the project opts to ship the source.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +32,10 @@ from .diagnostics import render
 from .errors import ConfigError, PyvorinError, SignatureError, VerificationError
 from .exitcodes import ExitCode
 from .model import ModuleSpec, PipelineResult
+from .options import RELEASE_ENV
 
 SOURCE_SUFFIX = ".src"
 """Suffix of the original source shipped beside a compiled module (``mod.py.src``)."""
-
-RELEASE_ENV = "PYVORIN_RELEASE"
-"""Set to ``1`` to make every adapter build a release build (the GitHub Action does)."""
 
 RUNTIME_REQUIREMENT = "pyvorin"
 """The distribution a wheel of compiled modules depends on: it verifies them at import."""
@@ -183,13 +180,16 @@ def build_project(
     else:
         include = _bool_option(include_source, "include-source")
 
-    if release is None:
-        release = os.environ.get(RELEASE_ENV, "") or False
-    is_release = _bool_option(release, RELEASE_ENV)
+    from .options import BuildOptions
 
+    options = BuildOptions.resolve(
+        settings,
+        command="adapter",
+        release=None if release is None else _bool_option(release, RELEASE_ENV),
+    )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = make_context(settings, out_dir, actor=actor, progress=progress, release=is_release)
+    ctx = make_context(settings, out_dir, actor=actor, progress=progress, options=options)
     result = run(ctx, modules)
     if result.exit_code != ExitCode.OK:
         raise BuildFailed(describe_failure(result), result.exit_code, result)

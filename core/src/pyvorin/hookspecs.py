@@ -12,7 +12,8 @@ module or object whose functions are marked with :data:`hookimpl`::
 
 For ``firstresult`` hooks, plugins registered later are asked first, so an installed
 third-party plugin takes precedence over the built-in one; returning ``None`` passes the
-call on to the next implementation.
+call on to the next implementation. The licence gate is the exception: see
+:func:`pyvorin_licence_gate`.
 """
 
 from __future__ import annotations
@@ -38,13 +39,16 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-@hookspec(firstresult=True)
+@hookspec
 def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision | None:
-    """Decide whether this run may compile at all; called once, before any module.
+    """Add a refusal to the licence gate; called once, before any module.
 
-    Return a :class:`LicenceDecision`. ``allowed=False`` stops the run with exit 6 and
-    ``reason`` shown to the user. Raise :class:`pyvorin.errors.LicenceError` for the same
-    effect. Return ``None`` to leave the decision to another plugin.
+    The built-in gate (:mod:`pyvorin.licensing.gate`) always decides first and is called
+    by the pipeline directly; it cannot be pre-empted or replaced, and a run without it is
+    refused. Other implementations are asked after it and can only refuse: return a
+    :class:`LicenceDecision` with ``allowed=False`` (or raise
+    :class:`pyvorin.errors.LicenceError`) to stop the run with exit 6 and ``reason``
+    shown; ``None`` or ``allowed=True`` change nothing.
     """
 
 

@@ -82,12 +82,21 @@ class SignResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _default_options() -> Any:
+    from .options import BuildOptions
+
+    return BuildOptions()
+
+
 @dataclass
 class BuildContext:
     """Everything a stage needs to know about the current run.
 
     ``hook`` is the plugin manager's hook relay, so stages can call other stages
     (the verifier asks ``pyvorin_generate_inputs`` for inputs) and emit audit events.
+    ``options`` is the run's frozen :class:`~pyvorin.options.BuildOptions` (release,
+    keep-c, isolation, cache, the one sandbox policy). ``licence`` is the licence gate's
+    decision, set by the pipeline only (signing refuses a context without one).
     """
 
     settings: Settings
@@ -95,10 +104,17 @@ class BuildContext:
     home: Path
     out_dir: Path
     actor: str = "cli"
-    release: bool = False
-    keep_c: Path | None = None
     progress: Callable[[str], None] = lambda message: None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Any = field(default_factory=_default_options)
+    licence: LicenceDecision | None = None
+
+    @property
+    def release(self) -> bool:
+        return bool(self.options.release)
+
+    @property
+    def keep_c(self) -> Path | None:
+        return self.options.keep_c
 
     def audit(self, type: str, **details: Any) -> None:
         """Send an audit event to every registered sink."""

@@ -1,9 +1,11 @@
 """The pipeline: licence gate, then check -> compile -> verify -> sign for each module.
 
 This is the one place that sequences the stages and turns their outcomes into exit
-codes (via the errors' ``exit_code``). Every stage is a hook; a stage with no
-registered implementation is reported as ``not-installed`` rather than pretended.
-Every stage outcome and every refusal is sent to the audit sinks.
+codes (via the errors' ``exit_code``), and the one door every producer of artifacts goes
+through (``pyvorin compile|build|check|bench``, the adapters via :mod:`pyvorin.build_api`,
+the Python API). Every stage is a hook. It fails closed: a run without the built-in
+licence gate is refused, and a missing verify or sign stage refuses the module. Every
+stage outcome and every refusal is sent to the audit sinks.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from .errors import ConfigError, PyvorinError, UnsupportedError
 from .exitcodes import ExitCode
 from .model import BuildContext, ModuleResult, ModuleSpec, PipelineResult, StageOutcome
+from .options import BuildOptions
 
 STAGES = ("check", "compile", "verify", "sign")
 
@@ -75,26 +78,55 @@ def _run_stage(
     return True, value
 
 
-def licence_gate(ctx: BuildContext) -> StageOutcome:
-    if not _installed(ctx, "pyvorin_licence_gate"):
-        return StageOutcome("licence", "not-installed", detail="no licence plugin registered")
-    started = time.perf_counter()
-    try:
-        decision = ctx.hook.pyvorin_licence_gate(ctx=ctx)
-    except PyvorinError as exc:
-        decision_ok, reason, code = False, str(exc), exc.exit_code
-    else:
-        if decision is None:
-            return StageOutcome("licence", "not-installed", detail="no plugin decided")
-        decision_ok, reason, code = decision.allowed, decision.reason, ExitCode.LICENCE
-    seconds = time.perf_counter() - started
-    if decision_ok:
-        if decision is not None and decision.licence_id:
-            ctx.options["licence_id"] = decision.licence_id  # recorded in each manifest
-        ctx.audit("licence", outcome="allowed")
-        return StageOutcome("licence", "ok", seconds, reason)
+BUILTIN_GATE = "pyvorin.licensing.gate"
+
+
+def _refuse_licence(ctx: BuildContext, reason: str, code: ExitCode, seconds: float = 0.0):
     ctx.audit("refusal", stage="licence", reason=reason, exit_code=int(code))
     return StageOutcome("licence", "failed", seconds, reason, code)
+
+
+def licence_gate(ctx: BuildContext) -> StageOutcome:
+    """The licence gate: the built-in decides; other plugins can only refuse. Fail closed.
+
+    The built-in gate (:mod:`pyvorin.licensing.gate`) is called directly, never through a
+    first-result hook, so no plugin can answer in its place. If it is not registered the
+    run is refused. Every other ``pyvorin_licence_gate`` implementation is asked after it
+    and may add a refusal (``allowed=False`` or a raised error), nothing more.
+    """
+    from .licensing import gate as builtin
+
+    impls = ctx.hook.pyvorin_licence_gate.get_hookimpls()
+    if not any(impl.plugin is builtin for impl in impls):
+        return _refuse_licence(
+            ctx,
+            f"the built-in licence gate ({BUILTIN_GATE}) is not registered; refusing to "
+            "compile without it",
+            ExitCode.LICENCE,
+        )
+    started = time.perf_counter()
+    try:
+        decision = builtin.pyvorin_licence_gate(ctx=ctx)
+        if decision is None or not decision.allowed:
+            reason = decision.reason if decision is not None else "no decision"
+            return _refuse_licence(ctx, reason, ExitCode.LICENCE, time.perf_counter() - started)
+        for impl in impls:
+            if impl.plugin is builtin:
+                continue
+            kwargs = {name: ctx for name in impl.argnames if name == "ctx"}
+            extra = impl.function(**kwargs)
+            if extra is not None and not extra.allowed:
+                reason = f"plugin {impl.plugin_name!r} refused: {extra.reason or 'no reason'}"
+                return _refuse_licence(ctx, reason, ExitCode.LICENCE, time.perf_counter() - started)
+    except PyvorinError as exc:
+        return _refuse_licence(ctx, str(exc), exc.exit_code, time.perf_counter() - started)
+    except Exception as exc:  # a crashing gate plugin refuses; it never lets a run through
+        reason = f"the licence gate failed: {type(exc).__name__}: {exc}"
+        return _refuse_licence(ctx, reason, ExitCode.INTERNAL, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    ctx.licence = decision  # signing refuses a context that has not passed the gate
+    ctx.audit("licence", outcome="allowed", licence_mode=ctx.options.licence_mode)
+    return StageOutcome("licence", "ok", seconds, decision.reason)
 
 
 def check_module(ctx: BuildContext, module: ModuleSpec, backend: str) -> list:
@@ -114,10 +146,29 @@ def check_module(ctx: BuildContext, module: ModuleSpec, backend: str) -> list:
     return diagnostics
 
 
-def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
-    """Run the whole pipeline for ``modules``; stops a module at its first failure."""
+def run(
+    ctx: BuildContext, modules: list[ModuleSpec], stages: tuple[str, ...] = STAGES
+) -> PipelineResult:
+    """Run the pipeline for ``modules``; stops a module at its first failure.
+
+    ``stages`` is the whole pipeline, or ``("check",)`` for ``pyvorin check`` (gate and
+    frontend only; nothing is written), or ``("check", "compile")`` for ``pyvorin bench``
+    only (its private builds are compared with CPython by the harness and deleted). A
+    verify or sign stage that no plugin provides refuses the module: nothing unverified
+    or unsigned is left in the output.
+    """
+    if stages not in (STAGES, ("check",), ("check", "compile")):
+        raise ValueError(f"stages must be {STAGES} or ('check',), not {stages!r}")
+    if stages == ("check", "compile") and ctx.options.command != "bench":
+        raise ValueError("only pyvorin bench compiles without verifying and signing")
     backend = ctx.settings["backend"]
-    ctx.audit("build", phase="start", modules=[m.name for m in modules], backend=backend)
+    ctx.audit(
+        "build",
+        phase="start",
+        modules=[m.name for m in modules],
+        backend=backend,
+        options=ctx.options.manifest_record(),
+    )
     result = PipelineResult(licence=licence_gate(ctx))
     if result.licence.status == "failed":
         ctx.audit("build", phase="end", exit_code=int(result.exit_code))
@@ -133,6 +184,8 @@ def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
         if not ok:
             continue
         module_result.diagnostics.extend(diagnostics)
+        if stages == ("check",):
+            continue
 
         ctx.progress(f"{module.name}: compiling")
         with tempfile.TemporaryDirectory(prefix="pyvorin-") as workdir:
@@ -140,49 +193,62 @@ def run(ctx: BuildContext, modules: list[ModuleSpec]) -> PipelineResult:
                 ctx,
                 module_result,
                 "compile",
-                lambda m=module, w=workdir: ctx.hook.pyvorin_compile(
-                    ctx=ctx, module=m, backend=backend, workdir=Path(w)
-                ),
+                lambda m=module, w=workdir: _compile(ctx, m, backend, Path(w)),
             )
         if not ok:
             continue
         module_result.compiled = compiled
+        if stages == ("check", "compile"):
+            continue  # bench: a private, timed build; never packaged, deleted after the run
 
-        if _installed(ctx, "pyvorin_verify"):
-            ctx.progress(f"{module.name}: verifying against CPython")
-            ok, verification = _run_stage(
-                ctx, module_result, "verify", lambda m=module, c=compiled: _verify(ctx, m, c)
-            )
-            if not ok:
-                _discard(ctx, module, compiled)
-                continue
-            module_result.verification = verification
-        else:
-            module_result.stages.append(
-                StageOutcome("verify", "not-installed", detail="no verify plugin registered")
-            )
+        ctx.progress(f"{module.name}: verifying against CPython")
+        ok, verification = _run_stage(
+            ctx, module_result, "verify", lambda m=module, c=compiled: _verify(ctx, m, c)
+        )
+        if not ok:
+            _discard(ctx, module, compiled)
+            continue
+        module_result.verification = verification
 
-        if _installed(ctx, "pyvorin_sign"):
-            ctx.progress(f"{module.name}: signing")
-            ok, signed = _run_stage(
-                ctx,
-                module_result,
-                "sign",
-                lambda m=module, c=compiled, r=module_result: ctx.hook.pyvorin_sign(
-                    ctx=ctx, module=m, compiled=c, verification=r.verification
-                ),
-            )
-            if ok:
-                module_result.signed = signed
-            else:
-                _discard(ctx, module, compiled)
+        ctx.progress(f"{module.name}: signing")
+        ok, signed = _run_stage(
+            ctx,
+            module_result,
+            "sign",
+            lambda m=module, c=compiled, r=module_result: _sign(ctx, m, c, r.verification),
+        )
+        if ok:
+            module_result.signed = signed
         else:
-            module_result.stages.append(
-                StageOutcome("sign", "not-installed", detail="no sign plugin registered")
-            )
+            _discard(ctx, module, compiled)
 
     ctx.audit("build", phase="end", exit_code=int(result.exit_code))
     return result
+
+
+def _compile(ctx: BuildContext, module: ModuleSpec, backend: str, workdir: Path) -> Any:
+    compiled = ctx.hook.pyvorin_compile(ctx=ctx, module=module, backend=backend, workdir=workdir)
+    if compiled is None:
+        raise ConfigError(
+            f"no installed plugin compiles with the backend {backend!r} "
+            f"(available: {', '.join(available_backends(ctx)) or 'none'})"
+        )
+    return compiled
+
+
+def _sign(ctx: BuildContext, module: ModuleSpec, compiled: Any, verification: Any) -> Any:
+    from .errors import SignatureError
+
+    if not _installed(ctx, "pyvorin_sign"):
+        raise SignatureError(
+            f"{module.name}: no sign plugin is registered; refusing to leave an unsigned artifact"
+        )
+    signed = ctx.hook.pyvorin_sign(
+        ctx=ctx, module=module, compiled=compiled, verification=verification
+    )
+    if signed is None:
+        raise SignatureError(f"{module.name}: no sign plugin signed the artifact")
+    return signed
 
 
 def _discard(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> None:
@@ -213,8 +279,15 @@ def _discard(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> None:
 def _verify(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> Any:
     from .errors import VerificationError
 
+    if not _installed(ctx, "pyvorin_verify"):
+        raise VerificationError(
+            f"{module.name}: no verify plugin is registered; refusing to ship an "
+            "unverified artifact"
+        )
     verification = ctx.hook.pyvorin_verify(ctx=ctx, module=module, compiled=compiled)
-    if verification is not None and not verification.passed:
+    if verification is None:
+        raise VerificationError(f"{module.name}: no verify plugin verified the artifact")
+    if not verification.passed:
         raise VerificationError(verification.message or f"{module.name}: verification failed")
     return verification
 
@@ -224,21 +297,27 @@ def make_context(
     out_dir: Path,
     *,
     actor: str = "cli",
-    release: bool = False,
+    command: str = "api",
+    release: bool | None = None,
     keep_c: Path | None = None,
     progress: Callable[[str], None] | None = None,
-    options: dict[str, Any] | None = None,
+    options: BuildOptions | None = None,
     plugins: tuple[object, ...] = (),
 ) -> BuildContext:
     """Build the plugin manager for ``settings`` and a context for one run.
 
-    ``plugins`` are extra in-process plugin objects (a host's own hooks, tests),
-    registered after the built-in and allowed entry-point plugins, so they are asked
-    first by ``firstresult`` hooks.
+    ``options`` is the run's :class:`BuildOptions`; without it one is resolved here from
+    ``release``/``keep_c`` (flags), the environment and ``settings``. ``plugins`` are
+    extra in-process plugin objects (a host's own hooks, tests), registered after the
+    built-in and allowed entry-point plugins; they cannot take the licence gate's place.
     """
     from .home import pyvorin_home
     from .plugins import build_plugin_manager
 
+    if options is None:
+        options = BuildOptions.resolve(settings, command=command, release=release, keep_c=keep_c)
+    elif release is not None or keep_c is not None:
+        raise TypeError("make_context: pass release/keep_c inside options, not both")
     pm, _ = build_plugin_manager(settings["plugins"])
     for plugin in plugins:
         pm.register(plugin)
@@ -249,8 +328,6 @@ def make_context(
         home=pyvorin_home(),
         out_dir=Path(out_dir),
         actor=actor,
-        release=release,
-        keep_c=keep_c,
         progress=progress or (lambda message: None),
-        options=dict(options or {}),
+        options=options,
     )

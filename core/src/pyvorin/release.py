@@ -54,7 +54,8 @@ def _say(message: str) -> None:
 def collect_diagnostics(project: Path) -> list[Diagnostic]:
     """Every diagnostic of the frontend over the configured modules (no compile)."""
     from .config import load_settings
-    from .pipeline import check_module, make_context
+    from .errors import LicenceError
+    from .pipeline import make_context, run
     from .project import resolve_modules
 
     settings = load_settings(project)
@@ -62,14 +63,13 @@ def collect_diagnostics(project: Path) -> list[Diagnostic]:
     if not modules:
         where = settings.file or project / "pyproject.toml"
         raise UsageError(f"{where}: [tool.pyvorin] modules: no modules configured")
-    ctx = make_context(settings, project / "build" / "pyvorin-check", actor="release")
-    found: list[Diagnostic] = []
-    for module in modules:
-        try:
-            found.extend(check_module(ctx, module, settings["backend"]))
-        except UnsupportedError as exc:
-            found.extend(exc.diagnostics)
-    return found
+    ctx = make_context(
+        settings, project / "build" / "pyvorin-check", actor="release", command="check"
+    )
+    result = run(ctx, modules, stages=("check",))  # the licence gate, then the frontend
+    if result.licence.status == "failed":
+        raise LicenceError(f"licence refused: {result.licence.detail}")
+    return [d for module in result.modules for d in module.diagnostics]
 
 
 def write_sarif(path: Path, diagnostics: list[Diagnostic]) -> None:

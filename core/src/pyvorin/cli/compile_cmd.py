@@ -35,15 +35,27 @@ def _python_files(paths: tuple[Path, ...]) -> list[Path]:
 def check(paths: tuple[Path, ...], fmt: str) -> None:
     """Check that PATHS (files, or directories of *.py) are in the compilable subset.
 
-    Runs the frontend only and prints every diagnostic. Exit 0 when all files compile,
-    3 when any construct is unsupported.
+    Runs the licence gate and the frontend of the configured backend (the pipeline's
+    check stage; nothing is compiled or written) and prints every diagnostic. Exit 0 when
+    all files compile, 3 when any construct is unsupported, 6 without a licence.
     """
-    from ..compiler import CODES, check_file
+    from ..compiler import CODES
+    from ..config import load_settings
+    from ..pipeline import make_context, run
+    from ..project import spec_for_file
 
     files = _python_files(paths)
-    diags = []
-    for f in files:
-        diags.extend(check_file(f))
+    settings = load_settings()
+    ctx = make_context(settings, Path.cwd(), actor="cli", command="check")
+    result = run(ctx, [spec_for_file(f) for f in files], stages=("check",))
+    if result.licence.status == "failed":
+        click.echo(f"pyvorin: licence refused: {result.licence.detail}", err=True)
+        raise SystemExit(int(result.exit_code))
+    diags = [d for m in result.modules for d in m.diagnostics]
+    for module in result.modules:
+        for outcome in module.stages:
+            if outcome.status == "failed" and outcome.exit_code != ExitCode.UNSUPPORTED:
+                click.echo(f"{module.module.name}: check failed: {outcome.detail}", err=True)
     errors = [d for d in diags if d.severity == "error"]
     if fmt == "text":
         if diags:
@@ -55,7 +67,7 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
         f"pyvorin check: {len(files)} file(s), {len(errors)} error(s) in {bad_files} file(s)",
         err=True,
     )
-    raise SystemExit(int(ExitCode.UNSUPPORTED) if errors else 0)
+    raise SystemExit(int(result.exit_code))
 
 
 def _report(result) -> None:
@@ -97,16 +109,23 @@ def _run(
     keep_c: Path | None,
     require_isolation: bool,
     release: bool,
+    command: str,
 ) -> None:
+    from ..options import BuildOptions
     from ..pipeline import make_context, run
 
+    options = BuildOptions.resolve(
+        settings,
+        command=command,
+        release=True if release else None,
+        keep_c=keep_c,
+        require_isolation=True if require_isolation else None,
+    )
     ctx = make_context(
         settings,
         out_dir,
-        keep_c=keep_c,
-        release=release,
+        options=options,
         progress=lambda message: click.echo(message, err=True),
-        options={"require_isolation": True} if require_isolation else {},
     )
     result = run(ctx, modules)
     _report(result)
@@ -171,7 +190,7 @@ def compile_(
     settings = load_settings(project)
     root = settings.root if project is not None else None
     modules = [spec_for_file(f, root) for f in files]
-    _run(settings, modules, out_dir, keep_c, require_isolation, release)
+    _run(settings, modules, out_dir, keep_c, require_isolation, release, "compile")
 
 
 @click.command("build")
@@ -205,4 +224,4 @@ def build(
             "list the modules to compile"
         )
     out = out_dir or (directory / "build" / "pyvorin")
-    _run(settings, modules, out, keep_c, require_isolation, release)
+    _run(settings, modules, out, keep_c, require_isolation, release, "build")

@@ -8,16 +8,15 @@ header lives in ``runtime/pyvorin_rt.h``.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
-import shutil
 from pathlib import Path
+from typing import Any
 
 from ..artifacts import binary_path
 from ..diagnostics import Diagnostic
 from ..errors import UnsupportedError
 from ..model import CompileResult, ModuleSpec
-from . import codegen, cstrings, frontend, toolchain
+from . import cache, codegen, cstrings, frontend, toolchain
 from .codes import CODES
 
 __all__ = ["CODES", "check_file", "compile_module", "generate_c", "generate_units"]
@@ -67,12 +66,27 @@ def compile_module(
     workdir: Path,
     keep_c: Path | None = None,
     cache_dir: Path | None = None,
+    use_cache: bool = True,
+    policy: Any = None,
     run_command=None,
 ) -> CompileResult:
-    """Compile ``module`` to ``artifacts.binary_path(out_dir, module.name)``."""
+    """Compile ``module`` to ``artifacts.binary_path(out_dir, module.name)``.
+
+    The C compiler runs in the sandbox under ``policy`` (default: the default
+    :class:`~pyvorin.sandbox.SandboxPolicy`); there is no unsandboxed default. A caller
+    that must run it otherwise passes ``run_command`` explicitly. ``use_cache=False``
+    (release builds) neither reads nor writes the build cache.
+    """
     source = Path(module.path).read_bytes()
     source_sha = hashlib.sha256(source).hexdigest()
     c_units = generate_units(module)
+    reports: list[dict] = []
+    if run_command is None:
+        from ..sandbox import SandboxPolicy, tool_runner
+
+        run_command = tool_runner(
+            policy or SandboxPolicy(), f"compilation of {module.name}", reports
+        )
     tc = toolchain.find_toolchain(run_command)
     key = toolchain.cache_key(c_units, source_sha, tc)
     leaf = _leaf(module)
@@ -81,16 +95,21 @@ def compile_module(
         from ..home import state_dir
 
         cache_dir = state_dir("cache") / "native"
-    cached_file = Path(cache_dir) / key[:2] / (key + ".so")
     facts = dict(tc.facts(), source_sha256=source_sha, cache_key=key)
-    digest_file = cached_file.with_suffix(".sha256")
-    if keep_c is None and _cache_entry_intact(cached_file, digest_file):
+    use_cache = use_cache and keep_c is None
+    mac_key = cache.secret() if use_cache else b""
+    hit = cache.lookup(Path(cache_dir), key, mac_key) if use_cache else None
+    if hit is not None:
+        data, isolation = hit
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = output.with_name(f".{output.name}.tmp{os.getpid()}")
-        shutil.copyfile(cached_file, staging)
+        staging.write_bytes(data)
         os.chmod(staging, 0o755)
         os.replace(staging, output)
-        return CompileResult(module, "native", output, facts=facts, cached=True)
+        return CompileResult(
+            module, "native", output, facts=facts, isolation=isolation, cached=True
+        )
+    reports.clear()  # only the build's own runs count (not the compiler's --version probe)
     info = toolchain.build(
         c_units,
         leaf,
@@ -107,19 +126,7 @@ def compile_module(
         facts["command"] = info.compile
         facts["link_command"] = info.link
     facts["c_units"] = info.units
-    cached_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    staging = cached_file.with_name(f".{cached_file.name}.tmp{os.getpid()}")
-    shutil.copyfile(output, staging)
-    os.replace(staging, cached_file)
-    digest_file.write_text(hashlib.sha256(output.read_bytes()).hexdigest())
-    return CompileResult(module, "native", output, facts=facts, cached=False)
-
-
-def _cache_entry_intact(binary: Path, digest_file: Path) -> bool:
-    """A cache entry is used only if its recorded sha256 still matches (else rebuilt)."""
-    try:
-        recorded = digest_file.read_text().strip()
-        actual = hashlib.sha256(binary.read_bytes()).hexdigest()
-    except OSError:
-        return False
-    return hmac.compare_digest(recorded, actual)
+    isolation = reports[-1] if reports else None
+    if use_cache:
+        cache.store(Path(cache_dir), key, mac_key, output.read_bytes(), isolation)
+    return CompileResult(module, "native", output, facts=facts, isolation=isolation, cached=False)

@@ -30,24 +30,15 @@ def pyvorin_compile(
 ) -> CompileResult | None:
     if backend != BACKEND:
         return None
-    from ..sandbox import SandboxPolicy, tool_runner
     from . import compile_module
 
-    reports: list[dict] = []
-    run_command = ctx.options.get("run_command")
-    if run_command is None:  # the C compiler runs in the sandbox unless a host says otherwise
-        policy = SandboxPolicy.from_settings(
-            ctx.settings, require_isolation=ctx.options.get("require_isolation")
-        )
-        run_command = tool_runner(policy, f"compilation of {module.name}", reports)
-    result = compile_module(
+    options = ctx.options  # the run's one options object: sandbox policy, cache, keep-c
+    return compile_module(
         module,
         ctx.out_dir,
         workdir=workdir,
-        keep_c=ctx.keep_c,
-        cache_dir=ctx.options.get("cache_dir"),
-        run_command=run_command,
+        keep_c=options.keep_c,
+        cache_dir=options.cache_dir,
+        use_cache=options.use_cache,
+        policy=options.sandbox,
     )
-    if reports:
-        result.isolation = reports[-1]
-    return result

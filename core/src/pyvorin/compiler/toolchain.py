@@ -50,17 +50,18 @@ _UNIT_NAME = re.compile(r"\w+\.[ch]\Z")
 
 
 def default_run_command(argv: list[str], cwd: Path) -> tuple[int, str]:
+    """An unsandboxed runner; used only when a caller passes it explicitly."""
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600)
     return proc.returncode, (proc.stdout or "") + (proc.stderr or "")
 
 
-def _run(run_command: RunCommand | None, argv: list[str], cwd: Path) -> tuple[int, str]:
-    """Run a toolchain command with ``run_command`` (default: a plain subprocess).
+def _run(run_command: RunCommand, argv: list[str], cwd: Path) -> tuple[int, str]:
+    """Run a toolchain command with ``run_command`` (the caller's sandboxed runner).
 
     A compiler that cannot be started is a clear ToolchainError, whichever runner
     (plain or sandboxed) tried to start it.
     """
-    run = run_command or default_run_command
+    run = run_command
     try:
         return run(argv, cwd)
     except FileNotFoundError as exc:
@@ -100,7 +101,7 @@ class Toolchain:
 _IDENTITY_CACHE: dict[tuple, str] = {}
 
 
-def find_toolchain(run_command: RunCommand | None = None) -> Toolchain:
+def find_toolchain(run_command: RunCommand) -> Toolchain:
     cfg = sysconfig.get_config_var
     cc_text = os.environ.get("CC") or cfg("CC") or "cc"
     cc = tuple(shlex.split(cc_text))
@@ -222,7 +223,7 @@ def build(
     workdir: Path,
     output: Path,
     tc: Toolchain,
-    run_command: RunCommand | None = None,
+    run_command: RunCommand,
     keep_c: Path | None = None,
     label: str = "",
     runtime_sources: Sequence[Path] = (),

@@ -46,7 +46,9 @@ def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
     try:
         result = client.check()
         usage: dict[str, Any] = {}
-        if result.mode == "online":
+        if ctx.options.command == "check":
+            pass  # the frontend alone compiles nothing: no usage is counted
+        elif result.mode == "online":
             usage = client.report_usage("compile", 1)
         else:
             usage = client.report_usage_offline("compile", 1)

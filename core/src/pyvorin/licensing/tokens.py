@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ..canonical import canonical as canonical_json
 from ..errors import LicenceError
 
 KEY_PREFIX = "PVL1"
@@ -79,10 +80,6 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 def iso(ts: int | float) -> str:
     return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def canonical_json(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def sign_token(prefix: str, payload: Mapping[str, Any], private_key: Ed25519PrivateKey) -> str:

@@ -37,6 +37,7 @@ from typing import Any
 
 from .. import __version__
 from ..artifacts import BINARY_SUFFIX, MANIFEST_SUFFIX
+from ..canonical import canonical
 from ..errors import SignatureError
 from ..keys import (
     ED25519,
@@ -61,10 +62,6 @@ BINARY_NAME = re.compile(
 # (the import system tries extension suffixes before .py).
 EXTENSION_NAME = re.compile(r"(?P<leaf>[A-Za-z_][A-Za-z0-9_]*)(\.[^/\\]+)?\.(so|pyd)")
 MANIFEST_NAME = re.compile(r"(?P<leaf>[A-Za-z_][A-Za-z0-9_]*)" + re.escape(MANIFEST_SUFFIX))
-
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def body_of(manifest: Mapping[str, Any]) -> bytes:
@@ -101,6 +98,7 @@ def build_manifest(
     isolation: Mapping[str, Any] | None = None,
     licence_id: str | None = None,
     created: datetime | None = None,
+    build: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The unsigned manifest for ``artifact`` (read now) and its loader stub."""
     artifact_bytes = Path(artifact).read_bytes()
@@ -124,6 +122,7 @@ def build_manifest(
         "verification": dict(verification) if verification is not None else None,
         "isolation": dict(isolation) if isolation is not None else None,
         "licence_id": licence_id,
+        "build": dict(build) if build is not None else None,
         "created": (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "pyvorin": __version__,
     }

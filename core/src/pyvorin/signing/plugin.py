@@ -40,6 +40,13 @@ def sign_artifact(
     compiled: CompileResult,
     verification: VerificationResult | None,
 ) -> SignResult:
+    licence = ctx.licence
+    if licence is None or not licence.allowed:
+        raise SignatureError(
+            f"{module.name}: refusing to sign: this run did not pass the licence gate; "
+            "artifacts are signed only by the pipeline (pyvorin compile / pyvorin build / "
+            "pyvorin.build_api), never by calling the signer directly"
+        )
     artifact = Path(compiled.artifact)
     leaf = module.name.rpartition(".")[2]
     match = BINARY_NAME.fullmatch(artifact.name)
@@ -73,6 +80,11 @@ def sign_artifact(
     signer = select_signer(
         key_id, release=ctx.release, announce=announce, config_origin=_config_origin(ctx)
     )
+    if ctx.release and not compiled.isolation:
+        raise SignatureError(
+            f"{module.name}: a --release build refuses to sign an artifact that was not "
+            "compiled in the sandbox (the backend reported no isolation)"
+        )
     if announced:
         ctx.audit("sign", event="key-created", key_id=signer.key_id, fingerprint=signer.fingerprint)
     signers = [signer]
@@ -92,7 +104,8 @@ def sign_artifact(
         facts=compiled.facts,
         verification=verification.summary if verification is not None else None,
         isolation=compiled.isolation,
-        licence_id=ctx.options.get("licence_id"),
+        licence_id=licence.licence_id,
+        build=ctx.options.manifest_record(),
     )
     signed = sign_manifest(manifest, signers)
     write_manifest(manifest_file, signed)
@@ -103,6 +116,15 @@ def sign_artifact(
         raise SignatureError(
             f"{manifest_file}: the artifact just signed does not verify: {failures[0].reason}"
         )
+    ctx.audit(
+        "sign",
+        event="signed",
+        module=module.name,
+        manifest=str(manifest_file),
+        key_ids=[s.key_id for s in signers],
+        licence_id=licence.licence_id,
+        licence_mode=ctx.options.licence_mode,
+    )
     return SignResult(
         manifest_path=manifest_file,
         key_ids=[s.key_id for s in signers],

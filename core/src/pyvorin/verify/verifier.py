@@ -273,8 +273,9 @@ def verify_module(
         call_seconds=float(settings["verify.call-seconds"]),
         memory_mb=settings["verify.memory-mb"],
         cpu_seconds=settings["sandbox.cpu-seconds"],
-        require_isolation=bool(settings["sandbox.require-isolation"]),
+        require_isolation=ctx.options.require_isolation,
         sandbox_memory_mb=settings["sandbox.memory-mb"],
+        policy=ctx.options.sandbox,  # the run's one policy, shared with the compile stage
     )
     artifact = Path(compiled.artifact)
     if not artifact.is_file():

@@ -10,6 +10,7 @@ per-call time and memory budgets are enforced inside the worker (see
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Sequence
@@ -25,13 +26,19 @@ LOAD_SECONDS = 60
 
 @dataclass(frozen=True)
 class Budget:
-    """Per-call wall-clock budget, per-call address-space limit, and the sandbox's limits."""
+    """Per-call wall-clock budget, per-call address-space limit, and the sandbox's limits.
+
+    ``policy`` is the run's one sandbox policy (``ctx.options.sandbox``): the workers use
+    its isolation requirement, readable paths and process/file limits as they are, and
+    size only time and memory for the batch.
+    """
 
     call_seconds: float
     memory_mb: int
     cpu_seconds: int
     require_isolation: bool = False
     sandbox_memory_mb: int = 2048
+    policy: Any = None
 
 
 def run_worker(
@@ -41,12 +48,14 @@ def run_worker(
     from ..sandbox import SandboxPolicy, run_python
 
     wall = LOAD_SECONDS + int(budget.call_seconds * (calls + 1)) + 10
-    policy = SandboxPolicy(
+    base = budget.policy or SandboxPolicy(require_isolation=budget.require_isolation)
+    policy = dataclasses.replace(
+        base,
         cpu_seconds=max(budget.cpu_seconds, wall),
         memory_mb=max(budget.sandbox_memory_mb, budget.memory_mb + 256),
-        wall_seconds=wall,
-        max_output_mb=256,
-        require_isolation=budget.require_isolation,
+        wall_seconds=min(base.wall_seconds, wall) if budget.policy is not None else wall,
+        max_output_mb=max(base.max_output_mb, 256),
+        require_isolation=base.require_isolation or budget.require_isolation,
     )
     env = {"PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"}
     result = run_python(

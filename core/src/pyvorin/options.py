@@ -1,0 +1,155 @@
+"""The one options object of a pipeline run, built once from flags, environment and config.
+
+Every door into the pipeline (``pyvorin compile|build|check|bench``, the adapters through
+:mod:`pyvorin.build_api`, the Python API) builds a :class:`BuildOptions` with
+:meth:`BuildOptions.resolve` and hands it to :func:`pyvorin.pipeline.make_context`; stages
+read ``ctx.options`` and nothing else. It is frozen: no stage or plugin can change a
+setting half-way through a run.
+
+Precedence, per option: the command-line flag, then the environment variable, then the
+configuration (user / administrator / project, see :mod:`pyvorin.config`), then the
+default. ``origins`` records where each value came from; the manifest of a release build
+records the effective values (:meth:`BuildOptions.manifest_record`).
+
+``sandbox`` is the one :class:`~pyvorin.sandbox.SandboxPolicy` of the run: the compile
+stage runs the C compiler under it and the verification workers derive their per-call
+budgets from it (they may only tighten it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+RELEASE_ENV = "PYVORIN_RELEASE"
+NO_CACHE_ENV = "PYVORIN_NO_CACHE"
+LICENCE_MODES = ("licensed", "development")
+COMMANDS = ("api", "compile", "build", "check", "bench", "adapter", "demo", "release")
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    """``True``/``False`` from a flag, a config value or an environment string."""
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}: expected true or false, found {value!r}")
+
+
+def _default_policy() -> Any:
+    from .sandbox import SandboxPolicy
+
+    return SandboxPolicy()
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Effective options of one pipeline run (see the module docstring)."""
+
+    command: str = "api"
+    release: bool = False
+    keep_c: Path | None = None
+    require_isolation: bool = False
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    licence_mode: str = "licensed"
+    sandbox: Any = field(default_factory=_default_policy)
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.command not in COMMANDS:
+            raise ConfigError(f"options: unknown command {self.command!r}")
+        if self.licence_mode not in LICENCE_MODES:
+            raise ConfigError(
+                f"options: licence mode must be one of {', '.join(LICENCE_MODES)}, "
+                f"not {self.licence_mode!r}"
+            )
+        if self.sandbox.require_isolation != self.require_isolation:
+            raise ConfigError("options: the sandbox policy disagrees with require-isolation")
+
+    @classmethod
+    def resolve(
+        cls,
+        settings: Any,
+        *,
+        command: str,
+        release: bool | None = None,
+        keep_c: Path | None = None,
+        require_isolation: bool | None = None,
+        cache: bool | None = None,
+        cache_dir: Path | None = None,
+        licence_mode: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> BuildOptions:
+        """Flags (non-None arguments) override the environment, which overrides config."""
+        from .sandbox import SandboxPolicy
+
+        env = os.environ if env is None else env
+        origins: dict[str, str] = {}
+
+        def pick(name: str, flag: Any, env_name: str | None, configured: Any, default: Any):
+            if flag is not None:
+                origins[name] = "flag"
+                return flag
+            if env_name and env.get(env_name, "") != "":
+                origins[name] = f"env {env_name}"
+                return parse_bool(env[env_name], env_name)
+            if configured is not None:
+                origins[name] = getattr(settings, "origins", {}).get(configured[0], "config")
+                return configured[1]
+            origins[name] = "default"
+            return default
+
+        is_release = bool(pick("release", release, RELEASE_ENV, None, False))
+        isolation = bool(require_isolation) or bool(settings["sandbox.require-isolation"])
+        origins["require_isolation"] = (
+            "flag"
+            if require_isolation
+            else getattr(settings, "origins", {}).get("sandbox.require-isolation", "default")
+        )
+        use_cache = not parse_bool(env.get(NO_CACHE_ENV, ""), NO_CACHE_ENV)
+        origins["use_cache"] = f"env {NO_CACHE_ENV}" if not use_cache else "default"
+        if cache is not None:
+            use_cache, origins["use_cache"] = bool(cache), "flag"
+        if is_release and use_cache:  # a release build never reuses a cached binary
+            use_cache, origins["use_cache"] = False, "release"
+        mode = licence_mode or "licensed"
+        origins["licence_mode"] = "flag" if licence_mode else "default"
+        if is_release and mode != "licensed":
+            raise ConfigError(
+                f"--release refuses the {mode!r} licence mode: a release build needs a licence "
+                "issued by the licensor (pyvorin licence activate)"
+            )
+        policy = SandboxPolicy.from_settings(settings, require_isolation=isolation)
+        return cls(
+            command=command,
+            release=is_release,
+            keep_c=Path(keep_c) if keep_c is not None else None,
+            require_isolation=isolation,
+            use_cache=use_cache,
+            cache_dir=Path(cache_dir) if cache_dir is not None else None,
+            licence_mode=mode,
+            sandbox=policy,
+            origins=dict(origins),
+        )
+
+    def manifest_record(self) -> dict[str, Any]:
+        """What a manifest records about the run's effective settings."""
+        return {
+            "command": self.command,
+            "release": self.release,
+            "licence_mode": self.licence_mode,
+            "require_isolation": self.require_isolation,
+            "cache": self.use_cache,
+            "sandbox": dict(
+                self.sandbox.limits(), read_only_paths=list(self.sandbox.read_only_paths)
+            ),
+        }
