@@ -99,6 +99,8 @@ def mypyc_compiles(path: Path, workdir: Path) -> tuple[bool, str]:
     for support in sorted(corpus.SUPPORT.glob("*.py")):
         shutil.copyfile(support, workdir / support.name)
     env = dict(os.environ, MYPYC_OPT_LEVEL=os.environ.get("MYPYC_OPT_LEVEL", "0"))
+    # one mypy cache for every file of the run: the standard library is analysed once
+    env.setdefault("MYPY_CACHE_DIR", str(workdir.parent / ".mypy_cache"))
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "mypyc", path.name],

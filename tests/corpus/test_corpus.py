@@ -8,11 +8,14 @@ codes); a known rejection that stays the same passes. See docs/corpus.md.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
 from pathlib import Path
 
 import pytest
 
+from pyvorin.verify.examples import from_toml
 from tests.corpus import harness
 
 FILES = harness.corpus_files()
@@ -65,3 +68,44 @@ def test_corpus_file_outcome(
     outcome = harness.outcome_from(check, pipeline)
     problem = harness.mismatch(outcome, EXPECTED.get(path.stem))
     assert problem is None, problem
+
+
+EXAMPLE_FILES = sorted(harness.FILES.glob("*.examples.toml"))
+
+
+def _signature(path: Path, name: str) -> inspect.Signature:
+    """The signature of a top-level function, from the source (without importing it)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                arg.annotation = None
+            for extra in (args.vararg, args.kwarg):
+                if extra is not None:
+                    extra.annotation = None
+            args.defaults = [ast.Constant(None) for _ in args.defaults]
+            args.kw_defaults = [None if d is None else ast.Constant(None) for d in args.kw_defaults]
+            namespace: dict = {}
+            exec(f"def {name}({ast.unparse(args)}): pass", namespace)
+            return inspect.signature(namespace[name])
+    raise AssertionError(f"{path.name} has no top-level function {name}()")
+
+
+@pytest.mark.parametrize("examples", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_examples_name_real_functions_and_match_their_signatures(examples: Path) -> None:
+    module = examples.name.removesuffix(".examples.toml")
+    source = harness.FILES / f"{module}.py"
+    assert source.is_file(), f"{examples.name}: no corpus file {source.name}"
+    document = harness.tomllib.loads(examples.read_text(encoding="utf-8"))
+    assert document
+    for key, entries in document.items():
+        prefix, _, name = key.partition(":")
+        assert prefix == module, f"{examples.name}: key {key!r} names another module"
+        signature = _signature(source, name)
+        for number, entry in enumerate(entries, 1):
+            args = [from_toml(a, key) for a in entry.get("args", [])]
+            try:
+                signature.bind(*args, **entry.get("kwargs", {}))
+            except TypeError as exc:
+                raise AssertionError(f"{examples.name}: {key} example {number}: {exc}") from None

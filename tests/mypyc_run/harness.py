@@ -36,6 +36,7 @@ from tests.corpus import harness as corpus_harness
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 DEFAULT_DRIVER = DATA / "driver.py"
+TESTUTIL = DATA / "testutil.py"  # mypyc's support library for run tests (assertRaises, ...)
 EXPECTED = HERE / "expected.toml"
 
 PASS = "pass"
@@ -161,7 +162,7 @@ class Run:
 
 
 def lay_out(case: Case, directory: Path) -> None:
-    """The case's files in ``directory``: native.py, the other files, driver.py."""
+    """The case's files in ``directory``: native.py, the other files, driver.py, testutil.py."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "native.py").write_text(case.native, encoding="utf-8")
     for name, text in case.files.items():
@@ -170,6 +171,8 @@ def lay_out(case: Case, directory: Path) -> None:
         target.write_text(text, encoding="utf-8")
     if "driver.py" not in case.files:
         shutil.copyfile(DEFAULT_DRIVER, directory / "driver.py")
+    if "testutil.py" not in case.files:
+        shutil.copyfile(TESTUTIL, directory / "testutil.py")  # as mypyc's test runner does
 
 
 def run_driver(directory: Path) -> Run:

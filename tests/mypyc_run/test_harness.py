@@ -78,6 +78,12 @@ Traceback (most recent call last):
   File "driver.py", line 2, in <module>
 TypeError: int object expected; got str
 
+[case testUsesTestutil]
+from testutil import assertRaises
+def test_raises() -> None:
+    with assertRaises(ZeroDivisionError):
+        1 // 0
+
 [case testRejected]
 def run(source: str) -> int:
     return eval(source)
@@ -101,7 +107,7 @@ def test_parse_reads_every_section(sample: list[harness.Case]) -> None:
     assert names == [
         "testAdd", "testWhereIsIt", "testDefaultDriver", "testNative", "testCommentMention",
         "testSkipped-skip", "testNewPython_python9_99", "testNativeOnlySemantics",
-        "testRejected",
+        "testUsesTestutil", "testRejected",
     ]  # fmt: skip
     add = sample[0]
     assert add.native == "def add(a: int, b: int) -> int:\n    return a + b\n"
@@ -144,6 +150,8 @@ def test_run_cases_end_to_end(sample: list[harness.Case], tmp_path: Path) -> Non
     native_only = results["testNativeOnlySemantics"]
     assert native_only.status == harness.EXCLUDED
     assert native_only.detail.startswith("does not pass under CPython")
+    # mypyc's support library is beside the driver, as in mypyc's own runner
+    assert results["testUsesTestutil"].status in (harness.PASS, harness.REJECTED)
     rejected = results["testRejected"]
     assert rejected.status == harness.REJECTED and rejected.codes
     passed = harness.passes_by_file(results.values())
