@@ -61,7 +61,49 @@ def test_org_and_user_commands_make_a_working_account(tmp_path):
         emails = set(s.execute(select(User.email)).scalars())
         assert emails == {"alice@acme.example"}
     sessions.kw["bind"].dispose()
-    with ConsoleServer(url, home) as srv:
+    with ConsoleServer(url, home, login_max_failures=2) as srv:
         browser = Browser(srv.url)
         assert browser.sign_in("alice@acme.example", "a long enough password").status_code == 303
         assert "ACME Ltd" in browser.get("/console/members").text
+        for _ in range(2):  # lock the address
+            Browser(srv.url).sign_in("alice@acme.example", "guess guess guess")
+        assert Browser(srv.url).sign_in("alice@acme.example").status_code == 429
+        reset = server_cli_input(
+            home,
+            "new password for alice",
+            "user",
+            "password",
+            "ALICE@acme.example",
+            "--password-stdin",
+        )
+        assert reset.returncode == 0, reset.stderr
+        assert browser.get("/console/members").status_code == 303  # her sessions ended
+        again = Browser(srv.url)
+        assert again.sign_in("alice@acme.example", "new password for alice").status_code == 303
+        off = server_cli(home, "user", "disable", "alice@acme.example")
+        assert off.returncode == 0 and "disabled" in off.stdout
+        assert again.get("/console/members").status_code == 303
+        refused = Browser(srv.url).sign_in("alice@acme.example", "new password for alice")
+        assert refused.status_code == 401  # the same answer as a wrong password
+        assert server_cli(home, "user", "disable", "alice@acme.example", "--enable").returncode == 0
+        assert (
+            Browser(srv.url).sign_in("alice@acme.example", "new password for alice").status_code
+            == 303
+        )
+        missing = server_cli(home, "user", "disable", "nobody@acme.example")
+        assert missing.returncode == 1 and "no user 'nobody@acme.example'" in missing.stderr
+
+
+def server_cli_input(home, stdin: str, *args: str):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYVORIN_")}
+    env["PYVORIN_SERVER_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "pyvorin_server", *args],
+        input=stdin + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -209,7 +209,7 @@ def test_csrf_is_required_on_every_state_changing_form(console):
     assert fresh.post("/console/login", {"email": "x@y.z", "password": "p"}).status_code == 403
 
 
-def test_the_session_cookie_is_not_a_credential_for_the_json_api(console):
+def test_cookie_and_tokens_each_work_only_in_their_own_realm(console):
     org = console.org("API Ltd")
     lid, _ = console.issue(org)
     browser = Browser(console.url)
@@ -217,3 +217,67 @@ def test_the_session_cookie_is_not_a_credential_for_the_json_api(console):
     assert browser.get(f"/console/licences/{lid}").status_code == 200
     api = browser.get(f"/v1/licences/{lid}")
     assert api.status_code == 401 and api.json()["error"] == "authentication_required"
+    # and the other way round: the admin token is no console credential
+    admin = {"Authorization": f"Bearer {console.admin_token()}"}
+    page = httpx.get(f"{console.url}/console/licences", headers=admin)
+    assert page.status_code == 303 and page.headers["location"] == "/console/login"
+    assert httpx.get(f"{console.url}/v1/licences/{lid}", headers=admin).status_code == 200
+
+
+def test_a_new_version_of_a_role_definition_applies_with_a_new_session_id(console):
+    from pyvorin_server import accounts
+    from pyvorin_server.permissions import ROLES
+
+    org = console.org("Version Ltd")
+    browser = Browser(console.url)
+    browser.sign_in(console.user(org, "billing"))
+    before = browser.session
+    assert browser.get("/console/audit").status_code == 403
+    changed = {**ROLES, "billing": ROLES["billing"] | {"audit:read"}}
+    try:
+        with console.sessions() as s, s.begin():  # as a server upgrade would at start
+            console.app.state.roles = accounts.sync_roles(s, changed)
+        page = browser.get("/console/audit")
+        assert page.status_code == 200  # the new definition is in force...
+        assert browser.session != before  # ...with a new session id
+        assert (
+            Browser(console.url, cookies={"__Host-pyvorin_session": before})
+            .get("/console/licences")
+            .status_code
+            == 303
+        )
+    finally:
+        with console.sessions() as s, s.begin():
+            console.app.state.roles = accounts.sync_roles(s, ROLES)
+    assert console.app.state.roles["billing"][0] == 3  # v1, v2 (changed), v3 (restored)
+
+
+def test_changing_the_password_ends_other_sessions(console):
+    org = console.org("Password Ltd")
+    email = console.user(org, "developer")
+    laptop, phone = Browser(console.url), Browser(console.url)
+    laptop.sign_in(email)
+    phone.sign_in(email)
+    before = laptop.session
+    laptop.get("/console/account")
+    new = "a brand new passphrase"
+    wrong = laptop.post(
+        "/console/account/password", {"current": "not it at all", "new": new, "confirm": new}
+    )
+    assert wrong.status_code == 403 and "the current password is wrong" in wrong.text
+    weak = laptop.post(
+        "/console/account/password", {"current": PASSWORD, "new": "short", "confirm": "short"}
+    )
+    assert weak.status_code == 422 and "at least 12 characters" in weak.text
+    differ = laptop.post(
+        "/console/account/password", {"current": PASSWORD, "new": new, "confirm": new + "x"}
+    )
+    assert differ.status_code == 422
+    done = laptop.post(
+        "/console/account/password", {"current": PASSWORD, "new": new, "confirm": new}
+    )
+    assert done.status_code == 303 and laptop.session not in (None, before)
+    assert "was changed" in laptop.get("/console/account?changed=1").text
+    assert phone.get("/console/licences").status_code == 303  # signed out elsewhere
+    assert Browser(console.url).sign_in(email, PASSWORD).status_code == 401
+    assert Browser(console.url).sign_in(email, new).status_code == 303

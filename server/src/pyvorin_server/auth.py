@@ -72,7 +72,7 @@ class LoginOutcome:
     error: ApiError | None = None
 
 
-def _address_key(email: str) -> str:
+def address_key(email: str) -> str:
     return hashlib.sha256(b"pyvorin-login\0" + normalise_email(email).encode()).hexdigest()
 
 
@@ -88,7 +88,7 @@ def _locked(seconds: int) -> ApiError:
 def login(
     session: Session, email: str, password: str, now: int, policy: LoginPolicy
 ) -> LoginOutcome:
-    key = _address_key(email)
+    key = address_key(email)
     throttle = session.execute(
         select(LoginThrottle).where(LoginThrottle.key_hash == key).with_for_update()
     ).scalar_one_or_none()

@@ -378,5 +378,84 @@ def user_create(
     click.echo(user.id)
 
 
+def _find_user(session, email: str):
+    from sqlalchemy import select
+
+    from .accounts import normalise_email
+    from .models import User
+
+    user = session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user {email!r}")
+    return user
+
+
+@user_group.command("password")
+@home_option
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def user_password(home: Path | None, email: str, password_stdin: bool) -> None:
+    """Set a user's password (ends their sessions and clears a sign-in lockout)."""
+    from sqlalchemy import delete
+
+    from . import accounts, auth, service, sessions
+    from .models import LoginThrottle
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    config = _config(home)
+    try:
+        password_hash = auth.hash_password(password)
+    except service.ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    with _accounts_session(config)() as session, session.begin():
+        user = _find_user(session, email)
+        user.password_hash = password_hash
+        sessions.destroy_for(session, user_id=user.id)
+        session.execute(
+            delete(LoginThrottle).where(LoginThrottle.key_hash == auth.address_key(user.email))
+        )
+        accounts.record(
+            session,
+            accounts.operator_principal("cli", "cli"),
+            None,
+            "password.reset",
+            user.id,
+            None,
+            None,
+        )
+    click.echo(f"password of {user.email} set; their sessions ended")
+
+
+@user_group.command("disable")
+@home_option
+@click.argument("email")
+@click.option("--enable", is_flag=True, help="Enable the user again instead.")
+def user_disable(home: Path | None, email: str, enable: bool) -> None:
+    """Disable a user (they cannot sign in; their sessions end), or enable them again."""
+    from . import accounts, sessions
+
+    config = _config(home)
+    with _accounts_session(config)() as session, session.begin():
+        user = _find_user(session, email)
+        before = user.disabled
+        user.disabled = not enable
+        sessions.destroy_for(session, user_id=user.id)
+        accounts.record(
+            session,
+            accounts.operator_principal("cli", "cli"),
+            None,
+            "user.enabled" if enable else "user.disabled",
+            user.id,
+            {"disabled": before},
+            {"disabled": user.disabled},
+        )
+    click.echo(f"{user.email} {'enabled' if enable else 'disabled'}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

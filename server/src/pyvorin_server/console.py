@@ -186,7 +186,7 @@ def build_console(
                 },
             )
 
-    app.state.authenticators.append(session_principal)
+    app.state.console_authenticators = [session_principal]
 
     def page(request: Request, name: str, principal: Principal | None, status: int = 200, **ctx):
         ctx.update(request=request, me=principal, csrf=principal.extra["csrf"] if principal else "")
@@ -317,6 +317,50 @@ def build_console(
     @get("/")
     def home(principal: Principal = requires(SIGNED_IN)) -> Response:
         return redirect("/licences")
+
+    # -- one's own account: change the password ---------------------------------------------
+    @get("/account")
+    def account(request: Request, principal: Principal = requires(SIGNED_IN)) -> Response:
+        return page(request, "account.html", principal, changed=False)
+
+    @post("/account/password")
+    async def change_password(
+        request: Request, principal: Principal = action(SIGNED_IN)
+    ) -> Response:
+        form = await request.form()
+        current, new = str(form.get("current", "")), str(form.get("new", ""))
+        if new != str(form.get("confirm", "")):
+            raise ApiError(422, "passwords_differ", "the new password and its confirmation differ")
+        new_hash = auth.hash_password(new)  # checks the rules first
+        with transaction() as s:
+            outcome = auth.login(s, principal.extra["email"], current, now(), login_policy)
+            if outcome.user is not None:
+                outcome.user.password_hash = new_hash
+                # every other session of this user ends; this one continues with a new id
+                sessions.destroy_for(s, user_id=outcome.user.id)
+                token, _ = sessions.create(
+                    s,
+                    user_id=outcome.user.id,
+                    org_id=str(principal.org_id),
+                    privilege=privilege(str(principal.org_id), principal.role),
+                    now=now(),
+                )
+                accounts.record(
+                    s,
+                    principal,
+                    principal.org_id,
+                    "password.changed",
+                    principal.extra["email"],
+                    None,
+                    None,
+                    now(),
+                )
+        if outcome.error is not None:
+            if outcome.error.code == "login_failed":
+                raise ApiError(403, "wrong_password", "the current password is wrong")
+            raise outcome.error
+        request.state.set_session = token
+        return redirect("/account?changed=1")
 
     # -- licences, machines ----------------------------------------------------------------
     @get("/licences")

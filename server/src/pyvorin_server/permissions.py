@@ -5,7 +5,8 @@ dependency). ``tests/server/test_permissions.py`` enumerates every route of the 
 fails when one declares nothing, so a new route cannot be added unprotected by accident.
 
 A request is made by a :class:`Principal`, found by the app's authenticators in order
-(the admin token, a console session; API access tokens plug in the same way). Org-scoped
+(for the JSON API: the admin token, API access tokens; for the console under
+``/console``: only the session cookie, so neither credential works in the other's place). Org-scoped
 principals act only inside their organisation: :meth:`Principal.org_scope` is the one
 place that turns a foreign organisation's resource into "not found".
 """
@@ -111,7 +112,11 @@ def authenticate(request: Request) -> Principal | None:
     if "principal" in request.scope.get("state", {}):
         return request.state.principal
     principal = None
-    for authenticator in request.app.state.authenticators:
+    # The console (browser) accepts only its session cookie; the JSON API only tokens.
+    state = request.app.state
+    console = request.url.path.startswith("/console")
+    chain = state.console_authenticators if console else state.authenticators
+    for authenticator in chain:
         principal = authenticator(request)
         if principal is not None:
             break
