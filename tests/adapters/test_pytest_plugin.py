@@ -98,7 +98,7 @@ def test_a_wrong_compiled_function_fails_the_run_with_its_diff(project, session_
     pyproject.write_text(
         pyproject.read_text().replace(
             'modules = ["numkit.kernels"]',
-            'modules = ["numkit.kernels"]\nbackend = "wrong"\nplugins = ["wrong-backend"]',
+            'modules = ["numkit.kernels"]\nbackend = "wrong"',
         )
     )
     done = _pytest(
@@ -108,6 +108,7 @@ def test_a_wrong_compiled_function_fails_the_run_with_its_diff(project, session_
         "--deselect",
         "tests/test_swapped.py",
         PYTHONPATH=f"{project / 'src'}:{site}",
+        PYVORIN_PLUGINS="wrong-backend",  # the user allows the plugin, not the project
     )
     out = done.stdout
     assert done.returncode == 1, out[-4000:] + done.stderr[-2000:]

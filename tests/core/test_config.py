@@ -153,7 +153,7 @@ def test_environment_value_errors_name_the_variable(tmp_path: Path) -> None:
 
 def test_config_show_reports_the_source_of_each_value(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        "[tool.pyvorin]\nmodules = []\n[tool.pyvorin.verify]\nmin-inputs = 7\n"
+        "[tool.pyvorin]\nmodules = []\n[tool.pyvorin.verify]\nmin-inputs = 700\n"
     )
     proc = run_cli(
         "config",
@@ -167,7 +167,7 @@ def test_config_show_reports_the_source_of_each_value(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     settings = json.loads(proc.stdout)["settings"]
     assert settings["verify.min-inputs"] == {
-        "value": 7,
+        "value": 700,
         "source": str(tmp_path / "pyproject.toml"),
     }
     assert settings["sandbox.require-isolation"] == {
@@ -177,7 +177,7 @@ def test_config_show_reports_the_source_of_each_value(tmp_path: Path) -> None:
     assert settings["backend"] == {"value": "native", "source": "default"}
 
     text = run_cli("config", "show", "--project", str(tmp_path)).stdout
-    assert "tool.pyvorin.verify.min-inputs = 7  # " + str(tmp_path / "pyproject.toml") in text
+    assert "tool.pyvorin.verify.min-inputs = 700  # " + str(tmp_path / "pyproject.toml") in text
     assert 'tool.pyvorin.backend = "native"  # default' in text
 
 
@@ -191,8 +191,9 @@ def test_typed_access_and_defaults(tmp_path: Path) -> None:
     assert settings.root == tmp_path
 
 
-def test_plugins_allow_list_merges_file_and_environment(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.pyvorin]\nplugins = ["a"]\n')
+def test_plugins_allow_list_merges_file_and_environment(tmp_path: Path, pyvorin_home) -> None:
+    # plugins is a security setting: the user's configuration, never the project's
+    (pyvorin_home / "config.toml").write_text('plugins = ["a"]\n')
     settings = load_settings(tmp_path, env={"PYVORIN_PLUGINS": "b, a"})
     assert settings["plugins"] == ["a", "b"]
     assert settings.origins["plugins"] == "env PYVORIN_PLUGINS"

@@ -101,8 +101,10 @@ def test_autoload_can_be_disabled(site: Path) -> None:
     assert "PYVORIN_DISABLE_PLUGIN_AUTOLOAD" in echo["reason"]
 
 
-def test_allow_listed_plugin_that_is_not_installed_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.pyvorin]\nplugins = ["nope"]\n')
+def test_allow_listed_plugin_that_is_not_installed_is_an_error(
+    tmp_path: Path, pyvorin_home: Path
+) -> None:
+    (pyvorin_home / "config.toml").write_text('plugins = ["nope"]\n')
     proc = run_cli("plugins", "--project", str(tmp_path))
     assert proc.returncode == 2
     assert "'nope' not installed" in proc.stderr
@@ -122,12 +124,10 @@ def test_third_party_backend_and_signer_are_used_by_the_pipeline(
 ) -> None:
     project = tmp_path / "proj"
     project.mkdir()
-    (project / "pyproject.toml").write_text(
-        '[tool.pyvorin]\nbackend = "echo"\nplugins = ["pyvorin-echo"]\n'
-    )
+    (project / "pyproject.toml").write_text('[tool.pyvorin]\nbackend = "echo"\n')
     source = project / "kernels.py"
     source.write_text("def f(x: int) -> int:\n    return x + 1\n")
-    settings = load_settings(project, env={})
+    settings = load_settings(project, env={"PYVORIN_PLUGINS": "pyvorin-echo"})
     out = tmp_path / "out"
     ctx = make_context(settings, out)
     result = run(ctx, [spec_for_file(source)])

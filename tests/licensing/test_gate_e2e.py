@@ -68,9 +68,13 @@ class TestBackend:
 def compile_once(project: Path, home: Path, **licence: object):
     """Run the whole pipeline once for one module, with the licence gate registered."""
     lines = ["[tool.pyvorin]", 'backend = "licence-test"']
+    user = home / "config.toml"  # the licence server is the user's setting, not the project's
     if licence:
-        lines.append("[tool.pyvorin.licence]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in licence.items()]
+        user.write_text(
+            "[licence]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in licence.items())
+        )
+    elif user.exists():
+        user.unlink()
     project.mkdir(parents=True, exist_ok=True)
     (project / "pyproject.toml").write_text("\n".join(lines) + "\n")
     source = project / "mod.py"

@@ -32,13 +32,12 @@ def test_manifest_records_the_compilers_isolation(tmp_path: Path) -> None:
 
 def test_a_hostile_compiler_cannot_write_outside_its_work_directory(tmp_path: Path) -> None:
     outside = tmp_path / "outside.txt"
-    # The sandbox only shows allow-listed paths, to an unprivileged uid: the project opts
-    # a world-readable tools directory in.
+    # The sandbox only shows allow-listed paths, to an unprivileged uid: the user opts a
+    # world-readable tools directory in (a project may not widen the sandbox).
     tools = Path(tempfile.mkdtemp(prefix="pyvorin-tools-"))
     tools.chmod(0o755)
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.pyvorin.sandbox]\nreadable-paths = ["{tools}"]\n'
-    )
+    home = Path(os.environ["PYVORIN_HOME"])
+    (home / "config.toml").write_text(f'[sandbox]\nreadable-paths = ["{tools}"]\n')
     evil = tools / "evil-cc"
     evil.write_text(f'#!/bin/sh\necho pwned > {outside}\nexec gcc "$@"\n')
     evil.chmod(evil.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -101,12 +101,13 @@ def test_every_run_is_audited_with_its_isolation_report(workdir, policy):
     assert len(seen) == 1 and len(AuditLog().show(("sandbox",), None, None)) == 1
 
 
-def test_policy_from_settings_and_the_override(tmp_path):
+def test_policy_from_settings_and_the_override(tmp_path, pyvorin_home):
     (tmp_path / "pyproject.toml").write_text(
         "[tool.pyvorin.sandbox]\ncpu-seconds = 5\nmemory-mb = 512\nwall-seconds = 9\n"
         "max-processes = 8\nmax-open-files = 100\nmax-file-mb = 3\nrequire-isolation = true\n"
-        'readable-paths = ["data"]\n'
     )
+    # widening what workers read is the user's setting (paths relative to the project)
+    (pyvorin_home / "config.toml").write_text('[sandbox]\nreadable-paths = ["data"]\n')
     settings = load_settings(tmp_path)
     policy = SandboxPolicy.from_settings(settings)
     assert policy.limits() == {"cpu_seconds": 5, "memory_mb": 512, "wall_seconds": 9,

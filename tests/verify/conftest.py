@@ -9,6 +9,13 @@ import pytest
 from .backend import MutantBackend, compile_with, make_context, make_project
 
 
+@pytest.fixture(autouse=True)
+def _allow_project_weakening(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests use small min-inputs and [exhaustive] on purpose: the user's opt-in
+    (tests/trust/test_project_settings.py shows the refusal without it)."""
+    monkeypatch.setenv("PYVORIN_ALLOW_PROJECT_WEAKENING", "1")
+
+
 @pytest.fixture
 def verify_run(tmp_path: Path):
     """Compile the kernels with the given mutations and verify; (result, report, stats)."""

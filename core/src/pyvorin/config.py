@@ -54,6 +54,12 @@ class Key:
     choices: tuple[str, ...] | None = None
     env: str | None = None
     validate: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    # "user": a security setting; refused from a project's pyproject.toml (only the user's
+    # or the administrator's configuration, or the environment, may set it).
+    scope: str = "project"
+    # For project-settable keys: a predicate true when the project's value weakens a check;
+    # such a value needs the user's opt-in (allow-project-weakening) and --release refuses it.
+    weakens: Callable[[Any], bool] | None = field(default=None, compare=False)
 
     @property
     def expected(self) -> str:
@@ -116,8 +122,24 @@ SCHEMA: tuple[Key, ...] = (
         [],
         "Third-party plugins (entry-point names) allowed to load.",
         env="PYVORIN_PLUGINS",
+        scope="user",
     ),
-    Key("verify.min-inputs", int, 100, "Inputs each function must be verified on.", minimum=1),
+    Key(
+        "allow-project-weakening",
+        bool,
+        False,
+        "Accept verification weakening from the project (min-inputs below 100, [exhaustive]).",
+        env="PYVORIN_ALLOW_PROJECT_WEAKENING",
+        scope="user",
+    ),
+    Key(
+        "verify.min-inputs",
+        int,
+        100,
+        "Inputs each function must be verified on.",
+        minimum=1,
+        weakens=lambda value: value < 100,
+    ),
     Key("verify.examples", str, None, "TOML file of explicit examples, relative to the project."),
     Key("verify.seed", int, 0, "Seed for generated inputs (same seed, same inputs).", minimum=0),
     Key("verify.corpus", str, ".pyvorin/corpus.json", "Recorded calls file (project-relative)."),
@@ -144,14 +166,27 @@ SCHEMA: tuple[Key, ...] = (
     Key("sandbox.max-processes", int, 64, "Processes+threads per worker.", minimum=1, maximum=4096),
     Key("sandbox.max-open-files", int, 256, "Open files per worker.", minimum=16, maximum=65536),
     Key("sandbox.max-file-mb", int, 1024, "Largest file a worker may write.", minimum=1),
-    Key("sandbox.readable-paths", list, [], "Extra read-only paths (project-relative)."),
+    Key(
+        "sandbox.readable-paths",
+        list,
+        [],
+        "Extra read-only paths for the workers (absolute, or relative to the project).",
+        scope="user",
+    ),
     Key(
         "wheel.include-source",
         bool,
         False,
         "Ship each compiled module's source in wheels as <module>.py.src.",
     ),
-    Key("licence.server", str, None, "Licence server URL.", env="PYVORIN_LICENCE_SERVER"),
+    Key(
+        "licence.server",
+        str,
+        None,
+        "Licence server URL for activation.",
+        env="PYVORIN_LICENCE_SERVER",
+        scope="user",
+    ),
     Key(
         "licence.grace-hours",
         int,
@@ -166,13 +201,35 @@ KEYS = {key.path: key for key in SCHEMA}
 SECTIONS = {key.path.split(".")[0] for key in SCHEMA if "." in key.path}
 
 
+ADMIN_CONFIG = Path("/etc/pyvorin/config.toml")
+"""The administrator's configuration: applies last; must be owned by root, not writable by
+others. Same keys as ``[tool.pyvorin]``, at the top level of the file."""
+
+USER_CONFIG_NAME = "config.toml"
+"""The user's configuration, ``PYVORIN_HOME/config.toml`` (same layout as the admin file)."""
+
+
+def user_config_path(env: Mapping[str, str] | None = None) -> Path:
+    from .home import pyvorin_home
+
+    env = os.environ if env is None else env
+    raw = env.get("PYVORIN_HOME")
+    home = Path(raw).expanduser() if raw else pyvorin_home(create=False)
+    return home / USER_CONFIG_NAME
+
+
 @dataclass
 class Settings:
-    """Effective configuration: values by key path, and where each came from."""
+    """Effective configuration: values by key path, and where each came from.
+
+    ``weakenings`` lists the project values that weaken a check and were accepted only
+    because the user opted in (``allow-project-weakening``); ``--release`` refuses them.
+    """
 
     values: dict[str, Any]
     origins: dict[str, str]
     file: Path | None = None
+    weakenings: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -238,11 +295,19 @@ def read_pyproject(file: Path) -> dict[str, Any]:
         raise ConfigError(f"{file}: invalid TOML: {exc}") from exc
 
 
-def load_settings(project: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    project: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    admin_path: Path | None = None,
+) -> Settings:
     """Load settings for the project at ``project`` (a directory or a pyproject.toml).
 
     With no ``project``, the current directory is used. A directory without a
-    ``pyproject.toml`` gives the defaults (and environment overrides).
+    ``pyproject.toml`` gives the defaults. Sources, later ones winning: defaults, the
+    project's ``[tool.pyvorin]`` (security keys refused), the user's configuration
+    (``PYVORIN_HOME/config.toml``), the environment, the administrator's configuration
+    (``ADMIN_CONFIG``, ``admin_path`` in tests).
     """
     env = os.environ if env is None else env
     project = Path.cwd() if project is None else Path(project)
@@ -261,8 +326,11 @@ def load_settings(project: Path | None = None, env: Mapping[str, str] | None = N
             raise ConfigError(f"{file}: {ROOT}: expected a table, found {_describe(section)}")
         raw = _flatten(section, file)
 
+    user_file = user_config_path(env)
+    admin_file = admin_path if admin_path is not None else ADMIN_CONFIG
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
+    project_values: dict[str, Any] = {}
     for path, value in raw.items():
         key = KEYS.get(path)
         if key is None:
@@ -271,8 +339,19 @@ def load_settings(project: Path | None = None, env: Mapping[str, str] | None = N
             raise ConfigError(
                 f"{file}: {ROOT}.{path}: expected {key.expected}, found {_describe(value)}"
             )
+        if key.scope == "user":
+            where = f"{key.env} or " if key.env else ""
+            raise ConfigError(
+                f"{file}: {ROOT}.{path}: may not be set by the project being built (a "
+                "security setting: it widens what runs or what is read on this machine, "
+                f"or where this machine's licence secret is sent); set it in {where}your "
+                f"user configuration {user_file} or the administrator's {admin_file}"
+            )
         values[path] = value
         origins[path] = str(file)
+        project_values[path] = value
+    for config_file in (user_file,):
+        _apply_config_file(config_file, values, origins, admin=False)
 
     for key in SCHEMA:
         if key.env and env.get(key.env) not in (None, ""):
@@ -290,6 +369,21 @@ def load_settings(project: Path | None = None, env: Mapping[str, str] | None = N
             values[key.path] = key.default
             origins[key.path] = "default"
 
+    _apply_config_file(admin_file, values, origins, admin=True)
+
+    weakenings = []
+    for path, value in project_values.items():
+        key = KEYS[path]
+        if key.weakens is not None and values.get(path) == value and key.weakens(value):
+            if not values["allow-project-weakening"]:
+                raise ConfigError(
+                    f"{file}: {ROOT}.{path}: {value!r} weakens verification (the default is "
+                    f"{key.default!r}); a project may do so only if you opt in with "
+                    f"allow-project-weakening = true in {user_file} or "
+                    "PYVORIN_ALLOW_PROJECT_WEAKENING=1 (--release refuses it regardless)"
+                )
+            weakenings.append(f"{ROOT}.{path} = {value!r} ({file})")
+
     examples = values["verify.examples"]
     if examples is not None and found_file is not None:
         path = (found_file.parent / examples).resolve()
@@ -298,4 +392,33 @@ def load_settings(project: Path | None = None, env: Mapping[str, str] | None = N
                 f"{found_file}: {ROOT}.verify.examples: expected an existing file, "
                 f"found {examples!r} (no such file: {path})"
             )
-    return Settings(values=values, origins=origins, file=found_file)
+    return Settings(values=values, origins=origins, file=found_file, weakenings=tuple(weakenings))
+
+
+def _apply_config_file(
+    file: Path, values: dict[str, Any], origins: dict[str, str], *, admin: bool
+) -> None:
+    """Merge the user's or the administrator's configuration file into ``values``."""
+    try:
+        info = file.stat()
+    except OSError:
+        return
+    if admin and (info.st_uid != 0 or info.st_mode & 0o022):
+        raise ConfigError(
+            f"{file}: the administrator's configuration must be owned by root and not "
+            f"writable by group or others (owner uid {info.st_uid}, mode "
+            f"{info.st_mode & 0o777:o}); refusing to use it"
+        )
+    document = read_pyproject(file)
+    for path, value in _flatten(document, file).items():
+        key = KEYS.get(path)
+        if key is None:
+            import difflib
+
+            close = difflib.get_close_matches(path, KEYS, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"{file}: {path}: unknown key{hint}")
+        if not key.check(value):
+            raise ConfigError(f"{file}: {path}: expected {key.expected}, found {_describe(value)}")
+        values[path] = value
+        origins[path] = str(file)

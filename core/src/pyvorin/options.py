@@ -128,6 +128,11 @@ class BuildOptions:
                 f"--release refuses the {mode!r} licence mode: a release build needs a licence "
                 "issued by the licensor (pyvorin licence activate)"
             )
+        weakenings = tuple(getattr(settings, "weakenings", ()))
+        if is_release and weakenings:
+            raise ConfigError(
+                "--release refuses weakened verification from the project: " + "; ".join(weakenings)
+            )
         policy = SandboxPolicy.from_settings(settings, require_isolation=isolation)
         return cls(
             command=command,

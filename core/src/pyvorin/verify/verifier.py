@@ -208,7 +208,20 @@ def _declared_exhaustive(ctx: BuildContext, function: FunctionInfo) -> bool:
     from .examples import examples_file, is_exhaustive
 
     path = examples_file(ctx)
-    return path is not None and is_exhaustive(path, function)
+    if path is None or not is_exhaustive(path, function):
+        return False
+    # [exhaustive] replaces min-inputs with the listed examples: a weakening the project
+    # may make only with the user's opt-in, and never in a release build
+    where = f"{path}: [exhaustive] {function.qualname!r}"
+    if ctx.release:
+        raise ConfigError(f"{where}: --release refuses an exhaustive-domain declaration")
+    if not ctx.settings["allow-project-weakening"]:
+        raise ConfigError(
+            f"{where}: declaring a function's examples its whole domain weakens min-inputs; "
+            "opt in with allow-project-weakening = true in your user configuration "
+            "(PYVORIN_HOME/config.toml) or PYVORIN_ALLOW_PROJECT_WEAKENING=1"
+        )
+    return True
 
 
 def _required(ctx: BuildContext, function: FunctionInfo) -> int:
