@@ -137,10 +137,10 @@ def test_run_command_injection(module, tmp_path: Path) -> None:
 
 def test_unsupported_source_raises_with_diagnostics(tmp_path: Path) -> None:
     src = tmp_path / "bad.py"
-    src.write_text("import os\ndef f(x) -> int:\n    return 1\n")
+    src.write_text("import os\ndef f(x) -> int:\n    return eval(x)\n")
     with pytest.raises(UnsupportedError) as info:
         generate_c(ModuleSpec("bad", src))
-    assert [d.code for d in info.value.diagnostics] == ["PV112", "PV201"]
+    assert [(d.code, d.line) for d in info.value.diagnostics] == [("PV401", 3)]
 
 
 def test_relative_work_and_output_directories(

@@ -1,14 +1,22 @@
-"""The native backend: a typed Python subset compiled to CPython extension modules.
+"""The native backend: Python modules compiled to CPython extension modules, in two tiers.
 
-Stages: :mod:`.frontend` (parse, resolve, type-check, diagnostics) -> :mod:`.ir` (typed
-IR) -> :mod:`.codegen` (C) -> :mod:`.toolchain` (C compiler, build cache). The C runtime
-header lives in ``runtime/pyvorin_rt.h``.
+- The **native tier** (:mod:`.frontend` -> :mod:`.ir` -> :mod:`.codegen`, runtime header
+  ``runtime/pyvorin_rt.h``) compiles fully typed modules with unboxed values.
+- The **generic tier** (:mod:`.generic` -> :mod:`.irbuild` -> :mod:`.gir` ->
+  :mod:`.gcodegen`, runtime ``runtime/pv_generic.h`` plus ``pv_*.c`` by topic) compiles all
+  other Python through the C API calls the interpreter makes, so it behaves as the
+  interpreter does.
+
+A module the native tier accepts whole is compiled natively; any other module goes to the
+generic tier. What neither can compile exactly is rejected with a diagnostic.
+:mod:`.toolchain` runs the C compiler (several units in parallel) and keeps the build cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +24,48 @@ from ..artifacts import binary_path
 from ..diagnostics import Diagnostic
 from ..errors import UnsupportedError
 from ..model import CompileResult, ModuleSpec
-from . import cache, codegen, cstrings, frontend, toolchain
+from . import cache, codegen, cstrings, frontend, gcodegen, generic, toolchain
 from .codes import CODES
 
-__all__ = ["CODES", "check_file", "compile_module", "generate_c", "generate_units"]
+__all__ = [
+    "CODES",
+    "Selection",
+    "check_file",
+    "compile_module",
+    "generate_c",
+    "generate_units",
+    "select_tier",
+]
+
+
+@dataclass
+class Selection:
+    """Which tier compiles a module, and why."""
+
+    tier: str | None  # "native" | "generic" | None (rejected)
+    diagnostics: list[Diagnostic]  # what `check` reports (errors when rejected)
+    native_ir: object = None
+    generic_ir: object = None
+    native_notes: list[Diagnostic] = field(default_factory=list)  # why not native
+
+
+def select_tier(path: Path, module_name: str | None = None) -> Selection:
+    path = Path(path)
+    name = module_name or path.stem
+    native, ndiags = frontend.analyse_file(path, name)
+    if native is not None:
+        return Selection("native", ndiags, native_ir=native)
+    if any(d.code == "PV100" for d in ndiags):
+        return Selection(None, ndiags)
+    gen, gdiags = generic.analyse_file(path, name)
+    if gen is None:
+        return Selection(None, gdiags, native_notes=ndiags)
+    return Selection("generic", gdiags, generic_ir=gen, native_notes=ndiags)
 
 
 def check_file(path: Path, module_name: str | None = None) -> list[Diagnostic]:
-    """Run the frontend only; return every diagnostic for ``path``."""
-    _, diags = frontend.analyse_file(Path(path), module_name)
-    return diags
+    """Run the frontends only; return what keeps ``path`` from compiling (and warnings)."""
+    return select_tier(path, module_name).diagnostics
 
 
 def _leaf(module: ModuleSpec) -> str:
@@ -36,27 +76,43 @@ def _leaf(module: ModuleSpec) -> str:
         raise cstrings.UnsafeNameError(f"{module.path}: {exc}") from None
 
 
-def _analyse(module: ModuleSpec):
-    mod, diags = frontend.analyse_file(Path(module.path), module.name)
-    errors = [d for d in diags if d.severity == "error"]
-    if mod is None or errors:
+def _analyse(module: ModuleSpec) -> Selection:
+    sel = select_tier(Path(module.path), module.name)
+    if sel.tier is None:
+        errors = [d for d in sel.diagnostics if d.severity == "error"]
         noun = "construct" if len(errors) == 1 else "constructs"
         raise UnsupportedError(
-            f"{module.path}: {len(errors)} unsupported {noun}; not compiled", diags
+            f"{module.path}: {len(errors)} unsupported {noun}; not compiled", sel.diagnostics
         )
-    return mod
+    return sel
 
 
 def generate_c(module: ModuleSpec) -> str:
-    """``module`` as one C translation unit; UnsupportedError if it is outside the subset."""
-    return codegen.ModuleGen(_analyse(module), _leaf(module), split=False).generate()
+    """``module``'s own C as one translation unit; UnsupportedError if it cannot be compiled.
+    (A generic-tier module is built together with the runtime sources of :func:`runtime_for`.)"""
+    sel = _analyse(module)
+    if sel.tier == "native":
+        return codegen.ModuleGen(sel.native_ir, _leaf(module), split=False).generate()
+    return gcodegen.ModuleEmitter(sel.generic_ir, _leaf(module)).generate()
 
 
 def generate_units(module: ModuleSpec) -> list[tuple[str, str]]:
     """The C translation units ``compile_module`` builds for ``module``: ``(file name, C
     text)`` pairs, one unit for a small module, several for a large one (see
-    :mod:`.units`); UnsupportedError if it is outside the subset."""
-    return codegen.ModuleGen(_analyse(module), _leaf(module)).generate_units()
+    :mod:`.units`); UnsupportedError if it cannot be compiled."""
+    return _units(module, _analyse(module))
+
+
+def _units(module: ModuleSpec, sel: Selection) -> list[tuple[str, str]]:
+    leaf = _leaf(module)
+    if sel.tier == "native":
+        return codegen.ModuleGen(sel.native_ir, leaf).generate_units()
+    return [(f"{leaf}.c", gcodegen.ModuleEmitter(sel.generic_ir, leaf).generate())]
+
+
+def runtime_for(tier: str) -> tuple[Path, ...]:
+    """The runtime sources (compiled with the module's units) a tier needs."""
+    return gcodegen.runtime_paths() if tier == "generic" else ()
 
 
 def compile_module(
@@ -79,7 +135,9 @@ def compile_module(
     """
     source = Path(module.path).read_bytes()
     source_sha = hashlib.sha256(source).hexdigest()
-    c_units = generate_units(module)
+    sel = _analyse(module)
+    c_units = _units(module, sel)
+    runtime_sources = runtime_for(sel.tier)
     reports: list[dict] = []
     if run_command is None:
         from ..sandbox import SandboxPolicy, tool_runner
@@ -88,14 +146,14 @@ def compile_module(
             policy or SandboxPolicy(), f"compilation of {module.name}", reports
         )
     tc = toolchain.find_toolchain(run_command)
-    key = toolchain.cache_key(c_units, source_sha, tc)
+    key = toolchain.cache_key(c_units, source_sha, tc, runtime_sources)
     leaf = _leaf(module)
     output = binary_path(Path(out_dir), module.name)
     if cache_dir is None:
         from ..home import state_dir
 
         cache_dir = state_dir("cache") / "native"
-    facts = dict(tc.facts(), source_sha256=source_sha, cache_key=key)
+    facts = dict(tc.facts(), source_sha256=source_sha, cache_key=key, tier=sel.tier)
     use_cache = use_cache and keep_c is None
     mac_key = cache.secret() if use_cache else b""
     hit = cache.lookup(Path(cache_dir), key, mac_key) if use_cache else None
@@ -119,6 +177,7 @@ def compile_module(
         run_command,
         keep_c,
         label=f"{module.name} ({module.path})",
+        runtime_sources=runtime_sources,
     )
     if info.link is None:
         facts["command"] = [*tc.cc, *tc.cflags, "<module>.c", *tc.ldflags]

@@ -1,7 +1,8 @@
 """The catalogue of diagnostic codes the frontend can emit (docs/diagnostics.md lists each).
 
-PV1xx: structure (statements and definitions outside the subset); PV2xx: types;
-PV3xx: names, builtins and attributes.
+PV1xx: structure, PV2xx: types, PV3xx: names, builtins and attributes -- the native
+tier's reasons (a module with any of them compiles in the generic tier instead; they are
+what `pyvorin annotate` shows). PV4xx: what neither tier compiles (errors of `check`).
 """
 
 from __future__ import annotations
@@ -55,4 +56,13 @@ CODES: dict[str, str] = {
     "PV307": "a function name cannot be rebound or used as a value",
     "PV308": "only module functions, supported builtins and math functions can be called",
     "PV309": "bad keyword argument",
+    "PV401": "eval, exec or compile of source text at run time",
+    "PV402": "frame introspection",
+    "PV403": "locals(), vars() or dir() of the running frame",
+    "PV404": "async code is not compiled yet",
+    "PV405": "yield inside an exception handler is not compiled yet",
+    "PV406": "match statements are not compiled yet",
+    "PV407": "except* is not compiled yet",
+    "PV408": "type parameter syntax is not compiled yet",
+    "PV499": "a construct the generic tier does not compile yet",
 }

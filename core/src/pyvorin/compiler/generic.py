@@ -1,0 +1,55 @@
+"""The generic tier's front door: parse, reject what cannot be compiled exactly, build IR."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from ..diagnostics import Diagnostic
+from . import gir
+from .irbuild import Unsupported, build_module
+from .irbuild.reject import INTERPRETED_HINT, find_rejections
+
+
+def analyse(
+    source: str, path: str, module_name: str
+) -> tuple[gir.ModuleIR | None, list[Diagnostic]]:
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        return None, [
+            Diagnostic(
+                path,
+                exc.lineno or 1,
+                exc.offset or 1,
+                "PV100",
+                f"the file is not valid Python: {exc.msg}",
+                "fix the syntax error",
+            )
+        ]
+    diags = find_rejections(tree, path, module_name)
+    if diags:
+        return None, diags
+    try:
+        return build_module(tree, source, path, module_name), []
+    except Unsupported as exc:
+        node = exc.node
+        hint = exc.hint or INTERPRETED_HINT.format(module=module_name, func="<function>")
+        return None, [
+            Diagnostic(
+                path,
+                getattr(node, "lineno", 1),
+                getattr(node, "col_offset", 0) + 1,
+                exc.code,
+                exc.message,
+                hint,
+            )
+        ]
+
+
+def analyse_file(path: Path, module_name: str) -> tuple[gir.ModuleIR | None, list[Diagnostic]]:
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Diagnostic(str(path), 1, 1, "PV100", f"the file cannot be read: {exc}", "")]
+    return analyse(source, str(path), module_name)

@@ -1,0 +1,145 @@
+"""The generic tier's primitive operations: one C-API (or runtime) call each.
+
+An entry is ``(template, result)``: ``template`` is C with ``{0}``, ``{1}``... for the
+operands; ``result`` says what the call returns and how failure shows:
+
+- ``obj``: a new reference, NULL on error;
+- ``cint``: a C int, negative on error;
+- ``cint_ok``: a C int that cannot fail;
+- ``obj_ok``: a new reference that cannot fail;
+- ``void``: a statement that cannot fail;
+- ``fail``: a statement that always leaves an exception set (raise).
+
+These are the same functions the interpreter calls for the corresponding bytecode, so
+the compiled code's behaviour is the interpreter's by construction.
+"""
+
+from __future__ import annotations
+
+BINARY = {
+    "Add": "PyNumber_Add",
+    "Sub": "PyNumber_Subtract",
+    "Mult": "PyNumber_Multiply",
+    "Div": "PyNumber_TrueDivide",
+    "FloorDiv": "PyNumber_FloorDivide",
+    "Mod": "PyNumber_Remainder",
+    "LShift": "PyNumber_Lshift",
+    "RShift": "PyNumber_Rshift",
+    "BitAnd": "PyNumber_And",
+    "BitOr": "PyNumber_Or",
+    "BitXor": "PyNumber_Xor",
+    "MatMult": "PyNumber_MatrixMultiply",
+}
+INPLACE = {
+    "Add": "PyNumber_InPlaceAdd",
+    "Sub": "PyNumber_InPlaceSubtract",
+    "Mult": "PyNumber_InPlaceMultiply",
+    "Div": "PyNumber_InPlaceTrueDivide",
+    "FloorDiv": "PyNumber_InPlaceFloorDivide",
+    "Mod": "PyNumber_InPlaceRemainder",
+    "LShift": "PyNumber_InPlaceLshift",
+    "RShift": "PyNumber_InPlaceRshift",
+    "BitAnd": "PyNumber_InPlaceAnd",
+    "BitOr": "PyNumber_InPlaceOr",
+    "BitXor": "PyNumber_InPlaceXor",
+    "MatMult": "PyNumber_InPlaceMatrixMultiply",
+}
+COMPARE = {
+    "Lt": "Py_LT",
+    "LtE": "Py_LE",
+    "Gt": "Py_GT",
+    "GtE": "Py_GE",
+    "Eq": "Py_EQ",
+    "NotEq": "Py_NE",
+}
+
+PRIMS: dict[str, tuple[str, str]] = {}
+
+for _op, _fn in BINARY.items():
+    PRIMS[f"bin_{_op}"] = (f"{_fn}({{0}}, {{1}})", "obj")
+for _op, _fn in INPLACE.items():
+    PRIMS[f"inplace_{_op}"] = (f"{_fn}({{0}}, {{1}})", "obj")
+for _op, _c in COMPARE.items():
+    PRIMS[f"cmp_{_op}"] = (f"PyObject_RichCompare({{0}}, {{1}}, {_c})", "obj")
+
+PRIMS.update(
+    {
+        "bin_Pow": ("PyNumber_Power({0}, {1}, Py_None)", "obj"),
+        "inplace_Pow": ("PyNumber_InPlacePower({0}, {1}, Py_None)", "obj"),
+        "neg": ("PyNumber_Negative({0})", "obj"),
+        "pos": ("PyNumber_Positive({0})", "obj"),
+        "invert": ("PyNumber_Invert({0})", "obj"),
+        "istrue": ("PyObject_IsTrue({0})", "cint"),
+        "cint_not": ("!{0}", "cint_ok"),
+        "bool_of": ("pv_bool({0})", "obj_ok"),
+        "is": ("pv_bool({0} == {1})", "obj_ok"),
+        "is_not": ("pv_bool({0} != {1})", "obj_ok"),
+        "contains": ("PySequence_Contains({1}, {0})", "cint"),
+        "getattr": ("PyObject_GetAttr({0}, {1})", "obj"),
+        "setattr": ("PyObject_SetAttr({0}, {1}, {2})", "cint"),
+        "delattr": ("PyObject_SetAttr({0}, {1}, NULL)", "cint"),
+        "getitem": ("PyObject_GetItem({0}, {1})", "obj"),
+        "setitem": ("PyObject_SetItem({0}, {1}, {2})", "cint"),
+        "delitem": ("PyObject_DelItem({0}, {1})", "cint"),
+        "slice": ("pv_slice({0}, {1}, {2})", "obj"),
+        "getiter": ("PyObject_GetIter({0})", "obj"),
+        "none": ("(Py_INCREF(Py_None), Py_None)", "obj_ok"),
+        "load_global": ("pv_load_global(pv_globals, pv_builtins, {0})", "obj"),
+        "store_global": ("PyDict_SetItem(pv_globals, {0}, {1})", "cint"),
+        "del_global": ("pv_delete_global(pv_globals, {0})", "cint"),
+        "load_name": ("pv_load_name({0}, pv_globals, pv_builtins, {1})", "obj"),
+        "store_name": ("PyObject_SetItem({0}, {1}, {2})", "cint"),
+        "del_name": ("pv_delete_name({0}, {1})", "cint"),
+        "load_classderef": ("pv_load_classderef({0}, {1}, {2})", "obj"),
+        "cell_get": ("pv_cell_get({0}, {1})", "obj"),
+        "cell_get_local": ("pv_cell_get_local({0}, {1})", "obj"),
+        "cell_set": ("PyCell_Set({0}, {1})", "cint"),
+        "cell_del_local": ("pv_cell_delete({0}, {1}, 1)", "cint"),
+        "cell_del_free": ("pv_cell_delete({0}, {1}, 0)", "cint"),
+        "new_cell": ("PyCell_New(NULL)", "obj"),
+        "import_name": ("pv_import_name(pv_globals, {0}, {1}, {2})", "obj"),
+        "import_from": ("pv_import_from({0}, {1})", "obj"),
+        "import_star": ("pv_import_star({0}, {1})", "cint"),
+        "raise": ("pv_raise({0}, {1})", "fail"),
+        "reraise_handled": ("pv_reraise_handled()", "fail"),
+        "restore_exc": ("pv_restore_exc({0}); {0} = NULL", "fail"),
+        "fetch_exc": ("pv_fetch_exc()", "obj_ok"),
+        "get_handled": ("pv_get_handled()", "obj_ok"),
+        "set_handled": ("pv_set_handled({0})", "void"),
+        "exc_match": ("pv_exc_match({0}, {1})", "cint"),
+        "with_enter": ("pv_with_enter({0}, &{1})", "obj"),
+        "with_exit_ok": ("pv_with_exit_ok({0})", "cint"),
+        "with_exit_exc": ("pv_with_exit_exc({0}, {1})", "cint"),
+        "format_value": ("pv_format_value({0}, {1}, {2})", "obj"),
+        "star_args": ("pv_star_args({0}, {1})", "obj"),
+        "merge_kwargs": ("pv_merge_kwargs({0}, {1}, {2})", "cint"),
+        "call_ex": ("PyObject_Call({0}, {1}, {2})", "obj"),
+        "list_append": ("PyList_Append({0}, {1})", "cint"),
+        "list_extend": ("pv_list_extend({0}, {1})", "cint"),
+        "list_to_tuple": ("PyList_AsTuple({0})", "obj"),
+        "set_add": ("PySet_Add({0}, {1})", "cint"),
+        "set_update": ("pv_set_update({0}, {1})", "cint"),
+        "dict_setitem": ("PyDict_SetItem({0}, {1}, {2})", "cint"),
+        "dict_update": ("pv_dict_update({0}, {1})", "cint"),
+        "new_list": ("PyList_New(0)", "obj"),
+        "new_dict": ("PyDict_New()", "obj"),
+        "new_set": ("PySet_New(NULL)", "obj"),
+        "make_function": (
+            "pv_function_new(&{0}, {1}, pv_modname, pv_globals, {2}, {3}, {4}, {5})",
+            "obj",
+        ),
+        "build_class": ("pv_build_class({0}, {1}, {2}, {3}, {4})", "obj"),
+        "setup_annotations": ("pv_setup_annotations({0})", "cint"),
+        "store_annotation": ("pv_store_annotation({0}, {1}, {2})", "cint"),
+        "asserts_enabled": ("pv_asserts_enabled()", "cint_ok"),
+        "assertion_error": ("(Py_INCREF(PyExc_AssertionError), PyExc_AssertionError)", "obj_ok"),
+        "super0": ("pv_super0({0}, {1}, {2})", "obj"),
+        "yf_iter": ("pv_yf_iter({0})", "obj"),
+        "tuple_from_iter": ("PySequence_Tuple({0})", "obj"),
+        "call_globals": ("pv_call_globals({0}, pv_globals, pv_builtins)", "obj"),
+    }
+)
+
+
+def template(name: str) -> tuple[str, str]:
+    return PRIMS[name]

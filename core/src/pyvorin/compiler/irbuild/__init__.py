@@ -1,0 +1,44 @@
+"""The generic tier's IR builder: Python AST (with CPython's own symbol table) -> IR.
+
+Entry point: :func:`build_module`. Constructs the generic tier cannot compile exactly are
+reported as :class:`~.builder.Unsupported` (turned into diagnostics by the caller); every
+other construct lowers to ops whose behaviour is the interpreter's by construction.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import gir
+from . import functions, scopes, statements  # noqa: F401  (registers the lowerings)
+from .builder import FunctionBuilder, ModuleBuilder, Unsupported
+from .functions import docstring_of, find_annotations
+
+__all__ = ["Unsupported", "build_module"]
+
+
+def build_module(tree: ast.Module, source: str, path: str, module_name: str) -> gir.ModuleIR:
+    sc = scopes.analyse(tree, source, path)
+    mb = ModuleBuilder(module_name, path, sc)
+    mb.future_annotations = any(
+        isinstance(s, ast.ImportFrom)
+        and s.module == "__future__"
+        and any(a.name == "annotations" for a in s.names)
+        for s in tree.body
+    )
+    body_ir = gir.FuncIR("module", "<module>", "<module>", "module", 1)
+    fb = FunctionBuilder(mb, body_ir, sc.top)
+    doc = docstring_of(tree.body)
+    body = tree.body
+    if doc is not None:
+        fb.at(body[0])
+        d = fb.load_const(doc)
+        fb.do("store_global", fb.name_const("__doc__"), d)
+        fb.free(d)
+        body = body[1:]
+    if find_annotations(tree.body):
+        fb.do("setup_annotations", gir.CExpr("pv_globals"))
+    statements.block(fb, body)
+    none = fb.prim("none")
+    fb.emit(gir.Return(fb.line, none))
+    return gir.ModuleIR(module_name, path, mb.functions, body_ir, mb.consts, doc)

@@ -1,0 +1,149 @@
+"""Scopes from CPython's own symbol table (the :mod:`symtable` module).
+
+Name resolution is the compiler's, not ours: which names are fast locals, cells, free
+variables, globals or class-namespace names comes from the same analysis the interpreter's
+compiler runs, so compiled code resolves every name exactly as interpreted code does.
+"""
+
+from __future__ import annotations
+
+import ast
+import symtable
+from dataclasses import dataclass
+
+LOCAL = symtable.LOCAL
+GLOBAL_EXPLICIT = symtable.GLOBAL_EXPLICIT
+GLOBAL_IMPLICIT = symtable.GLOBAL_IMPLICIT
+FREE = symtable.FREE
+CELL = symtable.CELL
+
+SCOPE_NODES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+_TABLE_NAMES = {
+    ast.Lambda: ("lambda", "<lambda>"),
+    ast.ListComp: ("listcomp", "<listcomp>"),
+    ast.SetComp: ("setcomp", "<setcomp>"),
+    ast.DictComp: ("dictcomp", "<dictcomp>"),
+    ast.GeneratorExp: ("genexpr", "<genexpr>"),
+}
+
+
+def scope_of(sym: symtable.Symbol) -> int:
+    return sym._Symbol__scope  # the compiler's scope constant (LOCAL, CELL, FREE, ...)
+
+
+@dataclass
+class Scopes:
+    """Maps every scope-creating AST node to its symbol table."""
+
+    top: symtable.SymbolTable
+    tables: dict[int, symtable.SymbolTable]
+
+    def table(self, node: ast.AST) -> symtable.SymbolTable:
+        return self.tables[id(node)]
+
+
+def _node_names(node: ast.AST) -> tuple[str, ...]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return (node.name,)
+    return _TABLE_NAMES[type(node)]
+
+
+def _scope_children(node: ast.AST) -> list[ast.AST]:
+    """Scope nodes directly inside ``node``'s scope, in source order."""
+    found: list[ast.AST] = []
+
+    def visit(n: ast.AST, top: bool) -> None:
+        if not top and isinstance(n, SCOPE_NODES):
+            found.append(n)
+            # parts evaluated in the enclosing scope still belong to it
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                for d in getattr(n, "decorator_list", []):
+                    visit(d, False)
+                for d in n.args.defaults + [k for k in n.args.kw_defaults if k is not None]:
+                    visit(d, False)
+                if not isinstance(n, ast.Lambda):
+                    for a in _annotations(n):
+                        visit(a, False)
+            elif isinstance(n, ast.ClassDef):
+                for d in n.decorator_list + n.bases + [k.value for k in n.keywords]:
+                    visit(d, False)
+            elif isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                visit(n.generators[0].iter, False)
+            return
+        for child in ast.iter_child_nodes(n):
+            visit(child, False)
+
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for stmt in node.body:
+            visit(stmt, False)
+    elif isinstance(node, ast.Lambda):
+        visit(node.body, False)
+    elif isinstance(node, ast.ClassDef):
+        for stmt in node.body:
+            visit(stmt, False)
+    elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        first = True
+        for gen in node.generators:
+            if not first:
+                visit(gen.iter, False)
+            first = False
+            visit(gen.target, False)
+            for cond in gen.ifs:
+                visit(cond, False)
+        if isinstance(node, ast.DictComp):
+            visit(node.key, False)
+            visit(node.value, False)
+        else:
+            visit(node.elt, False)
+    else:  # module
+        for stmt in node.body:
+            visit(stmt, False)
+    found.sort(key=lambda n: (n.lineno, n.col_offset))
+    return found
+
+
+def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    a = fn.args
+    out = [
+        x.annotation
+        for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]
+        if x is not None and x.annotation is not None
+    ]
+    if fn.returns is not None:
+        out.append(fn.returns)
+    return out
+
+
+def analyse(tree: ast.Module, source: str, path: str) -> Scopes:
+    top = symtable.symtable(source, path, "exec")
+    tables: dict[int, symtable.SymbolTable] = {id(tree): top}
+
+    def match(node: ast.AST, table: symtable.SymbolTable) -> None:
+        nodes = _scope_children(node)
+        kids = list(table.get_children())
+        pool: dict[tuple[str, int], list[symtable.SymbolTable]] = {}
+        for k in kids:
+            pool.setdefault((k.get_name(), k.get_lineno()), []).append(k)
+        for n in nodes:
+            for name in _node_names(n):
+                lst = pool.get((name, n.lineno))
+                if lst:
+                    t = lst.pop(0)
+                    tables[id(n)] = t
+                    match(n, t)
+                    break
+            else:
+                raise LookupError(f"no symbol table for {type(n).__name__} at line {n.lineno}")
+
+    match(tree, top)
+    return Scopes(top, tables)

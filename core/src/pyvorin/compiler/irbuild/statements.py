@@ -1,0 +1,564 @@
+"""Lowering of statements: control flow, assignment, exceptions, ``with``, imports."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Callable
+
+from .. import gir
+from .builder import (
+    FinallyFrame,
+    FunctionBuilder,
+    HandlerStateFrame,
+    LoopFrame,
+    Unsupported,
+    WithFrame,
+)
+from .expressions import cond, expr, slice_or_index
+
+Lower = Callable[[FunctionBuilder, ast.stmt], None]
+_LOWER: dict[type, Lower] = {}
+
+
+def lowers(*types: type):
+    def deco(fn: Lower) -> Lower:
+        for t in types:
+            _LOWER[t] = fn
+        return fn
+
+    return deco
+
+
+def stmt(b: FunctionBuilder, node: ast.stmt) -> None:
+    fn = _LOWER.get(type(node))
+    if fn is None:
+        raise Unsupported(
+            node,
+            "PV499",
+            f"{type(node).__name__} statements are not compiled yet",
+            "declare the function interpreted ([tool.pyvorin] interpreted) until it is",
+        )
+    b.at(node)
+    fn(b, node)
+
+
+def block(b: FunctionBuilder, body: list[ast.stmt]) -> None:
+    for s in body:
+        stmt(b, s)
+
+
+# -- assignment ----------------------------------------------------------------------
+
+
+def assign(b: FunctionBuilder, target: ast.expr, value: gir.Reg) -> None:
+    """Store ``value`` (a temporary; consumed) into ``target``."""
+    if isinstance(target, ast.Name):
+        b.store_name(target.id, value)
+    elif isinstance(target, ast.Attribute):
+        obj = expr(b, target.value)
+        b.at(target)
+        b.do("setattr", obj, b.name_const(target.attr), value)
+        b.free(obj, value)
+    elif isinstance(target, ast.Subscript):
+        obj = expr(b, target.value)
+        key = slice_or_index(b, target.slice)
+        b.at(target)
+        b.do("setitem", obj, key, value)
+        b.free(obj, key, value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        stars = [i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)]
+        n = len(target.elts)
+        dsts = [b.temp() for _ in range(n)]
+        before = stars[0] if stars else n
+        after = n - before - 1 if stars else -1
+        b.at(target)
+        b.emit(gir.Unpack(b.line, dsts, value, before, after, b.err))
+        b.free(value)
+        for e, d in zip(target.elts, dsts, strict=True):
+            assign(b, e.value if isinstance(e, ast.Starred) else e, d)
+    elif isinstance(target, ast.Starred):
+        raise Unsupported(target, "PV499", "starred assignment target outside a tuple")
+    else:
+        raise Unsupported(target, "PV499", f"assignment to {type(target).__name__}")
+
+
+@lowers(ast.Assign)
+def _assign(b: FunctionBuilder, node: ast.Assign) -> None:
+    value = expr(b, node.value)
+    for i, target in enumerate(node.targets):
+        if i < len(node.targets) - 1:
+            copy = b.temp()
+            b.emit(gir.Copy(b.line, copy, value))
+            assign(b, target, copy)
+        else:
+            assign(b, target, value)
+
+
+@lowers(ast.AugAssign)
+def _augassign(b: FunctionBuilder, node: ast.AugAssign) -> None:
+    op = f"inplace_{type(node.op).__name__}"
+    t = node.target
+    if isinstance(t, ast.Name):
+        cur = b.load_name(t.id)
+        rhs = expr(b, node.value)
+        b.at(node)
+        r = b.prim(op, cur, rhs)
+        b.free(cur, rhs)
+        b.store_name(t.id, r)
+    elif isinstance(t, ast.Attribute):
+        obj = expr(b, t.value)
+        b.at(t)
+        cur = b.prim("getattr", obj, b.name_const(t.attr))
+        rhs = expr(b, node.value)
+        b.at(node)
+        r = b.prim(op, cur, rhs)
+        b.free(cur, rhs)
+        b.at(t)
+        b.do("setattr", obj, b.name_const(t.attr), r)
+        b.free(obj, r)
+    elif isinstance(t, ast.Subscript):
+        obj = expr(b, t.value)
+        key = slice_or_index(b, t.slice)
+        b.at(t)
+        cur = b.prim("getitem", obj, key)
+        rhs = expr(b, node.value)
+        b.at(node)
+        r = b.prim(op, cur, rhs)
+        b.free(cur, rhs)
+        b.at(t)
+        b.do("setitem", obj, key, r)
+        b.free(obj, key, r)
+    else:
+        raise Unsupported(t, "PV499", "augmented assignment to this target")
+
+
+def annotation_value(b: FunctionBuilder, ann: ast.expr) -> gir.Reg:
+    if b.mb.future_annotations:
+        return b.load_const(ast.unparse(ann))
+    return expr(b, ann)
+
+
+@lowers(ast.AnnAssign)
+def _annassign(b: FunctionBuilder, node: ast.AnnAssign) -> None:
+    if node.value is not None:
+        assign(b, node.target, expr(b, node.value))
+    if b.kind not in ("module", "class"):
+        return  # annotations of locals are not evaluated
+    if node.simple and isinstance(node.target, ast.Name):
+        ann = annotation_value(b, node.annotation)
+        ns = b.ns if b.kind == "class" else gir.CExpr("pv_globals")
+        b.at(node)
+        b.do("store_annotation", ns, b.name_const(node.target.id), ann)
+        b.free(ann)
+    elif not b.mb.future_annotations:
+        # the annotation of a complex target is evaluated (not stored); so are its parts
+        if isinstance(node.target, ast.Attribute):
+            b.free(expr(b, node.target.value))
+        elif isinstance(node.target, ast.Subscript):
+            b.free(expr(b, node.target.value))
+            b.free(slice_or_index(b, node.target.slice))
+        b.free(expr(b, node.annotation))
+
+
+@lowers(ast.Delete)
+def _delete(b: FunctionBuilder, node: ast.Delete) -> None:
+    for t in node.targets:
+        delete(b, t)
+
+
+def delete(b: FunctionBuilder, t: ast.expr) -> None:
+    b.at(t)
+    if isinstance(t, ast.Name):
+        b.delete_name(t.id)
+    elif isinstance(t, ast.Attribute):
+        obj = expr(b, t.value)
+        b.at(t)
+        b.do("delattr", obj, b.name_const(t.attr))
+        b.free(obj)
+    elif isinstance(t, ast.Subscript):
+        obj = expr(b, t.value)
+        key = slice_or_index(b, t.slice)
+        b.at(t)
+        b.do("delitem", obj, key)
+        b.free(obj, key)
+    elif isinstance(t, (ast.Tuple, ast.List)):
+        for e in t.elts:
+            delete(b, e)
+    else:
+        raise Unsupported(t, "PV499", "deletion of this target")
+
+
+@lowers(ast.Expr)
+def _expr_stmt(b: FunctionBuilder, node: ast.Expr) -> None:
+    b.free(expr(b, node.value))
+
+
+@lowers(ast.Pass, ast.Global, ast.Nonlocal)
+def _nothing(b: FunctionBuilder, node: ast.stmt) -> None:
+    return None
+
+
+# -- control flow --------------------------------------------------------------------
+
+
+@lowers(ast.If)
+def _if(b: FunctionBuilder, node: ast.If) -> None:
+    then, orelse, end = b.label("then"), b.label("else"), b.label("endif")
+    cond(b, node.test, then, orelse)
+    b.place(then)
+    block(b, node.body)
+    b.goto(end)
+    b.place(orelse)
+    block(b, node.orelse)
+    b.place(end)
+
+
+@lowers(ast.While)
+def _while(b: FunctionBuilder, node: ast.While) -> None:
+    top, body, orelse, brk = b.label("while"), b.label("wbody"), b.label("welse"), b.label("wend")
+    b.place(top)
+    b.at(node)
+    cond(b, node.test, body, orelse)
+    b.place(body)
+    b.unwind.append(LoopFrame(brk, top))
+    block(b, node.body)
+    b.unwind.pop()
+    b.goto(top)
+    b.place(orelse)
+    block(b, node.orelse)
+    b.place(brk)
+
+
+@lowers(ast.For)
+def _for(b: FunctionBuilder, node: ast.For) -> None:
+    src = expr(b, node.iter)
+    b.at(node)
+    it = b.prim("getiter", src)
+    b.free(src)
+    top, done, brk, end = b.label("for"), b.label("fdone"), b.label("fbreak"), b.label("fend")
+    b.place(top)
+    b.at(node)
+    item = b.temp()
+    b.emit(gir.ForIter(b.line, item, it, done, b.err))
+    assign(b, node.target, item)
+    b.unwind.append(LoopFrame(brk, top))
+    block(b, node.body)
+    b.unwind.pop()
+    b.goto(top)
+    b.place(done)
+    b.free(it)
+    block(b, node.orelse)
+    b.goto(end)
+    b.place(brk)
+    b.free(it)
+    b.place(end)
+
+
+@contextlib.contextmanager
+def outside(b: FunctionBuilder, hdepth: int, udepth: int):
+    """Emit code as if only the outer ``hdepth`` handlers and ``udepth`` unwind frames
+    were active (the exit actions of a frame run outside of it)."""
+    saved_h, saved_u = b.handlers, b.unwind
+    b.handlers, b.unwind = saved_h[:hdepth], saved_u[:udepth]
+    try:
+        yield
+    finally:
+        b.handlers, b.unwind = saved_h, saved_u
+
+
+def exit_frames(b: FunctionBuilder, down_to: int) -> None:
+    """Run the exit actions of the unwind frames above index ``down_to`` (innermost first)."""
+    for i in range(len(b.unwind) - 1, down_to - 1, -1):
+        frame = b.unwind[i]
+        hdepth = getattr(frame, "hdepth", len(b.handlers))
+        with outside(b, hdepth, i):
+            if isinstance(frame, FinallyFrame):
+                block(b, frame.body)
+            elif isinstance(frame, WithFrame):
+                b.do("with_exit_ok", frame.exit)
+                b.free(frame.exit)
+            elif isinstance(frame, HandlerStateFrame):
+                b.do("set_handled", frame.saved)
+                b.free(frame.saved, frame.exc)
+                if frame.name is not None:
+                    unbind(b, frame.name)
+
+
+def unbind(b: FunctionBuilder, name: str) -> None:
+    """`name = None; del name`: what the end of `except ... as name` does."""
+    b.store_name(name, b.prim("none"))
+    b.delete_name(name)
+
+
+def _loop_index(b: FunctionBuilder, node: ast.stmt) -> int:
+    for i in range(len(b.unwind) - 1, -1, -1):
+        if isinstance(b.unwind[i], LoopFrame):
+            return i
+    raise Unsupported(node, "PV100", "'break' or 'continue' outside loop")
+
+
+@lowers(ast.Break)
+def _break(b: FunctionBuilder, node: ast.Break) -> None:
+    i = _loop_index(b, node)
+    exit_frames(b, i + 1)
+    b.goto(b.unwind[i].break_label)
+
+
+@lowers(ast.Continue)
+def _continue(b: FunctionBuilder, node: ast.Continue) -> None:
+    i = _loop_index(b, node)
+    exit_frames(b, i + 1)
+    b.goto(b.unwind[i].continue_label)
+
+
+@lowers(ast.Return)
+def _return(b: FunctionBuilder, node: ast.Return) -> None:
+    value = expr(b, node.value) if node.value is not None else b.prim("none")
+    exit_frames(b, 0)
+    b.emit(gir.Return(b.line, value))
+
+
+# -- exceptions ----------------------------------------------------------------------
+
+
+@lowers(ast.Raise)
+def _raise(b: FunctionBuilder, node: ast.Raise) -> None:
+    if node.exc is None:
+        b.do("reraise_handled", tb=False)
+        return
+    exc = expr(b, node.exc)
+    cause = expr(b, node.cause) if node.cause is not None else gir.CExpr("NULL")
+    b.at(node)
+    b.do("raise", exc, cause)
+
+
+@lowers(ast.Assert)
+def _assert(b: FunctionBuilder, node: ast.Assert) -> None:
+    check, fail, end = b.label("acheck"), b.label("afail"), b.label("aend")
+    on = b.prim("asserts_enabled", kind="cint")
+    b.emit(gir.Branch(b.line, on, check, end))
+    b.place(check)
+    cond(b, node.test, end, fail)
+    b.place(fail)
+    b.at(node)
+    err = b.prim("assertion_error")
+    if node.msg is not None:
+        msg = expr(b, node.msg)
+        b.at(node)
+        inst = b.temp()
+        b.emit(gir.Call(b.line, inst, err, [msg], None, b.err))
+        b.do("raise", inst, gir.CExpr("NULL"))
+    else:
+        b.do("raise", err, gir.CExpr("NULL"))
+    b.place(end)
+
+
+def _enter_handler_state(b: FunctionBuilder, exc: gir.Reg) -> gir.Reg:
+    saved = b.prim("get_handled")
+    b.do("set_handled", exc)
+    return saved
+
+
+@lowers(ast.Try)
+def _try(b: FunctionBuilder, node: ast.Try) -> None:
+    if node.finalbody:
+        _try_finally(b, node)
+    else:
+        _try_except(b, node.body, node.handlers, node.orelse)
+
+
+def _try_except(
+    b: FunctionBuilder,
+    body: list[ast.stmt],
+    handlers: list[ast.ExceptHandler],
+    orelse: list[ast.stmt],
+) -> None:
+    end = b.label("tend")
+    h = b.push_handler(b.label("except"))
+    block(b, body)
+    b.pop_handler(h)
+    block(b, orelse)
+    b.goto(end)
+    b.landing(h)
+    exc = b.prim("fetch_exc")
+    saved = _enter_handler_state(b, exc)
+    escape = b.push_handler(b.label("except_escape"))
+    b.in_handler += 1
+    done = b.label("except_done")
+    for clause in handlers:
+        b.at(clause)
+        nxt = b.label("except_next")
+        if clause.type is not None:
+            t = expr(b, clause.type)
+            b.at(clause)
+            m = b.prim("exc_match", exc, t, kind="cint")
+            b.free(t)
+            body_label = b.label("except_body")
+            b.emit(gir.Branch(b.line, m, body_label, nxt))
+            b.place(body_label)
+        named = None
+        if clause.name is not None:
+            copy = b.temp()
+            b.emit(gir.Copy(b.line, copy, exc))
+            b.store_name(clause.name, copy)
+            named = b.push_handler(b.label("except_unbind"))
+        b.unwind.append(HandlerStateFrame(saved, clause.name, exc))
+        b.unwind[-1].hdepth = len(b.handlers) - (2 if named else 1)
+        block(b, clause.body)
+        b.unwind.pop()
+        if named is not None:
+            b.pop_handler(named)
+            unbind(b, clause.name)
+        b.goto(done)
+        if named is not None:
+            b.landing(named)
+            unbind(b, clause.name)
+            b.goto(escape.label)
+        b.place(nxt)
+        if clause.type is None:
+            break
+    b.in_handler -= 1
+    b.pop_handler(escape)
+    # no clause matched: re-raise, with the handled exception restored
+    b.do("set_handled", saved)
+    b.free(saved)
+    b.do("restore_exc", exc, tb=False)
+    b.place(done)
+    b.do("set_handled", saved)
+    b.free(saved, exc)
+    b.goto(end)
+    b.landing(escape)
+    b.do("set_handled", saved)
+    b.free(saved, exc)
+    b.goto(b.err)
+    b.place(end)
+
+
+def _try_finally(b: FunctionBuilder, node: ast.Try) -> None:
+    end = b.label("fin_end")
+    h = b.push_handler(b.label("finally_exc"))
+    frame = FinallyFrame(node.finalbody)
+    frame.hdepth = len(b.handlers) - 1
+    b.unwind.append(frame)
+    if node.handlers:
+        _try_except(b, node.body, node.handlers, node.orelse)
+    else:
+        block(b, node.body)
+        block(b, node.orelse)
+    b.unwind.pop()
+    b.pop_handler(h)
+    block(b, node.finalbody)  # normal exit
+    b.goto(end)
+    # exit by exception: run the finally body while the exception is being handled
+    b.landing(h)
+    exc = b.prim("fetch_exc")
+    saved = _enter_handler_state(b, exc)
+    escape = b.push_handler(b.label("finally_escape"))
+    state = HandlerStateFrame(saved, None, exc)
+    state.hdepth = len(b.handlers) - 1
+    b.unwind.append(state)
+    b.in_handler += 1
+    block(b, node.finalbody)
+    b.in_handler -= 1
+    b.unwind.pop()
+    b.pop_handler(escape)
+    b.do("set_handled", saved)
+    b.free(saved)
+    b.do("restore_exc", exc, tb=False)
+    b.landing(escape)
+    b.do("set_handled", saved)
+    b.free(saved, exc)
+    b.goto(b.err)
+    b.place(end)
+
+
+@lowers(ast.With)
+def _with(b: FunctionBuilder, node: ast.With) -> None:
+    _with_items(b, node, list(node.items))
+
+
+def _with_items(b: FunctionBuilder, node: ast.With, items: list[ast.withitem]) -> None:
+    if not items:
+        block(b, node.body)
+        return
+    item = items[0]
+    mgr = expr(b, item.context_expr)
+    b.at(item.context_expr)
+    exit_reg = b.temp()
+    value = b.prim("with_enter", mgr, exit_reg)
+    b.free(mgr)
+    end = b.label("with_end")
+    h = b.push_handler(b.label("with_exc"))
+    frame = WithFrame(exit_reg)
+    frame.hdepth = len(b.handlers) - 1
+    b.unwind.append(frame)
+    if item.optional_vars is not None:
+        assign(b, item.optional_vars, value)
+    else:
+        b.free(value)
+    _with_items(b, node, items[1:])
+    b.unwind.pop()
+    b.pop_handler(h)
+    b.at(node)
+    b.do("with_exit_ok", exit_reg)
+    b.free(exit_reg)
+    b.goto(end)
+    b.landing(h)
+    exc = b.prim("fetch_exc")
+    saved = _enter_handler_state(b, exc)
+    escape = b.push_handler(b.label("with_escape"))
+    suppress = b.prim("with_exit_exc", exit_reg, exc, kind="cint")
+    b.pop_handler(escape)
+    yes, no = b.label("with_suppress"), b.label("with_reraise")
+    b.emit(gir.Branch(b.line, suppress, yes, no))
+    b.place(no)
+    b.do("set_handled", saved)
+    b.free(saved, exit_reg)
+    b.do("restore_exc", exc, tb=False)
+    b.place(yes)
+    b.do("set_handled", saved)
+    b.free(saved, exc, exit_reg)
+    b.goto(end)
+    b.landing(escape)
+    b.do("set_handled", saved)
+    b.free(saved, exc, exit_reg)
+    b.goto(b.err)
+    b.place(end)
+
+
+# -- imports -------------------------------------------------------------------------
+
+
+@lowers(ast.Import)
+def _import(b: FunctionBuilder, node: ast.Import) -> None:
+    for alias in node.names:
+        mod = b.prim("import_name", b.const(alias.name, "str"), b.const(None), gir.CExpr("0"))
+        if alias.asname is None:
+            b.store_name(alias.name.split(".")[0], mod)
+            continue
+        for part in alias.name.split(".")[1:]:
+            sub = b.prim("import_from", mod, b.name_const(part))
+            b.free(mod)
+            mod = sub
+        b.store_name(alias.asname, mod)
+
+
+@lowers(ast.ImportFrom)
+def _import_from(b: FunctionBuilder, node: ast.ImportFrom) -> None:
+    names = tuple(a.name for a in node.names)
+    mod = b.prim(
+        "import_name",
+        b.const(node.module or "", "str"),
+        b.const(names),
+        gir.CExpr(str(node.level)),
+    )
+    if names == ("*",):
+        ns = b.ns if b.kind == "class" else gir.CExpr("pv_globals")
+        b.do("import_star", ns, mod)
+        b.free(mod)
+        return
+    for alias in node.names:
+        v = b.prim("import_from", mod, b.name_const(alias.name))
+        b.store_name(alias.asname or alias.name, v)
+    b.free(mod)

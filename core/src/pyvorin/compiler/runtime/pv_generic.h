@@ -1,0 +1,224 @@
+/* Pyvorin generic-tier runtime: what compiled code needs beyond the C API itself.
+ *
+ * The generic tier compiles every Python construct to the C-API calls the interpreter
+ * makes for it; this header declares the few pieces the C API does not offer as one call:
+ * a function object for compiled functions (argument binding with CPython's exact
+ * messages, method binding, closures), a generator object, class creation, exception
+ * state handling, imports, name lookup and unpacking. Each topic lives in its own .c file
+ * beside this header.
+ *
+ * Behaviour follows CPython 3.10-3.13 (ceval.c, genobject.c, bltinmodule.c); where the
+ * interpreter's behaviour differs between versions the code says so with PY_VERSION_HEX.
+ */
+#ifndef PYVORIN_GENERIC_H
+#define PYVORIN_GENERIC_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-label"
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#endif
+
+#ifndef PV_LIKELY
+#define PV_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PV_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#endif
+
+/* _PyTraceback_Add is exported by every supported CPython but not always declared. */
+extern void _PyTraceback_Add(const char *, const char *, int);
+
+/* ---- compiled functions ------------------------------------------------------- */
+
+#define PV_VARARGS 1
+#define PV_VARKW 2
+#define PV_GENERATOR 4
+
+struct PvFunction;
+typedef PyObject *(*pv_impl)(struct PvFunction *self, PyObject **locals);
+
+typedef struct PvFuncSpec {
+    const char *name;
+    const char *qualname;
+    const char *filename;
+    int firstlineno;
+    int argcount;         /* positional parameters, positional-only included */
+    int posonlyargcount;
+    int kwonlyargcount;
+    int flags;            /* PV_VARARGS | PV_VARKW | PV_GENERATOR */
+    const char *const *argnames; /* argcount + kwonlyargcount [+ *args] [+ **kw] names */
+    pv_impl impl;
+    PyObject *names;      /* tuple of argnames as interned str, made at module exec */
+} PvFuncSpec;
+
+typedef struct PvFunction {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PvFuncSpec *spec;
+    PyObject *name;
+    PyObject *qualname;
+    PyObject *module;
+    PyObject *doc;
+    PyObject *dict;
+    PyObject *defaults;   /* tuple or NULL */
+    PyObject *kwdefaults; /* dict or NULL */
+    PyObject *closure;    /* tuple of cells or NULL */
+    PyObject *annotations;
+    PyObject *globals;
+    PyObject *weakreflist;
+} PvFunction;
+
+extern PyTypeObject PvFunction_Type;
+
+/* ---- generators ---------------------------------------------------------------- */
+
+struct PvGen;
+/* resume: run from gen->state with `sent` (NULL: an exception is set to be thrown in).
+   Returns the yielded value (state >= 1), or NULL: finished when gen->state == -1 (the
+   return value in gen->retval, or an exception set), error otherwise. */
+typedef PyObject *(*pv_resume)(struct PvGen *gen, PyObject *sent);
+typedef void (*pv_frame_clear)(void *frame);
+typedef int (*pv_frame_traverse)(void *frame, visitproc visit, void *arg);
+
+typedef struct PvGenSpec {
+    size_t frame_size;
+    pv_resume resume;
+    pv_frame_clear clear;
+    pv_frame_traverse traverse;
+} PvGenSpec;
+
+typedef struct PvGen {
+    PyObject_HEAD
+    const PvGenSpec *spec;
+    void *frame;          /* registers of the suspended function */
+    PvFunction *func;     /* the function that made it (closure, globals) */
+    int state;            /* 0 not started, k suspended at yield k, -1 finished */
+    int running;
+    PyObject *retval;
+    PyObject *yf;         /* the iterator delegated to by `yield from`, while suspended in it */
+    PyObject *name;
+    PyObject *qualname;
+    PyObject *weakreflist;
+} PvGen;
+
+extern PyTypeObject PvGen_Type;
+
+
+/* ---- the runtime's functions (defined in pv_*.c; hidden outside the module) ---- */
+
+#define pv_istr(s) pv_istr_impl(s)
+typedef PyObject *(*pv_class_body)(PyObject *ns, PyObject *closure);
+/* pv_ops.c */
+PyObject *pv_istr_impl(const char *s);
+int pv_lookup_attr(PyObject *obj, PyObject *name, PyObject **result);
+PyObject *pv_fetch_exc(void);
+void pv_restore_exc(PyObject *exc);
+PyObject *pv_get_handled(void);
+void pv_set_handled(PyObject *exc);
+int pv_exc_match(PyObject *exc, PyObject *type);
+int pv_raise(PyObject *exc, PyObject *cause);
+int pv_reraise_handled(void);
+void pv_name_error(PyObject *name);
+PyObject *pv_unbound_local(PyObject *name);
+PyObject *pv_unbound_free(PyObject *name);
+PyObject *pv_load_global(PyObject *globals, PyObject *builtins, PyObject *name);
+int pv_delete_global(PyObject *globals, PyObject *name);
+PyObject *pv_load_name(PyObject *ns, PyObject *globals, PyObject *builtins, PyObject *name);
+PyObject *pv_load_classderef(PyObject *ns, PyObject *cell, PyObject *name);
+int pv_delete_name(PyObject *ns, PyObject *name);
+PyObject *pv_cell_get(PyObject *cell, PyObject *name);
+PyObject *pv_cell_get_local(PyObject *cell, PyObject *name);
+int pv_cell_delete(PyObject *cell, PyObject *name, int own);
+PyObject *pv_import_name(PyObject *globals, PyObject *name, PyObject *fromlist, int level);
+PyObject *pv_import_from(PyObject *v, PyObject *name);
+int pv_import_star(PyObject *ns, PyObject *v);
+PyObject *pv_funcstr(PyObject *x);
+PyObject *pv_star_args(PyObject *func, PyObject *it);
+int pv_merge_kwargs(PyObject *func, PyObject *dict, PyObject *mapping);
+int pv_list_extend(PyObject *list, PyObject *it);
+int pv_set_update(PyObject *set, PyObject *it);
+int pv_dict_update(PyObject *dict, PyObject *mapping);
+PyObject *pv_list_to_tuple(PyObject *list);
+PyObject *pv_tuple_pack(Py_ssize_t n, PyObject **items);
+PyObject *pv_list_pack(Py_ssize_t n, PyObject **items);
+PyObject *pv_set_pack(Py_ssize_t n, PyObject **items);
+PyObject *pv_dict_pack(Py_ssize_t n, PyObject **items);
+int pv_unpack(PyObject *v, int argcnt, int argcntafter, PyObject **out);
+PyObject *pv_lookup_special(PyObject *self, const char *attr);
+PyObject *pv_with_enter(PyObject *mgr, PyObject **exit_out);
+int pv_with_exit_ok(PyObject *exit);
+int pv_with_exit_exc(PyObject *exit, PyObject *exc);
+PyObject *pv_format_value(PyObject *v, int conversion, PyObject *spec);
+PyObject *pv_join_str(Py_ssize_t n, PyObject **items);
+PyObject *pv_bool(int b);
+PyObject *pv_slice(PyObject *a, PyObject *b, PyObject *c);
+PyObject *pv_super0(PyObject *super_obj, PyObject *cell, PyObject *first);
+PyObject *pv_update_bases(PyObject *bases);
+PyObject *pv_build_class(pv_class_body body, PyObject *closure, PyObject *name, PyObject *orig_bases, PyObject *kwds);
+int pv_setup_annotations(PyObject *ns);
+int pv_store_annotation(PyObject *ns, PyObject *name, PyObject *value);
+int pv_asserts_enabled(void);
+PyObject *pv_call_globals(PyObject *f, PyObject *globals, PyObject *builtins);
+/* pv_function.c */
+PyObject *pv_format_missing_names(PyObject *names);
+void pv_missing_arguments(PvFunction *f, Py_ssize_t start, Py_ssize_t end, const char *kind, PyObject **locals);
+void pv_too_many_positional(PvFunction *f, Py_ssize_t given, PyObject **locals);
+int pv_posonly_as_keyword(PvFunction *f, PyObject *const *kwargs, Py_ssize_t nkw, PyObject *kwnames, PyObject *kwdict_keys);
+int pv_bind_args(PvFunction *f, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **locals);
+PyObject *pv_function_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+PyObject *pv_function_new(PvFuncSpec *spec, PyObject *qualname, PyObject *module, PyObject *globals, PyObject *doc, PyObject *defaults, PyObject *kwdefaults, PyObject *closure);
+int pv_function_traverse(PvFunction *f, visitproc visit, void *arg);
+int pv_function_clear(PvFunction *f);
+void pv_function_dealloc(PvFunction *f);
+PyObject *pv_function_repr(PvFunction *f);
+PyObject *pv_function_descr_get(PyObject *func, PyObject *obj, PyObject *type);
+PyObject *pv_function_get_name(PvFunction *f, void *c);
+int pv_function_set_name(PvFunction *f, PyObject *v, void *c);
+PyObject *pv_function_get_qualname(PvFunction *f, void *c);
+int pv_function_set_qualname(PvFunction *f, PyObject *v, void *c);
+PyObject *pv_function_get_defaults(PvFunction *f, void *c);
+int pv_function_set_defaults(PvFunction *f, PyObject *v, void *c);
+PyObject *pv_function_get_kwdefaults(PvFunction *f, void *c);
+int pv_function_set_kwdefaults(PvFunction *f, PyObject *v, void *c);
+PyObject *pv_function_get_annotations(PvFunction *f, void *c);
+int pv_function_set_annotations(PvFunction *f, PyObject *v, void *c);
+PyObject *pv_function_get_globals(PvFunction *f, void *c);
+PyObject *pv_function_get_closure(PvFunction *f, void *c);
+PyObject *pv_function_reduce(PvFunction *f, PyObject *unused);
+int pv_spec_init(PvFuncSpec *s);
+/* pv_generator.c */
+PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame);
+void pv_gen_finish(PvGen *g);
+int pv_fetch_stop_value(PyObject **pvalue);
+void pv_set_stop_value(PyObject *value);
+PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned);
+PyObject *pv_gen_iternext(PvGen *g);
+PyObject *pv_gen_send(PvGen *g, PyObject *arg);
+PyObject *pv_gen_send_exc(PvGen *g);
+int pv_gen_close_iter(PyObject *yf);
+PyObject *pv_gen_throw_impl(PvGen *g, int close_on_genexit, PyObject *typ, PyObject *val, PyObject *tb);
+PyObject *pv_gen_throw(PvGen *g, PyObject *const *args, Py_ssize_t nargs);
+PyObject *pv_gen_close(PvGen *g, PyObject *unused);
+int pv_yf_send(PyObject *yf, PyObject *v, PyObject **out);
+PyObject *pv_yf_iter(PyObject *v);
+void pv_gen_finalize(PyObject *self);
+int pv_gen_traverse(PvGen *g, visitproc visit, void *arg);
+int pv_gen_tp_clear(PvGen *g);
+void pv_gen_dealloc(PvGen *g);
+PyObject *pv_gen_repr(PvGen *g);
+PyObject *pv_gen_get_running(PvGen *g, void *c);
+PyObject *pv_gen_get_suspended(PvGen *g, void *c);
+PyObject *pv_gen_get_yf(PvGen *g, void *c);
+PyObject *pv_gen_get_frame(PvGen *g, void *c);
+PyObject *pv_gen_get_name(PvGen *g, void *c);
+int pv_gen_set_name(PvGen *g, PyObject *v, void *c);
+PyObject *pv_gen_get_qualname(PvGen *g, void *c);
+int pv_gen_set_qualname(PvGen *g, PyObject *v, void *c);
+int pv_types_ready(void);
+
+#endif /* PYVORIN_GENERIC_H */

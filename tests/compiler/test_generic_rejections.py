@@ -1,0 +1,88 @@
+"""What neither tier compiles: each PV4xx at its exact place, with a hint that names the
+interpreted-declaration way out; and what the generic tier accepts that the native one
+does not."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pyvorin.compiler import check_file, select_tier
+
+CASES = [
+    ("eval", "def f(s):\n    return eval(s)\n", "PV401", 2, 12),
+    ("exec", "def f(s):\n    exec(s)\n", "PV401", 2, 5),
+    ("compile", "code = compile('1', 'x', 'eval')\n", "PV401", 1, 8),
+    ("getframe", "import sys\ndef f():\n    return sys._getframe()\n", "PV402", 3, 12),
+    ("currentframe", "import inspect\nx = inspect.currentframe()\n", "PV402", 2, 5),
+    ("locals", "def f(a):\n    return locals()\n", "PV403", 2, 12),
+    ("vars", "def f(a):\n    return vars()\n", "PV403", 2, 12),
+    ("dir", "def f(a):\n    return dir()\n", "PV403", 2, 12),
+    ("async-def", "async def f():\n    pass\n", "PV404", 1, 1),
+    ("await", "async def f(x):\n    return await x\n", "PV404", 2, 12),
+    ("async-for", "async def f(x):\n    async for i in x:\n        pass\n", "PV404", 2, 5),
+    ("match", "def f(p):\n    match p:\n        case 1:\n            return 2\n", "PV406", 2, 5),
+    (
+        "except-star",
+        "def f(g):\n    try:\n        g()\n    except* ValueError:\n        pass\n",
+        "PV407",
+        2,
+        5,
+    ),
+    (
+        "yield-in-except",
+        "def g(x):\n    try:\n        yield 1\n    except ValueError:\n        yield 2\n",
+        "PV405",
+        5,
+        9,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_generic_rejection(tmp_path: Path, case) -> None:
+    _, source, code, line, col = case
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    diags = check_file(path, "pkg.mod")
+    found = [(d.code, d.line, d.col) for d in diags]
+    assert (code, line, col) in found, f"expected {code} at {line}:{col}, got {found}"
+    d = next(d for d in diags if d.code == code)
+    assert d.severity == "error" and d.message and d.hint
+    if code != "PV405" and "def " in source:
+        assert "interpreted" in d.hint and "pkg.mod:" in d.hint
+
+
+def test_shadowed_builtins_are_not_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("def eval(s):\n    return s\nx = eval('1')\nimport re\ny = re.compile('a')\n")
+    assert check_file(path) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\nimport collections\nX = {}\n",
+        "class A:\n    def m(self):\n        return 1\n",
+        "def f(x, *args, k=1, **kw):\n    return [a for a in args]\n",
+        "def g():\n    yield 1\n    yield from range(3)\n",
+        "def h(xs):\n    try:\n        return xs[0]\n    except IndexError:\n        return None\n",
+        "if __name__ == '__main__':\n    print('hi')\n",
+        "d = vars(object)\ng = globals()\n",
+    ],
+)
+def test_generic_tier_accepts_ordinary_python(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(textwrap.dedent(source))
+    sel = select_tier(path)
+    assert sel.tier == "generic", sel.diagnostics
+    assert sel.diagnostics == []
+    assert sel.native_notes, "the native tier's reasons are kept for annotate"
+
+
+def test_typed_module_stays_native(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("def f(x: int) -> int:\n    return x * 2\n")
+    assert select_tier(path).tier == "native"
