@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .accounts import normalise_email
+from .accounts import EMAIL, normalise_email
 from .models import LoginThrottle, User
 from .service import ApiError
 
@@ -98,9 +98,12 @@ def login(
         session.delete(throttle)
         session.flush()
         throttle = None
-    user = session.execute(
-        select(User).where(User.email == normalise_email(email)[:320])
-    ).scalar_one_or_none()
+    address = normalise_email(email)
+    user = (  # an address that cannot exist is not looked up (NUL cannot be queried)
+        session.execute(select(User).where(User.email == address)).scalar_one_or_none()
+        if EMAIL.match(address)
+        else None
+    )
     ok = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
     if ok and user is not None and not user.disabled:
         if throttle is not None:

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -34,6 +35,8 @@ from .service import ApiError, Signer
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PREFIX = "/console"
+# A resource id in a console path: what the server's ids look like, nothing else.
+ResourceId = Annotated[str, PathParam(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
 def _when(ts: int | None) -> str:
@@ -44,6 +47,19 @@ def _when(ts: int | None) -> str:
 
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["fromjson"] = lambda s: None if s is None else json.loads(s)
+
+
+def field(form: Any, name: str, limit: int) -> str:
+    """A text field of a submitted form: printable (no control characters, which
+    PostgreSQL text cannot all hold), at most ``limit`` characters; else 422 naming it."""
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_request", f"{name}: expected text, found a file")
+    if len(value) > limit:
+        raise ApiError(422, "invalid_request", f"{name}: at most {limit} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ApiError(422, "invalid_request", f"{name}: control characters are not allowed")
+    return value
 
 
 class CsrfRefused(ApiError):
@@ -300,7 +316,7 @@ def build_console(
 
     @post("/switch")
     async def switch_org(request: Request, principal: Principal = action(SIGNED_IN)) -> Response:
-        org_id = str((await request.form()).get("org_id", ""))
+        org_id = field(await request.form(), "org_id", 40)
         with transaction() as s:
             member = accounts.membership(s, principal.actor, org_id)
             if member is None:
@@ -389,12 +405,12 @@ def build_console(
     ) -> Response:
         form = await request.form()
         try:
-            seats = int(str(form.get("seats", "1")))
-            days = int(str(form.get("days", "365")))
+            seats = int(field(form, "seats", 12) or "1")
+            days = int(field(form, "days", 12) or "365")
         except ValueError:
             raise ApiError(422, "invalid_request", "seats and days are whole numbers") from None
-        plan, org_id = str(form.get("plan", "")), str(form.get("org_id", ""))
-        licensee = str(form.get("licensee", "")).strip()
+        plan, org_id = field(form, "plan", 32), field(form, "org_id", 40)
+        licensee = field(form, "licensee", 256).strip()
         if not (1 <= seats <= 100_000 and 1 <= days <= 36_500 and 1 <= len(licensee) <= 256):
             raise ApiError(
                 422, "invalid_request", "licensee 1-256 characters, seats 1-100000, days 1-36500"
@@ -427,20 +443,20 @@ def build_console(
 
     @get("/licences/{licence_id}")
     def licence(
-        request: Request, licence_id: str, principal: Principal = requires("licences:read")
+        request: Request, licence_id: ResourceId, principal: Principal = requires("licences:read")
     ) -> Response:
         with transaction() as s:
-            lic = service.find_licence(s, licence_id[:40], principal.org_scope())
+            lic = service.find_licence(s, licence_id, principal.org_scope())
             status = service.licence_status(s, lic, now())
         return page(request, "licence.html", principal, lic=status)
 
     @post("/licences/{licence_id}/revoke")
     async def revoke_licence(
-        request: Request, licence_id: str, principal: Principal = action("licences:revoke")
+        request: Request, licence_id: ResourceId, principal: Principal = action("licences:revoke")
     ) -> Response:
-        reason = str((await request.form()).get("reason", ""))[:256]
+        reason = field(await request.form(), "reason", 256)
         with transaction() as s:
-            lic = service.find_licence(s, licence_id[:40], principal.org_scope())
+            lic = service.find_licence(s, licence_id, principal.org_scope())
             service.revoke(s, lic.id, reason, now())
             accounts.record(
                 s,
@@ -456,10 +472,10 @@ def build_console(
 
     @post("/machines/{activation_id}/deactivate")
     def deactivate_machine(
-        activation_id: str, principal: Principal = action("machines:deactivate")
+        activation_id: ResourceId, principal: Principal = action("machines:deactivate")
     ) -> Response:
         with transaction() as s:
-            act = service.deactivate_machine(s, activation_id[:40], principal.org_scope(), now())
+            act = service.deactivate_machine(s, activation_id, principal.org_scope(), now())
             lic = s.get(Licence, act.licence_id)
             assert lic is not None
             accounts.record(
@@ -509,8 +525,8 @@ def build_console(
         request: Request, principal: Principal = action("members:manage")
     ) -> Response:
         form = await request.form()
-        email, role = str(form.get("email", ""))[:320], str(form.get("role", ""))
-        name = str(form.get("name", ""))[:256]
+        email, role = field(form, "email", 320), field(form, "role", 32)
+        name = field(form, "name", 256)
         password = None
         with transaction() as s:
             user = s.execute(
@@ -544,18 +560,18 @@ def build_console(
 
     @post("/members/{user_id}/role")
     async def change_role(
-        request: Request, user_id: str, principal: Principal = action("members:manage")
+        request: Request, user_id: ResourceId, principal: Principal = action("members:manage")
     ) -> Response:
-        role = str((await request.form()).get("role", "")) or None
+        role = field(await request.form(), "role", 32) or None
         with transaction() as s:
             assert principal.org_id is not None
-            if accounts.membership(s, user_id[:40], principal.org_id) is None:
-                raise ApiError(404, "unknown_member", f"no member {user_id[:40]!r} here")
+            if accounts.membership(s, user_id, principal.org_id) is None:
+                raise ApiError(404, "unknown_member", f"no member {user_id!r} here")
             accounts.set_role(
                 s,
                 principal,
                 org_id=principal.org_id,
-                user_id=user_id[:40],
+                user_id=user_id,
                 role=None if role == "none" else role,
                 now=now(),
             )
@@ -575,7 +591,7 @@ def build_console(
     ) -> Response:
         form = await request.form()
         with transaction() as s:
-            accounts.create_org(s, principal, str(form.get("name", ""))[:300], now())
+            accounts.create_org(s, principal, field(form, "name", 256), now())
         return redirect("/orgs")
 
     # -- the organisation's data: export, deletion -----------------------------------------
@@ -601,7 +617,7 @@ def build_console(
 
     @post("/organisation/delete")
     async def delete(request: Request, principal: Principal = action("org:delete")) -> Response:
-        confirm = str((await request.form()).get("confirm", ""))
+        confirm = field(await request.form(), "confirm", 256)
         if confirm != principal.extra["org_name"]:
             raise ApiError(
                 422, "not_confirmed", "type the organisation's exact name to confirm its deletion"
