@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -146,7 +147,10 @@ def test_refusal_with_a_home_that_cannot_exist(signed_out: Path, tmp_path: Path)
     binary.write_bytes(binary.read_bytes()[:-1])
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    _refused(signed_out, "is truncated", env={"PYVORIN_HOME": str(blocker / "home")})
+    # the trust store stays reachable (strict by default) while the home cannot exist
+    trust = Path(os.environ["PYVORIN_HOME"]) / "trust"
+    env = {"PYVORIN_HOME": str(blocker / "home"), "PYVORIN_TRUSTED_KEYS": str(trust)}
+    _refused(signed_out, "is truncated", env=env)
 
 
 def test_wrong_abi_is_refused(signed_out: Path) -> None:

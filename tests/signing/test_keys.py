@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pyvorin import keys as keymod
 from pyvorin.artifacts import manifest_path
+from pyvorin.audit import AuditLog
 from pyvorin.errors import SignatureError
-from pyvorin.signing import check_path, verify_path
+from pyvorin.signing import VerificationKeys, check_path, verify_path
 
 from ..helpers import run_cli
 from .conftest import run_python
@@ -263,18 +265,41 @@ def test_untrusted_key_in_strict_mode(tmp_path, project, sign_module, monkeypatc
     sign_module("pkg.mod", out)  # signed by a key outside the trust store
     (out / "pkg" / "__init__.py").write_text("")
     monkeypatch.delenv("PYVORIN_SIGNING_KEY")
-    [ok] = check_path(out)
+    # Strict by default: refused at import and by `signature verify`, with the key id and
+    # the exact command that trusts it.
+    [refused] = check_path(out)
+    assert not refused.ok
+    assert "signed by key 'ci-2026' (sha256:" in refused.reason
+    proc = _import(out, "pkg.mod")
+    assert proc.returncode == 1
+    assert "key 'ci-2026'" in proc.stderr and "which this machine does not trust" in proc.stderr
+    command = re.search(r"pyvorin keys trust --from-manifest \S+ --fingerprint \S+", proc.stderr)
+    assert command is not None, proc.stderr
+    cli = run_cli("signature", "verify", str(out))
+    assert cli.returncode == 5 and "does not trust" in cli.stderr
+
+    # The opt-out works, loudly and audited.
+    opt_out = {"PYVORIN_REQUIRE_TRUSTED": "0"}
+    proc = _import(out, "pkg.mod", opt_out)
+    assert proc.returncode == 0 and proc.stdout.strip() == "compiled mod", proc.stderr
+    assert "WARNING" in proc.stderr and "PYVORIN_REQUIRE_TRUSTED=0" in proc.stderr
+    events = [r["details"].get("event") for r in AuditLog().records()]
+    assert "untrusted-signature-accepted" in events
+    [ok] = check_path(out, VerificationKeys(strict=False))
     assert ok.ok and ok.untrusted == ["ci-2026"]
     assert "NOT in the trust store: ci-2026" in ok.line()
-    assert _import(out, "pkg.mod").stdout.strip() == "compiled mod"
 
     strict = {"PYVORIN_REQUIRE_TRUSTED": "1"}
-    proc = _import(out, "pkg.mod", strict)
-    assert proc.returncode == 1
-    assert "key 'ci-2026'" in proc.stderr
-    assert "is not in the trust store and PYVORIN_REQUIRE_TRUSTED is set" in proc.stderr
-    cli = run_cli("signature", "verify", str(out), env=strict)
-    assert cli.returncode == 5 and "PYVORIN_REQUIRE_TRUSTED" in cli.stderr
+    # The printed command, run as printed, trusts exactly that key (a wrong fingerprint
+    # trusts nothing).
+    wrong = command.group(0).rsplit(" ", 1)[0] + " sha256:" + "00" * 32
+    assert run_cli(*wrong.split()[1:]).returncode == 5
+    assert _import(out, "pkg.mod", strict).returncode == 1
+    _cli_ok(*command.group(0).split()[1:])
+    assert _import(out, "pkg.mod", strict).returncode == 0
+    for path in (Path(os.environ["PYVORIN_HOME"]) / "trust").glob("ci-2026.pub"):
+        path.unlink()  # forget it again for the other routes below
+    assert _import(out, "pkg.mod", strict).returncode == 1
 
     # Trusted through PYVORIN_TRUSTED_KEYS (a directory) ...
     proc = _import(out, "pkg.mod", {**strict, "PYVORIN_TRUSTED_KEYS": str(tmp_path)})

@@ -42,7 +42,7 @@ def test_json_format(signed_out: Path) -> None:
     proc = run_cli("signature", "verify", "--format", "json", str(signed_out))
     assert proc.returncode == 5
     report = json.loads(proc.stdout)
-    assert report["ok"] is False and report["strict"] is False
+    assert report["ok"] is False and report["strict"] is True  # strict by default
     by_module = {a["module"]: a for a in report["artifacts"]}
     assert by_module["pkg.mod"]["ok"] is True
     assert by_module["pkg.other"]["reason"] == (

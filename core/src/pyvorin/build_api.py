@@ -118,9 +118,11 @@ def verify_artifacts(path: Path) -> None:
 
     Raises :class:`~pyvorin.errors.SignatureError` (exit 5) listing every failure.
     """
-    from .signing import verify_path
+    from .signing import VerificationKeys, verify_path
 
-    failures = verify_path(Path(path))
+    # the build checks its own output; the signing key (a CI key) need not be in this
+    # machine's trust store: trust is decided where the artifact is used
+    failures = verify_path(Path(path), VerificationKeys(strict=False))
     if failures:
         raise SignatureError(
             f"{path}: signature verification failed:\n"

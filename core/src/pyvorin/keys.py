@@ -75,9 +75,10 @@ def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
 
 
 def require_trusted(env: Mapping[str, str] | None = None) -> bool:
-    """Strict mode: ``PYVORIN_REQUIRE_TRUSTED`` set to a true value."""
+    """Strict mode, the default: only ``PYVORIN_REQUIRE_TRUSTED=0`` (an explicit, loud and
+    audited opt-out) accepts signatures by keys outside the trust store."""
     raw = _env(env).get(ENV_REQUIRE_TRUSTED, "").strip().lower()
-    return raw not in ("", "0", "false", "no", "off")
+    return raw not in ("0", "false", "no", "off")
 
 
 def check_key_id(key_id: str, what: str = "key id") -> str:
@@ -595,6 +596,34 @@ def trust_file(path: Path, key_id: str | None = None) -> TrustedKey:
         raise SignatureError(f"{path}: key {chosen!r} ({fingerprint}) is revoked; not trusted")
     stored = add_trusted(chosen, raw)
     return TrustedKey(chosen, raw, fingerprint, str(stored))
+
+
+def trust_from_manifest(manifest_file: Path, fingerprint: str, key_id: str | None = None):
+    """``pyvorin keys trust --from-manifest M --fingerprint FP``: trust the public key that
+    a signature in ``M`` carries, only if its fingerprint is ``FP`` (compare it with the
+    publisher's, out of band)."""
+    import base64
+    import json
+
+    try:
+        manifest = json.loads(Path(manifest_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{manifest_file}: cannot read the manifest: {exc}") from exc
+    for entry in manifest.get("signatures") or []:
+        if not isinstance(entry, dict) or entry.get("alg") != ED25519:
+            continue
+        try:
+            raw = base64.b64decode(str(entry.get("public_key", "")), validate=True)
+        except ValueError:
+            continue
+        if len(raw) == 32 and hmac.compare_digest(fingerprint_ed25519(raw), fingerprint):
+            chosen = check_key_id(key_id or str(entry.get("key_id")))
+            if is_revoked(chosen, fingerprint):
+                raise SignatureError(f"key {chosen!r} ({fingerprint}) is revoked; not trusted")
+            return TrustedKey(chosen, raw, fingerprint, str(add_trusted(chosen, raw)))
+    raise SignatureError(
+        f"{manifest_file}: no Ed25519 signature with fingerprint {fingerprint}; nothing trusted"
+    )
 
 
 # -- HMAC keys for verification -------------------------------------------------------------

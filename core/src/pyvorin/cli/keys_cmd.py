@@ -117,11 +117,31 @@ def revoke(key_id: str) -> None:
 
 
 @keys.command("trust")
-@click.argument("pubkey_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pubkey_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--id", "key_id", help="Trust under this id (default: the file's key-id line).")
-def trust(pubkey_file: Path, key_id: str | None) -> None:
-    """Add an Ed25519 public key (PEM) to the trust store."""
-    trusted = keymod.trust_file(pubkey_file, key_id)
+@click.option(
+    "--from-manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Trust the key that signed this manifest (needs --fingerprint).",
+)
+@click.option("--fingerprint", help="The expected fingerprint (ed25519:...) of that key.")
+def trust(
+    pubkey_file: Path | None,
+    key_id: str | None,
+    from_manifest: Path | None,
+    fingerprint: str | None,
+) -> None:
+    """Add an Ed25519 public key (PEM file, or the signer of a manifest) to the trust store."""
+    from ..errors import UsageError
+
+    if from_manifest is not None:
+        if pubkey_file is not None or not fingerprint:
+            raise UsageError("--from-manifest takes no PUBKEY_FILE and needs --fingerprint")
+        trusted = keymod.trust_from_manifest(from_manifest, fingerprint, key_id)
+    elif pubkey_file is None:
+        raise UsageError("give a PUBKEY_FILE, or --from-manifest MANIFEST --fingerprint FP")
+    else:
+        trusted = keymod.trust_file(pubkey_file, key_id)
     _audit("trust", key_id=trusted.key_id, fingerprint=trusted.fingerprint)
     click.echo(f"trusted key {trusted.key_id} ({trusted.fingerprint}) -> {trusted.source}")
 

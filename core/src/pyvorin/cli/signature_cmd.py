@@ -23,7 +23,8 @@ def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     """Check every artifact in directories, binaries, manifests or wheels.
 
     Exit 0 when all verify; exit 5 with one line per failure otherwise. With
-    PYVORIN_REQUIRE_TRUSTED=1, signatures by keys outside the trust store fail too.
+    Signatures by keys outside the trust store fail too (strict by default; the opt-out
+    PYVORIN_REQUIRE_TRUSTED=0 is reported on stderr and in the audit log).
     """
     from ..audit import AuditLog
     from ..signing import VerificationKeys, check_path

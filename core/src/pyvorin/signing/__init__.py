@@ -224,6 +224,8 @@ class VerificationKeys:
     def __init__(self, env: Mapping[str, str] | None = None, strict: bool | None = None) -> None:
         self.env = os.environ if env is None else env
         self.strict = require_trusted(self.env) if strict is None else strict
+        # the user's PYVORIN_REQUIRE_TRUSTED=0 (not a caller's explicit strict=False)
+        self.opt_out = strict is None and not self.strict
         self._store: TrustStore | None = None
         self._hmac: dict[str, list[SigningKey]] | None = None
 
@@ -341,12 +343,15 @@ def _check_signature(
             + (f" (unreadable trust-store entries: {problems})" if problems else ""),
         )
     elif keys.strict:
+        fingerprint = fingerprint_ed25519(embedded)
         return SignatureCheck(
             key_id,
             alg,
             "untrusted",
-            reason=f"key {key_id!r} ({fingerprint_ed25519(embedded)}) is not in the trust "
-            "store and PYVORIN_REQUIRE_TRUSTED is set",
+            reason=f"signed by key {key_id!r} ({fingerprint}), which this machine does not "
+            "trust. If you trust its publisher (compare the fingerprint with theirs), run: "
+            f"pyvorin keys trust --from-manifest {MANIFEST_PLACEHOLDER} --fingerprint "
+            f"{fingerprint}",
         )
     else:
         publics, is_trusted = [embedded], False
@@ -388,10 +393,33 @@ def check_signatures(
     if keys.strict and not any(c.trusted for c in valid):
         untrusted = [c for c in checks if c.status == "untrusted"] or valid
         return checks, untrusted[0].reason or (
-            f"no signature is by a trusted key and PYVORIN_REQUIRE_TRUSTED is set "
+            "no signature is by a trusted key "
             f"(signed by {', '.join(repr(c.key_id) for c in valid)})"
         )
     return checks, None
+
+
+MANIFEST_PLACEHOLDER = "<manifest>"
+
+
+def _warn_opt_out(location: str, untrusted: list[str]) -> None:
+    """PYVORIN_REQUIRE_TRUSTED=0 let an untrusted signature through: say so, and audit it."""
+    message = (
+        f"pyvorin: WARNING: {location}: accepted a signature by untrusted key(s) "
+        f"{', '.join(map(repr, untrusted))} only because PYVORIN_REQUIRE_TRUSTED=0 is set; "
+        "anyone can make such a signature"
+    )
+    print(message, file=sys.stderr)
+    try:
+        from ..audit import AuditLog
+
+        AuditLog().append(
+            "access",
+            "runtime",
+            {"event": "untrusted-signature-accepted", "file": location, "key_ids": untrusted},
+        )
+    except Exception:  # best effort, as for runtime refusals
+        pass
 
 
 @dataclass
@@ -479,6 +507,10 @@ def verify_manifest(
     if problem:
         return ArtifactCheck(location, module, False, problem), None
     checks, refusal = check_signatures(manifest, keys)
+    if refusal:
+        refusal = refusal.replace(MANIFEST_PLACEHOLDER, location)
+    elif keys.opt_out and any(c.status == "valid" and not c.trusted for c in checks):
+        _warn_opt_out(location, [c.key_id for c in checks if c.status == "valid" and not c.trusted])
     result = ArtifactCheck(
         location,
         manifest["module"],
