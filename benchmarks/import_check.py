@@ -76,7 +76,7 @@ def main() -> None:
     try:
         from pyvorin.artifacts import binary_path, loader_path
         from pyvorin.config import load_settings
-        from pyvorin.model import CompileResult, LicenceDecision, ModuleSpec
+        from pyvorin.model import CompileResult, LicenceDecision, ModuleSpec, VerificationResult
         from pyvorin.pipeline import make_context
         from pyvorin.runtime import _private_copy, verify_for_import
 
@@ -94,7 +94,11 @@ def main() -> None:
         # a synthetic binary, signed only to time the import check; no licence involved
         ctx.licence = LicenceDecision(True, "import-check benchmark (synthetic artifact)")
         compiled = CompileResult(ModuleSpec("pkg.big", source), "native", binary)
-        ctx.hook.pyvorin_sign(ctx=ctx, module=compiled.module, compiled=compiled, verification=None)
+        # the loader refuses an artifact without a passed verification record
+        record = VerificationResult(True, {"result": "passed", "verifier": "import-check bench"})
+        ctx.hook.pyvorin_sign(
+            ctx=ctx, module=compiled.module, compiled=compiled, verification=record
+        )
         stub = str(loader_path(out, "pkg.big"))
         size = binary.stat().st_size
 

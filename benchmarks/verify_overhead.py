@@ -1,6 +1,7 @@
 """Verification overhead: what verifying a compiled module costs beyond the calls.
 
     python benchmarks/verify_overhead.py [--runs 3] [--json] [--backend native|copy]
+    python benchmarks/verify_overhead.py --kernels [--json]   # needs a licensed PYVORIN_HOME
 
 Builds a module of 10 typed functions, compiles it with the native backend (``copy``
 uses the source itself as the "compiled" artifact, for machines without a C compiler),
@@ -14,7 +15,15 @@ the median over the runs of:
 * ``overhead = total - calls`` and its parts (gathering inputs, running the workers
   beyond the calls, comparing and writing the report).
 
+Each run starts with an empty verification cache (cold); ``cached_total`` is a second
+verification of the unchanged module right after (every function's outcome reused).
+
 The target: ``overhead`` under 5 s. Exit status 1 when the target is missed.
+
+``--kernels`` measures the benchmark kernels instead: ``pyvorin build benchmarks/`` twice
+through the CLI (the whole pipeline), first with an empty verification cache, then again
+unchanged; per kernel it reports the verify stage's seconds as the CLI prints them, and
+the wall time of both builds.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from pyvorin.config import load_settings
@@ -139,12 +149,24 @@ def build(root: Path, backend: str) -> tuple[object, ModuleSpec, CompileResult]:
     return ctx, module, compiled
 
 
+def _clear_cache() -> None:
+    from pyvorin.home import state_dir
+
+    shutil.rmtree(state_dir("cache") / "verify", ignore_errors=True)
+
+
 def measure(runs: int, backend: str) -> dict:
     samples = []
     with tempfile.TemporaryDirectory(prefix="pyvorin-verify-bench-") as tmp:
         ctx, module, compiled = build(Path(tmp), backend)
         for _ in range(runs):
+            _clear_cache()
             result, report, stats = verify_module(ctx, module, compiled)
+            cached_started = time.perf_counter()
+            again, _, cached_stats = verify_module(ctx, module, compiled)
+            cached_total = time.perf_counter() - cached_started
+            if not again.passed or cached_stats.reused != len(report["functions"]):
+                raise SystemExit("the unchanged module was not reused from the cache")
             if not result.passed:
                 raise SystemExit(f"verification unexpectedly failed:\n{result.message}")
             calls = stats.cpython_call_seconds + stats.compiled_call_seconds
@@ -158,6 +180,7 @@ def measure(runs: int, backend: str) -> dict:
                     "compare_and_report": stats.total_seconds
                     - stats.gather_seconds
                     - stats.run_seconds,
+                    "cached_total": cached_total,
                     "calls_run": stats.calls * 2,
                     "functions": len(report["functions"]),
                     "inputs_per_function": min(f["conclusive"] for f in report["functions"]),
@@ -182,12 +205,53 @@ def measure(runs: int, backend: str) -> dict:
     }
 
 
+def measure_kernels(benchmarks: Path | None = None) -> dict:
+    """Build the benchmark kernels twice through the CLI: cold cache, then unchanged."""
+    import os
+    import re
+    import subprocess
+
+    benchmarks = benchmarks or Path(__file__).resolve().parent
+    result: dict = {"kernels": {}, "python": platform.python_version()}
+    _clear_cache()
+    with tempfile.TemporaryDirectory(prefix="pyvorin-kernels-bench-") as tmp:
+        for phase in ("cold", "cached"):
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "pyvorin", "build", str(benchmarks), "-o", tmp],
+                capture_output=True, text=True, env=dict(os.environ), timeout=3600,
+            )  # fmt: skip
+            result[f"{phase}_build_seconds"] = round(time.perf_counter() - started, 2)
+            result[f"{phase}_exit_code"] = proc.returncode
+            for name, status, seconds in re.findall(
+                r"^kernels\.(\w+): check .*?verify (ok|failed) ([0-9.]+)s", proc.stderr, re.M
+            ):
+                entry = result["kernels"].setdefault(name, {})
+                entry[phase] = float(seconds)
+                entry[f"{phase}_status"] = status
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--backend", choices=("native", "copy"), default="native")
+    parser.add_argument("--kernels", action="store_true")
     options = parser.parse_args(argv)
+    if options.kernels:
+        kernels = measure_kernels()
+        if options.json:
+            print(json.dumps(kernels, indent=2))
+        else:
+            print("| kernel | verify cold (s) | verify cached (s) |\n|---|---|---|")
+            for name, entry in kernels["kernels"].items():
+                print(f"| {name} | {entry.get('cold', '-')} | {entry.get('cached', '-')} |")
+            print(
+                f"whole build: cold {kernels['cold_build_seconds']} s, "
+                f"cached {kernels['cached_build_seconds']} s"
+            )
+        return 0
     result = measure(options.runs, options.backend)
     if options.json:
         print(json.dumps(result, indent=2))
@@ -199,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             f"median of {result['runs']}):"
         )
         print(f"  total {m['total']:.3f} s, calls themselves {m['calls']:.4f} s")
+        print(f"  unchanged module again (all reused): {m['cached_total']:.3f} s")
         print(
             f"  overhead {m['overhead']:.3f} s (gathering inputs {m['gather_inputs']:.3f} s, "
             f"workers beyond the calls {m['workers_beyond_calls']:.3f} s, comparing and "

@@ -115,6 +115,19 @@ def test_edited_manifest_field_is_refused(signed_out: Path) -> None:
     _refused(signed_out, "does not verify: the manifest or its signature was altered")
 
 
+@pytest.mark.parametrize("record", [{}, {"result": "failed"}], ids=["none", "failed"])
+def test_artifact_without_a_passed_verification_record_is_refused(
+    tmp_path: Path, sign_module, record: dict
+) -> None:
+    # the sign stage re-verifies what it wrote with the same check the loader runs:
+    # a manifest without a passed verification record is refused at both places
+    from pyvorin.errors import SignatureError
+
+    out = tmp_path / "unverified"
+    with pytest.raises(SignatureError, match="no passed verification record"):
+        sign_module("pkg.mod", out, verification=record)
+
+
 def test_removed_signature_is_refused(signed_out: Path) -> None:
     path = manifest_path(signed_out, "pkg.mod")
     manifest = json.loads(path.read_text())

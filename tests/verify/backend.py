@@ -56,7 +56,7 @@ def make_project(
     source: str | Path = KERNELS,
     min_inputs: int = 30,
     call_seconds: int = 2,
-    seed: int = 0,
+    seed: int | None = 0,
     examples: str | None = None,
     extra: str = "",
 ) -> ModuleSpec:
@@ -73,8 +73,9 @@ def make_project(
         "[tool.pyvorin.verify]",
         f"min-inputs = {min_inputs}",
         f"call-seconds = {call_seconds}",
-        f"seed = {seed}",
     ]
+    if seed is not None:
+        lines.append(f"seed = {seed}")
     if examples is not None:
         (root / "examples.toml").write_text(textwrap.dedent(examples), encoding="utf-8")
         lines.append('examples = "examples.toml"')

@@ -7,6 +7,7 @@ the system C compiler) and load the resulting extension modules in the workers.
 from __future__ import annotations
 
 import json
+import re
 import sysconfig
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def test_cli_compile_verifies_and_exits_4_when_a_function_is_short_of_inputs(tmp
     assert proc.returncode == 4, output
     assert "mod:spin: not enough inputs: verified on 1 conclusive input(s), 2 required" in output
     assert '[["mod:spin"]]' in output
-    assert "mod:double: ok on 100 inputs" in output
+    assert re.search(r"mod:double: ok on \d{3,} inputs", output)
     assert "Traceback" not in output
     report = json.loads((tmp_path / "out" / "mod.pyvorin-verify.json").read_text())
     spin = report["functions"][0]
@@ -145,7 +146,7 @@ def test_cli_compile_passes_and_signs_the_summary(tmp_path: Path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = json.loads((tmp_path / "out" / "mod.pyvorin.json").read_text())
     assert manifest["verification"]["result"] == "passed"
-    assert manifest["verification"]["inputs"]["generated"] == 100
+    assert manifest["verification"]["inputs"]["generated"] >= 100
 
 
 def test_overhead_benchmark_runs_and_reports(tmp_path: Path):

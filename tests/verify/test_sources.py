@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import subprocess
 import sys
 import textwrap
@@ -52,7 +53,8 @@ def test_signature_types_from_annotations(functions):
     assert f.signature_text() == "f(a: int, x: float, t: tuple[int, float], flag: bool)"
     assert f.params[2].has_default and f.params[2].default == (1, 2.0)
     assert f.params[3].keyword_only
-    assert not functions["g"].generatable
+    assert functions["g"].generatable  # unannotated: values of several types
+    assert not functions["g"].params[0].type.annotated
 
 
 def test_examples_file_format(tmp_path: Path, functions):
@@ -130,23 +132,125 @@ def test_doctest_calls_with_literal_arguments(functions):
     assert all(c.source == "doctests" and "mod.py:" in c.origin for c in cases)
 
 
-def test_generation_is_seeded_edge_biased_and_bounded(functions):
+def _calls(function, cases):
+    """Every generated case as {parameter name: value} (positional and keyword alike)."""
+    out = []
+    for case in cases:
+        bound = function.bind(case.args, case.kwargs, convert=False)
+        assert not isinstance(bound, str), (case, bound)
+        args, kwargs = bound
+        names = [p.name for p in function.params if not p.keyword_only]
+        out.append(dict(zip(names, args, strict=False)) | kwargs)
+    return out
+
+
+def test_generation_targeted_set_is_fixed_and_seeded_set_follows_the_seed(functions):
     f = functions["f"]
     first = generate.generate(f, 100, seed=5)
     again = generate.generate(f, 100, seed=5)
     other = generate.generate(f, 100, seed=6)
     assert [c.key for c in first] == [c.key for c in again]
     assert [c.key for c in first] != [c.key for c in other]
-    assert len(first) == 100 and len({c.key for c in first}) == 100
-    ints = {c.args[0] for c in first}
-    floats = [c.args[1] for c in first]
-    for edge in (0, 1, -1, 2**31, -(2**31), 2**63, -(2**63), 2**64 + 1):
+    fixed = generate.targeted(f)
+    assert [c.key for c in first[: len(fixed)]] == [c.key for c in fixed]
+    assert [c.key for c in other[: len(fixed)]] == [c.key for c in fixed]
+    assert len(first) == len(fixed) + 100 and len({c.key for c in first}) == len(first)
+
+
+def test_generation_reaches_every_representation_boundary(functions):
+    from pyvorin.verify.boundaries import header_facts
+
+    facts = header_facts()
+    short_max = facts["short"][0]
+    assert short_max == 2**62 - 1 and facts["small"] == [-5, 256] and 4e18 in facts["floats"]
+    calls = _calls(functions["f"], generate.generate(functions["f"], 100, seed=0))
+    ints = {c["a"] for c in calls if "a" in c and type(c["a"]) is int}
+    floats = [c["x"] for c in calls if "x" in c and type(c["x"]) is float]
+    for edge in (
+        0, 1, -1, -5, -6, 256, 257, 2**31, -(2**31), 2**53 + 1, -(2**53) - 1, 2**61,
+        -(2**61), short_max, short_max + 1, -short_max - 1, -short_max - 2,
+        4 * 10**18, 2**63 - 1, 2**63, -(2**63), 2**64 - 1, 2**64 + 1, -(2**64),
+    ):  # fmt: skip
         assert edge in ints, edge
     assert any(v.bit_length() > 100 for v in ints)
-    assert any(math.isnan(x) for x in floats)
+    bits = {struct.pack("<d", x) for x in floats}
+    for edge in (-0.0, 5e-324, 2.0**53, 2.0**62, -(2.0**62), 4e18, math.nextafter(4e18, 0)):
+        assert struct.pack("<d", edge) in bits, edge
+    nans = {struct.pack("<d", x) for x in floats if math.isnan(x)}
+    assert len(nans) == 3  # positive, negative, and with a payload
     assert math.inf in floats and -math.inf in floats
-    assert any(x == 0.0 and math.copysign(1, x) < 0 for x in floats)
-    assert any(0 < abs(x) < 2.2250738585072014e-308 for x in floats)  # subnormal
+    # ordinary values are common: moderate floats with a fractional part
+    ordinary = [x for x in floats if 1.0 < abs(x) < 100.0 and x != int(x)]
+    assert len(ordinary) >= 30
+
+
+def test_generation_pairs_edge_classes_of_two_parameters(tmp_path: Path):
+    path = tmp_path / "m.py"
+    path.write_text("def cmp(a: int, b: float) -> bool:\n    return a < b\n")
+    (cmp,) = parse_functions("m", path)
+    calls = _calls(cmp, generate.targeted(cmp))
+    pairs = {(c["a"], struct.pack("<d", c["b"])) for c in calls if type(c["b"]) is float}
+    assert (2**53 + 1, struct.pack("<d", 2.0**53)) in pairs  # same class: all combinations
+    assert (0, struct.pack("<d", -0.0)) in pairs
+    # every class of a meets every class of b
+    from pyvorin.verify.boundaries import float_classes, int_classes
+
+    def classes_of(value, classes):
+        same = (
+            (lambda v: struct.pack("<d", v) == struct.pack("<d", value))
+            if isinstance(value, float)
+            else (lambda v: v == value)
+        )
+        return {name for name, values in classes.items() if any(same(v) for v in values)}
+
+    met = {
+        (a_class, b_class)
+        for c in calls
+        if type(c["a"]) is int and type(c["b"]) is float
+        for a_class in classes_of(c["a"], int_classes())
+        for b_class in classes_of(c["b"], float_classes())
+    }
+    for a_class in int_classes():
+        for b_class in float_classes():
+            assert (a_class, b_class) in met, (a_class, b_class)
+
+
+def test_unknown_annotations_are_not_generated_unannotated_ones_are(tmp_path: Path):
+    path = tmp_path / "m.py"
+    path.write_text(
+        "class Task:\n    pass\n\n\n"
+        "def run(tasks: list[Task], n: int) -> int:\n    return n\n\n\n"
+        "def anything(x, y: object, s: str) -> int:\n    return 0\n"
+    )
+    run, anything = parse_functions("m", path)
+    assert not run.generatable and generate.generate(run, 50, seed=0) == []
+    assert anything.generatable
+    calls = _calls(anything, generate.generate(anything, 50, seed=0))
+    assert {type(c["x"]) for c in calls} >= {int, float, str, list, tuple, type(None)}
+    assert all(type(c["s"]) is str for c in calls)
+    assert "" in {c["s"] for c in calls} and "日本語" in {c["s"] for c in calls}
+
+
+def test_generation_makes_calls_as_users_make_them(tmp_path: Path):
+    from pyvorin.verify.values import PvFloat, PvInt
+
+    path = tmp_path / "m.py"
+    path.write_text(
+        "def f(n: int, x: float, k: int = 2, *, flag: bool = False) -> float:\n    return n * x\n"
+    )
+    (f,) = parse_functions("m", path)
+    cases = generate.generate(f, 100, seed=0)
+    assert any(c.kwargs.get("n") is not None for c in cases)  # a keyword call
+    assert any("k" not in c.kwargs and len(c.args) < 3 for c in cases)  # default omitted
+    assert all(len(c.args) <= 3 for c in cases)  # flag is keyword-only
+    calls = _calls(f, cases)
+    assert any(c["n"] is True for c in calls)  # bool for int
+    assert any(type(c["x"]) is int for c in calls)  # int for float
+    assert any(type(c["n"]) is PvInt for c in calls) and any(type(c["x"]) is PvFloat for c in calls)
+    # the reference call CPython gets is what the call boundary converts the values to
+    bool_case = next(c for c in cases if c.args[:1] == (True,))
+    ref_args, _ = f.reference(bool_case.args, bool_case.kwargs)
+    assert type(ref_args[0]) is int and ref_args[0] == 1
 
 
 def test_generation_of_lists_includes_empty_and_single(tmp_path: Path):
@@ -154,10 +258,11 @@ def test_generation_of_lists_includes_empty_and_single(tmp_path: Path):
     path.write_text("def h(xs: list[list[int]], b: bool) -> int:\n    return 0\n")
     (h,) = parse_functions("m", path)
     cases = generate.generate(h, 60, seed=0)
-    lengths = {len(c.args[0]) for c in cases}
+    bound = [h.bind(c.args, c.kwargs, convert=False) for c in cases]
+    lengths = {len(args[0]) if args else len(kwargs["xs"]) for args, kwargs in bound}
     assert 0 in lengths and 1 in lengths
     assert max(lengths) <= generate.MAX_LIST
-    assert all(isinstance(c.args[1], bool) for c in cases)
+    assert all(isinstance((c.args[1:] or [c.kwargs.get("b", False)])[0], bool) for c in cases)
 
 
 def test_finite_input_space_is_covered_exactly(tmp_path: Path):

@@ -63,6 +63,7 @@ class BuildOptions:
     licence_mode: str = "licensed"
     sandbox: Any = field(default_factory=_default_policy)
     origins: Mapping[str, str] = field(default_factory=dict)
+    verify_seed: int | None = None  # --seed: the generated verification inputs' seed
 
     def __post_init__(self) -> None:
         if self.command not in COMMANDS:
@@ -88,6 +89,7 @@ class BuildOptions:
         cache_dir: Path | None = None,
         licence_mode: str | None = None,
         env: Mapping[str, str] | None = None,
+        verify_seed: int | None = None,
     ) -> BuildOptions:
         """Flags (non-None arguments) override the environment, which overrides config."""
         from .sandbox import SandboxPolicy
@@ -144,6 +146,7 @@ class BuildOptions:
             licence_mode=mode,
             sandbox=policy,
             origins=dict(origins),
+            verify_seed=verify_seed,
         )
 
     def manifest_record(self) -> dict[str, Any]:

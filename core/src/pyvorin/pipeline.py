@@ -284,12 +284,33 @@ def _verify(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> Any:
             f"{module.name}: no verify plugin is registered; refusing to ship an "
             "unverified artifact"
         )
-    verification = ctx.hook.pyvorin_verify(ctx=ctx, module=module, compiled=compiled)
+    verification = _trusted_verifier(ctx, module, compiled)
     if verification is None:
         raise VerificationError(f"{module.name}: no verify plugin verified the artifact")
     if not verification.passed:
         raise VerificationError(verification.message or f"{module.name}: verification failed")
     return verification
+
+
+def _trusted_verifier(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> Any:
+    """The verify stage's answer, from a verifier allowed to give it.
+
+    A plugin loaded from an entry point (allowed by ``[tool.pyvorin] plugins`` or
+    ``PYVORIN_PLUGINS``, i.e. by the project or the environment) cannot replace the
+    verifier: its ``pyvorin_verify`` is skipped (and audited). The built-in verifier and
+    in-process plugins a host registers itself answer, most recently registered first.
+    """
+    from .plugins import ENTRY_POINT_GROUP
+
+    for impl in reversed(ctx.hook.pyvorin_verify.get_hookimpls()):
+        if impl.plugin_name.startswith(ENTRY_POINT_GROUP + ":"):
+            ctx.audit("verify", module=module.name, skipped_verifier=impl.plugin_name)
+            continue
+        given = {"ctx": ctx, "module": module, "compiled": compiled}
+        answer = impl.function(**{name: given[name] for name in impl.argnames})
+        if answer is not None:
+            return answer
+    return None
 
 
 def make_context(

@@ -110,6 +110,7 @@ def _run(
     require_isolation: bool,
     release: bool,
     command: str,
+    seed: int | None = None,
 ) -> None:
     from ..options import BuildOptions
     from ..pipeline import make_context, run
@@ -120,6 +121,7 @@ def _run(
         release=True if release else None,
         keep_c=keep_c,
         require_isolation=True if require_isolation else None,
+        verify_seed=seed,
     )
     ctx = make_context(
         settings,
@@ -152,6 +154,13 @@ def _pipeline_options(command):
                 is_flag=True,
                 help="Release build: refuse to sign with the per-installation local key.",
             ),
+            click.option(
+                "--seed",
+                type=click.IntRange(min=0),
+                default=None,
+                help="Seed of the generated verification inputs (default: a new one per "
+                "build, recorded in the manifest and report); reproduces a build's inputs.",
+            ),
         ]
     ):
         command = option(command)
@@ -182,6 +191,7 @@ def compile_(
     project: Path | None,
     require_isolation: bool,
     release: bool,
+    seed: int | None,
 ) -> None:
     """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT."""
     from ..config import load_settings
@@ -190,7 +200,7 @@ def compile_(
     settings = load_settings(project)
     root = settings.root if project is not None else None
     modules = [spec_for_file(f, root) for f in files]
-    _run(settings, modules, out_dir, keep_c, require_isolation, release, "compile")
+    _run(settings, modules, out_dir, keep_c, require_isolation, release, "compile", seed)
 
 
 @click.command("build")
@@ -210,6 +220,7 @@ def build(
     keep_c: Path | None,
     require_isolation: bool,
     release: bool,
+    seed: int | None,
 ) -> None:
     """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules."""
     from ..config import load_settings
@@ -224,4 +235,4 @@ def build(
             "list the modules to compile"
         )
     out = out_dir or (directory / "build" / "pyvorin")
-    _run(settings, modules, out, keep_c, require_isolation, release, "build")
+    _run(settings, modules, out, keep_c, require_isolation, release, "build", seed)

@@ -523,6 +523,13 @@ def verify_manifest(
     if refusal:
         return result, None
 
+    record = manifest.get("verification")
+    if not isinstance(record, dict) or record.get("result") != "passed":
+        return _fail(
+            result,
+            "the manifest has no passed verification record (the artifact was never "
+            "verified against CPython): rebuild it through the pipeline",
+        )
     name = manifest["module"]
     leaf = name.rpartition(".")[2]
     if expected_module is not None and name != expected_module:

@@ -2,10 +2,12 @@
 
 Outcomes are the workers' replies. Values arrive in the exact tagged encoding of
 :mod:`pyvorin.verify.values`, so equal encodings mean equal type and value (floats bit for
-bit, ``-0.0 != 0.0``, ``nan == nan``, ``1 != 1.0 != True``), containers recursively.
+bit, ``-0.0 != 0.0``, NaNs by sign and payload, ``1 != 1.0 != True``), containers recursively.
 Compared: how the call ended (returned, raised, did not finish, crashed), the returned
-value, the exception's type and message, the arguments after the call (in-place
-mutation) and what the call printed to stdout.
+value (floats bit for bit, NaNs with their sign and payload), the exception's type and
+message, the arguments after the call (in-place mutation), whether the result *is* one
+of the list arguments (aliasing: a copy where CPython returns the argument, or the
+reverse), and what the call wrote to stdout and to stderr.
 """
 
 from __future__ import annotations
@@ -76,6 +78,58 @@ def _float_note(a: Any, b: Any) -> str | None:
     return None
 
 
+def _input_nans(data: Any, found: set[str]) -> set[str]:
+    """The encoded NaNs (``nan`` / ``nan:0x...``) anywhere in an encoded input."""
+    if isinstance(data, dict):
+        payload = data.get("float")
+        if isinstance(payload, str) and payload.startswith("nan"):
+            found.add(payload)
+        for value in data.values():
+            if isinstance(value, (dict, list)):
+                _input_nans(value, found)
+    elif isinstance(data, list):
+        for item in data:
+            _input_nans(item, found)
+    return found
+
+
+def _quiet(text: str) -> str:
+    """The encoding of a NaN with its quiet bit set (what arithmetic returns for it)."""
+    if text == "nan":
+        return text
+    bits = int(text[4:], 16) | 0x0008000000000000
+    return "nan" if bits == 0x7FF8000000000000 else f"nan:0x{bits:016x}"
+
+
+def _either_nan(data: Any, nans: set[str]) -> Any:
+    """``data`` with every NaN that is one of ``nans`` replaced by one marker."""
+    if isinstance(data, dict):
+        payload = data.get("float")
+        if isinstance(payload, str) and payload in nans:
+            return {"float": "nan:<one of the input NaNs>"}
+        return {k: _either_nan(v, nans) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_either_nan(item, nans) for item in data]
+    return data
+
+
+def same_value(a: Any, b: Any, original: dict[str, Any] | None = None) -> bool:
+    """Equal encodings; with two or more different NaNs in the input, either may come out.
+
+    IEEE 754 (6.2.3) leaves open *which* input NaN an operation on two NaNs propagates,
+    and C compilers may swap the operands of ``*`` and ``+``, so there the sign and payload
+    of a NaN result are compared only as "one of the input NaNs" (quieted). Everywhere
+    else a NaN's sign and payload must match bit for bit.
+    """
+    if dumps(a) == dumps(b):
+        return True
+    nans = _input_nans(original, set()) if original is not None else set()
+    if len(nans) < 2:
+        return False
+    nans |= {_quiet(n) for n in nans}
+    return dumps(_either_nan(a, nans)) == dumps(_either_nan(b, nans))
+
+
 def compare(
     cpython: dict[str, Any],
     compiled: dict[str, Any],
@@ -105,7 +159,7 @@ def compare(
         add("outcome")
     elif cpython["kind"] == "return":
         a, b = cpython["value"], compiled["value"]
-        if dumps(a) != dumps(b):
+        if not same_value(a, b, original):
             containers = _is_container(a) or _is_container(b)
             diff = _unified(lines_of(a), lines_of(b)) if containers else None
             add("return value", diff, _float_note(a, b))
@@ -126,13 +180,24 @@ def compare(
                 cpython_text=_mutation_text(after_a),
                 compiled_text=_mutation_text(after_b),
             )
-        out_a, out_b = cpython.get("stdout", ""), compiled.get("stdout", "")
-        if out_a != out_b:
+        for stream in ("stdout", "stderr"):
+            out_a, out_b = cpython.get(stream, ""), compiled.get(stream, "")
+            if out_a != out_b:
+                verb = "printed" if stream == "stdout" else "wrote to stderr"
+                add(
+                    stream,
+                    _unified(out_a.splitlines(), out_b.splitlines()) or f"{out_a!r} vs {out_b!r}",
+                    cpython_text=f"{verb} {out_a!r}",
+                    compiled_text=f"{verb} {out_b!r}",
+                )
+    if cpython["kind"] == "return" and compiled["kind"] == "return":
+        alias_a, alias_b = cpython.get("alias", []), compiled.get("alias", [])
+        if alias_a != alias_b:
             add(
-                "stdout",
-                _unified(out_a.splitlines(), out_b.splitlines()) or f"{out_a!r} vs {out_b!r}",
-                cpython_text=f"printed {out_a!r}",
-                compiled_text=f"printed {out_b!r}",
+                "result identity",
+                _unified(alias_a, alias_b),
+                cpython_text="; ".join(alias_a) or "returned no argument object (a new object)",
+                compiled_text="; ".join(alias_b) or "returned no argument object (a new object)",
             )
     return differences
 

@@ -1,102 +1,265 @@
-"""Input source 4: type-directed generation with hypothesis, seeded and reproducible.
+"""Input source 4: generated inputs aimed at where compilers break, seeded and reproducible.
 
-For each function with generatable parameter types, ``verify.min-inputs`` inputs are
-generated (or every input, when the types admit fewer, e.g. a single ``bool``):
+Each function gets two sets of generated inputs:
 
-1. an edge phase, fully deterministic: every parameter walks through its type's edge
-   values (0, +-1, +-2, +-2**31, +-2**63 and neighbours, 2**64+1, huge ints; -0.0, +-inf,
-   nan, subnormals, the largest float; empty and one-element lists), parameters offset
-   from each other so combinations vary;
-2. a hypothesis phase: strategies built from the annotations, each mixed half and half
-   with the edge values, run by hypothesis's engine with a seed derived from
-   ``verify.seed``, the module and the function (same seed -> same inputs -> same
-   report), no example database, bounded sizes and a time bound.
+1. **The targeted set**, the same on every build (it does not depend on the seed):
+
+   * every parameter walks through every edge value of its type, grouped in *classes*
+     that name the representation question they ask (see :mod:`.boundaries`: zero, ±1,
+     small ints, the small-int cache edges, 32 bits, ``2**53``, ``2**61``, the tagged-int
+     limit, the float -> int limit, ``2**63``, ``2**64``, huge; for floats also signed
+     zeros, NaNs of both signs and with a payload, infinities, subnormals);
+   * **pairwise class coverage**: for every two parameters, every class of one meets every
+     class of the other; where both have a class of the same name (``2**53`` as an int and
+     as a float, the two signed zeros), every combination of their values meets, so
+     ``(2**53 + 1, 2.0**53)`` and ``(0.0, -0.0)`` are always tried;
+   * **calls as users make them**: ``bool`` where ``int`` is declared, ``int`` where
+     ``float`` is declared, instances of subclasses of ``int``, ``float`` and ``tuple``,
+     keyword calls, and calls that leave out parameters with defaults.
+
+2. **The seeded set**: ``min-inputs`` inputs drawn from ``random.Random`` seeded with
+   ``verify.seed``, the module and the function: half *ordinary* values (small ints,
+   uniform moderate floats with few digits, short lists of them), a quarter edge values,
+   a quarter wide values (ints of up to 130 bits, floats from random bit patterns). The
+   same seed gives the same inputs on every machine.
+
+Parameters without an annotation the verifier understands (the generic tier's ``Any``)
+get values of several types: ints, floats, strings, ``None``, lists and tuples.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
-import time
+import random
+import secrets
+import struct
 from typing import Any
 
 from ..hookspecs import hookimpl
 from ..model import BuildContext, ModuleSpec
+from .boundaries import float_classes, int_classes
 from .inputs import InputCase
-from .signature import FunctionInfo, TypeSpec
+from .signature import FunctionInfo, Param, TypeSpec
+from .values import PvFloat, PvInt, PvTuple
 
 MAX_LIST = 12
-GENERATION_SECONDS = 30.0
+MAX_TARGETED = 1500  # per function: bounds the pairwise rows of many-parameter functions
+MAX_SAME_CLASS = 48  # all combinations of a shared class up to this many, else diagonals
 
-INT_EDGES: tuple[int, ...] = (
-    0, 1, -1, 2, -2, 3, 7, -7, 10, 100, -100, 255, 256,
-    2**31 - 1, 2**31, -(2**31), -(2**31) - 1,
-    2**32, 2**53 + 1,
-    2**63 - 1, 2**63, -(2**63), -(2**63) - 1,
-    2**64 - 1, 2**64, 2**64 + 1, -(2**64) - 1,
-    10**30, -(10**30), 2**200 + 7, -(2**521 - 1),
-)  # fmt: skip
-
-FLOAT_EDGES: tuple[float, ...] = (
-    0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 0.1, 3.0, -7.0, 1e-300,
-    math.inf, -math.inf, math.nan,
-    5e-324, -5e-324,                 # smallest subnormal
-    2.225073858507201e-308,          # largest subnormal
-    2.2250738585072014e-308,         # smallest normal
-    1.7976931348623157e308, -1.7976931348623157e308,
-    2.0**53, 2.0**63, -(2.0**63), 1e16, 123456.789, math.pi,
-)  # fmt: skip
+Classes = list[tuple[str, tuple[Any, ...]]]
 
 
-def edges(spec: TypeSpec) -> list[Any]:
-    """The edge values of a type, deterministic and in a fixed order."""
+def _any_classes() -> Classes:
+    return [
+        ("int", (0, 1, -1, 7, 2**62, -(2**63))),
+        ("float", (0.0, -0.0, 1.5, math.nan, -math.inf)),
+        ("str", ("", "a", "héllo wörld")),
+        ("none", (None,)),
+        ("bool", (False, True)),
+        ("list", ([], [1, 2, 3], [1.5, -0.0], ["a", "b"])),
+        ("tuple", ((), (1, "a"), (2.5,))),
+    ]
+
+
+def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
+    """The edge classes of ``spec``: (class name, values), deterministic and ordered.
+
+    ``top_level``: a parameter's own type (not a list element), where the call boundary
+    converts ``bool`` to ``int``, ``int`` to ``float`` and reads subclass instances.
+    """
     kind = spec.kind
     if kind == "int":
-        return list(INT_EDGES)
+        classes: Classes = list(int_classes().items())
+        if top_level:
+            classes.append(("bool for int", (False, True)))
+            classes.append(("int subclass", (PvInt(3), PvInt(2**62), PvInt(-(2**64)))))
+        return classes
     if kind == "float":
-        return list(FLOAT_EDGES)
+        classes = list(float_classes().items())
+        if top_level:
+            classes.append(("int for float", (0, 3, -7, 2**53 + 1, -(2**63), 10**20)))
+            classes.append(("bool for float", (True,)))
+            classes.append(("float subclass", (PvFloat(2.5), PvFloat(-0.0))))
+        return classes
     if kind == "bool":
-        return [False, True]
+        return [("bool", (False, True))]
     if kind == "none":
-        return [None]
+        return [("none", (None,))]
+    if kind == "str":
+        return [
+            ("empty", ("",)),
+            ("ascii", ("a", "hello world", " ", "0", "-12", "a,b;c")),
+            ("unicode", ("é", "日本語", "\U0001f600", "a\u0300")),
+            ("long", ("x" * 100, "ab" * 40)),
+        ]
+    if kind == "any":
+        return _any_classes()
     if kind == "list" or (kind == "tuple" and spec.variadic):
-        element = edges(spec.items[0])
-        values: list[Any] = [[]]
-        values += [[e] for e in element[:6]]
-        values.append(element[:MAX_LIST])
-        values.append(list(reversed(element[:5])))
-        return values if kind == "list" else [tuple(v) for v in values]
+        rebuild = list if kind == "list" else tuple
+        element = value_classes(spec.items[0])
+        flat = [v for _, values in element for v in values]
+        singles = tuple(rebuild([v]) for _, values in element for v in values[:2])
+        pairs = []
+        for _, values in element:
+            for a, b in itertools.islice(itertools.product(values, repeat=2), 9):
+                pairs.append(rebuild([a, b]))
+        mixed = tuple(
+            rebuild(flat[(start + 5 * i) % len(flat)] for i in range(length))
+            for start, length in ((0, 3), (1, 5), (7, MAX_LIST), (2, 8))
+        )
+        ordinary = _ordinary_lists(spec.items[0], rebuild)
+        classes = [
+            ("empty", (rebuild(),)),
+            ("one element", singles),
+            ("two elements", tuple(pairs)),
+            ("mixed edges", mixed),
+            ("ordinary", ordinary),
+        ]
+        if kind == "tuple" and top_level:
+            classes.append(("tuple subclass", (PvTuple(ordinary[0]),)))
+        return classes
+    if kind == "tuple" and spec.finite_values() is not None:
+        return [("items", tuple(spec.finite_values() or ()))]  # the whole (small) domain
     if kind == "tuple":
-        parts = [edges(item) for item in spec.items]
-        if not parts:
-            return [()]
-        width = max(len(p) for p in parts)
-        return [tuple(p[(i + j) % len(p)] for j, p in enumerate(parts)) for i in range(width)]
+        if not spec.items:
+            return [("empty", ((),))]
+        columns = [value_classes(item) for item in spec.items]
+        rows = _pairwise_rows(columns, limit=200)
+        values = tuple(tuple(row) for row in rows)
+        classes = [("items", values)]
+        if top_level:
+            classes.append(("tuple subclass", (PvTuple(values[0]),)))
+        return classes
     return []
 
 
-def strategy(spec: TypeSpec):  # type: ignore[no-untyped-def]
-    """A hypothesis strategy for ``spec``, half edge values, half hypothesis's own."""
-    from hypothesis import strategies as st
+def _ordinary_lists(element: TypeSpec, rebuild: type) -> tuple[Any, ...]:
+    kind = element.kind
+    if kind == "int":
+        pools = [[3, 1, 2], [5, 5, 5], [1, 2, 3, 4, 5, 6], [9, -4, 0, 7, -4, 2], [2, 2, 1, 1]]
+    elif kind == "float":
+        pools = [
+            [1.5, -0.25, 3.0],
+            [0.0, -0.0],
+            [-0.0, 0.0],
+            [2.0, 2.0, 1.0],
+            [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+            [17.0, 1.1, -3.3, 100.25],
+        ]
+    elif kind == "bool":
+        pools = [[True, False, True], [False] * 4]
+    else:
+        flat = [v for _, values in value_classes(element) for v in values]
+        pools = [flat[:3], flat[-3:]]
+    return tuple(rebuild(pool) for pool in pools)
 
+
+def _base_values(classes: Classes) -> list[Any]:
+    """Values for a parameter that is not the one being varied: ordinary ones first."""
+    preferred = [v for name, vs in classes if name in ("small", "one", "ordinary") for v in vs]
+    return preferred or [v for _, vs in classes for v in vs]
+
+
+def _same_class_pairs(values_a: tuple, values_b: tuple) -> list[tuple[Any, Any]]:
+    """Every combination of two parameters' values of one shared class (diagonals first
+    when there are more than ``MAX_SAME_CLASS``: equal and neighbouring values meet)."""
+    indexes = sorted(
+        itertools.product(range(len(values_a)), range(len(values_b))),
+        key=lambda ij: (abs(ij[0] - ij[1]), ij),
+    )
+    if len(indexes) > MAX_SAME_CLASS:
+        indexes = indexes[: MAX_SAME_CLASS // 3]
+    return [(values_a[i], values_b[j]) for i, j in indexes]
+
+
+def _pairwise_rows(columns: list[Classes], limit: int = MAX_TARGETED) -> list[list[Any]]:
+    """Rows covering every value of each column and every pair of classes of two columns."""
+    bases = [_base_values(c) for c in columns]
+    counter = itertools.count()
+
+    def row(fixed: dict[int, Any]) -> list[Any]:
+        n = next(counter)
+        return [
+            fixed[i] if i in fixed else bases[i][(n + i) % len(bases[i])]
+            for i in range(len(columns))
+        ]
+
+    walks: list[list[Any]] = []
+    for i, classes in enumerate(columns):
+        for _, values in classes:
+            walks.extend(row({i: v}) for v in values)
+    crossed: list[list[Any]] = []
+    same: list[list[Any]] = []
+    for i, j in itertools.combinations(range(len(columns)), 2):
+        for (name_a, values_a), (name_b, values_b) in itertools.product(columns[i], columns[j]):
+            if name_a == name_b:
+                same.extend(row({i: a, j: b}) for a, b in _same_class_pairs(values_a, values_b))
+            else:
+                k = next(counter)
+                a, b = values_a[k % len(values_a)], values_b[k % len(values_b)]
+                crossed.append(row({i: a, j: b}))
+    return (walks + crossed + same)[:limit]
+
+
+# -- the seeded set -----------------------------------------------------------------------
+def _ordinary(spec: TypeSpec, rng: random.Random) -> Any:
     kind = spec.kind
     if kind == "int":
-        base = st.one_of(st.integers(-(2**70), 2**70), st.integers())
-    elif kind == "float":
-        base = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
-    elif kind == "bool":
-        return st.booleans()
-    elif kind == "none":
-        return st.none()
-    elif kind == "list":
-        return st.lists(strategy(spec.items[0]), max_size=MAX_LIST)
-    elif kind == "tuple" and spec.variadic:
-        return st.lists(strategy(spec.items[0]), max_size=MAX_LIST).map(tuple)
-    elif kind == "tuple":
-        return st.tuples(*(strategy(item) for item in spec.items))
-    else:
-        raise ValueError(f"no strategy for {spec}")
-    return st.one_of(st.sampled_from(edges(spec)), base)
+        return rng.choice((rng.randint(-20, 20), rng.randint(-1000, 1000), rng.randint(0, 100)))
+    if kind == "float":
+        how = rng.random()
+        if how < 0.4:
+            return round(rng.uniform(-100.0, 100.0), rng.randint(0, 3))
+        if how < 0.7:
+            return rng.uniform(-10.0, 10.0)
+        return rng.randint(-50, 50) / rng.choice((1.1, 3.0, 7.0, 0.3, 2.5, 10.0))
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "none":
+        return None
+    if kind == "str":
+        return "".join(rng.choice("abcxyz ,.-0123") for _ in range(rng.randint(0, 8)))
+    if kind == "any":
+        return rng.choice((rng.randint(-20, 20), round(rng.uniform(-9, 9), 2), "ab", None))
+    if kind == "list" or (kind == "tuple" and spec.variadic):
+        items = [_ordinary(spec.items[0], rng) for _ in range(rng.randint(0, MAX_LIST))]
+        return items if kind == "list" else tuple(items)
+    if kind == "tuple":
+        return tuple(_ordinary(item, rng) for item in spec.items)
+    raise ValueError(f"no values for {spec}")
+
+
+def _edge(spec: TypeSpec, rng: random.Random, top_level: bool = False) -> Any:
+    classes = value_classes(spec, top_level)
+    _, values = rng.choice(classes)
+    return rng.choice(values)
+
+
+def _wide(spec: TypeSpec, rng: random.Random) -> Any:
+    kind = spec.kind
+    if kind == "int":
+        return rng.choice((-1, 1)) * rng.getrandbits(rng.randint(1, 130))
+    if kind == "float":
+        if rng.random() < 0.5:
+            return struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        return rng.uniform(-1.0, 1.0) * 2.0 ** rng.randint(-1074, 1023)
+    if kind in ("list", "tuple") and (kind == "list" or spec.variadic):
+        items = [_any_value(spec.items[0], rng) for _ in range(rng.randint(0, MAX_LIST))]
+        return items if kind == "list" else tuple(items)
+    if kind == "tuple":
+        return tuple(_any_value(item, rng) for item in spec.items)
+    return _edge(spec, rng)
+
+
+def _any_value(spec: TypeSpec, rng: random.Random, top_level: bool = False) -> Any:
+    how = rng.random()
+    if how < 0.5:
+        return _ordinary(spec, rng)
+    if how < 0.75:
+        return _edge(spec, rng, top_level)
+    return _wide(spec, rng)
 
 
 def function_seed(seed: int, function: FunctionInfo) -> int:
@@ -104,87 +267,124 @@ def function_seed(seed: int, function: FunctionInfo) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-class _Enough(Exception):
-    pass
+# -- building calls -----------------------------------------------------------------------
+def _call(params: tuple[Param, ...], values: list[Any], style: str) -> tuple[tuple, dict]:
+    """Arguments for one call: ``positional``, ``keywords`` or ``defaults`` (omit them)."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    by_keyword = style == "keywords"
+    for param, value in zip(params, values, strict=True):
+        if style == "defaults" and param.has_default:
+            by_keyword = True  # later parameters must be named once one is left out
+            continue
+        if param.keyword_only or (by_keyword and not param.positional_only):
+            kwargs[param.name] = value
+        else:
+            args.append(value)
+    return tuple(args), kwargs
 
 
-def generate(function: FunctionInfo, count: int, seed: int) -> list[InputCase]:
-    """``count`` distinct generated inputs (fewer only when the types have fewer values)."""
-    if not function.generatable:
-        return []
-    if not function.params:
+def targeted(function: FunctionInfo) -> list[InputCase]:
+    """The seed-independent targeted set (see the module docstring)."""
+    params = function.params
+    if not params:
         return [InputCase((), {}, "generated", "#1 (no parameters)")]
+    columns = [value_classes(p.type, top_level=True) for p in params]
+    rows = _pairwise_rows(columns)
     space = function.input_space()
-    if space is not None:
-        count = min(count, space)
     cases: list[InputCase] = []
     seen: set[str] = set()
 
-    def add(args: tuple) -> None:
-        case = InputCase(args, {}, "generated", "")
-        if case.key not in seen and len(cases) < count:
+    def add(args: tuple, kwargs: dict, note: str) -> None:
+        case = InputCase(args, kwargs, "generated", "")
+        if case.key not in seen:
             seen.add(case.key)
-            case.origin = f"#{len(cases) + 1}"
+            case.origin = f"#{len(cases) + 1} ({note})"
             cases.append(case)
 
-    columns = [edges(p.type) for p in function.params]
-    width = max(len(c) for c in columns)
-    for i in range(width):
-        add(tuple(c[(i + 3 * j) % len(c)] for j, c in enumerate(columns)))
-    if len(cases) < count:
-        _hypothesis_phase(function, count, seed, add, lambda: len(cases))
+    for row in rows:
+        add(*_call(params, row, "positional"), "targeted")
+    if space is None:  # a finite domain is covered exactly, by value
+        named = [p for p in params if not p.positional_only]
+        for number, row in enumerate(rows[:: max(1, len(rows) // 40)]):
+            if named:
+                add(*_call(params, row, "keywords"), "targeted, keyword call")
+            if any(p.has_default for p in params) and number % 2 == 0:
+                add(*_call(params, row, "defaults"), "targeted, defaults omitted")
     return cases
 
 
-def _hypothesis_phase(function, count, seed, add, have) -> None:  # type: ignore[no-untyped-def]
-    import hypothesis
-    from hypothesis import HealthCheck, Phase, Verbosity, given
-    from hypothesis import strategies as st
-
-    args_strategy = st.tuples(*(strategy(p.type) for p in function.params))
-    deadline = time.monotonic() + GENERATION_SECONDS
-    config = hypothesis.settings(
-        parent=hypothesis.settings.get_profile("default"),
-        max_examples=count * 4,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        phases=(Phase.generate,),
-        verbosity=Verbosity.quiet,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        print_blob=False,
-    )
-
-    @config
-    @hypothesis.seed(function_seed(seed, function))
-    @given(args_strategy)
-    def collect(args: tuple) -> None:
-        add(args)
-        if have() >= count or time.monotonic() > deadline:
-            raise _Enough
-
-    try:
-        collect()
-    except _Enough:
-        pass
+def seeded(function: FunctionInfo, count: int, seed: int, skip: set[str]) -> list[InputCase]:
+    """``count`` inputs from the seeded random mix, none of whose keys are in ``skip``."""
+    if not function.params:
+        return []
+    space = function.input_space()
+    if space is not None:
+        count = min(count, max(0, space - len(skip)))
+    rng = random.Random(function_seed(seed, function))
+    cases: list[InputCase] = []
+    seen = set(skip)
+    attempts = 0
+    while len(cases) < count and attempts < count * 20:
+        attempts += 1
+        values = [_any_value(p.type, rng, top_level=True) for p in function.params]
+        how = rng.random()
+        style = "keywords" if how < 0.15 else "defaults" if how < 0.3 else "positional"
+        args, kwargs = _call(function.params, values, style)
+        case = InputCase(args, kwargs, "generated", "")
+        if case.key in seen:
+            continue
+        seen.add(case.key)
+        case.origin = f"seeded #{len(cases) + 1}"
+        cases.append(case)
+    return cases
 
 
-def deduplicated(cases: list[InputCase]) -> list[InputCase]:
-    seen: set[str] = set()
-    out = []
-    for case in cases:
-        if case.key not in seen:
-            seen.add(case.key)
-            out.append(case)
-    return out
+def generate(function: FunctionInfo, count: int, seed: int) -> list[InputCase]:
+    """The targeted set, then ``count`` seeded inputs (fewer when the domain is smaller)."""
+    if not function.generatable:
+        return []
+    fixed = targeted(function)
+    extra = seeded(function, count, seed, {c.key for c in fixed})
+    cases = fixed + extra
+    for number, case in enumerate(cases, start=1):
+        label = case.origin.split(" (", 1)[1] if " (" in case.origin else "seeded"
+        case.origin = f"#{number} ({label.rstrip(')')})"
+    return cases
+
+
+def effective_seed(ctx: BuildContext) -> int:
+    """This build's seed: ``--seed``, else ``[tool.pyvorin.verify] seed``, else a new one.
+
+    A new seed is drawn once per build (per context) and kept on the context so every
+    module and function of the build, and the manifest, use the same one.
+    """
+    explicit = getattr(ctx.options, "verify_seed", None)
+    if explicit is not None:
+        return int(explicit)
+    configured = ctx.settings["verify.seed"]
+    if configured is not None:
+        return int(configured)
+    drawn = getattr(ctx, "_verify_build_seed", None)
+    if drawn is None:
+        drawn = secrets.randbelow(2**32)
+        ctx._verify_build_seed = drawn  # type: ignore[attr-defined]
+    return int(drawn)
+
+
+def seed_source(ctx: BuildContext) -> str:
+    if getattr(ctx.options, "verify_seed", None) is not None:
+        return "--seed"
+    if ctx.settings["verify.seed"] is not None:
+        return "config"
+    return "per-build"
 
 
 @hookimpl
 def pyvorin_generate_inputs(
     ctx: BuildContext, module: ModuleSpec, function: FunctionInfo
 ) -> list[InputCase]:
-    return generate(function, ctx.settings["verify.min-inputs"], ctx.settings["verify.seed"])
+    return generate(function, ctx.settings["verify.min-inputs"], effective_seed(ctx))
 
 
-__all__ = ["edges", "generate", "strategy"]
+__all__ = ["effective_seed", "generate", "seed_source", "seeded", "targeted", "value_classes"]

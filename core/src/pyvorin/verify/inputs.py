@@ -47,11 +47,16 @@ def source_rank(source: str) -> int:
 
 
 def value_size(value: Any) -> int:
-    """A rough cost measure: bits of ints, lengths of containers."""
+    """A rough cost measure: bits of ints, lengths of containers.
+
+    A negative int counts as small (its bits / 8): as a size or a count it is degenerate
+    (an empty loop, a base case, an error), so it runs among the cheap inputs instead of
+    after the large sizes that may not finish within the budget.
+    """
     if isinstance(value, bool) or value is None:
         return 0
     if isinstance(value, int):
-        return value.bit_length()
+        return value.bit_length() if value >= 0 else 1 + value.bit_length() // 8
     if isinstance(value, (list, tuple)):
         return 1 + len(value) + sum(value_size(v) for v in value)
     return 1

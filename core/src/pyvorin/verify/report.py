@@ -64,7 +64,8 @@ def render_text(report: dict[str, Any]) -> str:
     else:
         head = (
             f"verification of {module} failed: {len(failed)} of {len(report['functions'])} "
-            f"function(s) not verified (seed {report['seed']})"
+            f"function(s) not verified (seed {report['seed']}; reproduce with --seed "
+            f"{report['seed']})"
         )
     lines = [head]
     if report.get("report"):
@@ -73,7 +74,11 @@ def render_text(report: dict[str, Any]) -> str:
         name = f"{module}:{function['name']}"
         total = function["conclusive"]
         if function["result"] == "passed":
-            lines.append(f"{name}: ok on {total} inputs ({_counts(function['inputs'])})")
+            cover = function.get("coverage")
+            covered = f"; lines run {cover['covered']}/{cover['lines']}" if cover else ""
+            if any(r["function"] == function["name"] for r in report.get("reused", [])):
+                covered += "; reused from an earlier verified build"
+            lines.append(f"{name}: ok on {total} inputs ({_counts(function['inputs'])}){covered}")
             continue
         if function["mismatches"]:
             unsure = len(function["inconclusive"])

@@ -3,8 +3,9 @@
 Every top-level ``def`` of the source module is verified. Parameter types come from
 the annotations: ``int``, ``float``, ``bool``, ``None``, ``list[T]``, ``tuple[A, B]``,
 ``tuple[T, ...]`` (nested freely; ``typing.List``/``Tuple`` spellings too). A parameter
-without an annotation the verifier understands has type ``any``: it cannot be generated,
-so such a function needs explicit examples, doctests or a recorded corpus.
+without an annotation the verifier understands has type ``any`` (the generic tier): it
+gets generated values of several types (ints, floats, strings, None, lists, tuples) besides
+examples, doctests and the recorded corpus.
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ class TypeSpec:
 
     @property
     def generatable(self) -> bool:
-        return self.kind != "any" and all(item.generatable for item in self.items)
+        """Values can be generated: every type but ``unknown`` (a class, a dict...)."""
+        return self.kind != "unknown" and all(item.generatable for item in self.items)
+
+    @property
+    def annotated(self) -> bool:
+        return self.kind not in ("any", "unknown") and all(item.annotated for item in self.items)
 
     def finite_values(self) -> list[Any] | None:
         """Every value of this type when there are few (bool, None, tuples of them)."""
@@ -59,8 +65,10 @@ class TypeSpec:
         return None
 
 
-ANY = TypeSpec("any")
-_SCALARS = {"int": "int", "float": "float", "bool": "bool", "None": "none"}
+ANY = TypeSpec("any")  # no annotation, ``Any`` or ``object``: any value is a valid call
+UNKNOWN = TypeSpec("unknown")  # an annotation the verifier cannot generate values for
+_SCALARS = {"int": "int", "float": "float", "bool": "bool", "None": "none", "str": "str"}
+_ANYTHING = {"Any", "object"}
 _LISTS = {"list", "List"}
 _TUPLES = {"tuple", "Tuple"}
 
@@ -74,10 +82,12 @@ def parse_annotation(node: ast.expr | None) -> TypeSpec:
         try:
             return parse_annotation(ast.parse(node.value, mode="eval").body)
         except SyntaxError:
-            return ANY
+            return UNKNOWN
     name = _dotted(node)
     if name is not None:
-        return TypeSpec(_SCALARS[name]) if name in _SCALARS else ANY
+        if name in _ANYTHING:
+            return ANY
+        return TypeSpec(_SCALARS[name]) if name in _SCALARS else UNKNOWN
     if isinstance(node, ast.Subscript):
         base = _dotted(node.value)
         base = base.rsplit(".", 1)[-1] if base else None
@@ -90,7 +100,7 @@ def parse_annotation(node: ast.expr | None) -> TypeSpec:
             if len(args) == 1 and isinstance(args[0], ast.Tuple) and not args[0].elts:
                 return TypeSpec("tuple", ())
             return TypeSpec("tuple", tuple(parse_annotation(a) for a in args))
-    return ANY
+    return UNKNOWN
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -112,6 +122,7 @@ class Param:
     has_default: bool = False
     default: Any = None
     keyword_only: bool = False
+    positional_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,19 @@ class FunctionInfo:
     def generatable(self) -> bool:
         return all(p.type.generatable for p in self.params)
 
+    def reference(self, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+        """The call CPython makes for the compiled call ``(args, kwargs)``: see
+        :func:`reference_value`."""
+        positional = [p for p in self.params if not p.keyword_only]
+        by_name = {p.name: p for p in self.params}
+        new_args = tuple(
+            reference_value(v, p.type) for v, p in zip(args, positional, strict=False)
+        ) + tuple(args[len(positional) :])
+        new_kwargs = {
+            k: reference_value(v, by_name[k].type) if k in by_name else v for k, v in kwargs.items()
+        }
+        return new_args, new_kwargs
+
     def input_space(self) -> int | None:
         """How many distinct inputs exist, when finitely few (no parameters: exactly 1)."""
         total = 1
@@ -151,11 +175,15 @@ class FunctionInfo:
         parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
         return f"{self.name}(" + ", ".join(parts) + ")"
 
-    def bind(self, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]] | str:
+    def bind(
+        self, args: tuple, kwargs: dict[str, Any], convert: bool = True
+    ) -> tuple[tuple, dict[str, Any]] | str:
         """Check an input against the parameters; the normalized input or an error text.
 
-        Arrays given for ``tuple`` parameters become tuples and ints given for ``float``
-        parameters become floats (TOML and doctests have no tuple-or-float-only syntax).
+        With ``convert``, arrays given for ``tuple`` parameters become tuples and ints given
+        for ``float`` parameters become floats (TOML has no tuple syntax, and examples have
+        always been read this way). Without it (generated inputs), an ``int`` for a
+        ``float`` or a ``bool`` for an ``int`` stays what it is: a call as a user makes it.
         """
         positional = [p for p in self.params if not p.keyword_only]
         if len(args) > len(positional):
@@ -165,7 +193,7 @@ class FunctionInfo:
         for param, value in zip(positional, args, strict=False):
             if param.name in kwargs:
                 return f"argument {param.name!r} given twice"
-            converted = coerce(value, param.type)
+            converted = coerce(value, param.type, convert)
             if converted is _BAD:
                 return f"argument {param.name!r}: expected {param.type}, found {value!r}"
             out_args.append(converted)
@@ -174,10 +202,13 @@ class FunctionInfo:
             param = by_name.get(name)
             if param is None:
                 return f"{self.name}() has no parameter {name!r}"
-            converted = coerce(value, param.type)
+            converted = coerce(value, param.type, convert)
             if converted is _BAD:
                 return f"argument {name!r}: expected {param.type}, found {value!r}"
             out_kwargs[name] = converted
+        for name in kwargs:
+            if by_name[name].positional_only:
+                return f"positional-only argument {name!r} given by keyword"
         given = {p.name for p in positional[: len(args)]} | set(kwargs)
         missing = [p.name for p in self.params if not p.has_default and p.name not in given]
         if missing:
@@ -188,32 +219,66 @@ class FunctionInfo:
 _BAD = object()
 
 
-def coerce(value: Any, spec: TypeSpec) -> Any:
-    """``value`` as an instance of ``spec`` (see :meth:`FunctionInfo.bind`), or ``_BAD``."""
+def coerce(value: Any, spec: TypeSpec, convert: bool = True, top: bool = True) -> Any:
+    """``value`` as an instance of ``spec`` (see :meth:`FunctionInfo.bind`), or ``_BAD``.
+
+    At the top level of a parameter the call boundary's numeric tower is accepted: a
+    ``bool`` for an ``int``, an ``int`` or ``bool`` for a ``float``, and subclass
+    instances of ``int``, ``float`` and ``tuple`` (see :func:`reference_value`).
+    """
     kind = spec.kind
-    if kind == "any":
+    if kind in ("any", "unknown"):
         return value
+    if kind == "str":
+        return value if type(value) is str else _BAD
     if kind == "none":
         return None if value is None else _BAD
     if kind == "bool":
         return value if isinstance(value, bool) else _BAD
     if kind == "int":
-        return value if type(value) is int else _BAD
-    if kind == "float":
-        if type(value) is float:
+        if type(value) is int or (top and isinstance(value, int)):
             return value
-        return float(value) if type(value) is int else _BAD
+        return _BAD
+    if kind == "float":
+        if type(value) is float or (top and isinstance(value, float)):
+            return value
+        if type(value) is int and convert:
+            return float(value)
+        return value if top and isinstance(value, int) else _BAD
     if kind in ("list", "tuple") and isinstance(value, (list, tuple)):
+        if type(value) not in (list, tuple) and not (top and kind == "tuple"):
+            return _BAD
+        if kind == "tuple" and not convert and type(value) is list:
+            return _BAD
         if kind == "list" or spec.variadic:
-            items = [coerce(v, spec.items[0]) for v in value]
+            items = [coerce(v, spec.items[0], convert, False) for v in value]
         else:
             if len(value) != len(spec.items):
                 return _BAD
-            items = [coerce(v, s) for v, s in zip(value, spec.items, strict=False)]
+            items = [coerce(v, s, convert, False) for v, s in zip(value, spec.items, strict=False)]
         if any(item is _BAD for item in items):
             return _BAD
+        if kind == "tuple" and type(value) is not tuple and isinstance(value, tuple):
+            return type(value)(items)
         return items if kind == "list" else tuple(items)
     return _BAD
+
+
+def reference_value(value: Any, spec: TypeSpec) -> Any:
+    """What CPython is called with where the compiled code gets ``value`` for ``spec``.
+
+    The call boundary of the native tier converts, as documented (docs/subset.md): a
+    ``bool`` for an ``int`` is read as ``0``/``1``, an ``int`` for a ``float`` as the float,
+    an ``int`` or ``float`` subclass instance as its plain value. Compiled code called with
+    ``True`` must therefore behave as CPython called with ``1``; everything else is passed
+    to both sides as it is.
+    """
+    kind = spec.kind
+    if kind == "int" and isinstance(value, int) and type(value) is not int:
+        return int(value)
+    if kind == "float" and isinstance(value, (int, float)) and type(value) is not float:
+        return float(value)
+    return value
 
 
 def conforms(value: Any, spec: TypeSpec) -> bool:
@@ -252,9 +317,15 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
         defaults += list(arguments.defaults)
         params = []
-        for arg, default in zip(positional, defaults, strict=False):
+        posonly = len(arguments.posonlyargs)
+        for number, (arg, default) in enumerate(zip(positional, defaults, strict=False)):
             has, value = _literal_default(default) if default is not None else (False, None)
-            params.append(Param(arg.arg, parse_annotation(arg.annotation), has, value))
+            params.append(
+                Param(
+                    arg.arg, parse_annotation(arg.annotation), has, value,
+                    positional_only=number < posonly,
+                )
+            )  # fmt: skip
         for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=False):
             has, value = _literal_default(default) if default is not None else (False, None)
             params.append(Param(arg.arg, parse_annotation(arg.annotation), has, value, True))

@@ -6,8 +6,12 @@ corpus as JSON with tagged values, so every value round-trips exactly:
 * ``None`` -> ``null``; ``bool`` -> ``true``/``false``
 * ``int`` (any size) -> ``{"int": "<decimal digits>"}``
 * ``float`` -> ``{"float": "<float.hex()>"}``: exact bits for finite values (so ``-0.0``
-  and subnormals survive), ``"inf"``, ``"-inf"`` and ``"nan"`` otherwise (all NaNs are
-  one value, as the comparison treats them)
+  and subnormals survive), ``"inf"``, ``"-inf"``; ``"nan"`` for the one NaN Python
+  writes as ``float("nan")`` (bits ``0x7ff8000000000000``) and ``"nan:0x<16 hex digits>"``
+  for every other NaN, so a NaN's sign and payload survive and are compared
+* an instance of a subclass of ``int``, ``float``, ``list`` or ``tuple`` given as an
+  *input* -> ``{"sub": <the tagged base value>}``: the worker passes an instance of its
+  own trivial subclass (calls as users make them, e.g. an ``IntEnum``-like int)
 * ``str`` -> ``{"str": "..."}``
 * ``list`` -> ``{"list": [...]}``; ``tuple`` -> ``{"tuple": [...]}``
 
@@ -25,9 +29,11 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 from typing import Any
 
-TAGS = ("int", "float", "str", "list", "tuple")
+TAGS = ("int", "float", "str", "list", "tuple", "sub")
+CANONICAL_NAN_BITS = 0x7FF8000000000000
 _MAX_DEPTH = 200
 _DECIMAL_BITS = 13_000  # well inside sys.int_info.default_max_str_digits (4300 digits)
 
@@ -53,6 +59,8 @@ def encode(value: Any, _depth: int = 0) -> Any:
         return {"list": [encode(item, _depth + 1) for item in value]}
     if kind is tuple:
         return {"tuple": [encode(item, _depth + 1) for item in value]}
+    if kind in _SUBCLASS_TYPES:
+        return {"sub": encode(plain(value), _depth + 1)}
     try:
         shown = repr(value)
     except Exception as exc:  # a broken __repr__ must not break the report
@@ -67,9 +75,18 @@ def int_text(value: int) -> str:
     return hex(value)
 
 
+def float_bits(value: float) -> int:
+    return struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+def float_from_bits(bits: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", bits & 0xFFFFFFFFFFFFFFFF))[0]
+
+
 def float_text(value: float) -> str:
     if math.isnan(value):
-        return "nan"
+        bits = float_bits(value)
+        return "nan" if bits == CANONICAL_NAN_BITS else f"nan:0x{bits:016x}"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return value.hex()
@@ -104,6 +121,8 @@ def decode(data: Any) -> Any:
             return [decode(item) for item in payload]
         if tag == "tuple" and isinstance(payload, list):
             return tuple(decode(item) for item in payload)
+        if tag == "sub":
+            return subclass_instance(decode(payload))
     shown = json.dumps(data)
     if len(shown) > 80:
         shown = shown[:77] + "..."
@@ -114,11 +133,65 @@ def decode(data: Any) -> Any:
     )
 
 
+class PvInt(int):
+    """The subclass of ``int`` the verifier passes where a subclass instance is wanted."""
+
+
+class PvFloat(float):
+    """The subclass of ``float`` the verifier passes where a subclass instance is wanted."""
+
+
+class PvList(list):  # type: ignore[type-arg]
+    """The subclass of ``list`` the verifier passes where a subclass instance is wanted."""
+
+
+class PvTuple(tuple):  # type: ignore[type-arg]
+    """The subclass of ``tuple`` the verifier passes where a subclass instance is wanted."""
+
+
+_SUBCLASSES: dict[type, type] = {int: PvInt, float: PvFloat, list: PvList, tuple: PvTuple}
+_SUBCLASS_TYPES = frozenset(_SUBCLASSES.values())
+
+
+def subclass_instance(value: Any) -> Any:
+    """``value`` as an instance of the verifier's subclass of its (exact) type."""
+    kind = _SUBCLASSES.get(type(value))
+    if kind is None or isinstance(value, bool):
+        raise ValueFormatError(f"no subclass input for a value of type {type(value).__name__}")
+    return kind(value)
+
+
+def plain(value: Any) -> Any:
+    """A subclass instance made by :func:`subclass_instance` as its exact base value."""
+    for base, kind in _SUBCLASSES.items():
+        if type(value) is kind:
+            return base(value)
+    return value
+
+
 def parse_float(text: str) -> float:
-    """A float from ``float.hex()`` text, ``inf``/``-inf``/``nan`` or a decimal literal."""
+    """A float from ``float.hex()`` text, ``inf``/``-inf``/``nan`` or a decimal literal.
+
+    NaNs: ``nan`` (Python's ``float("nan")``), ``-nan`` (the same with the sign bit set) and
+    ``nan:0x<bits>`` (exactly those 64 bits, which must be a NaN: sign and payload).
+    """
     lowered = text.strip().lower()
-    if lowered in ("nan", "+nan", "-nan"):
+    if lowered in ("nan", "+nan"):
         return math.nan
+    if lowered == "-nan":
+        return -math.nan
+    if lowered.startswith("nan:"):
+        try:
+            bits = int(lowered[4:], 16)
+        except ValueError:
+            bits = -1
+        value = float_from_bits(bits) if 0 <= bits < 1 << 64 else 0.0
+        if not math.isnan(value):
+            raise ValueFormatError(
+                f"bad NaN {text!r}: expected nan:0x followed by the 16 hex digits of a NaN's "
+                "bits, e.g. nan:0xfff8000000000001"
+            )
+        return value
     try:
         if "0x" in lowered:
             return float.fromhex(lowered)
@@ -153,6 +226,10 @@ def show(value: Any, limit: int = 2000) -> str:
 
 
 def _show(value: Any) -> str:
+    if type(value) in _SUBCLASS_TYPES:
+        return f"{type(value).__name__}({_show(plain(value))})"
+    if type(value) is float and math.isnan(value) and float_text(value) != "nan":
+        return f"float({float_text(value)!r})"
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, tuple):
@@ -184,10 +261,16 @@ def _show_encoded(data: Any) -> str:
         if tag == "int":
             return payload
         if tag == "float":
-            return repr(parse_float(payload))
+            return payload if payload.startswith("nan:") else repr(parse_float(payload))
         if tag == "str":
             return repr(payload)
+        if tag == "sub":
+            return f"<subclass of {_base_name(payload)}: {_show_encoded(payload)}>"
     return repr(data)
+
+
+def _base_name(data: Any) -> str:
+    return next(iter(data)) if isinstance(data, dict) and data else type(data).__name__
 
 
 def lines_of(data: Any, indent: int = 0) -> list[str]:

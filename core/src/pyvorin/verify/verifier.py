@@ -11,17 +11,19 @@ verified on fewer than ``verify.min-inputs`` conclusive inputs fails the build t
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
 from .compare import compare, describe, inconclusive_reason
-from .generate import generate
+from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
 from .report import FORMAT, VERSION, render_text, report_path, write_report
 from .shrink import shrink
@@ -29,6 +31,7 @@ from .signature import FunctionInfo, parse_functions
 from .values import show
 from .workers import Budget, run_side, stage_files
 
+VERIFIER_NAME = "pyvorin.verify"  # the built-in verifier, as recorded in manifests
 MAX_FINDINGS_PER_FUNCTION = 20
 MAX_INCONCLUSIVE_LISTED = 20
 TOP_UP_ROUNDS = 2
@@ -45,6 +48,14 @@ class _Side:
     workdir: Path
 
     max_failures: int = 3
+    coverage: bool = False  # record the lines each call executes (the CPython side)
+
+    @property
+    def converts_at_boundary(self) -> bool:
+        """An extension module of the native tier converts bool/int/subclass arguments."""
+        import importlib.machinery
+
+        return self.path.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
     def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return run_side(
@@ -55,6 +66,7 @@ class _Side:
             self.budget,
             self.workdir,
             self.max_failures,
+            self.coverage,
         )
 
 
@@ -109,7 +121,7 @@ def _top_up(
         seen.setdefault(function.name, set()).add(case.key)
         if inconclusive_reason(cpy, call_seconds) is None and cmp["kind"] != "not-run":
             conclusive[function.name] = conclusive.get(function.name, 0) + 1
-            if compare(cpy, cmp, call_seconds):
+            if compare(cpy, cmp, call_seconds, case.encoded()):
                 failing.add(function.name)  # already fails: more inputs change nothing
         else:
             inconclusive[function.name] = inconclusive.get(function.name, 0) + 1
@@ -126,7 +138,7 @@ def _top_up(
         pool = generate(
             function,
             len(seen[function.name]) + 4 * deficit,
-            ctx.settings["verify.seed"] + 7919 * round_number,
+            effective_seed(ctx) + 7919 * round_number,
         )
         fresh = [c for c in pool if c.key not in seen[function.name]]
         fresh.sort(key=input_size)
@@ -148,7 +160,8 @@ def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list,
     if not requests:
         return [], []
     reference, candidate = sides
-    cpython = reference.run(requests)
+    converts = candidate.converts_at_boundary
+    cpython = reference.run([_for_cpython(r, converts) for r in requests])
     call_seconds = reference.budget.call_seconds
     runnable = [
         request
@@ -156,6 +169,11 @@ def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list,
         if inconclusive_reason(reply, call_seconds) is None
     ]
     replies = {reply["id"]: reply for reply in candidate.run(runnable)} if runnable else {}
+    if converts:
+        for request in runnable:
+            reply = replies.get(request["id"])
+            if reply is not None and request.get("reference") and reply.get("mutated"):
+                reply["mutated"] = _as_reference(reply["mutated"], request)
     compiled = [
         replies.get(request["id"], {"id": request["id"], "kind": "not-run"}) for request in requests
     ]
@@ -173,6 +191,8 @@ class Stats:
     cpython_call_seconds: float = 0.0
     compiled_call_seconds: float = 0.0
     calls: int = 0
+    reused: int = 0  # functions whose passed outcome was reused from the cache
+    slowest: dict[str, tuple[float, str]] = field(default_factory=dict)  # CPython side
 
 
 def gather_inputs(
@@ -185,7 +205,7 @@ def gather_inputs(
     contributed.sort(key=lambda case: source_rank(case.source))
     cases, seen, notes = [], set(), []
     for case in contributed:
-        bound = function.bind(tuple(case.args), dict(case.kwargs))
+        bound = function.bind(tuple(case.args), dict(case.kwargs), case.source == "examples")
         if isinstance(bound, str):
             notes.append(f"{case.source} input {case.origin or '?'} left out: {bound}")
             continue
@@ -248,7 +268,44 @@ def _required(ctx: BuildContext, function: FunctionInfo) -> int:
 
 def _request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str, Any]:
     encoded = case.encoded()
-    return {"op": "call", "id": call_id, "function": function.name, **encoded}
+    request = {"op": "call", "id": call_id, "function": function.name, **encoded}
+    reference = InputCase(*function.reference(tuple(case.args), dict(case.kwargs))).encoded()
+    if reference != encoded:
+        # the call boundary converts (bool -> int, int -> float, subclass -> plain):
+        # CPython is called with what the compiled code is documented to see
+        request["reference"] = reference
+    return request
+
+
+def _as_reference(after: dict[str, Any], request: dict[str, Any]) -> dict[str, Any] | None:
+    """The compiled side's arguments-after-the-call, with the values the call boundary
+    converted (scalars: they cannot change) written as CPython was given them."""
+    reference = request["reference"]
+    args = [
+        ref if given != ref else value
+        for value, given, ref in zip(
+            after["args"], request["args"], reference["args"], strict=False
+        )
+    ] + after["args"][len(reference["args"]) :]
+    kwargs = {
+        name: reference["kwargs"].get(name, value)
+        if request["kwargs"].get(name) != reference["kwargs"].get(name)
+        else value
+        for name, value in after["kwargs"].items()
+    }
+    normalized = {"args": args, "kwargs": kwargs}
+    before = {"args": reference["args"], "kwargs": reference["kwargs"]}
+    return None if normalized == before else normalized
+
+
+def _for_cpython(request: dict[str, Any], converts: bool) -> dict[str, Any]:
+    reference = request.get("reference")
+    if reference is None:
+        return request
+    out = {k: v for k, v in request.items() if k != "reference"}
+    if converts:
+        out.update(reference)
+    return out
 
 
 def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
@@ -264,11 +321,11 @@ def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
         f"record real calls into {ctx.settings['verify.corpus']} with the recorder "
         "(pytest --pyvorin)"
     )
-    untyped = [p.name for p in function.params if not p.type.generatable]
+    untyped = [p.name for p in function.params if not p.type.annotated]
     if untyped:
         hints.append(
             "or annotate " + ", ".join(untyped) + " with a supported type (int, float, bool, "
-            "list[...], tuple[...]) so inputs can be generated"
+            "list[...], tuple[...]) so inputs of the right type can be generated"
         )
     return "; ".join(hints)
 
@@ -280,7 +337,7 @@ def verify_module(
     started = time.perf_counter()
     stats = Stats()
     settings = ctx.settings
-    seed = settings["verify.seed"]
+    seed = effective_seed(ctx)
     min_inputs = settings["verify.min-inputs"]
     budget = Budget(
         call_seconds=float(settings["verify.call-seconds"]),
@@ -302,10 +359,20 @@ def verify_module(
         if path is not None:
             check_keys(path, module, functions)
 
+    keys = _cache_keys(ctx, module, compiled, functions, budget)
+    outcomes = _outcome_cache()
+    reused: dict[str, dict[str, Any]] = {}
+    for function in functions:
+        hit = outcomes.get(keys[function.name]) if function.name in keys else None
+        if hit is not None:
+            reused[function.name] = hit
+
     plan: list[tuple[FunctionInfo, list[InputCase], list[str]]] = []
     requests: list[dict[str, Any]] = []
     owners: list[tuple[FunctionInfo, InputCase]] = []
     for function in functions:
+        if function.name in reused:
+            continue
         cases, notes = gather_inputs(ctx, module, function)
         plan.append((function, cases, notes))
         for case in cases:
@@ -323,7 +390,7 @@ def verify_module(
         sides = [
             # CPython runs each function's inputs smallest first: once one of them cannot
             # finish within the budget, the larger ones would not either.
-            _Side("cpython", module.name, source_copy, budget, Path(cpython_dir), 1),
+            _Side("cpython", module.name, source_copy, budget, Path(cpython_dir), 1, True),
             _Side("compiled", module.name, artifact_copy, budget, Path(compiled_dir)),
         ]
         run_started = time.perf_counter()
@@ -348,20 +415,42 @@ def verify_module(
             ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides,
             budget, stats,
         )  # fmt: skip
+    _merge_reused(report, functions, reused)
+    for entry in report["functions"]:
+        if entry["name"] in keys and entry["name"] not in reused:
+            outcomes.put(keys[entry["name"]], entry, seed)
+    stats.reused = len(reused)
+    _progress_summary(ctx, module, report, stats)
 
     path = report_path(ctx.out_dir, module.name)
     report["report"] = str(path)
     write_report(path, report)
     passed = report["result"] == "passed"
+    covers = [f["coverage"] for f in report["functions"]]
     summary = {
         "result": report["result"],
+        "verifier": {"name": VERIFIER_NAME, "version": __version__},
+        "settings": {
+            "min_inputs": min_inputs,
+            "min_coverage": settings["verify.min-coverage"],
+            "call_seconds": budget.call_seconds,
+            "memory_mb": budget.memory_mb,
+            "release": bool(ctx.release),
+        },
         "seed": seed,
+        "seed_source": seed_source(ctx),
         "min_inputs": min_inputs,
         "functions": len(functions),
         "inputs": report["inputs"],
         "inconclusive": sum(len(f["inconclusive"]) for f in report["functions"]),
         "mismatches": sum(f["mismatches"] for f in report["functions"]),
+        "coverage": {
+            "lines": sum(c["lines"] for c in covers),
+            "covered": sum(c["covered"] for c in covers),
+            "lowest_percent": min((c["percent"] for c in covers), default=100.0),
+        },
         "report": path.name,
+        "report_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }
     ctx.audit(
         "verify",
@@ -381,6 +470,136 @@ def verify_module(
     return result, report, stats
 
 
+def _progress_summary(
+    ctx: BuildContext, module: ModuleSpec, report: dict[str, Any], stats: Stats
+) -> None:
+    """One line per function on the progress channel: inputs, reuse, slowest, inconclusive."""
+    reused = {r["function"] for r in report.get("reused", [])}
+    plan = {f.name: f for f in parse_functions(module.name, module.path)}
+    for entry in report["functions"]:
+        name = entry["name"]
+        text = f"  {module.name}:{name}: {entry['result']}, {entry['conclusive']} inputs"
+        if name in reused:
+            text += " (reused: unchanged since a verified build)"
+        slow = stats.slowest.get(name)
+        if slow is not None and name in plan:
+            seconds, case = slow
+            call = plan[name].call_text(case.args, case.kwargs, show)[:80]
+            text += f", slowest {seconds * 1000:.1f} ms: {call}"
+        if entry["inconclusive"]:
+            reasons: dict[str, int] = {}
+            for item in entry["inconclusive"]:
+                reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
+            top = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+            text += f", {len(entry['inconclusive'])} inconclusive ({top})"
+        ctx.progress(text)
+
+
+def _outcome_cache():  # type: ignore[no-untyped-def]
+    from ..home import state_dir
+    from .cache import OutcomeCache
+
+    return OutcomeCache(state_dir("cache") / "verify")
+
+
+BUILTIN_SOURCES = frozenset(
+    {"pyvorin.verify.examples", "pyvorin.verify.doctests", "pyvorin.verify.corpus",
+     "pyvorin.verify.generate"}
+)  # fmt: skip
+
+
+def _cache_keys(
+    ctx: BuildContext,
+    module: ModuleSpec,
+    compiled: CompileResult,
+    functions: list[FunctionInfo],
+    budget: Budget,
+) -> dict[str, str]:
+    """Each function's cache key (see :mod:`.cache`); none when an input source is unknown.
+
+    A third-party input source may give different inputs on every run, so with one
+    installed nothing is reused.
+    """
+    from .cache import SourceSlices, function_key
+    from .corpus import cases_for as corpus_cases
+    from .corpus import corpus_file
+    from .examples import cases_for as example_cases
+    from .examples import examples_file
+
+    sources = {
+        getattr(impl.plugin, "__name__", impl.plugin_name)
+        for impl in ctx.hook.pyvorin_generate_inputs.get_hookimpls()
+    }
+    if not sources <= BUILTIN_SOURCES:
+        return {}
+    try:
+        slices = SourceSlices(Path(module.path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    examples = examples_file(ctx)
+    corpus = corpus_file(ctx)
+    # the native backend's identity is the compiler's own sources; of any other backend
+    # nothing is known, so its whole artifact is part of the key
+    artifact_digest = None
+    if compiled.backend != "native":
+        artifact_digest = hashlib.sha256(Path(compiled.artifact).read_bytes()).hexdigest()
+    explicit = getattr(ctx.options, "verify_seed", None)
+    if explicit is None:
+        explicit = ctx.settings["verify.seed"]
+    settings = {
+        "min_inputs": ctx.settings["verify.min-inputs"],
+        "min_coverage": ctx.settings["verify.min-coverage"],
+        "call_seconds": budget.call_seconds,
+        "memory_mb": budget.memory_mb,
+        "release": bool(ctx.release),
+        "exhaustive": None,
+    }
+    keys: dict[str, str] = {}
+    for function in functions:
+        if function.name not in slices.functions:
+            continue
+        chosen: list[str] = []
+        settings["exhaustive"] = None
+        if examples is not None:
+            chosen += ["examples:" + c.key for c in example_cases(examples, function)]
+            settings["exhaustive"] = _declared_exhaustive(ctx, function)
+        if corpus.is_file():
+            chosen += ["corpus:" + c.key for c in corpus_cases(corpus, function)[0]]
+        keys[function.name] = function_key(
+            artifact=artifact_digest,
+            slices=slices,
+            function=function.name,
+            module=module.name,
+            backend=compiled.backend,
+            toolchain=dict(compiled.facts or {}),
+            chosen_inputs=chosen,
+            settings=dict(settings),
+            explicit_seed=explicit,
+        )
+    return keys
+
+
+def _merge_reused(
+    report: dict[str, Any], functions: list[FunctionInfo], reused: dict[str, dict[str, Any]]
+) -> None:
+    """Put the reused functions' entries into ``report`` in source order; fix the totals."""
+    if not reused:
+        report["reused"] = []
+        return
+    entries = {entry["name"]: entry for entry in report["functions"]}
+    for name, hit in reused.items():
+        entries[name] = hit["entry"]
+    report["functions"] = [entries[f.name] for f in functions if f.name in entries]
+    totals: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    for entry in report["functions"]:
+        for source, count in entry["inputs"].items():
+            totals[source] = totals.get(source, 0) + count
+    report["inputs"] = totals
+    report["reused"] = [{"function": n, "seed": h["seed"]} for n, h in sorted(reused.items())]
+    failed = any(entry["result"] != "passed" for entry in report["functions"])
+    report["result"] = "failed" if failed else "passed"
+
+
 def _evaluate(
     ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides, budget, stats,
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]  # fmt: skip
@@ -393,9 +612,21 @@ def _evaluate(
     for reply in compiled_replies:
         stats.compiled_call_seconds += reply.get("ns", 0) / 1e9
 
+    from .coverage import executable_lines, function_coverage
+
+    executed: set[int] = set()
+    for reply in cpython_replies:
+        executed.update(reply.get("lines", ()))
+    source_text = Path(module.path).read_text(encoding="utf-8")
+    lines_of = executable_lines(source_text, str(module.path))
+    min_coverage = ctx.settings["verify.min-coverage"]
+    release = bool(getattr(ctx, "release", False))
+
     functions_report = []
     totals: dict[str, int] = dict.fromkeys(SOURCES, 0)
     for function, _cases, notes in plan:
+        returned = 0
+        raised: dict[str, int] = {}
         inputs: dict[str, int] = {}
         inconclusive: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
@@ -413,6 +644,13 @@ def _evaluate(
                     inconclusive.append({"reason": reason})
                 continue
             inputs[case.source] = inputs.get(case.source, 0) + 1
+            seconds = cpy.get("ns", 0) / 1e9
+            if seconds >= stats.slowest.get(function.name, (-1.0, ""))[0]:
+                stats.slowest[function.name] = (seconds, case)
+            if cpy["kind"] == "return":
+                returned += 1
+            else:
+                raised[cpy.get("type", "?")] = raised.get(cpy.get("type", "?"), 0) + 1
             differences = compare(cpy, cmp, call_seconds, case.encoded())
             if not differences:
                 continue
@@ -431,9 +669,10 @@ def _evaluate(
             totals[name] = totals.get(name, 0) + count
         required = _required(ctx, function)
         problem = None
-        if conclusive < required and not mismatches:
+        counted = conclusive
+        if counted < required and not mismatches:
             problem = (
-                f"not enough inputs: verified on {conclusive} conclusive input(s), "
+                f"not enough inputs: verified on {counted} conclusive input(s), "
                 f"{required} required ([tool.pyvorin.verify] min-inputs = "
                 f"{ctx.settings['verify.min-inputs']}"
                 + (f", {len(inconclusive)} inconclusive" if inconclusive else "")
@@ -444,7 +683,27 @@ def _evaluate(
             shrink_started = time.perf_counter()
             generated["shrunk"] = _shrink(function, generated, sides, call_seconds)
             stats.shrink_seconds += time.perf_counter() - shrink_started
+        coverage = function_coverage(lines_of.get(function.name, set()), executed)
         result = "mismatch" if mismatches else ("insufficient-inputs" if problem else "passed")
+        if result == "passed" and conclusive and not returned and coverage["uncovered"]:
+            # every input stopped at a guard: the body was never compared
+            result = "not-verified"
+            causes = ", ".join(f"{n} x {kind}" for kind, n in sorted(raised.items()))
+            problem = (
+                f"not verified: none of its {conclusive} conclusive input(s) returned "
+                f"(all raised: {causes}), so its body never ran to the end; lines never "
+                f"executed under CPython: {', '.join(coverage['uncovered'])}. Give inputs "
+                f"that get past its checks: {_how_to_add(ctx, function)}"
+            )
+        elif result == "passed" and release and coverage["percent"] < min_coverage:
+            result = "insufficient-coverage"
+            problem = (
+                f"coverage {coverage['percent']:g}% of {coverage['lines']} lines is under "
+                f"the --release threshold of {min_coverage}% ([tool.pyvorin.verify] "
+                f"min-coverage); lines never executed under CPython: "
+                f"{', '.join(coverage['uncovered'])}. Give inputs that reach them: "
+                f"{_how_to_add(ctx, function)}"
+            )
         entry: dict[str, Any] = {
             "name": function.name,
             "signature": function.signature_text(),
@@ -455,6 +714,7 @@ def _evaluate(
             "inputs": {s: inputs.get(s, 0) for s in SOURCES}
             | {s: n for s, n in inputs.items() if s not in SOURCES},
             "mismatches": mismatches,
+            "coverage": coverage,
             "findings": findings,
             "inconclusive": inconclusive,
         }
@@ -472,7 +732,8 @@ def _evaluate(
         "source": str(module.path),
         "artifact": Path(compiled.artifact).name,
         "backend": compiled.backend,
-        "seed": ctx.settings["verify.seed"],
+        "seed": effective_seed(ctx),
+        "seed_source": seed_source(ctx),
         "min_inputs": ctx.settings["verify.min-inputs"],
         "call_seconds": call_seconds,
         "result": "failed" if failed else "passed",

@@ -82,13 +82,14 @@ def load(name: str, path: str) -> Any:
 
 # -- the executor (forked child) ---------------------------------------------------------
 class _FdCapture:
-    """Collects what is written to file descriptor 1 (e.g. by C code) per call."""
+    """Collects what is written to file descriptor ``fd`` (1 or 2, e.g. by C code) per call."""
 
-    def __init__(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="pyvorin-stdout-")
+    def __init__(self, fd: int = 1) -> None:
+        self.fd = fd
+        temp, name = tempfile.mkstemp(prefix="pyvorin-output-")
         os.unlink(name)
-        os.dup2(fd, 1)
-        os.close(fd)
+        os.dup2(temp, fd)
+        os.close(temp)
         self.position = 0
         try:
             import ctypes
@@ -101,23 +102,45 @@ class _FdCapture:
         if self._fflush is not None:
             with contextlib.suppress(Exception):
                 self._fflush(None)
-        end = os.lseek(1, 0, os.SEEK_END)
-        data = os.pread(1, min(end - self.position, MAX_OUTPUT), self.position)
+        end = os.lseek(self.fd, 0, os.SEEK_END)
+        data = os.pread(self.fd, min(end - self.position, MAX_OUTPUT), self.position)
         self.position = end
         return data.decode("utf-8", "replace")
 
 
-def run_call(module: Any, request: dict[str, Any], capture: _FdCapture) -> dict[str, Any]:
+def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
+    """Where the result *is* (not equals) one of the mutable arguments.
+
+    Checked: the result itself and its items one level down, against every ``list``
+    argument (identity of immutable values is not observable behaviour: small ints and
+    interned objects are shared by the interpreter). ``result is argument 0`` shows that a
+    function returned its argument rather than a copy.
+    """
+    named = [(f"argument {i}", a) for i, a in enumerate(args)]
+    named += [(f"argument {k!r}", a) for k, a in kwargs.items()]
+    mutable = [(name, a) for name, a in named if isinstance(a, list)]
+    if not mutable:
+        return []
+    found = [f"result is {name}" for name, a in mutable if value is a]
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value[:1000]):
+            found += [f"result[{index}] is {name}" for name, a in mutable if item is a]
+    return found
+
+
+def run_call(
+    module: Any, request: dict[str, Any], capture: _FdCapture, errors: _FdCapture | None = None
+) -> dict[str, Any]:
     reply: dict[str, Any] = {"id": request["id"]}
     function = getattr(module, request["function"], None)
     if not callable(function):
-        reply.update(kind="missing", ns=0, stdout="", mutated=None)
+        reply.update(kind="missing", ns=0, stdout="", stderr="", mutated=None)
         return reply
     args = [decode(a) for a in request["args"]]
     kwargs = {k: decode(v) for k, v in request["kwargs"].items()}
-    buffer = io.StringIO()
-    saved = sys.stdout
-    sys.stdout = buffer
+    buffer, error_buffer = io.StringIO(), io.StringIO()
+    saved, saved_error = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = buffer, error_buffer
     started = time.perf_counter_ns()
     try:
         value = function(*args, **kwargs)
@@ -127,9 +150,13 @@ def run_call(module: Any, request: dict[str, Any], capture: _FdCapture) -> dict[
     else:
         elapsed = time.perf_counter_ns() - started
         reply.update(kind="return", value=encode(value))
+        alias = aliases(value, args, kwargs)
+        if alias:
+            reply["alias"] = alias
     finally:
-        sys.stdout = saved
+        sys.stdout, sys.stderr = saved, saved_error
     printed = buffer.getvalue()[:MAX_OUTPUT] + capture.take()
+    reply["stderr"] = error_buffer.getvalue()[:MAX_OUTPUT] + (errors.take() if errors else "")
     after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
     before = {"args": request["args"], "kwargs": request["kwargs"]}
     reply["mutated"] = after if dumps(after) != dumps(before) else None
@@ -146,8 +173,15 @@ def _executor(module: Any, requests: list[dict[str, Any]], out_fd: int, budget: 
         limit = int(budget["memory_mb"]) * 1024 * 1024
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        capture = _FdCapture()
+        capture = _FdCapture(1)
+        errors = _FdCapture(2)
         sys.stdout = io.StringIO()
+        recorder = None
+        if budget.get("coverage_file"):
+            from pyvorin.verify.coverage import LineRecorder
+
+            recorder = LineRecorder(budget["coverage_file"])
+            recorder.start()
         out = os.fdopen(out_fd, "w", encoding="utf-8")
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         for request in requests:
@@ -156,7 +190,9 @@ def _executor(module: Any, requests: list[dict[str, Any]], out_fd: int, budget: 
             if cpu_hard == resource.RLIM_INFINITY or soft < cpu_hard:
                 with contextlib.suppress(ValueError, OSError):
                     resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
-            reply = run_call(module, request, capture)
+            reply = run_call(module, request, capture, errors)
+            if recorder is not None:
+                reply["lines"] = recorder.take()
             out.write(json.dumps(reply, separators=(",", ":")) + "\n")
             out.flush()
         out.close()
@@ -277,6 +313,7 @@ def main() -> int:
         "call_seconds": header["call_seconds"],
         "memory_mb": header["memory_mb"],
         "max_failures": header.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION),
+        "coverage_file": header["path"] if header.get("coverage") else None,
     }
     supervise(module, requests, budget, send)
     return 0

@@ -98,6 +98,7 @@ def run_side(
     budget: Budget,
     workdir: Path,
     max_failures: int = 3,
+    coverage: bool = False,
 ) -> list[dict[str, Any]]:
     """Run ``requests`` against one module; exactly one reply per request, in order.
 
@@ -113,6 +114,7 @@ def run_side(
         "call_seconds": budget.call_seconds,
         "memory_mb": budget.memory_mb,
         "max_failures": max_failures,
+        "coverage": coverage,
     }
     lines = [json.dumps(header)] + [json.dumps(r, separators=(",", ":")) for r in requests]
     stdin = ("\n".join(lines) + "\n").encode("utf-8")
