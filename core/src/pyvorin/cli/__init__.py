@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.compile_cmd", "check"),
     ("pyvorin.cli.compile_cmd", "compile_"),
     ("pyvorin.cli.compile_cmd", "build"),
+    ("pyvorin.cli.annotate_cmd", "annotate"),
     ("pyvorin.cli.config_cmd", "config"),
     ("pyvorin.cli.audit_cmd", "audit"),
     ("pyvorin.cli.sandbox_cmd", "sandbox"),

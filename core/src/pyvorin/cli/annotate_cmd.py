@@ -1,0 +1,36 @@
+"""`pyvorin annotate FILE.py`: which tier compiles each line, and why (an HTML page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+
+
+@click.command("annotate")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Where to write the page (default: FILE.html beside the source).",
+)
+def annotate(path: Path, output: Path | None) -> None:
+    """Write an HTML page showing each line as native or generic, with the reason."""
+    from ..compiler.annotate import annotate as make_page
+
+    if not path.is_file() or path.suffix != ".py":
+        raise UsageError(f"{path}: no such Python file")
+    page, summary = make_page(path)
+    output = output or path.with_suffix(".html")
+    staging = output.with_name(f".{output.name}.tmp")
+    staging.write_text(page, encoding="utf-8")
+    staging.replace(output)
+    tier = summary["tier"] or "not compiled"
+    reasons = ", ".join(summary["reasons"]) or "none"
+    click.echo(
+        f"{path}: {tier}; {summary['lines_with_reasons']} line(s) with reasons ({reasons}); "
+        f"wrote {output}"
+    )
