@@ -489,8 +489,9 @@ def test_crashing_backend_is_reported_and_the_rest_still_runs(kernels_dir: Path)
 
 
 def test_kernel_outside_the_subset_is_rejected_with_exit_3(tmp_path: Path) -> None:
-    """Pyvorin refuses a dict; the report says so, CPython still ran, exit status 3."""
-    source = TINY.replace("    total = 0.0\n", "    total = 0.0\n    seen = {0: 1.0}\n")
+    """Pyvorin refuses eval (neither tier compiles it); the report says so, CPython still
+    ran, exit status 3."""
+    source = TINY.replace("    total = 0.0\n", "    total = 0.0\n    seen = eval('{0: 1.0}')\n")
     directory = write_kernels(tmp_path / "k", withdict=source)
     proc = run_cli(
         "bench", "--quick", "--contender", "pyvorin", "--kernels-dir", str(directory)
@@ -500,5 +501,5 @@ def test_kernel_outside_the_subset_is_rejected_with_exit_3(tmp_path: Path) -> No
     assert "rejected" in row
     problems = proc.stdout.split("problems:", 1)[1]
     assert "withdict / Pyvorin: rejected" in problems
-    assert f"{directory / 'withdict.py'}:15:12: error PV" in problems  # where the dict is
+    assert f"{directory / 'withdict.py'}:15:12: error PV401" in problems  # where eval is
     assert "pyvorin: error: benchmark incomplete: rejected: withdict" in proc.stderr
