@@ -3,7 +3,6 @@ clock), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import httpx
@@ -65,8 +64,9 @@ def test_wrong_password_and_unknown_address_are_indistinguishable(console):
                 timings[kind].append(time.perf_counter() - started)
                 answers.setdefault(kind, set()).add((response.status_code, _error(response)))
     assert answers["known"] == answers["unknown"] == {(401, "wrong e-mail address or password")}
-    # both paths pay one argon2id verification: the medians are of the same order
-    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
+    # both paths pay one argon2id verification: their fastest runs (the least disturbed
+    # by other load on the machine) are of the same order
+    known, unknown = min(timings["known"]), min(timings["unknown"])
     assert 0.25 < known / unknown < 4, (known, unknown)
     assert min(known, unknown) > 0.005  # argon2 really ran
 
