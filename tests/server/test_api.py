@@ -22,6 +22,7 @@ from pyvorin.licensing.tokens import (
     sign_token,
     verify_token,
 )
+from tests.server import signed
 
 
 def fp() -> str:
@@ -29,13 +30,13 @@ def fp() -> str:
 
 
 def activate(server, key: str, fingerprint: str | None = None) -> httpx.Response:
-    body = {"key": key, "fingerprint": fingerprint or fp(), "hostname": "test-host"}
-    return httpx.post(f"{server.url}/v1/activate", json=body, timeout=30)
+    """A signed activation, as the pyvorin client sends it."""
+    return signed.activate(server.url, key, fingerprint or fp())
 
 
 def call(server, method: str, path: str, bearer: str, **kw) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {bearer}"}
-    return httpx.request(method, f"{server.url}{path}", headers=headers, timeout=30, **kw)
+    """A signed call with the activation's credential and request key."""
+    return signed.call(server.url, method, path, bearer, **kw)
 
 
 def bearer_of(response: httpx.Response) -> str:

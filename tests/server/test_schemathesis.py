@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
+from tests.server import signed
+
 EXAMPLES_PER_OPERATION = 20  # per operation and mode (valid and invalid requests)
 
 
 def test_no_server_errors(server):
     _, key = server.issue(seats=50, plan="enterprise")
-    activation = httpx.post(
-        f"{server.url}/v1/activate",
-        json={"key": key, "fingerprint": uuid.uuid4().hex, "hostname": "fuzz"},
-    ).json()
+    activation = signed.activate(server.url, key, uuid.uuid4().hex, "fuzz").json()
     bearer = f"{activation['activation_id']}.{activation['activation_secret']}"
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]

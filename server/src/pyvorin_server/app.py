@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Request
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import __version__, service
+from pyvorin.licensing import transport
+
+from . import __version__, apitokens, atrest, events, service
 from .accounts import bootstrap, operator_principal, record
+from .alerts import AlertEngine, AlertThresholds, sinks_from
 from .config import AdminTokenVerifier, ServerConfig, load_issuer_key
 from .console import TEMPLATES, build_console
 from .db import make_engine
-from .models import Organisation
+from .maintenance import MaintenanceScheduler
+from .models import Activation, ClientReport, Organisation
 from .permissions import ACTIVATION, PUBLIC, Principal, requires
 from .ratelimit import RateLimiter
+from .reqsign import RequestVerifier, SignedParts, signed_parts
 from .service import ApiError, Signer
 from .sessions import COOKIE, cookie_header
 
@@ -69,6 +74,7 @@ class ActivateRequest(BaseModel):
 class ActivateResponse(BaseModel):
     activation_id: str
     activation_secret: str
+    request_key: str
     licence_id: str
     lease: str
     server_time: int
@@ -141,6 +147,29 @@ class ActivationStatus(LicenceStatus):
     server_time: int
 
 
+class TokenRequest(BaseModel):
+    grant_type: Literal["refresh_token", "urn:pyvorin:grant-type:activation"]
+    refresh_token: str | None = Field(default=None, max_length=128, pattern=ID)
+    scope: str | None = Field(default=None, max_length=512, pattern=r"^[a-z:_ ]*$")
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str
+    scope: str
+
+
+class ReportRequest(BaseModel):
+    kind: Literal["signature", "verification", "licence"]
+    detail: str = Field(default="", max_length=2000, pattern=TEXT)
+
+
+class ReportResponse(BaseModel):
+    recorded: bool
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 402, 403, 404, 409, 429)
 }
@@ -166,12 +195,36 @@ def create_app(
     sessions = sessionmaker(engine, expire_on_commit=False)
     per_licence = RateLimiter(config.activations_per_minute)
     per_address = RateLimiter(config.requests_per_minute_per_ip)
+    vault = atrest.Vault(engine, atrest.provider_from(config, config.env)).load()
+    atrest.install(vault)
+    tokens = apitokens.TokenService(engine, config.token_issuer, config.access_token_seconds)
+    verifier = RequestVerifier()
+    alert_engine = AlertEngine(
+        sinks_from(config, config.env),
+        AlertThresholds(
+            activation_burst=config.alert_activation_burst,
+            fingerprints=config.alert_fingerprints,
+            login_failures=config.alert_login_failures,
+        ),
+    )
+    scheduler = MaintenanceScheduler(engine, config, config.maintenance_interval)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        alert_engine.start()
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.stop()
+            alert_engine.stop()
 
     app = FastAPI(
         title="Pyvorin licence server",
         version=__version__,
         description="Signed licence keys, activations with exact seat counting, signed "
         "leases, immediate revocation and server-authoritative usage counts.",
+        lifespan=lifespan,
     )
     app.state.config = config
     app.state.engine = engine
@@ -181,6 +234,10 @@ def create_app(
     except IntegrityError:  # another server process bootstrapped at the same moment
         with sessions() as session, session.begin():
             app.state.roles = bootstrap(session)
+    app.state.vault = vault
+    app.state.tokens = tokens
+    app.state.alerts = alert_engine
+    app.state.maintenance = scheduler
 
     @contextmanager
     def transaction() -> Iterator[Session]:
@@ -225,6 +282,19 @@ def create_app(
             {"error": exc.code, "message": exc.message}, status_code=exc.status, headers=headers
         )
 
+    @app.exception_handler(atrest.TamperedCiphertext)
+    async def _tampered(_request: Request, exc: atrest.TamperedCiphertext) -> JSONResponse:
+        import logging
+
+        logging.getLogger("pyvorin_server").error("at-rest integrity failure: %s", exc)
+        return JSONResponse(
+            {
+                "error": "stored_data_integrity",
+                "message": "a stored value failed its integrity check (see the server log)",
+            },
+            status_code=500,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
@@ -242,8 +312,47 @@ def create_app(
             return None
         return operator_principal("admin-token", "admin-token")
 
+    def access_token(request: Request) -> Principal | None:
+        """An RS256 access token for the admin API (``Bearer eyJ…``): its scopes are its
+        permissions (see apitokens.principal_of)."""
+        token = _bearer(request)
+        if token is None or not token.startswith("ey") or token.count(".") != 2:
+            return None
+        return apitokens.principal_of(tokens.verify(token, apitokens.AUD_ADMIN))
+
+    def htu(request: Request) -> str:
+        base = config.public_url or f"{request.url.scheme}://{request.url.netloc}"
+        return base + request.url.path
+
+    def machine(request: Request, parts: SignedParts, scope: str | None = None) -> Activation:
+        """Authenticate a machine call: the activation credential (Bearer) or a DPoP-bound
+        access token, then the HMAC request signature with the activation's key; the
+        nonce is committed before the call acts."""
+        now = time.time()
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        with transaction() as session:
+            if scheme.lower() == "dpop" and scope is not None:
+                claims = tokens.verify(value.strip(), apitokens.AUD_CLIENT, {scope})
+                jkt, jti, iat = apitokens.verify_dpop(
+                    request.headers.get("dpop"), request.method, htu(request), now, value.strip()
+                )
+                if claims.get("cnf", {}).get("jkt") != jkt:
+                    raise apitokens.invalid_token("the access token is bound to another device key")
+                activation = session.get(Activation, str(claims["sub"]))
+                if activation is None:
+                    raise apitokens.invalid_token("the token's activation no longer exists")
+                verifier.consume_nonce(session, "dpop:" + jti[:58], iat + apitokens.DPOP_WINDOW)
+            else:
+                activation = service.authenticate(session, _bearer(request))
+            key = activation.request_key
+            verifier.verify(
+                session, parts, transport.b64url_decode(key) if key else None, activation.id
+            )
+        return activation
+
     # Who made a request: the first authenticator that recognises it (see permissions.py).
-    app.state.authenticators = [admin_token]
+    app.state.authenticators = [admin_token, access_token]
 
     @app.get("/healthz", tags=["server"], dependencies=[requires(PUBLIC)])
     def healthz() -> dict[str, str]:
@@ -344,68 +453,192 @@ def create_app(
         tags=["client"],
         dependencies=[requires(ACTIVATION)],
     )
-    def activate(body: ActivateRequest, request: Request) -> dict[str, Any]:
-        """Activate a licence key on a machine: takes a seat, returns a signed lease."""
+    def activate(
+        body: ActivateRequest, request: Request, parts: SignedParts = Depends(signed_parts)
+    ) -> dict[str, Any]:
+        """Activate a licence key on a machine: takes a seat, returns a signed lease.
+        Signed with the key derived from the licence key (see docs/api.md)."""
+        from pyvorin.licensing.tokens import parse_unverified
+
         address = request.client.host if request.client else "unknown"
         wait = per_address.hit(address)
-        if wait is None:
-            from pyvorin.licensing.tokens import parse_unverified
-
-            try:
-                lid = str(parse_unverified(body.key, service.KEY_PREFIX)[0]["lid"])
-            except Exception:
-                lid = None
-            if lid is not None:
-                wait = per_licence.hit(lid)
+        try:
+            lid = str(parse_unverified(body.key, service.KEY_PREFIX)[0]["lid"])
+        except Exception:
+            lid = None
+        if wait is None and lid is not None:
+            wait = per_licence.hit(lid)
         if wait is not None:
             raise ApiError(
                 429,
                 "rate_limited",
                 f"too many activation attempts; retry after {math.ceil(wait)} s",
             )
+        if lid is not None:  # an unreadable key is refused below as key_malformed
+            with transaction() as session:
+                verifier.verify(session, parts, transport.activation_key(body.key), lid)
         with transaction() as session:
-            return service.activate(
+            answer = service.activate(
                 session,
                 signer,
                 key=body.key,
                 fingerprint=body.fingerprint,
                 hostname=body.hostname,
             )
+        events.emit(
+            events.ACTIVATION_CREATED,
+            licence_id=answer["licence_id"],
+            activation_id=answer["activation_id"],
+            fingerprint=body.fingerprint,
+            address=address,
+        )
+        return answer
 
     client = {"responses": ERRORS, "tags": ["client"], "dependencies": [requires(ACTIVATION)]}
 
     @app.post("/v1/refresh", response_model=RefreshResponse, **client)
-    def refresh(body: RefreshRequest, request: Request) -> dict[str, Any]:
+    def refresh(
+        body: RefreshRequest, request: Request, parts: SignedParts = Depends(signed_parts)
+    ) -> dict[str, Any]:
         """Confirm an activation (heartbeat); returns a fresh signed lease.
-        Authorization: ``Bearer <activation id>.<activation secret>``."""
+        Authorization: ``Bearer <activation id>.<activation secret>``; signed."""
+        activation = machine(request, parts)
         with transaction() as session:
+            activation = session.get(Activation, activation.id)
             return service.refresh(
-                session, signer, bearer=_bearer(request), fingerprint=body.fingerprint
+                session, signer, bearer=None, fingerprint=body.fingerprint, activation=activation
             )
 
     @app.post("/v1/deactivate", response_model=DeactivateResponse, **client)
-    def deactivate(request: Request) -> dict[str, Any]:
-        """Release this activation's seat."""
+    def deactivate(request: Request, parts: SignedParts = Depends(signed_parts)) -> dict[str, Any]:
+        """Release this activation's seat (and revoke its refresh tokens); signed."""
+        activation = machine(request, parts, "licence:deactivate")
         with transaction() as session:
-            return service.deactivate(session, bearer=_bearer(request))
+            activation = session.get(Activation, activation.id)
+            answer = service.deactivate(session, bearer=None, activation=activation)
+            apitokens.revoke_subject(session, activation.id, int(time.time()))
+            return answer
 
     @app.post("/v1/usage", response_model=UsageResponse, **client)
-    def usage(body: UsageRequest, request: Request) -> dict[str, Any]:
+    def usage(
+        body: UsageRequest, request: Request, parts: SignedParts = Depends(signed_parts)
+    ) -> dict[str, Any]:
         """Report usage; counted once per idempotency key, refused past the plan's limit."""
+        activation = machine(request, parts)
         with transaction() as session:
             return service.record_usage(
                 session,
-                bearer=_bearer(request),
+                bearer=None,
+                activation=session.get(Activation, activation.id),
                 idempotency_key=body.idempotency_key,
                 kind=body.kind,
                 count=body.count,
             )
 
     @app.get("/v1/status", response_model=ActivationStatus, **client)
-    def status(request: Request) -> dict[str, Any]:
-        """The licence status as seen by this activation."""
+    def status(request: Request, parts: SignedParts = Depends(signed_parts)) -> dict[str, Any]:
+        """The licence status as seen by this activation (Bearer credential or DPoP
+        access token with scope ``licence:status``); signed."""
+        activation = machine(request, parts, "licence:status")
         with transaction() as session:
-            return service.activation_status(session, bearer=_bearer(request))
+            return service.activation_status(
+                session, bearer=None, activation=session.get(Activation, activation.id)
+            )
+
+    @app.get("/.well-known/jwks.json", tags=["tokens"], dependencies=[requires(PUBLIC)])
+    def jwks() -> dict[str, Any]:
+        """The public keys that verify API access tokens (RS256), current and overlapping."""
+        return tokens.jwks()
+
+    @app.post("/v1/token", response_model=TokenResponse, **{**client, "tags": ["tokens"]})
+    def token(
+        body: TokenRequest, request: Request, parts: SignedParts = Depends(signed_parts)
+    ) -> dict[str, Any]:
+        """OAuth-style token endpoint (JSON body), DPoP-bound (RFC 9449).
+
+        * ``urn:pyvorin:grant-type:activation``: the activation credential (Bearer) and a
+          signed request obtain a new token family for this machine;
+        * ``refresh_token``: rotates the refresh token; a rotated token presented again
+          revokes its family."""
+        now = int(time.time())
+        address = request.client.host if request.client else "unknown"
+        jkt, jti, iat = apitokens.verify_dpop(
+            request.headers.get("dpop"), "POST", htu(request), now
+        )
+        requested = apitokens.parse_scope(body.scope) if body.scope else None
+        refusal: ApiError | None = None
+        if body.grant_type == transport.ACTIVATION_GRANT:
+            activation = machine(request, parts)
+            subject, audience = activation.id, apitokens.AUD_CLIENT
+            scope = apitokens.CLIENT_SCOPES if requested is None else requested
+            if not scope <= apitokens.CLIENT_SCOPES:
+                raise ApiError(400, "invalid_scope", f"scope not allowed here: {body.scope}")
+            with transaction() as session:
+                verifier.consume_nonce(session, "dpop:" + jti[:58], iat + apitokens.DPOP_WINDOW)
+                service._live(session, session.get(Activation, activation.id), now, lock=False)
+                refresh_token = apitokens.new_refresh_token(
+                    session, subject=subject, audience=audience, scope=scope, jkt=jkt, now=now
+                )
+        else:
+            if not body.refresh_token:
+                raise ApiError(400, "invalid_request", "refresh_token is required")
+            with transaction() as session:
+                verifier.consume_nonce(session, "dpop:" + jti[:58], iat + apitokens.DPOP_WINDOW)
+                rotation = apitokens.rotate_refresh_token(
+                    session, body.refresh_token, jkt, now, address
+                )
+                refusal = rotation.refusal  # raised after commit: a reuse revokes the family
+                if refusal is None:
+                    assert rotation.row is not None and rotation.token is not None
+                    row, refresh_token = rotation.row, rotation.token
+                    subject, audience = row.subject, row.audience
+                    family_scope = apitokens.parse_scope(row.scope)
+                    scope = family_scope if requested is None else requested
+                    if not scope <= family_scope:
+                        raise ApiError(
+                            400, "invalid_scope", "a refresh cannot widen the token's scope"
+                        )
+                    if audience == apitokens.AUD_CLIENT:
+                        activation = session.get(Activation, subject)
+                        if activation is None:
+                            raise ApiError(400, "invalid_grant", "the activation is gone")
+                        service._live(session, activation, now, lock=False)
+            if refusal is not None:
+                raise refusal
+        access, ttl = tokens.issue(subject, audience, scope, jkt=jkt)
+        return {
+            "access_token": access,
+            "token_type": "DPoP",
+            "expires_in": ttl,
+            "refresh_token": refresh_token,
+            "scope": " ".join(sorted(scope)),
+        }
+
+    @app.post("/v1/reports", response_model=ReportResponse, **client)
+    def report(
+        body: ReportRequest, request: Request, parts: SignedParts = Depends(signed_parts)
+    ) -> dict[str, Any]:
+        """A client reports a refusal (a signature or verification failure): recorded as a
+        build record (retention: 90 days by default) and raised as an alert."""
+        activation = machine(request, parts)
+        with transaction() as session:
+            session.add(
+                ClientReport(
+                    licence_id=activation.licence_id,
+                    activation_id=activation.id,
+                    kind=body.kind,
+                    detail=body.detail,
+                    created_at=int(time.time()),
+                )
+            )
+        events.emit(
+            events.CLIENT_REFUSAL,
+            licence_id=activation.licence_id,
+            activation_id=activation.id,
+            kind=body.kind,
+            detail=body.detail[:200],
+        )
+        return {"recorded": True}
 
     build_console(app, transaction=transaction, signer=signer, clock=clock)
     return app

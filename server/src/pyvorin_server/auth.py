@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import events
 from .accounts import EMAIL, normalise_email
 from .models import LoginThrottle, User
 from .service import ApiError
@@ -118,9 +119,11 @@ def login(
         throttle = LoginThrottle(key_hash=key, failures=0, first_failure_at=now)
         session.add(throttle)
     throttle.failures += 1
+    events.emit(events.LOGIN_FAILED, account=key)  # for the alert rules (part B)
     if throttle.failures >= policy.max_failures:
         throttle.locked_until = now + policy.lockout_seconds
         session.flush()
+        events.emit(events.LOGIN_LOCKED, account=key, until=throttle.locked_until)
         return LoginOutcome(error=_locked(policy.lockout_seconds))
     session.flush()
     return LoginOutcome(error=ApiError(401, "login_failed", FAILED))

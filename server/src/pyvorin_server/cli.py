@@ -103,6 +103,19 @@ def migrate_cmd(home: Path | None, revision: str, downgrade_to: str | None) -> N
 )
 @click.option("--no-migrate", is_flag=True, help="Do not apply migrations on start.")
 @click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--tls-cert",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Serve HTTPS (TLS 1.3 only) with this certificate chain (PEM).",
+)
+@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option(
+    "--tls-client-ca",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Mutual TLS: require client certificates issued by this CA (PEM).",
+)
 def run(
     home: Path | None,
     host: str,
@@ -110,12 +123,26 @@ def run(
     ready_file: Path | None,
     no_migrate: bool,
     log_level: str,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    tls_client_ca: Path | None,
 ) -> None:
     """Serve the API (initialises the home and the SQLite database on first use)."""
     import uvicorn
 
     from .app import create_app
+    from .tlsca import CaError, server_context
 
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    if tls_client_ca is not None and tls_cert is None:
+        raise click.UsageError("--tls-client-ca needs --tls-cert and --tls-key")
+    ssl_context = None
+    if tls_cert is not None and tls_key is not None:
+        try:
+            ssl_context = server_context(tls_cert, tls_key, tls_client_ca)
+        except CaError as exc:
+            raise click.ClickException(str(exc)) from exc
     config = _config(home)
     if not config.initialised:
         kid, _token = initialise(config)
@@ -139,14 +166,19 @@ def run(
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.listen(512)
     bound = sock.getsockname()[1]
-    url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{bound}"
+    scheme = "https" if ssl_context is not None else "http"
+    url = f"{scheme}://{host if family == socket.AF_INET else f'[{host}]'}:{bound}"
     click.echo(
         f"pyvorin-server {__version__} listening on {url} (database {config.redacted_url()})",
         err=True,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=5)
+    uv_config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, timeout_graceful_shutdown=5
     )
+    if ssl_context is not None:
+        uv_config.load()
+        uv_config.ssl = ssl_context  # our context: TLS 1.3 only, optional client CA
+    server = uvicorn.Server(uv_config)
     if ready_file is not None:
         orig_startup = server.startup
 
@@ -177,7 +209,21 @@ def _session(config: ServerConfig):
             f"database {config.redacted_url()} has no schema; run `pyvorin-server init` "
             "or `pyvorin-server migrate` first"
         )
-    return sessionmaker(make_engine(config.database_url), expire_on_commit=False)
+    engine = make_engine(config.database_url)
+    _vault(config, engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _vault(config: ServerConfig, engine):
+    """Load the at-rest encryption keys (sealed columns need them)."""
+    from . import atrest
+
+    try:
+        vault = atrest.Vault(engine, atrest.provider_from(config, config.env)).load()
+    except atrest.AtRestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    atrest.install(vault)
+    return vault
 
 
 @main.command("issue")
@@ -455,6 +501,257 @@ def user_disable(home: Path | None, email: str, enable: bool) -> None:
             {"disabled": user.disabled},
         )
     click.echo(f"{user.email} {'enabled' if enable else 'disabled'}")
+
+
+@main.command("maintenance")
+@home_option
+def maintenance(home: Path | None) -> None:
+    """Apply the retention rules now (build records, telemetry, expired nonces and
+    tokens) and seal values written before at-rest encryption; prints the counts."""
+    from .maintenance import run_maintenance
+
+    config = _config(home)
+    sessions = _session(config)
+    counts = run_maintenance(sessions.kw["bind"], config)
+    click.echo(json.dumps(counts, indent=2, sort_keys=True))
+
+
+@main.group("encryption")
+def encryption() -> None:
+    """At-rest encryption keys (AES-256-GCM data keys wrapped by a KEK)."""
+
+
+@encryption.command("status")
+@home_option
+def encryption_status(home: Path | None) -> None:
+    """The KEK provider, the current KEK id and the data keys."""
+    from sqlalchemy import select
+
+    from .models import DataKey
+
+    config = _config(home)
+    sessions = _session(config)
+    from . import atrest
+
+    vault = atrest.installed()
+    kid, _ = vault.provider.current()
+    with sessions() as session:
+        keys = [
+            {"id": row.id, "kek_id": row.kek_id}
+            for row in session.execute(select(DataKey).order_by(DataKey.created_at)).scalars()
+        ]
+    click.echo(
+        json.dumps(
+            {"provider": vault.provider.name, "current_kek": kid, "data_keys": keys}, indent=2
+        )
+    )
+
+
+@encryption.command("rotate-kek")
+@home_option
+def rotate_kek(home: Path | None) -> None:
+    """New KEK (file provider), then re-wrap every data key under it. Values are not
+    re-encrypted; running servers keep working. With the env or a plugin provider, make
+    the new KEK current there first (keep the old one as previous), then run this."""
+    from . import atrest
+
+    config = _config(home)
+    _session(config)
+    vault = atrest.installed()
+    if isinstance(vault.provider, atrest.FileKek):
+        old, _ = vault.provider.current()
+        new, _ = vault.provider.generate()
+    else:
+        new, _ = vault.provider.current()
+        old = None
+    changed = vault.rewrap()
+    click.echo(f"current KEK {new}; re-wrapped {len(changed)} data key(s)")
+    if old and old != new:
+        click.echo(f"previous KEK {old} is no longer used; its file may be removed", err=True)
+
+
+@encryption.command("rotate-data-key")
+@home_option
+def rotate_data_key(home: Path | None) -> None:
+    """A new data key encrypts new values; the older ones keep decrypting."""
+    from . import atrest
+
+    config = _config(home)
+    _session(config)
+    click.echo(f"new data key {atrest.installed().rotate_data_key()}")
+
+
+@main.group("jwt")
+def jwt_group() -> None:
+    """RS256 signing keys of API access tokens."""
+
+
+@jwt_group.command("rotate")
+@home_option
+@click.option(
+    "--overlap",
+    type=click.IntRange(0),
+    default=960,
+    show_default=True,
+    help="Seconds the previous key stays in the JWKS (>= the access-token lifetime).",
+)
+def jwt_rotate(home: Path | None, overlap: int) -> None:
+    """A new signing key signs from now on; the previous ones stay published for
+    --overlap seconds so tokens already issued still verify."""
+    from .apitokens import TokenService
+
+    config = _config(home)
+    sessions = _session(config)
+    tokens = TokenService(sessions.kw["bind"], config.token_issuer, config.access_token_seconds)
+    tokens.current_kid()
+    new, retiring = tokens.rotate(overlap)
+    click.echo(f"signing key {new}; retiring in {overlap} s: {', '.join(retiring) or 'none'}")
+
+
+@jwt_group.command("jwks")
+@home_option
+def jwt_jwks(home: Path | None) -> None:
+    """Print the JWKS (the public keys currently published)."""
+    from .apitokens import TokenService
+
+    config = _config(home)
+    sessions = _session(config)
+    tokens = TokenService(sessions.kw["bind"], config.token_issuer, config.access_token_seconds)
+    click.echo(json.dumps(tokens.jwks(), indent=2))
+
+
+from .permissions import PERMISSIONS, ROLES  # noqa: E402  (choices of `token issue`)
+
+
+@main.group("token")
+def token_group() -> None:
+    """Operator API access tokens."""
+
+
+@token_group.command("issue")
+@home_option
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(PERMISSIONS)),
+    help="A permission the token carries (repeatable).",
+)
+@click.option("--subject", default="operator", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(sorted(ROLES)),
+    default="operator",
+    show_default=True,
+    help="The role it acts with; the scopes are capped by the role's permissions.",
+)
+@click.option(
+    "--org", default=None, help="The organisation it acts in (roles other than operator)."
+)
+@click.option("--ttl", type=click.IntRange(1, 900), default=900, show_default=True)
+def token_issue(
+    home: Path | None,
+    scopes: tuple[str, ...],
+    subject: str,
+    role: str,
+    org: str | None,
+    ttl: int,
+) -> None:
+    """Print a short-lived RS256 access token for the API (audience pyvorin-admin)."""
+    from .apitokens import AUD_ADMIN, TokenService
+
+    if role != "operator" and not org:
+        raise click.UsageError(f"--role {role} needs --org")
+    beyond = set(scopes) - ROLES[role]
+    if beyond:
+        raise click.UsageError(f"role {role} does not grant {', '.join(sorted(beyond))}")
+    config = _config(home)
+    sessions = _session(config)
+    tokens = TokenService(sessions.kw["bind"], config.token_issuer, config.access_token_seconds)
+    extra = {"role": role, **({"org": org} if org and role != "operator" else {})}
+    token, lifetime = tokens.issue(subject, AUD_ADMIN, set(scopes), ttl=ttl, extra=extra)
+    click.echo(f"expires in {lifetime} s; scope {' '.join(sorted(scopes))}", err=True)
+    click.echo(token)
+
+
+@main.group("ca")
+def ca_group() -> None:
+    """A small certificate authority for TLS and service-to-service mTLS."""
+
+
+ca_dir_option = click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="CA directory (default: <server home>/ca).",
+)
+
+
+def _ca(home: Path | None, directory: Path | None):
+    from .tlsca import CertificateAuthority
+
+    return CertificateAuthority(directory or _config(home).home / "ca")
+
+
+@ca_group.command("init")
+@home_option
+@ca_dir_option
+@click.option("--name", default="Pyvorin licence server CA", show_default=True)
+@click.option("--days", type=click.IntRange(1, 36_500), default=3650, show_default=True)
+def ca_init(home: Path | None, directory: Path | None, name: str, days: int) -> None:
+    """Create the CA key (0600) and self-signed certificate."""
+    from .tlsca import CaError
+
+    ca = _ca(home, directory)
+    try:
+        cert = ca.init(name, days)
+    except CaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"CA {name!r} in {ca.directory}: certificate {ca.cert_path}, until "
+        f"{cert.not_valid_after_utc:%Y-%m-%d}"
+    )
+
+
+@ca_group.command("issue")
+@home_option
+@ca_dir_option
+@click.argument("name")
+@click.option("--client", is_flag=True, help="A client certificate (mTLS) instead of a server one.")
+@click.option("--dns", multiple=True, help="DNS name (repeatable; server certificates).")
+@click.option("--ip", multiple=True, help="IP address (repeatable; server certificates).")
+@click.option("--days", type=click.IntRange(1, 36_500), default=365, show_default=True)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where NAME.crt and NAME.key (0600) go (default: the CA directory).",
+)
+def ca_issue(
+    home: Path | None,
+    directory: Path | None,
+    name: str,
+    client: bool,
+    dns: tuple[str, ...],
+    ip: tuple[str, ...],
+    days: int,
+    out_dir: Path | None,
+) -> None:
+    """Issue a server or client certificate signed by the CA."""
+    from .tlsca import CaError
+
+    ca = _ca(home, directory)
+    try:
+        issued = ca.issue(name, out_dir or ca.directory, client=client, dns=dns, ips=ip, days=days)
+    except CaError as exc:
+        raise click.ClickException(str(exc)) from exc
+    kind = "client" if client else "server"
+    click.echo(
+        f"{kind} certificate {issued.cert} (key {issued.key}, mode 0600), serial "
+        f"{issued.serial:x}, until {issued.not_after:%Y-%m-%d}"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

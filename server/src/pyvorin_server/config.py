@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -54,6 +54,15 @@ def normalise_db_url(url: str) -> str:
     return url
 
 
+def _access_seconds(env: Mapping[str, str]) -> int:
+    value = _int_env(env, "PYVORIN_SERVER_ACCESS_TOKEN_SECONDS", 900, 1)
+    if value > 900:
+        raise ServerConfigError(
+            f"PYVORIN_SERVER_ACCESS_TOKEN_SECONDS: expected at most 900 (15 minutes), found {value}"
+        )
+    return value
+
+
 @dataclass
 class ServerConfig:
     home: Path
@@ -66,6 +75,17 @@ class ServerConfig:
     login_max_failures: int = 5  # failed sign-ins per address before a lockout
     login_lockout_minutes: int = 15  # lockout length (and the failure-counting window)
     logins_per_minute_per_ip: int = 30  # sign-in attempts per client address
+    # -- part B of issue 14 (tokens, retention, alerts); see docs/operators.md
+    token_issuer: str = "pyvorin-server"
+    access_token_seconds: int = 900
+    public_url: str = ""  # the URL clients use (DPoP htu); default: from each request
+    retention_build_days: int = 90
+    retention_telemetry_days: int = 365
+    maintenance_interval: int = 3600  # seconds between in-server maintenance runs; 0: off
+    alert_activation_burst: int = 20
+    alert_fingerprints: int = 10
+    alert_login_failures: int = 10
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, home: Path | None = None, env: Mapping[str, str] | None = None):
@@ -90,6 +110,18 @@ class ServerConfig:
             logins_per_minute_per_ip=_int_env(
                 env, "PYVORIN_SERVER_LOGINS_PER_MINUTE_PER_IP", 30, 1
             ),
+            token_issuer=env.get("PYVORIN_SERVER_TOKEN_ISSUER") or "pyvorin-server",
+            access_token_seconds=_access_seconds(env),
+            public_url=(env.get("PYVORIN_SERVER_PUBLIC_URL") or "").rstrip("/"),
+            retention_build_days=_int_env(env, "PYVORIN_SERVER_RETENTION_BUILD_DAYS", 90, 1),
+            retention_telemetry_days=_int_env(
+                env, "PYVORIN_SERVER_RETENTION_TELEMETRY_DAYS", 365, 1
+            ),
+            maintenance_interval=_int_env(env, "PYVORIN_SERVER_MAINTENANCE_INTERVAL", 3600, 0),
+            alert_activation_burst=_int_env(env, "PYVORIN_SERVER_ALERT_ACTIVATION_BURST", 20, 1),
+            alert_fingerprints=_int_env(env, "PYVORIN_SERVER_ALERT_FINGERPRINTS", 10, 1),
+            alert_login_failures=_int_env(env, "PYVORIN_SERVER_ALERT_LOGIN_FAILURES", 10, 1),
+            env=dict(env),
         )
 
     @property

@@ -36,12 +36,16 @@ class LicenceServer:
         database_url: str | None = None,
         env: dict[str, str] | None = None,
         startup_timeout: float = 60.0,
+        run_args: tuple[str, ...] = (),
+        verify: Any = True,
     ) -> None:
         self.workdir = Path(workdir)
         self.home = self.workdir / "server-home"
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.startup_timeout = startup_timeout
+        self.run_args = tuple(run_args)  # e.g. ("--tls-cert", ..., "--tls-key", ...)
+        self.verify = verify  # httpx `verify` for the admin calls (a CA for https)
         self.process: subprocess.Popen | None = None
         self.url = ""
         self.admin_token = ""
@@ -95,6 +99,7 @@ class LicenceServer:
                 "0",
                 "--ready-file",
                 str(ready),
+                *self.run_args,
             ],
             env=self.env(),
             stdout=log,
@@ -133,7 +138,7 @@ class LicenceServer:
     # -- admin API ----------------------------------------------------------------------
     def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.admin_token}"}
-        with httpx.Client(base_url=self.url, timeout=30) as http:
+        with httpx.Client(base_url=self.url, timeout=30, verify=self.verify) as http:
             return http.request(method, path, headers=headers, **kw)
 
     def issue(

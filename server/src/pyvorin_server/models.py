@@ -15,6 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .atrest import EncryptedText
+
 
 class Base(DeclarativeBase):
     pass
@@ -24,7 +26,7 @@ class Licence(Base):
     __tablename__ = "licences"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    licensee: Mapped[str] = mapped_column(String(256))
+    licensee: Mapped[str] = mapped_column(EncryptedText("licences.licensee", legacy_plaintext=True))
     plan: Mapped[str] = mapped_column(String(64))
     features: Mapped[str] = mapped_column(Text)  # JSON list
     seats: Mapped[int] = mapped_column(Integer)
@@ -62,12 +64,19 @@ class Activation(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     licence_id: Mapped[str] = mapped_column(ForeignKey("licences.id"), index=True)
     fingerprint: Mapped[str] = mapped_column(String(128))
-    hostname: Mapped[str] = mapped_column(String(64))
+    hostname: Mapped[str] = mapped_column(
+        EncryptedText("activations.hostname", legacy_plaintext=True)
+    )
     secret_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the secret
     slot: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     last_seen_at: Mapped[int] = mapped_column(BigInteger)
     deactivated_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # HMAC key of this activation's signed requests (sealed; NULL for activations made
+    # before request signing: they must activate again)
+    request_key: Mapped[str | None] = mapped_column(
+        EncryptedText("activations.request_key"), nullable=True
+    )
 
 
 class UsageEvent(Base):
@@ -182,4 +191,72 @@ class AuditEvent(Base):
     subject: Mapped[str] = mapped_column(String(320))
     before: Mapped[str | None] = mapped_column(Text, nullable=True)
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# -- part B of issue 14: at-rest keys, request nonces, API tokens, client reports -------------
+class DataKey(Base):
+    """A data-encryption key, wrapped by a key-encryption key (see atrest.py).
+    ``created_at`` is in microseconds: the newest key encrypts."""
+
+    __tablename__ = "data_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kek_id: Mapped[str] = mapped_column(String(40))
+    nonce: Mapped[str] = mapped_column(String(32))
+    wrapped: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class RequestNonce(Base):
+    """A nonce of a signed request, kept until its signature window has passed."""
+
+    __tablename__ = "request_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SigningKey(Base):
+    """An RS256 key that signs API access tokens. Published in the JWKS from
+    ``created_at`` until ``retire_at``; the newest unretired key signs."""
+
+    __tablename__ = "jwt_signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    private_key: Mapped[str] = mapped_column(EncryptedText("jwt_signing_keys.private_key"))
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    retire_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class RefreshToken(Base):
+    """An opaque refresh token, stored as its SHA-256. Each use rotates it (``used_at``);
+    presenting a used one revokes its whole family (RFC 9700)."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(40), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    jkt: Mapped[str] = mapped_column(String(64))  # device key thumbprint (DPoP)
+    subject: Mapped[str] = mapped_column(String(128))
+    audience: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ClientReport(Base):
+    """A refusal a client reports (signature or verification failure): a build record."""
+
+    __tablename__ = "client_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    licence_id: Mapped[str] = mapped_column(String(40), index=True)
+    activation_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(EncryptedText("client_reports.detail"))
     created_at: Mapped[int] = mapped_column(BigInteger, index=True)

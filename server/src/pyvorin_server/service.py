@@ -36,6 +36,7 @@ from pyvorin.licensing.tokens import (
     sign_token,
     verify_token,
 )
+from pyvorin.licensing.transport import b64url
 
 from .models import Activation, Licence, UsageEvent
 
@@ -187,6 +188,7 @@ def activate(
         raise ApiError(404, "unknown_licence", f"licence {token['lid']} is not known here")
     _check_usable(licence, now)
     secret = secrets.token_urlsafe(32)
+    request_key = b64url(secrets.token_bytes(32))  # HMAC key of this machine's signed calls
     existing = session.execute(
         select(Activation).where(
             Activation.licence_id == licence.id,
@@ -196,6 +198,7 @@ def activate(
     ).scalar_one_or_none()
     if existing is not None:  # re-activation of the same machine: same seat, new secret
         existing.secret_hash = _hash_secret(secret)
+        existing.request_key = request_key
         existing.last_seen_at = now
         existing.hostname = hostname
         activation = existing
@@ -221,6 +224,7 @@ def activate(
             fingerprint=fingerprint,
             hostname=hostname,
             secret_hash=_hash_secret(secret),
+            request_key=request_key,
             slot=free[0],
             created_at=now,
             last_seen_at=now,
@@ -238,6 +242,7 @@ def activate(
     return {
         "activation_id": activation.id,
         "activation_secret": secret,
+        "request_key": request_key,
         "licence_id": licence.id,
         "lease": _lease(signer, licence, activation, now),
         "server_time": now,
@@ -276,9 +281,10 @@ def refresh(
     bearer: str | None,
     fingerprint: str,
     now: float | None = None,
+    activation: Activation | None = None,
 ) -> dict[str, Any]:
     now = int(now if now is not None else time.time())
-    activation = authenticate(session, bearer)
+    activation = activation or authenticate(session, bearer)
     licence = _live(session, activation, now, lock=False)
     if not hmac.compare_digest(activation.fingerprint, fingerprint):
         raise ApiError(403, "fingerprint_mismatch", "this activation belongs to another machine")
@@ -290,9 +296,15 @@ def refresh(
     }
 
 
-def deactivate(session: Session, *, bearer: str | None, now: float | None = None) -> dict:
+def deactivate(
+    session: Session,
+    *,
+    bearer: str | None,
+    now: float | None = None,
+    activation: Activation | None = None,
+) -> dict:
     now = int(now if now is not None else time.time())
-    activation = authenticate(session, bearer)
+    activation = activation or authenticate(session, bearer)
     licence = _lock_licence(session, activation.licence_id)
     assert licence is not None
     if activation.deactivated_at is not None:
@@ -327,10 +339,11 @@ def record_usage(
     kind: str,
     count: int,
     now: float | None = None,
+    activation: Activation | None = None,
 ) -> dict[str, Any]:
     """Count a usage report once, against the plan's monthly limit."""
     now = int(now if now is not None else time.time())
-    activation = authenticate(session, bearer)
+    activation = activation or authenticate(session, bearer)
     licence = _live(session, activation, now, lock=True)
     previous = session.execute(
         select(UsageEvent).where(
@@ -432,9 +445,15 @@ def licence_status(session: Session, licence: Licence, now: float | None = None)
     }
 
 
-def activation_status(session: Session, *, bearer: str | None, now: float | None = None):
+def activation_status(
+    session: Session,
+    *,
+    bearer: str | None,
+    now: float | None = None,
+    activation: Activation | None = None,
+):
     now = int(now if now is not None else time.time())
-    activation = authenticate(session, bearer)
+    activation = activation or authenticate(session, bearer)
     licence = session.get(Licence, activation.licence_id)
     assert licence is not None
     status = licence_status(session, licence, now)

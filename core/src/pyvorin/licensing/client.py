@@ -25,6 +25,7 @@ import httpx
 from ..errors import LicenceError, UsageError
 from ..home import pyvorin_home
 from . import state as state_mod
+from . import transport as tr
 from .state import LicenceState, load_state, machine_fingerprint, remove_state, save_state
 from .tokens import KEY_PREFIX, LEASE_PREFIX, Token, iso, verify_token
 from .trust import trusted_keys
@@ -106,16 +107,47 @@ class LicenceClient:
 
     # -- HTTP ---------------------------------------------------------------------------
     def _request(
-        self, method: str, server: str, path: str, *, bearer: str | None = None, json: Any = None
+        self,
+        method: str,
+        server: str,
+        path: str,
+        *,
+        bearer: str | None = None,
+        json: Any = None,
+        signing: tuple[bytes, str] | None = None,
+        access_token: str | None = None,
+        dpop: Any = None,
     ) -> dict[str, Any]:
+        """One call with retries. ``signing`` = (HMAC key, credential): the request is
+        signed afresh (new nonce) on each attempt. ``access_token``: a DPoP-bound access
+        token, sent with a fresh DPoP proof of this machine's device key."""
+        import json as json_mod
+
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        body = b"" if json is None else json_mod.dumps(json).encode()
+        if json is not None:
+            headers["Content-Type"] = "application/json"
         last: Exception | None = None
-        with httpx.Client(timeout=self.timeout, transport=self.transport) as http:
+        with httpx.Client(
+            timeout=self.timeout, transport=self.transport, **tr.tls_options(self.env)
+        ) as http:
             for attempt in range(self.retries + 1):
                 if attempt:
                     time.sleep(min(0.2 * 3 ** (attempt - 1), 2.0))
+                if signing is not None:
+                    raw_path = httpx.URL(server + path).raw_path.decode("latin-1")
+                    headers.update(
+                        tr.signed_headers(signing[0], signing[1], method, raw_path, body)
+                    )
+                if dpop is not None:
+                    headers["DPoP"] = tr.dpop_proof(dpop, method, server + path)
+                if access_token is not None:
+                    headers["Authorization"] = f"DPoP {access_token}"
+                    headers["DPoP"] = tr.dpop_proof(
+                        self._transport_state().device_key(), method, server + path, access_token
+                    )
                 try:
-                    response = http.request(method, server + path, headers=headers, json=json)
+                    response = http.request(method, server + path, headers=headers, content=body)
                 except httpx.InvalidURL as exc:
                     raise UsageError(f"licence server URL {server!r}: {exc}") from exc
                 except httpx.TransportError as exc:
@@ -222,6 +254,7 @@ class LicenceClient:
                     "fingerprint": self.fingerprint,
                     "hostname": socket.gethostname()[:64] or "unknown",
                 },
+                signing=(tr.activation_key(licence.text), str(licence["lid"])),
             )
         except ServerUnreachable as exc:
             raise LicenceError(f"activation failed: {exc}; check the URL and retry") from exc
@@ -241,6 +274,14 @@ class LicenceClient:
         lease = self._accept_lease(state, body, now)
         if lease["lid"] != licence["lid"]:
             raise LicenceError(f"{url}: the lease is for licence {lease['lid']}, not the key's")
+        request_key = body.get("request_key")
+        transport_state = tr.TransportState(
+            activation_id=aid,
+            request_key=request_key if isinstance(request_key, str) else "",
+            device_key_pem=self._transport_state().device_key_pem,
+        )
+        transport_state.device_key()  # created once per machine, kept on re-activation
+        tr.save_transport(transport_state, self.home)
         return lease, save_state(state, self.home)
 
     def refresh(self) -> Token:
@@ -255,6 +296,7 @@ class LicenceClient:
                 "/v1/refresh",
                 bearer=state.bearer,
                 json={"fingerprint": self.fingerprint},
+                signing=self._signing(state),
             )
         except ServerUnreachable as exc:
             raise LicenceError(f"refresh failed: {exc}") from exc
@@ -277,6 +319,8 @@ class LicenceClient:
             "invalid_activation": f"the server does not know this activation; {ACTIVATE_HINT}",
             "fingerprint_mismatch": f"{ACTIVATE_HINT} on this machine",
             "plan_limit_reached": "upgrade the plan or wait for the next billing month",
+            "signature_required": f"this activation predates request signing; {ACTIVATE_HINT}",
+            "signature_expired": "set this machine's clock right (e.g. enable NTP) and retry",
         }.get(exc.code, f"check the licence with your administrator, then {ACTIVATE_HINT}")
         return f"licence refused by {server}: {exc.message}; {recovery}"
 
@@ -285,7 +329,13 @@ class LicenceClient:
         state = self._state()
         server = self._server_for(state)
         try:
-            body = self._request("POST", server, "/v1/deactivate", bearer=state.bearer)
+            body = self._request(
+                "POST",
+                server,
+                "/v1/deactivate",
+                signing=self._signing(state),
+                access_token=self._access_token(state, server),
+            )
         except ServerUnreachable as exc:
             raise LicenceError(
                 f"deactivation failed, the seat is still in use: {exc}; retry when the "
@@ -302,7 +352,13 @@ class LicenceClient:
         state = self._state()
         server = self._server_for(state)
         try:
-            return self._request("GET", server, "/v1/status", bearer=state.bearer)
+            return self._request(
+                "GET",
+                server,
+                "/v1/status",
+                signing=self._signing(state),
+                access_token=self._access_token(state, server),
+            )
         except ServerUnreachable as exc:
             raise LicenceError(f"status: {exc}") from exc
         except ServerRefusal as exc:
@@ -344,6 +400,7 @@ class LicenceClient:
                     "/v1/refresh",
                     bearer=state.bearer,
                     json={"fingerprint": self.fingerprint},
+                    signing=self._signing(state),
                 )
             except ServerUnreachable as exc:
                 unreachable = str(exc)
@@ -423,7 +480,12 @@ class LicenceClient:
                 event = state.pending_usage[0]
                 try:
                     last = self._request(
-                        "POST", server, "/v1/usage", bearer=state.bearer, json=event
+                        "POST",
+                        server,
+                        "/v1/usage",
+                        bearer=state.bearer,
+                        json=event,
+                        signing=self._signing(state),
                     )
                 except ServerUnreachable:
                     last = {"pending": len(state.pending_usage), "offline": True}
@@ -438,3 +500,60 @@ class LicenceClient:
             if save:
                 save_state(state, self.home)
         return last
+
+    # -- request signing and device-bound tokens (see transport.py) --------------------------
+    def _transport_state(self) -> tr.TransportState:
+        return tr.load_transport(self.home)
+
+    def _signing(self, state: LicenceState) -> tuple[bytes, str] | None:
+        """The HMAC key and credential of this activation's signed calls."""
+        transport_state = self._transport_state()
+        if transport_state.activation_id != state.activation_id or not transport_state.request_key:
+            return None  # the server refuses with signature_required: activate again
+        return tr.b64url_decode(transport_state.request_key), state.activation_id
+
+    def _access_token(self, state: LicenceState, server: str) -> str:
+        """A DPoP-bound access token for this machine: the cached one, else a rotated
+        refresh token, else a new token family from the activation credential."""
+        ts = self._transport_state()
+        now = time.time()
+        if ts.activation_id != state.activation_id:
+            raise ServerRefusal(
+                401, "signature_required", "no request key for this activation; activate again"
+            )
+        if ts.access_token and ts.access_expires > now + 30:
+            return ts.access_token
+        if not ts.device_key_pem:
+            ts.device_key()
+            tr.save_transport(ts, self.home)
+        key = ts.device_key()
+        url = server + "/v1/token"
+        answer = None
+        if ts.refresh_token:
+            try:
+                answer = self._token_call(
+                    url, key, {"grant_type": "refresh_token", "refresh_token": ts.refresh_token}
+                )
+            except ServerRefusal as exc:
+                if exc.code not in ("invalid_grant", "invalid_dpop_proof"):
+                    raise
+        if answer is None:
+            answer = self._request(
+                "POST",
+                server,
+                "/v1/token",
+                bearer=state.bearer,
+                json={"grant_type": tr.ACTIVATION_GRANT},
+                signing=self._signing(state),
+                dpop=key,
+            )
+        ts = self._transport_state()
+        ts.access_token = str(answer["access_token"])
+        ts.refresh_token = str(answer["refresh_token"])
+        ts.access_expires = now + int(answer.get("expires_in", 0))
+        tr.save_transport(ts, self.home)
+        return ts.access_token
+
+    def _token_call(self, url: str, key: Any, body: dict[str, Any]) -> dict[str, Any]:
+        server, _, path = url.rpartition("/v1/")
+        return self._request("POST", server, "/v1/" + path, json=body, dpop=key)
