@@ -557,3 +557,23 @@ class LicenceClient:
     def _token_call(self, url: str, key: Any, body: dict[str, Any]) -> dict[str, Any]:
         server, _, path = url.rpartition("/v1/")
         return self._request("POST", server, "/v1/" + path, json=body, dpop=key)
+
+    def report_refusal(self, kind: str, detail: str) -> bool:
+        """Tell the licence server about a refusal met on this machine (``kind``:
+        signature, verification or licence), for its alerts. Best effort: returns False
+        when the server cannot be reached or refuses; never raises for that."""
+        state = load_state(self.home)
+        if state is None:
+            return False
+        try:
+            self._request(
+                "POST",
+                self._server_for(state),
+                "/v1/reports",
+                bearer=state.bearer,
+                json={"kind": kind, "detail": detail[:2000]},
+                signing=self._signing(state),
+            )
+        except (ServerUnreachable, ServerRefusal, UsageError):
+            return False
+        return True
