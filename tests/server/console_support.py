@@ -24,6 +24,7 @@ import uvicorn
 from pyvorin_server import accounts, auth
 from pyvorin_server.app import create_app
 from pyvorin_server.config import ServerConfig
+from tests.server import signed  # machine calls are signed (request signing)
 from tests.server.accounts_support import server_config, session_factory
 
 PASSWORD = "correct horse battery staple"
@@ -108,19 +109,18 @@ class ConsoleServer:
         return response.json()["licence_id"], response.json()["key"]
 
     def activate(self, key: str, hostname: str = "build-01") -> tuple[str, str]:
-        response = httpx.post(
-            f"{self.url}/v1/activate",
-            json={"key": key, "fingerprint": uuid.uuid4().hex, "hostname": hostname},
-        )
+        response = signed.activate(self.url, key, uuid.uuid4().hex, hostname)
         assert response.status_code == 201, response.text
         data = response.json()
         return data["activation_id"], f"{data['activation_id']}.{data['activation_secret']}"
 
     def report_usage(self, bearer: str, count: int, kind: str = "compile") -> None:
-        response = httpx.post(
-            f"{self.url}/v1/usage",
+        response = signed.call(
+            self.url,
+            "POST",
+            "/v1/usage",
+            bearer,
             json={"idempotency_key": uuid.uuid4().hex, "kind": kind, "count": count},
-            headers={"Authorization": f"Bearer {bearer}"},
         )
         assert response.status_code == 200, response.text
 

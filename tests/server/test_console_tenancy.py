@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from tests.server import signed
 from tests.server.conftest import BACKENDS, database_for
 from tests.server.console_support import PASSWORD, Browser, ConsoleServer
 
@@ -184,11 +185,7 @@ def test_developer_deactivates_a_machine_and_its_seat_is_freed(world):
     assert "0 of 1 in use" in page and re.search(
         rf'id="machine-{act}".*?class="state">deactivated<', page, re.S
     )
-    refresh = httpx.post(
-        f"{srv.url}/v1/refresh",
-        json={"fingerprint": "0" * 32},
-        headers={"Authorization": f"Bearer {bearer}"},
-    )
+    refresh = signed.call(srv.url, "POST", "/v1/refresh", bearer, json={"fingerprint": "0" * 32})
     assert refresh.status_code == 403 and refresh.json()["error"] == "activation_deactivated"
     srv.activate(key, hostname="laptop-8")  # the seat is free again
     again = dev.post(f"/console/machines/{act}/deactivate")
@@ -256,7 +253,7 @@ def test_export_then_delete_an_organisation(world):
     gone = owner.post("/console/organisation/delete", {"confirm": "Gamma SA"})
     assert gone.status_code == 303 and owner.session is None
     # its licence and machines stop working at once
-    status = httpx.get(f"{srv.url}/v1/status", headers={"Authorization": f"Bearer {bearer}"})
+    status = signed.call(srv.url, "GET", "/v1/status", bearer)
     assert status.status_code == 401
     # its only-here member is gone; the member of another organisation stays
     assert Browser(srv.url).sign_in(owner_email).status_code == 401

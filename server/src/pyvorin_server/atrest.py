@@ -314,19 +314,33 @@ def provider_from(config: Any, env: Mapping[str, str] | None = None) -> KekProvi
     )
 
 
-_installed: Vault | None = None
+_installed: list[Vault] = []
 
 
 def install(vault: Vault | None) -> None:
-    """Make ``vault`` the one :class:`EncryptedText` columns use in this process."""
-    global _installed
-    _installed = vault
+    """Make ``vault`` the one :class:`EncryptedText` columns seal with in this process
+    (None: forget them all). A server process has one; when tests run several apps in
+    one process, values still open with whichever installed vault holds their data key."""
+    if vault is None:
+        _installed.clear()
+    else:
+        _installed[:] = [*[v for v in _installed if v is not vault][-7:], vault]
 
 
 def installed() -> Vault:
-    if _installed is None:
+    if not _installed:
         raise AtRestError("at-rest encryption keys are not loaded in this process")
-    return _installed
+    return _installed[-1]
+
+
+def _open_any(text: str, context: str) -> bytes:
+    dek_id = text.split(".")[1] if text.count(".") == 2 else ""
+    for vault in reversed(_installed):
+        with vault._lock:
+            known = dek_id in vault._keys
+        if known:
+            return vault.open(text, context)
+    return installed().open(text, context)
 
 
 class EncryptedText(TypeDecorator):
@@ -353,4 +367,4 @@ class EncryptedText(TypeDecorator):
             return None
         if self.legacy_plaintext and not str(value).startswith(PREFIX + "."):
             return value
-        return installed().open(value, self.context).decode()
+        return _open_any(value, self.context).decode()
