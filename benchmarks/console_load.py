@@ -29,6 +29,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.licence_load import phase
 from tests.licensing.support import LicenceServer, start_postgres
+from tests.server import signed
 
 PASSWORD = "benchmark password 0"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -81,9 +82,8 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
             lid, key = server.issue(seats=20, org_id=org)
             with httpx.Client(timeout=30) as http:
                 for n in range(10):
-                    act = http.post(
-                        f"{server.url}/v1/activate",
-                        json={"key": key, "fingerprint": uuid.uuid4().hex, "hostname": f"ci-{n}"},
+                    act = signed.activate(  # machine calls are signed
+                        server.url, key, uuid.uuid4().hex, f"ci-{n}", client=http
                     )
                     assert act.status_code == 201, act.text
             sessions: list[str] = []
