@@ -3,15 +3,15 @@
 Builds a real CPython extension padded to the requested size with the system C compiler,
 signs it with the built-in sign stage (in a throw-away ``PYVORIN_HOME``), then measures:
 
-* ``check``: :func:`pyvorin.runtime.verify_for_import` - read the manifest and binary once,
+* ``check``: :func:`pyvorin_runtime.loader.verify_for_import` - read the manifest and binary once,
   SHA-256 of the binary, Ed25519 signature, trust store and revocation lookup, stub hash;
 * ``check+copy``: the above plus writing the verified bytes into a sealed memfd (what
   is loaded);
 * ``import``: ``import pkg.big`` through the loader stub in a fresh interpreter, timed
-  inside that interpreter after ``pyvorin.runtime`` and ``cryptography`` are imported
+  inside that interpreter after ``pyvorin_runtime`` and its Ed25519 binding are loaded
   (so the check, copy and ``dlopen``), against importing the same binary directly without
   any check (the baseline: the unverified ``dlopen``);
-* ``cold``: the one-off cost of importing ``pyvorin.runtime`` + cryptography's Ed25519.
+* ``cold``: the one-off cost of importing ``pyvorin_runtime`` + binding Ed25519.
 
 Reports medians (ms). Usage::
 
@@ -78,7 +78,7 @@ def main() -> None:
         from pyvorin.config import load_settings
         from pyvorin.model import CompileResult, LicenceDecision, ModuleSpec, VerificationResult
         from pyvorin.pipeline import make_context
-        from pyvorin.runtime import _private_copy, verify_for_import
+        from pyvorin_runtime.loader import _private_copy, verify_for_import
 
         out = work / "out"
         binary = binary_path(out, "pkg.big")
@@ -116,8 +116,8 @@ def main() -> None:
             copy.append(ended - started)
 
         timed_import = (
-            "import time, sys, pyvorin.runtime, pyvorin.signing\n"
-            "import cryptography.hazmat.primitives.asymmetric.ed25519\n"
+            "import time, sys, pyvorin_runtime, pyvorin_runtime.ed25519 as e\n"
+            "e.backend()\n"
             "t = time.perf_counter()\n"
             "{stmt}\n"
             "print(time.perf_counter() - t)\n"
@@ -147,8 +147,8 @@ def main() -> None:
                 [
                     sys.executable,
                     "-c",
-                    "import time; t = time.perf_counter(); import pyvorin.runtime, "
-                    "pyvorin.signing, cryptography.hazmat.primitives.asymmetric.ed25519; "
+                    "import time; t = time.perf_counter(); import pyvorin_runtime, "
+                    "pyvorin_runtime.ed25519 as e; e.backend(); "
                     "print(time.perf_counter() - t)",
                 ],
                 capture_output=True,
@@ -180,7 +180,7 @@ def main() -> None:
             print(f"  import via verifying loader:             {report['import_verified_ms']} ms")
             print(f"  import of the same binary, unverified:   {report['import_unverified_ms']} ms")
             print(
-                f"  one-off import of pyvorin.runtime+crypto: {report['cold_runtime_import_ms']} ms"
+                f"  one-off import of the runtime + Ed25519: {report['cold_runtime_import_ms']} ms"
             )
             verdict = "within" if report["within_target"] else "OVER"
             print(f"  target < {report['target_ms']} ms for the check: {verdict}")

@@ -27,6 +27,8 @@ def _project(tmp_path: Path, modules: str, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("requirements", "expected"),
     [
+        (["pyvorin-runtime"], True),
+        (["pyvorin_runtime>=0.1; python_version >= '3.10'"], True),
         (["pyvorin"], True),
         (["pyvorin>=0.1; python_version >= '3.10'"], True),
         (["  PyVorin[extra] ==1.0"], True),
@@ -109,3 +111,22 @@ def test_verify_artifacts_refuses_a_binary_without_manifest(tmp_path):
     (tmp_path / ("mod" + BINARY_SUFFIX)).write_bytes(b"\x7fELF not really")
     with pytest.raises(SignatureError, match="without a manifest"):
         build_api.verify_artifacts(tmp_path)
+
+
+def test_library_info_logging_is_silenced_unless_verbose(caplog, monkeypatch):
+    import logging
+
+    caplog.set_level(logging.INFO)  # what setuptools does to the root logger
+    for name in build_api.LIBRARY_LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    monkeypatch.setenv(build_api.ENV_VERBOSE, "1")
+    assert build_api.quiet_library_logging() is False
+    logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1/v1/refresh")
+    assert "HTTP Request" in caplog.text
+    caplog.clear()
+    monkeypatch.delenv(build_api.ENV_VERBOSE)
+    assert build_api.quiet_library_logging() is True
+    logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1/v1/refresh")
+    logging.getLogger("httpx").warning("a real problem")
+    assert "HTTP Request" not in caplog.text
+    assert "a real problem" in caplog.text

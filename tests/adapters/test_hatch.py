@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from pyvorin.artifacts import BINARY_SUFFIX
 
 from .conftest import (
@@ -40,6 +42,7 @@ def test_hook_is_registered_with_hatchling_under_the_name_pyvorin():
     assert ep.value == "hatch_pyvorin.hooks"
 
 
+@pytest.mark.slow
 def test_unknown_hook_option_is_refused_by_name(tmp_path, session_home):
     require_tools()
     project = copy_example(tmp_path, "hatch")
@@ -53,6 +56,7 @@ def test_unknown_hook_option_is_refused_by_name(tmp_path, session_home):
     assert not list((project / "dist").glob("*.whl")) if (project / "dist").exists() else True
 
 
+@pytest.mark.slow
 def test_sdist_carries_the_sources(tmp_path, session_home):
     require_tools()
     project = copy_example(tmp_path, "hatch")
@@ -67,6 +71,7 @@ def test_sdist_carries_the_sources(tmp_path, session_home):
     assert not any(name.endswith(BINARY_SUFFIX) for name in names)
 
 
+@pytest.mark.slow
 def test_include_source_hook_option_ships_the_source(tmp_path, session_home):
     require_tools()
     project = copy_example(tmp_path, "hatch")
@@ -78,6 +83,7 @@ def test_include_source_hook_option_ships_the_source(tmp_path, session_home):
         assert archive.read("numkit/kernels.py").decode() != SOURCE
 
 
+@pytest.mark.slow
 def test_editable_install_keeps_the_source_and_says_so(tmp_path, session_home):
     require_tools()
     from .installed import assert_editable_keeps_source
@@ -86,13 +92,14 @@ def test_editable_install_keeps_the_source_and_says_so(tmp_path, session_home):
     assert_editable_keeps_source(project, session_home, tmp_path)
 
 
+@pytest.mark.slow
 def test_runtime_dependency_is_added_when_the_project_does_not_list_it(tmp_path, session_home):
     require_tools()
     project = copy_example(tmp_path, "hatch")
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('dependencies = ["pyvorin"]', ""))
+    pyproject.write_text(pyproject.read_text().replace('dependencies = ["pyvorin-runtime"]', ""))
     built = build_hatch(project, session_home)
     assert built.returncode == 0, built.stderr[-3000:]
     with zipfile.ZipFile(the_wheel(project)) as archive:
         metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        assert "Requires-Dist: pyvorin\n" in archive.read(metadata).decode()
+        assert "Requires-Dist: pyvorin-runtime\n" in archive.read(metadata).decode()

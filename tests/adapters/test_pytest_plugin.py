@@ -13,6 +13,8 @@ from tests.helpers import install_fake_distribution
 
 from .conftest import copy_example, run, tool_env
 
+pytestmark = pytest.mark.slow  # real builds/installs in subprocesses
+
 # A third-party backend that compiles a subtly different source: the verifier must catch it.
 WRONG_BACKEND = """
 from pathlib import Path

@@ -21,6 +21,8 @@ from .conftest import (
 )
 from .installed import assert_installed_and_faster, assert_tamper_refused
 
+pytestmark = pytest.mark.slow  # real builds/installs in subprocesses
+
 SOURCE = (EXAMPLE / "src" / "numkit" / "kernels.py").read_text()
 
 

@@ -11,6 +11,8 @@ import pytest
 from pyvorin.artifacts import BINARY_SUFFIX
 from tests.helpers import REPO, run_cli
 
+pytestmark = pytest.mark.slow  # the demo: a real build, a fresh venv, an install
+
 EXAMPLE = REPO / "examples" / "numkit"
 FUNCTIONS = {"dot", "mean", "horner", "collatz_steps", "gcd", "mandelbrot_escape", "spread"}
 

@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from ..helpers import REPO
+
+pytestmark = pytest.mark.slow  # builds and signs a 1 MB extension, times fresh interpreters
 
 
 def test_import_check_benchmark_reports_medians() -> None:

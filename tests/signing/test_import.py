@@ -189,7 +189,7 @@ def test_binary_replaced_between_check_and_load_is_not_what_loads(signed_out: Pa
     # binary. The loader must load the bytes it verified, not the file on disk.
     other = binary_path(signed_out, "pkg.other")
     code = (
-        "import shutil, pyvorin.runtime as rt\n"
+        "import shutil, pyvorin_runtime.loader as rt\n"
         "real = rt.verify_for_import\n"
         "def racing(module, stub):\n"
         "    data, binary, manifest = real(module, stub)\n"

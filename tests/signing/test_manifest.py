@@ -291,7 +291,7 @@ def test_pipeline_runs_the_sign_stage_and_audits_it(tmp_path, project) -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="memfd_create is Linux-only")
 def test_loaded_from_a_sealed_memfd(signed_out: Path) -> None:
     code = (
-        "import os, fcntl, pyvorin.runtime as rt, pkg.mod\n"
+        "import os, fcntl, pyvorin_runtime.loader as rt, pkg.mod\n"
         "[fd] = rt._KEEP_OPEN\n"
         "print(os.readlink(f'/proc/self/fd/{fd}').startswith('/memfd:pyvorin:mod.pyvorin'))\n"
         "seals = fcntl.fcntl(fd, fcntl.F_GET_SEALS)\n"

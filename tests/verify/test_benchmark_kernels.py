@@ -19,6 +19,8 @@ import pytest
 
 from tests.helpers import REPO, run_cli
 
+pytestmark = pytest.mark.slow  # the eight kernels through the whole pipeline
+
 BENCHMARKS = REPO / "benchmarks"
 KERNELS = sorted(path.stem for path in (BENCHMARKS / "kernels").glob("*.py"))
 SOURCES = ("examples", "doctests", "corpus", "generated")

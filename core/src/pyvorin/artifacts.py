@@ -6,18 +6,25 @@ For a module ``pkg.mod`` compiled into ``OUT``:
   does not match what the import system looks for, so it can only be loaded through
   the verifying loader;
 * ``OUT/pkg/mod.py``: the small loader stub that verifies the manifest and then loads
-  the binary (written by the sign stage, see :mod:`pyvorin.runtime`);
+  the binary (written by the sign stage, see :mod:`pyvorin_runtime.loader`);
 * ``OUT/pkg/mod.pyvorin.json``: the signed manifest.
 """
 
 from __future__ import annotations
 
-import sysconfig
 from pathlib import Path
 
-EXT_SUFFIX: str = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-BINARY_SUFFIX = ".pyvorin" + EXT_SUFFIX
-MANIFEST_SUFFIX = ".pyvorin.json"
+# The names themselves are defined once, by the runtime that loads these files.
+from pyvorin_runtime.names import BINARY_SUFFIX, EXT_SUFFIX, MANIFEST_SUFFIX
+
+__all__ = [
+    "BINARY_SUFFIX",
+    "EXT_SUFFIX",
+    "MANIFEST_SUFFIX",
+    "binary_path",
+    "loader_path",
+    "manifest_path",
+]
 
 
 def _base(out_dir: Path, module_name: str) -> Path:

@@ -37,7 +37,10 @@ from .options import RELEASE_ENV
 SOURCE_SUFFIX = ".src"
 """Suffix of the original source shipped beside a compiled module (``mod.py.src``)."""
 
-RUNTIME_REQUIREMENT = "pyvorin"
+# What a compiled wheel needs at import time: the verifying loader. ``pyvorin`` itself
+# (which depends on it) also satisfies a project's requirement.
+RUNTIME_REQUIREMENT = "pyvorin-runtime"
+RUNTIME_PROVIDERS = ("pyvorin-runtime", "pyvorin")
 """The distribution a wheel of compiled modules depends on: it verifies them at import."""
 
 
@@ -141,6 +144,31 @@ def _bool_option(value: Any, name: str) -> bool:
     raise ConfigError(f"option {name}: expected true or false, found {value!r}")
 
 
+# Libraries whose INFO lines ("HTTP Request: POST .../v1/refresh") reach a build's output
+# when the host tool sets the root logger to INFO (setuptools does).
+LIBRARY_LOGGERS = ("httpx", "httpcore", "hpack", "urllib3")
+ENV_VERBOSE = "PYVORIN_VERBOSE"
+
+
+def quiet_library_logging(env: Mapping[str, str] | None = None) -> bool:
+    """Raise the libraries' loggers to WARNING unless ``PYVORIN_VERBOSE`` is set.
+
+    Returns whether they were silenced. Pyvorin's own progress lines do not go through
+    logging, so they are unaffected.
+    """
+    import logging
+    import os
+
+    env = os.environ if env is None else env
+    if env.get(ENV_VERBOSE, "").strip().lower() not in ("", "0", "false", "no", "off"):
+        return False
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+    return True
+
+
 def build_project(
     project_dir: Path,
     out_dir: Path,
@@ -164,6 +192,7 @@ def build_project(
     from .pipeline import make_context, run
     from .project import resolve_modules
 
+    quiet_library_logging()
     project_dir = Path(project_dir)
     settings = settings if settings is not None else load_settings(project_dir)
     if modules is None:
@@ -255,12 +284,12 @@ def fail_build(exc: BaseException) -> None:
 
 
 def has_runtime_requirement(requirements: list[str] | tuple[str, ...]) -> bool:
-    """Whether ``requirements`` (PEP 508 strings) name the ``pyvorin`` runtime."""
+    """Whether ``requirements`` (PEP 508 strings) name ``pyvorin-runtime`` (or ``pyvorin``)."""
     import re
 
     for raw in requirements:
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(raw))
-        if match and re.sub(r"[-_.]+", "-", match.group(1)).lower() == RUNTIME_REQUIREMENT:
+        if match and re.sub(r"[-_.]+", "-", match.group(1)).lower() in RUNTIME_PROVIDERS:
             return True
     return False
 

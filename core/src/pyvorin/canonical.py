@@ -1,14 +1,13 @@
 """The one canonical-JSON function: what every signature, MAC and hash chain is computed over.
 
 Keys sorted, no whitespace, UTF-8 (not ASCII-escaped). Manifests, licence tokens and
-leases, audit records and build-cache entries all use it.
+leases, audit records and build-cache entries all use it. It is defined by the runtime
+(:func:`pyvorin_runtime.cjson.canonical`, which verifies manifests at import time without
+this package) and re-exported here, not copied.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from pyvorin_runtime.cjson import canonical
 
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+__all__ = ["canonical"]

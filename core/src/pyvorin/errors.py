@@ -1,5 +1,8 @@
 """Exception hierarchy: each error class carries the exit code it maps to.
 
+``PyvorinError`` (the base) and ``SignatureError`` are defined by the runtime
+(:mod:`pyvorin_runtime.errors`), which raises them at import time; the rest are here.
+
 Code raises these with a message meant for the user (naming the file, key, value
 or limit involved); the CLI prints the message and exits with ``exit_code``
 instead of showing a traceback.
@@ -7,13 +10,21 @@ instead of showing a traceback.
 
 from __future__ import annotations
 
+from pyvorin_runtime.errors import PyvorinError, SignatureError
+
 from .exitcodes import ExitCode
 
-
-class PyvorinError(Exception):
-    """Base class; an unexpected failure inside Pyvorin (exit 1)."""
-
-    exit_code: ExitCode = ExitCode.INTERNAL
+__all__ = [
+    "ConfigError",
+    "LicenceError",
+    "PyvorinError",
+    "SandboxLimitError",
+    "SignatureError",
+    "ToolchainError",
+    "UnsupportedError",
+    "UsageError",
+    "VerificationError",
+]
 
 
 class UsageError(PyvorinError):
@@ -44,12 +55,6 @@ class VerificationError(PyvorinError):
     """Compiled code behaved differently from CPython, or inputs were insufficient (exit 4)."""
 
     exit_code = ExitCode.VERIFICATION
-
-
-class SignatureError(PyvorinError):
-    """A signature, hash or trust check failed (exit 5)."""
-
-    exit_code = ExitCode.SIGNATURE
 
 
 class LicenceError(PyvorinError):

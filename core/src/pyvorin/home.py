@@ -15,13 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import platformdirs
+from pyvorin_runtime.home import home_dir
 
 
 def pyvorin_home(create: bool = True) -> Path:
-    """``PYVORIN_HOME`` or the per-user data directory, created 0700 on first use."""
-    raw = os.environ.get("PYVORIN_HOME")
-    home = Path(raw).expanduser() if raw else Path(platformdirs.user_data_dir("pyvorin"))
+    """``PYVORIN_HOME`` or the per-user data directory, created 0700 on first use.
+
+    Which directory that is, is decided in one place: :func:`pyvorin_runtime.home.home_dir`
+    (the runtime reads the trust store from it at import time).
+    """
+    home = Path(home_dir())
     if create and not home.is_dir():
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return home

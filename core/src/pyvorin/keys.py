@@ -22,18 +22,16 @@ Environment:
 
 Every comparison of secrets, MACs or key material uses :func:`hmac.compare_digest`.
 Heavy imports (``cryptography`` serialization) are done lazily so that the import-time
-check in :mod:`pyvorin.runtime` stays cheap.
+check in :mod:`pyvorin_runtime` stays cheap (the reading side lives there).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -43,27 +41,34 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+# Reading the trust store, revocations and HMAC secrets is the runtime's (it verifies at
+# import time without this package); writing them, and signing, is this module's.
+from pyvorin_runtime.trust import (
+    ED25519,
+    ED25519_SPKI_PREFIX,
+    ENV_HMAC_KEY,
+    HMAC_SHA256,
+    TrustedKey,
+    TrustStore,
+    derived_id,
+    env_hmac_secret,
+    fingerprint_ed25519,
+    fingerprint_hmac,
+    is_key_id,
+    keyring_hmac_secret,
+    listed_as_revoked,
+    parse_keyring,
+    parse_public_key,
+    read_revoked,
+)
+
 from .errors import SignatureError, UsageError
 from .home import atomic_write, file_lock, pyvorin_home, write_private
 
-ED25519 = "ed25519"
-HMAC_SHA256 = "hmac-sha256"
 KEY_TYPES = {"ed25519": ED25519, "hmac": HMAC_SHA256}
-MIN_HMAC_BYTES = 32
-KEY_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-# DER SubjectPublicKeyInfo prefix of every Ed25519 public key (RFC 8410).
-ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
-_PEM_PUBLIC = re.compile(
-    r"-----BEGIN PUBLIC KEY-----\s*(?P<body>[A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----"
-)
-_ID_LINE = re.compile(r"^#\s*pyvorin key-id:\s*(?P<id>\S+)\s*$", re.M)
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 
 ENV_SIGNING_KEY = "PYVORIN_SIGNING_KEY"
 ENV_PASSPHRASE = "PYVORIN_SIGNING_KEY_PASSPHRASE"
-ENV_HMAC_KEY = "PYVORIN_HMAC_KEY"
-ENV_TRUSTED = "PYVORIN_TRUSTED_KEYS"
-ENV_REQUIRE_TRUSTED = "PYVORIN_REQUIRE_TRUSTED"
 
 
 def _now() -> str:
@@ -74,33 +79,13 @@ def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
     return os.environ if env is None else env
 
 
-def require_trusted(env: Mapping[str, str] | None = None) -> bool:
-    """Strict mode, the default: only ``PYVORIN_REQUIRE_TRUSTED=0`` (an explicit, loud and
-    audited opt-out) accepts signatures by keys outside the trust store."""
-    raw = _env(env).get(ENV_REQUIRE_TRUSTED, "").strip().lower()
-    return raw not in ("0", "false", "no", "off")
-
-
 def check_key_id(key_id: str, what: str = "key id") -> str:
-    if not isinstance(key_id, str) or not KEY_ID_RE.fullmatch(key_id):
+    if not is_key_id(key_id):
         raise UsageError(
             f"{what} {key_id!r} is not valid: use 1-64 characters from letters, digits, "
             "'.', '_' and '-', starting with a letter or digit"
         )
     return key_id
-
-
-def fingerprint_ed25519(raw_public: bytes) -> str:
-    return "sha256:" + hashlib.sha256(raw_public).hexdigest()
-
-
-def fingerprint_hmac(secret: bytes) -> str:
-    # Domain-separated hash of a >= 256-bit random secret: identifies it, reveals nothing.
-    return "sha256:" + hashlib.sha256(b"pyvorin.hmac-key-fingerprint\0" + secret).hexdigest()
-
-
-def short(fingerprint: str) -> str:
-    return fingerprint.split(":", 1)[-1][:16]
 
 
 # -- directories ----------------------------------------------------------------------------
@@ -139,54 +124,7 @@ def public_file_text(key_id: str, raw_public: bytes) -> str:
     )
 
 
-def parse_public_key(text: str, source: str) -> tuple[str | None, bytes]:
-    """(key id from the ``# pyvorin key-id:`` line or None, raw 32-byte Ed25519 key)."""
-    match = _PEM_PUBLIC.search(text)
-    if not match:
-        raise SignatureError(f"{source}: no '-----BEGIN PUBLIC KEY-----' block found")
-    try:
-        der = base64.b64decode("".join(match.group("body").split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise SignatureError(f"{source}: the public key is not valid base64 ({exc})") from exc
-    if len(der) != len(ED25519_SPKI_PREFIX) + 32 or not der.startswith(ED25519_SPKI_PREFIX):
-        raise SignatureError(
-            f"{source}: not an Ed25519 public key (Pyvorin trusts Ed25519 keys only)"
-        )
-    id_match = _ID_LINE.search(text[: match.start()])
-    key_id = id_match.group("id") if id_match else None
-    if key_id is not None and not KEY_ID_RE.fullmatch(key_id):
-        raise SignatureError(f"{source}: invalid key id {key_id!r} in the key-id line")
-    return key_id, der[len(ED25519_SPKI_PREFIX) :]
-
-
-def derived_id(prefix: str, fingerprint: str) -> str:
-    return f"{prefix}-{short(fingerprint)}"
-
-
-# -- secrets --------------------------------------------------------------------------------
-def parse_hmac_secret(text: str, source: str) -> bytes:
-    """An HMAC secret written as hex (preferred when it is valid hex) or base64."""
-    value = "".join(text.split())
-    if not value:
-        raise SignatureError(f"{source}: the HMAC key is empty")
-    if _HEX.fullmatch(value):
-        secret = bytes.fromhex(value)
-    else:
-        try:
-            secret = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            try:
-                secret = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-            except (binascii.Error, ValueError):
-                raise SignatureError(f"{source}: the HMAC key is neither hex nor base64") from exc
-    if len(secret) < MIN_HMAC_BYTES:
-        raise SignatureError(
-            f"{source}: the HMAC key is {len(secret)} bytes; at least {MIN_HMAC_BYTES} bytes "
-            "(256 bits) are required"
-        )
-    return secret
-
-
+# -- private keys --------------------------------------------------------------------------------
 def load_ed25519_private(data: bytes, source: str, passphrase: bytes | None) -> Any:
     """Parse a PEM (PKCS#8) Ed25519 private key; every failure is a clear SignatureError."""
     from cryptography.hazmat.primitives import serialization
@@ -277,15 +215,12 @@ def _keyring_path() -> Path:
 def load_keyring(create: bool = True) -> dict[str, Any]:
     path = keys_dir(create) / "keyring.json"
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
     except FileNotFoundError:
         return {"version": 1, "active": {}, "keys": {}}
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise SignatureError(f"{path}: the keyring is unreadable or corrupt: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
-        raise SignatureError(f"{path}: the keyring is corrupt (no 'keys' table)")
-    data.setdefault("active", {})
-    return data
+    return parse_keyring(text, str(path))
 
 
 def save_keyring(data: dict[str, Any]) -> None:
@@ -465,109 +400,16 @@ def revoke(key_id: str) -> dict[str, Any]:
 
 
 def _load_revoked(create: bool = True) -> list[dict[str, Any]]:
-    path = trust_dir(create) / "revoked.json"
-    try:
-        data = json.loads(path.read_text())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except (OSError, ValueError) as exc:
-        raise SignatureError(
-            f"{path}: the revocation list is unreadable or corrupt: {exc}"
-        ) from exc
-    items = data.get("revoked") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise SignatureError(f"{path}: the revocation list is corrupt (no 'revoked' array)")
-    return [item for item in items if isinstance(item, dict)]
+    if create:
+        trust_dir()
+    return read_revoked()
 
 
 def is_revoked(key_id: str, fingerprint: str | None) -> bool:
-    for item in _load_revoked(create=False):
-        if item.get("key_id") == key_id:
-            return True
-        listed = item.get("fingerprint")
-        if fingerprint and isinstance(listed, str) and hmac.compare_digest(listed, fingerprint):
-            return True
-    return False
+    return listed_as_revoked(read_revoked(), key_id, fingerprint)
 
 
 # -- trust store ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TrustedKey:
-    key_id: str
-    raw: bytes
-    fingerprint: str
-    source: str
-
-
-@dataclass
-class TrustStore:
-    entries: list[TrustedKey]
-    problems: list[str]
-    revoked: list[dict[str, Any]]
-
-    @classmethod
-    def load(cls, env: Mapping[str, str] | None = None) -> TrustStore:
-        env = _env(env)
-        entries: list[TrustedKey] = []
-        problems: list[str] = []
-        files: list[Path] = []
-        home_trust = pyvorin_home(create=False) / "trust"
-        if home_trust.is_dir():
-            files.extend(sorted(home_trust.glob("*.pub")))
-        for part in env.get(ENV_TRUSTED, "").split(os.pathsep):
-            if not part.strip():
-                continue
-            path = Path(part).expanduser()
-            if path.is_dir():
-                files.extend(
-                    sorted(
-                        p for p in path.iterdir() if p.suffix in (".pub", ".pem") and p.is_file()
-                    )
-                )
-            elif path.is_file():
-                files.append(path)
-            else:
-                problems.append(f"{path} (from {ENV_TRUSTED}): no such file or directory")
-        for path in files:
-            try:
-                key_id, raw = parse_public_key(path.read_text(errors="replace"), str(path))
-            except (OSError, SignatureError) as exc:
-                problems.append(str(exc))
-                continue
-            fingerprint = fingerprint_ed25519(raw)
-            entries.append(
-                TrustedKey(
-                    key_id or derived_id("ed25519", fingerprint), raw, fingerprint, str(path)
-                )
-            )
-        try:
-            revoked = _load_revoked(create=False)
-        except SignatureError as exc:
-            # A corrupt revocation list must not silently un-revoke: treat it as a problem
-            # that fails every verification (see VerificationKeys.revocation_error).
-            problems.append(str(exc))
-            revoked = [{"key_id": None, "corrupt": str(exc)}]
-        return cls(entries, problems, revoked)
-
-    def lookup(self, key_id: str) -> list[TrustedKey]:
-        return [e for e in self.entries if e.key_id == key_id]
-
-    def revocation_error(self) -> str | None:
-        for item in self.revoked:
-            if "corrupt" in item:
-                return str(item["corrupt"])
-        return None
-
-    def is_revoked(self, key_id: str, fingerprint: str | None) -> bool:
-        for item in self.revoked:
-            if item.get("key_id") == key_id:
-                return True
-            listed = item.get("fingerprint")
-            if fingerprint and isinstance(listed, str) and hmac.compare_digest(listed, fingerprint):
-                return True
-        return False
-
-
 def add_trusted(key_id: str, raw_public: bytes) -> Path:
     check_key_id(key_id)
     path = trust_dir() / f"{key_id}.pub"
@@ -628,46 +470,16 @@ def trust_from_manifest(manifest_file: Path, fingerprint: str, key_id: str | Non
 
 # -- HMAC keys for verification -------------------------------------------------------------
 def env_hmac_key(env: Mapping[str, str] | None = None) -> SigningKey | None:
-    env = _env(env)
-    raw = env.get(ENV_HMAC_KEY)
-    if raw is None or raw == "":
+    found = env_hmac_secret(_env(env))
+    if found is None:
         return None
-    source = ENV_HMAC_KEY
-    text = raw
-    if os.path.isfile(raw):
-        source = f"{raw} (from {ENV_HMAC_KEY})"
-        try:
-            text = Path(raw).read_text()
-        except OSError as exc:
-            raise SignatureError(f"{source}: cannot read: {exc.strerror or exc}") from exc
-    secret = parse_hmac_secret(text, source)
-    fingerprint = fingerprint_hmac(secret)
-    return hmac_signer(secret, derived_id("hmac", fingerprint), "env", source)
+    key_id, secret, source = found
+    return hmac_signer(secret, key_id, "env", source)
 
 
 def _keyring_hmac(key_id: str, entry: dict[str, Any]) -> SigningKey:
-    path = keys_dir(create=False) / str(entry.get("file", f"{key_id}.hmac"))
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise SignatureError(
-            f"{path}: cannot read HMAC key {key_id!r}: {exc.strerror or exc}"
-        ) from exc
-    return hmac_signer(parse_hmac_secret(text, str(path)), key_id, "keyring", str(path))
-
-
-def hmac_keys(env: Mapping[str, str] | None = None) -> dict[str, list[SigningKey]]:
-    """HMAC secrets available here for verification, by key id (revoked ones excluded)."""
-    found: dict[str, list[SigningKey]] = {}
-    keyring_path = pyvorin_home(create=False) / "keys" / "keyring.json"
-    if keyring_path.is_file():
-        for key_id, entry in load_keyring(create=False)["keys"].items():
-            if entry.get("type") == HMAC_SHA256 and entry.get("status") != "revoked":
-                found.setdefault(key_id, []).append(_keyring_hmac(key_id, entry))
-    env_key = env_hmac_key(env)
-    if env_key is not None:
-        found.setdefault(env_key.key_id, []).append(env_key)
-    return found
+    secret, path = keyring_hmac_secret(key_id, entry)
+    return hmac_signer(secret, key_id, "keyring", path)
 
 
 # -- choosing the signer --------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pyvorin_runtime.names import binary_leaf
+
 from ..artifacts import loader_path, manifest_path
 from ..errors import SignatureError
 from ..home import atomic_write
@@ -12,7 +14,6 @@ from ..hookspecs import hookimpl
 from ..keys import ED25519, select_hmac, select_signer
 from ..model import BuildContext, CompileResult, ModuleSpec, SignResult, VerificationResult
 from . import (
-    BINARY_NAME,
     VerificationKeys,
     build_manifest,
     sign_manifest,
@@ -49,8 +50,7 @@ def sign_artifact(
         )
     artifact = Path(compiled.artifact)
     leaf = module.name.rpartition(".")[2]
-    match = BINARY_NAME.fullmatch(artifact.name)
-    if match is None or match.group("leaf") != leaf:
+    if binary_leaf(artifact.name) != leaf:
         raise SignatureError(
             f"{artifact}: the backend's artifact is not named {leaf}.pyvorin<EXT_SUFFIX>; "
             "the verifying loader could not find it"
@@ -92,7 +92,7 @@ def sign_artifact(
     if extra is not None:
         signers.append(extra)
 
-    from ..runtime import loader_source
+    from pyvorin_runtime.loader import loader_source
 
     atomic_write(stub, loader_source(module.name).encode())
     manifest = build_manifest(

@@ -91,8 +91,8 @@ class PyvorinBuildPy(_setuptools_build_py):
             if not has_runtime_requirement(requirements):
                 raise ConfigError(
                     f"{root / 'pyproject.toml'}: [project] dependencies must include "
-                    "'pyvorin': compiled modules verify their signature at import through "
-                    "the pyvorin runtime"
+                    "'pyvorin-runtime': compiled modules verify their signature at import "
+                    "through it"
                 )
             wheel = build_project(
                 root,

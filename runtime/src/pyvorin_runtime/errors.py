@@ -1,0 +1,21 @@
+"""The errors the runtime raises; ``pyvorin.errors`` builds the rest of its hierarchy on them.
+
+Each class carries the exit code it maps to. The table of exit codes is
+``pyvorin.exitcodes.ExitCode`` (the compiler's); the runtime does not import ``enum`` for
+two numbers, so they are written here as plain integers and a test holds them equal to
+``ExitCode.INTERNAL`` and ``ExitCode.SIGNATURE``.
+"""
+
+from __future__ import annotations
+
+
+class PyvorinError(Exception):
+    """Base class; an unexpected failure inside Pyvorin (exit 1, ``ExitCode.INTERNAL``)."""
+
+    exit_code: int = 1
+
+
+class SignatureError(PyvorinError):
+    """A signature, hash or trust check failed (exit 5, ``ExitCode.SIGNATURE``)."""
+
+    exit_code: int = 5
