@@ -148,7 +148,7 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    tc = toolchain.find_toolchain()
+    tc = toolchain.find_toolchain(toolchain.default_run_command)
     try:
         from mypy.version import __version__ as mypy_version
     except ImportError:
@@ -168,7 +168,7 @@ def machine() -> dict:
 def measure(
     sizes: list[int], with_mypyc: bool, before_cpu: int | None, wall: int | None = None
 ) -> dict:
-    tc = toolchain.find_toolchain()
+    tc = toolchain.find_toolchain(toolchain.default_run_command)
     # the defaults of [tool.pyvorin.sandbox] (a raised wall clock only when asked for)
     policy = SandboxPolicy(wall_seconds=wall) if wall else SandboxPolicy()
     before_policy = policy

@@ -29,6 +29,8 @@ from tests.helpers import run_cli
 
 from .harness import load_python
 
+RUN = toolchain.default_run_command  # direct toolchain calls here run the compiler unsandboxed
+
 SCALEMOD = '''\
 """A module compiled as several C units in the tests."""
 
@@ -240,9 +242,9 @@ def test_parallel_and_serial_builds_give_the_same_binary(tmp_path: Path, monkeyp
     monkeypatch.setenv(units.ENV_LINES, "1")
     spec = ModuleSpec("scalemod", write(tmp_path, "scalemod", SCALEMOD))
     c_units = generate_units(spec)
-    tc = toolchain.find_toolchain()
-    one = toolchain.build(c_units, "scalemod", tmp_path / "w", tmp_path / "1.so", tc, jobs=1)
-    two = toolchain.build(c_units, "scalemod", tmp_path / "w", tmp_path / "2.so", tc, jobs=2)
+    tc = toolchain.find_toolchain(RUN)
+    one = toolchain.build(c_units, "scalemod", tmp_path / "w", tmp_path / "1.so", tc, RUN, jobs=1)
+    two = toolchain.build(c_units, "scalemod", tmp_path / "w", tmp_path / "2.so", tc, RUN, jobs=2)
     assert (one.jobs, two.jobs, one.units, two.units) == (1, 2, 8, 8)
     assert one.link is not None and "<unit>.c" in one.compile
     # the driver measured every unit's compiler (cc1 included) and the link
@@ -271,10 +273,10 @@ def test_runtime_sources_are_compiled_linked_and_keyed(tmp_path: Path) -> None:
         PyMODINIT_FUNC PyInit_extra(void) { return PyModule_Create(&def); }
         """
     )
-    tc = toolchain.find_toolchain()
+    tc = toolchain.find_toolchain(RUN)
     sources = [rt / "pv_extra.c", rt / "pv_extra.h"]
     info = toolchain.build([("extra.c", unit)], "extra", tmp_path / "w", tmp_path / "extra.so",
-                           tc, runtime_sources=sources, keep_c=tmp_path / "keep")  # fmt: skip
+                           tc, RUN, runtime_sources=sources, keep_c=tmp_path / "keep")  # fmt: skip
     assert info.units == 2
     assert load(tmp_path / "extra.so", "extra").twice(21) == 42
     assert (tmp_path / "keep" / "pv_extra.c").is_file()
@@ -287,26 +289,28 @@ def test_runtime_sources_are_compiled_linked_and_keyed(tmp_path: Path) -> None:
 
 
 def test_a_failing_unit_is_named_and_nothing_is_written(tmp_path: Path) -> None:
-    tc = toolchain.find_toolchain()
+    tc = toolchain.find_toolchain(RUN)
     good = '#include "pyvorin_rt.h"\nint pv_ok(void) { return 1; }\n'
     bad = '#include "pyvorin_rt.h"\nint pv_bad(void) { return undeclared_name; }\n'
     with pytest.raises(ToolchainError) as info:
         toolchain.build([("m.c", good), ("m__1.c", good.replace("ok", "ok2")), ("m__2.c", bad)],
-                        "m", tmp_path / "w", tmp_path / "m.so", tc, label="pkg.m")  # fmt: skip
+                        "m", tmp_path / "w", tmp_path / "m.so", tc, RUN, label="pkg.m")  # fmt: skip
     text = str(info.value)
     assert "the C compiler failed" in text and "building pkg.m" in text
     assert "m__2.c: " in text and "undeclared_name" in text
     assert not (tmp_path / "m.so").exists() and list((tmp_path / "w").iterdir()) == []
     with pytest.raises(ToolchainError, match="refusing C unit name"):
-        toolchain.build([("../evil.c", good)], "m", tmp_path / "w", tmp_path / "m.so", tc)
+        toolchain.build([("../evil.c", good)], "m", tmp_path / "w", tmp_path / "m.so", tc, RUN)
     with pytest.raises(ToolchainError, match="distinct"):
-        toolchain.build([("m.c", good), ("m.c", good)], "m", tmp_path / "w", tmp_path / "m.so", tc)
+        toolchain.build(
+            [("m.c", good), ("m.c", good)], "m", tmp_path / "w", tmp_path / "m.so", tc, RUN
+        )
 
 
 def test_single_source_call_still_works(tmp_path: Path) -> None:
     spec = ModuleSpec("tri", write(tmp_path, "tri", chain_source(2)))
     info = toolchain.build(generate_c(spec), "tri", tmp_path / "w", tmp_path / "tri.so",
-                           toolchain.find_toolchain())  # fmt: skip
+                           toolchain.find_toolchain(RUN), RUN)  # fmt: skip
     assert info.link is None and info.units == 1
     assert load(tmp_path / "tri.so", "tri").f1(4, 1.0) == load_python(spec.path, "py_tri").f1(
         4, 1.0
