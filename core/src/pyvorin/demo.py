@@ -365,7 +365,16 @@ def run_demo(
         progress(f"  built {wheel.name}")
 
         progress("[3/5] verifying the wheel's signatures")
-        failures = verify_path(wheel)
+        # against the demo home's trust store: its local key signed the wheel there
+        saved_home = os.environ.get("PYVORIN_HOME")
+        os.environ["PYVORIN_HOME"] = env["PYVORIN_HOME"]
+        try:
+            failures = verify_path(wheel)
+        finally:
+            if saved_home is None:
+                os.environ.pop("PYVORIN_HOME", None)
+            else:
+                os.environ["PYVORIN_HOME"] = saved_home
         if failures:
             raise SignatureError(f"{wheel}: " + "; ".join(failure.line() for failure in failures))
         manifest = _manifest_of(wheel)
