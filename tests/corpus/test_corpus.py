@@ -40,8 +40,13 @@ def _param(path: Path):
 
 
 @pytest.fixture(scope="module")
-def checks() -> dict[str, harness.CheckResult]:
-    return harness.run_check(FILES)
+def checks(tmp_path_factory, licensed_home_template) -> dict[str, harness.CheckResult]:
+    # `pyvorin check` goes through the licence gate: a licensed home of the module's own
+    from pyvorin_server.local import copy_licence_state
+
+    home = tmp_path_factory.mktemp("corpus-home")
+    copy_licence_state(licensed_home_template, home)
+    return harness.run_check(FILES, env={"PYVORIN_HOME": str(home)})
 
 
 def test_the_corpus_is_large_and_every_file_has_an_expectation() -> None:

@@ -101,7 +101,12 @@ class Toolchain:
 _IDENTITY_CACHE: dict[tuple, str] = {}
 
 
-def find_toolchain(run_command: RunCommand) -> Toolchain:
+def find_toolchain(run_command: RunCommand | None = None) -> Toolchain:
+    """The C toolchain; ``run_command`` (default: a sandboxed runner) probes the compiler."""
+    if run_command is None:
+        from ..sandbox import SandboxPolicy, tool_runner
+
+        run_command = tool_runner(SandboxPolicy(), "C compiler probe", [])
     cfg = sysconfig.get_config_var
     cc_text = os.environ.get("CC") or cfg("CC") or "cc"
     cc = tuple(shlex.split(cc_text))
@@ -223,7 +228,7 @@ def build(
     workdir: Path,
     output: Path,
     tc: Toolchain,
-    run_command: RunCommand,
+    run_command: RunCommand | None = None,
     keep_c: Path | None = None,
     label: str = "",
     runtime_sources: Sequence[Path] = (),
@@ -241,6 +246,10 @@ def build(
     """
     if not leaf.isidentifier():  # names reach the file system and C only as identifiers
         raise ToolchainError(f"refusing to build a module named {leaf!r}: not an identifier")
+    if run_command is None:  # no unsandboxed default
+        from ..sandbox import SandboxPolicy, tool_runner
+
+        run_command = tool_runner(SandboxPolicy(), f"compilation of {leaf}", [])
     units = _as_units(units, leaf)
     runtime_sources = [Path(p) for p in runtime_sources]
     for name, _ in units:
