@@ -87,7 +87,7 @@ def test_pyvorin_records_calls_and_checks_each_function(project, session_home):
         corpus = int(re.search(r"corpus (\d+)", line).group(1))
         assert corpus > 0, f"the calls the tests made into {name} were not checked: {line}"
     summary = next(line for line in out.splitlines() if line.startswith("pyvorin: passed:"))
-    assert "7 functions" in summary and "0 mismatches" in summary
+    assert "7 functions" in summary and re.search(r"(?<!\d)0 mismatches", summary), summary
     recorded = json.loads((project / ".pyvorin" / "corpus.json").read_text())
     assert recorded["functions"]["numkit.kernels:gcd"]  # the suite's calls feed the corpus
 
@@ -123,7 +123,7 @@ def test_a_wrong_compiled_function_fails_the_run_with_its_diff(project, session_
         line = next(line for line in out.splitlines() if line.startswith(f"numkit.kernels:{name}:"))
         assert ": ok on " in line, line
     summary = next(line for line in out.splitlines() if line.startswith("pyvorin: FAILED:"))
-    assert "0 mismatches" not in summary
+    assert not re.search(r"(?<!\d)0 mismatches", summary), summary
 
 
 def test_swap_runs_the_suite_against_the_compiled_modules(project, session_home):

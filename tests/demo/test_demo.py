@@ -75,12 +75,12 @@ def test_a_module_the_compiler_refuses_stops_the_demo_build_with_its_diagnostic(
     kernels = project / "src" / "numkit" / "kernels.py"
     kernels.write_text(
         kernels.read_text()
-        + "\n\ndef safe_ratio(a: float, b: float) -> float:\n"
-        + "    try:\n        return a / b\n    except ZeroDivisionError:\n        return 0.0\n"
-    )
+        + "\n\ndef evaluate(expr: str) -> float:\n"
+        + "    value = eval(expr)\n    return value\n"
+    )  # eval: neither tier compiles it (PV401)
     with pytest.raises(DemoFailed) as info:
         build_wheel(project, tmp_path / "wheels", lambda message: None)
     assert info.value.exit_code == 3
-    assert "PV102" in str(info.value)
+    assert "PV401" in str(info.value)
     assert str(kernels) in str(info.value)
     assert not list((tmp_path / "wheels").glob("*.whl"))

@@ -18,11 +18,21 @@ EXPECTED = harness.load_expected()
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[harness.CaseResult]]:
+def results(
+    tmp_path_factory: pytest.TempPathFactory, licensed_home_template: Path
+) -> dict[str, list[harness.CaseResult]]:
+    # `pyvorin check` goes through the licence gate: a licensed home of the module's own
+    # (the per-test home is function-scoped and not set yet when this fixture runs)
+    from pyvorin_server.local import copy_licence_state
+
+    home = tmp_path_factory.mktemp("mypyc-run-home")
+    copy_licence_state(licensed_home_template, home)
     workdir = tmp_path_factory.mktemp("mypyc-run")
     grouped: dict[str, list[harness.CaseResult]] = {}
-    for result in harness.run_cases(harness.all_cases(FILES), workdir, full=False):
-        grouped.setdefault(result.case.file, []).append(result)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYVORIN_HOME", str(home))
+        for result in harness.run_cases(harness.all_cases(FILES), workdir, full=False):
+            grouped.setdefault(result.case.file, []).append(result)
     return grouped
 
 

@@ -59,3 +59,22 @@ def _circular():
     loop: list = []
     loop.append(loop)
     return loop
+
+
+def test_invalid_document_is_a_value_error_in_a_process_without_json():
+    """Before 3.12 _json raises nothing (NULL) unless json.decoder was imported already."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pyvorin_runtime import cjson\n"
+        "assert 'json' not in sys.modules\n"
+        "try:\n"
+        "    cjson.loads('{not json')\n"
+        "except ValueError as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("JSONDecodeError Expecting property name"), done.stdout

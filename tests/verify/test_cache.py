@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 from pyvorin.compiler import compile_module
+from pyvorin.hookspecs import hookimpl
+from pyvorin.model import ModuleSpec
 from pyvorin.verify.cache import SourceSlices
 from pyvorin.verify.verifier import verify_module
 
@@ -96,3 +98,38 @@ def test_settings_are_part_of_the_key(tmp_path: Path):
     verify(root, SOURCE, "out1", min_inputs=30)
     _, other, _, _ = verify(root, SOURCE, "out2", min_inputs=31)
     assert reused(other) == set()
+
+
+class DelegatingBackend:
+    """A plugin backend that compiles a changed copy of the source with the built-in one."""
+
+    @hookimpl
+    def pyvorin_backend_names(self) -> list[str]:
+        return ["delegating"]
+
+    @hookimpl
+    def pyvorin_compile(self, ctx, module, backend, workdir):  # type: ignore[no-untyped-def]
+        if backend != "delegating":
+            return None
+        altered = Path(workdir) / "altered" / "kernels.py"
+        altered.parent.mkdir(parents=True, exist_ok=True)
+        altered.write_text(module.path.read_text().replace("x * 2.0", "x * 2.0 + 1e-9"))
+        return ctx.hook.pyvorin_compile(
+            ctx=ctx, module=ModuleSpec(module.name, altered), backend="native", workdir=workdir
+        )
+
+
+def test_a_backend_delegating_to_the_builtin_one_is_not_verified_by_its_cache(tmp_path: Path):
+    """The verified outcome of the built-in compiler must not vouch for a plugin's artifact."""
+    from pyvorin.pipeline import _compile
+
+    root = tmp_path / "p"
+    first, _, _, _ = verify(root, SOURCE, "out1", min_inputs=30)  # built-in compiler: passes
+    assert first.passed
+    ctx = make_context(root, DelegatingBackend(), out=root / "out2")
+    module = ModuleSpec("kernels", (root / "kernels.py").resolve())
+    compiled = _compile(ctx, module, "delegating", root / "work2")
+    assert compiled.backend == "delegating"  # the asked-for backend, not the delegate's name
+    result, report, _ = verify_module(ctx, module, compiled)
+    assert "alone" not in reused(report)
+    assert not result.passed

@@ -10,6 +10,8 @@ stage outcome and every refusal is sent to the audit sinks.
 
 from __future__ import annotations
 
+import dataclasses
+
 import tempfile
 import time
 import traceback
@@ -233,6 +235,12 @@ def _compile(ctx: BuildContext, module: ModuleSpec, backend: str, workdir: Path)
             f"no installed plugin compiles with the backend {backend!r} "
             f"(available: {', '.join(available_backends(ctx)) or 'none'})"
         )
+    if compiled.backend != backend:
+        # A plugin may delegate to another backend (for instance to the built-in one, on
+        # a source it changed): the artifact is still the asked-for backend's. The
+        # manifest and the verification cache must name it, or an outcome verified for
+        # the built-in compiler would be reused for this one's artifact.
+        compiled = dataclasses.replace(compiled, backend=backend)
     return compiled
 
 

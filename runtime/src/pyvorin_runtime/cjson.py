@@ -57,6 +57,13 @@ def loads(data: bytes | str):
         obj, end = scan(data, index)
     except StopIteration as exc:
         raise _decode_error("Expecting value", data, exc.value) from None
+    except SystemError:
+        # Before 3.12, _json builds its JSONDecodeError from ``json.decoder`` only when
+        # that module is already imported; otherwise it returns NULL with no exception
+        # set. A malformed document is rare: let json report it with its own message.
+        import json
+
+        return json.loads(data)
     end += len(data[end:]) - len(data[end:].lstrip(_WHITESPACE))
     if end != len(data):
         raise _decode_error("Extra data", data, end)
