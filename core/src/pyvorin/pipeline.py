@@ -11,7 +11,6 @@ stage outcome and every refusal is sent to the audit sinks.
 from __future__ import annotations
 
 import dataclasses
-
 import tempfile
 import time
 import traceback
