@@ -105,10 +105,11 @@ def test_show_keeps_distinctions():
 
 
 def test_results_of_other_types_encode_but_never_decode():
-    data = encode({"a": 1})
-    assert data == {"other": "dict", "repr": "{'a': 1}"}
-    with pytest.raises(ValueFormatError):
-        decode(data)
+    assert encode({"a": 1}) == {"dict": [[{"str": "a"}, {"int": "1"}]]}
+    assert encode(range(3)) == {"other": "range", "repr": "range(0, 3)"}
+    for value in ({"a": 1}, range(3), {1}, b"x", iter([1])):
+        with pytest.raises(ValueFormatError):
+            decode(encode(value))
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,51 @@ def test_malformed_values_are_rejected_with_a_message(bad):
     with pytest.raises(ValueFormatError) as info:
         decode(bad)
     assert str(info.value)
+
+
+# --------------------------------------------------------------------------- result forms
+
+
+def _gen(items, error=None):
+    yield from items
+    if error is not None:
+        raise error
+
+
+class _Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+def test_iterators_compare_by_their_items_not_their_address():
+    from pyvorin.verify.values import encode
+
+    assert encode(_gen([1, 2.0])) == encode(_gen([1, 2.0]))
+    assert encode(_gen([1, 2.0])) != encode(_gen([1, 2]))  # 2.0 is not 2
+    assert encode(map(abs, [-1, 2])) == encode(map(abs, [1, -2]))
+    assert encode(map(abs, [-1])) != encode(iter([1]))  # the iterator's type is compared
+    raised = encode(_gen([1], ValueError("bad")))
+    assert raised["then"] == {"raised": "ValueError", "message": "bad"}
+    assert raised != encode(_gen([1], ValueError("other")))
+
+
+def test_an_endless_iterator_is_compared_on_its_first_items():
+    import itertools
+
+    from pyvorin.verify.values import MAX_ITEMS, encode
+
+    data = encode(itertools.count())
+    assert len(data["items"]) == MAX_ITEMS and data["then"] == "more"
+
+
+def test_containers_and_objects_compare_by_content():
+    from pyvorin.verify.values import encode
+
+    assert encode({"b": 1, "a": 2}) != encode({"a": 2, "b": 1})  # dict order is observable
+    assert encode({3, 1, 2}) == encode({1, 2, 3})
+    assert encode(frozenset({1})) != encode({1})
+    assert encode(b"ab") == {"bytes": "6162"} and encode(bytearray(b"ab")) != encode(b"ab")
+    assert encode(_Point(1, [2])) == encode(_Point(1, [2]))
+    assert encode(_Point(1, [2])) != encode(_Point(1, [2.0]))
+    assert encode(object()) == encode(object())  # the address is masked
+    assert encode(len) == {"function": "len"}

@@ -15,8 +15,22 @@ corpus as JSON with tagged values, so every value round-trips exactly:
 * ``str`` -> ``{"str": "..."}``
 * ``list`` -> ``{"list": [...]}``; ``tuple`` -> ``{"tuple": [...]}``
 
-A result of any other type (only possible as a *result*, never an input) encodes as
-``{"other": "<type name>", "repr": "<repr>"}`` and cannot be decoded.
+Results (never inputs, never decoded) have more forms, so that a result compares by what
+it holds, not by a ``repr`` that names an address:
+
+* ``dict`` -> ``{"dict": [[key, value], ...]}`` in iteration (insertion) order;
+  ``set``/``frozenset`` -> ``{"set"/"frozenset": [...]}`` items sorted by their encoding;
+  ``bytes``/``bytearray`` -> ``{"bytes"/"bytearray": "<hex>"}``
+* an iterator (a generator, ``map``, ``zip``, ...) -> ``{"iterator": "<type name>",
+  "items": [...], "then": ...}``: it is consumed, up to :data:`MAX_ITEMS` items, and
+  ``then`` says how that ended (``"exhausted"``, ``"more"`` or the exception raised);
+  compiled generators are of a type named ``generator`` like CPython's
+* a function -> ``{"function": "<qualified name>"}`` (compiled functions are of another
+  type, as docs/subset.md says; what is compared is which function it is)
+* an instance of a class with a ``__dict__`` and the default ``__repr__`` ->
+  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}``
+* any other type -> ``{"other": "<type name>", "repr": "<repr>"}`` with addresses
+  (`` at 0x...``) masked, since they differ between any two processes.
 
 Because the encoding is exact and canonical, two values are equal for verification
 (type and value; floats bit for bit, ``-0.0 != 0.0``, ``nan == nan``) exactly when their
@@ -29,6 +43,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from typing import Any
 
@@ -61,11 +76,57 @@ def encode(value: Any, _depth: int = 0) -> Any:
         return {"tuple": [encode(item, _depth + 1) for item in value]}
     if kind in _SUBCLASS_TYPES:
         return {"sub": encode(plain(value), _depth + 1)}
+    return _encode_result(value, kind, _depth)
+
+
+MAX_ITEMS = 1000  # items of a returned iterator that are consumed and compared
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_FUNCTION_TYPES = ("function", "builtin_function_or_method", "pyvorin_function", "method")
+
+
+def _encode_result(value: Any, kind: type, depth: int) -> Any:
+    """The forms only a result can take (see the module docstring)."""
+    if kind is dict:
+        return {"dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if kind is set or kind is frozenset:
+        items = sorted((encode(item, depth + 1) for item in value), key=dumps)
+        return {kind.__name__: items}
+    if kind is bytes or kind is bytearray:
+        return {kind.__name__: bytes(value).hex()}
+    if kind.__name__ in _FUNCTION_TYPES:
+        return {"function": str(getattr(value, "__qualname__", "?"))}
+    if _is_iterator(value, kind):
+        return _consume(value, kind, depth)
+    attrs = getattr(value, "__dict__", None)
+    if isinstance(attrs, dict) and kind.__repr__ is object.__repr__ and not isinstance(value, type):
+        pairs = [[name, encode(item, depth + 1)] for name, item in attrs.items()]
+        return {"object": _type_name(kind), "attrs": pairs}
     try:
-        shown = repr(value)
+        shown = _ADDRESS.sub(" at 0x…", repr(value))
     except Exception as exc:  # a broken __repr__ must not break the report
         shown = f"<repr failed: {type(exc).__name__}>"
     return {"other": _type_name(kind), "repr": shown}
+
+
+def _is_iterator(value: Any, kind: type) -> bool:
+    try:
+        return hasattr(kind, "__next__") and iter(value) is value
+    except Exception:
+        return False
+
+
+def _consume(value: Any, kind: type, depth: int) -> dict[str, Any]:
+    items: list[Any] = []
+    then: Any = "exhausted"
+    try:
+        for item in value:
+            if len(items) == MAX_ITEMS:
+                then = "more"
+                break
+            items.append(encode(item, depth + 1))
+    except Exception as exc:  # how the iteration ended is part of the result
+        then = {"raised": type(exc).__name__, "message": str(exc)}
+    return {"iterator": _type_name(kind), "items": items, "then": then}
 
 
 def int_text(value: int) -> str:
@@ -251,6 +312,26 @@ def show_encoded(data: Any, limit: int = 2000) -> str:
 def _show_encoded(data: Any) -> str:
     if isinstance(data, dict) and "other" in data:
         return f"<{data['other']}: {data.get('repr', '')}>"
+    if isinstance(data, dict) and "iterator" in data:
+        items = ", ".join(_show_encoded(v) for v in data.get("items", []))
+        then = data.get("then")
+        if isinstance(then, dict):
+            then = f"then raised {then.get('raised')}: {then.get('message')}"
+        return f"<{data['iterator']} yielding [{items}], {then}>"
+    if isinstance(data, dict) and "object" in data:
+        attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
+        return f"<{data['object']} object: {attrs}>"
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, payload),) = data.items()
+        if tag == "dict":
+            pairs = (f"{_show_encoded(k)}: {_show_encoded(v)}" for k, v in payload)
+            return "{" + ", ".join(pairs) + "}"
+        if tag in ("set", "frozenset"):
+            return f"{tag}({{" + ", ".join(_show_encoded(v) for v in payload) + "})"
+        if tag in ("bytes", "bytearray"):
+            return f"{tag}.fromhex({payload!r})"
+        if tag == "function":
+            return f"<function {payload}>"
     if isinstance(data, dict) and len(data) == 1:
         ((tag, payload),) = data.items()
         if tag == "list":

@@ -49,13 +49,8 @@ class _Side:
 
     max_failures: int = 3
     coverage: bool = False  # record the lines each call executes (the CPython side)
-
-    @property
-    def converts_at_boundary(self) -> bool:
-        """An extension module of the native tier converts bool/int/subclass arguments."""
-        import importlib.machinery
-
-        return self.path.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    # whether the compiled side's call boundary converts arguments (see converts_at_boundary)
+    converts_at_boundary: bool = False
 
     def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return run_side(
@@ -147,6 +142,23 @@ def _top_up(
             extra.append((function, case))
         cases.extend(case for f, case in extra if f is function)
     return extra
+
+
+def converts_at_boundary(compiled: CompileResult) -> bool:
+    """Whether the compiled functions convert their arguments at the call boundary.
+
+    The native tier does, as documented (docs/subset.md): a ``bool`` for an ``int`` is read
+    as ``0``/``1``, an ``int`` for a ``float`` as the float, a subclass instance as its
+    plain value; CPython is then called with the converted value. The generic tier passes
+    every argument as it is, exactly like the interpreter, so CPython gets the same
+    arguments. An extension of unknown tier (a third-party backend) is assumed to convert;
+    a ``.py`` artifact does not.
+    """
+    import importlib.machinery
+
+    if not Path(compiled.artifact).name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+        return False
+    return (compiled.facts or {}).get("tier") != "generic"
 
 
 def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list, list]:
@@ -391,7 +403,14 @@ def verify_module(
             # CPython runs each function's inputs smallest first: once one of them cannot
             # finish within the budget, the larger ones would not either.
             _Side("cpython", module.name, source_copy, budget, Path(cpython_dir), 1, True),
-            _Side("compiled", module.name, artifact_copy, budget, Path(compiled_dir)),
+            _Side(
+                "compiled",
+                module.name,
+                artifact_copy,
+                budget,
+                Path(compiled_dir),
+                converts_at_boundary=converts_at_boundary(compiled),
+            ),
         ]
         run_started = time.perf_counter()
         cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners)
