@@ -256,6 +256,8 @@ class Outcome:
     functions_clean: int = 0
     diagnostics: int = 0
     seconds: float = 0.0
+    # functions the verifier found to differ from CPython: never expected (docs/corpus.md)
+    differing: list[str] = field(default_factory=list)
 
     def key(self) -> tuple:
         """The part that must match the expectation."""
@@ -302,7 +304,21 @@ def outcome_from(check: CheckResult, pipeline: PipelineResult | None = None) -> 
         base.outcome = VERIFIED
     else:
         base.outcome, base.exit, base.detail = CHECK_CLEAN, pipeline.exit, _tail(pipeline.output)
+    base.differing = differing_functions(pipeline.report)
     return base
+
+
+def differing_functions(report: dict | None) -> list[str]:
+    """The functions a verification report found to differ from CPython (with an input)."""
+    if not report:
+        return []
+    return [
+        f"{entry.get('name')}: {entry['findings'][0]['input']['call']}"
+        if entry.get("findings")
+        else str(entry.get("name"))
+        for entry in report.get("functions", [])
+        if entry.get("result") == "mismatch"
+    ]
 
 
 def evaluate(

@@ -73,6 +73,14 @@ def test_corpus_file_outcome(
     check = checks[path.stem]
     pipeline = harness.run_pipeline(path, tmp_path) if check.clean else None
     outcome = harness.outcome_from(check, pipeline)
+    # A difference from CPython is never an accepted outcome, whatever the exit code
+    # recorded: either the compiled code is wrong or the verifier reports a false finding.
+    assert not outcome.differing, (
+        f"{path.stem}: verification found compiled functions differing from CPython:\n"
+        + "\n".join(outcome.differing)
+        + "\n"
+        + outcome.detail
+    )
     problem = harness.mismatch(outcome, EXPECTED.get(path.stem))
     if problem is not None and f"{path.stem}: improved:" in problem:
         # A file that now gets further than recorded (e.g. more of its inputs finish
