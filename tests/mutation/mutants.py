@@ -219,21 +219,20 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "float-truth-truncates", CG,
-        'return f"{v.code} != 0.0"',
-        'return f"(long){v.code} != 0"',
+        'code = f"({a.code} != 0.0)"',
+        'code = f"((long){a.code} != 0)"',
         "a float's truth value is that of its truncation (0.5 is false)",
     ),
     Mutant(
         "bool-boxed-as-int", CG,
-        'return f"pv_bool_box({v.code})"',
-        'return f"PyLong_FromLong({v.code})"',
+        'L.append("    res = pv_bool_box(r);")',
+        'L.append("    res = PyLong_FromLong(r);")',
         "a bool result is boxed as the int 0/1",
     ),
     Mutant(
         "returns-copy-of-list", CG,
-        'return f"(Py_INCREF({v.code}), {v.code})"',
-        'return (f"(PyList_CheckExact({v.code}) ? PyList_GetSlice({v.code}, 0, '
-        'PY_SSIZE_T_MAX) : (Py_INCREF({v.code}), {v.code}))")',
+        'L.append("    res = r;")',
+        'L.append("    res = PyList_CheckExact(r) ? PyList_GetSlice(r, 0, PY_SSIZE_T_MAX) : r;")',
         "a list is boxed as a copy: a function returning its argument returns a new list",
     ),
 )  # fmt: skip
