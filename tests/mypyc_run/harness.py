@@ -296,7 +296,8 @@ def _run_compiled(case: Case, base: Path, reference: Run) -> CaseResult:
     (base / "src").mkdir(exist_ok=True)
     (base / "src" / "native.py").write_text(case.native, encoding="utf-8")
     try:
-        compile_native_from(base / "src", directory, base / "work")
+        # one build cache for the whole run: the generic tier's runtime objects are reused
+        compile_native_from(base / "src", directory, base / "work", base.parent / "cache")
     except PyvorinError as exc:
         return CaseResult(case, FAIL, f"compile failed: {exc}")
     compiled = run_driver(directory)
@@ -306,7 +307,9 @@ def _run_compiled(case: Case, base: Path, reference: Run) -> CaseResult:
     return CaseResult(case, FAIL, f"CPython {want!r}; Pyvorin {got!r}"[:2000])
 
 
-def compile_native_from(source_dir: Path, target_dir: Path, work: Path) -> Path:
+def compile_native_from(
+    source_dir: Path, target_dir: Path, work: Path, cache_dir: Path | None = None
+) -> Path:
     from pyvorin.compiler import compile_module
     from pyvorin.model import ModuleSpec
 
@@ -314,7 +317,7 @@ def compile_native_from(source_dir: Path, target_dir: Path, work: Path) -> Path:
         ModuleSpec("native", source_dir / "native.py"),
         work / "out",
         workdir=work / "build",
-        cache_dir=work / "cache",
+        cache_dir=cache_dir or work / "cache",
     )
     # the artifact is NAME.pyvorin.<suffix>; the driver imports it as plain `native`
     target = target_dir / ("native" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so"))

@@ -178,6 +178,7 @@ def compile_module(
         keep_c,
         label=f"{module.name} ({module.path})",
         runtime_sources=runtime_sources,
+        objects=cache.ObjectCache(Path(cache_dir) / "objects", mac_key) if use_cache else None,
     )
     if info.link is None:
         facts["command"] = [*tc.cc, *tc.cflags, "<module>.c", *tc.ldflags]

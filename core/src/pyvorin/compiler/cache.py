@@ -16,6 +16,8 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +83,36 @@ def store(cache_dir: Path, key: str, mac_key: bytes, data: bytes, isolation: Any
     staging.write_bytes(data)
     os.replace(staging, binary)
     write_private(entry, json.dumps(record, sort_keys=True).encode())
+
+
+@dataclass(frozen=True)
+class ObjectCache:
+    """Object files of the C runtime, reused across builds under the same MAC as extensions.
+
+    A runtime source's object file depends only on its own text, the headers beside it and
+    the toolchain, never on the module being built, so each is compiled once per
+    installation and toolchain instead of once per generic-tier module. Entries are
+    checked like extension entries (:func:`lookup`); a bad one is recompiled.
+    """
+
+    directory: Path
+    mac_key: bytes
+
+    def key(self, source: Path, headers: Sequence[Path], toolchain_facts: dict) -> str:
+        def digest(path: Path) -> str:
+            return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+        body = {
+            "object": Path(source).name,
+            "source": digest(source),
+            "headers": [[Path(h).name, digest(h)] for h in headers],
+            "toolchain": toolchain_facts,
+        }
+        return hashlib.sha256(canonical(body)).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        hit = lookup(self.directory, key, self.mac_key)
+        return None if hit is None else hit[0]
+
+    def put(self, key: str, data: bytes) -> None:
+        store(self.directory, key, self.mac_key, data, None)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ToolchainError
+from .cache import ObjectCache
 from .ccdriver import CPU_PREFIX
 
 RUNTIME_HEADER = Path(__file__).parent / "runtime" / "pyvorin_rt.h"
@@ -171,6 +172,31 @@ def cache_key(
     return h.hexdigest()
 
 
+def _cached_objects(
+    objects: ObjectCache | None, runtime_sources: Sequence[Path], tc: Toolchain, work: Path
+) -> tuple[list[Path], dict]:
+    """The runtime object files found in ``objects``, written into ``work`` to be linked,
+    and the runtime sources to compile here and then store (``{source name: key}``)."""
+    if objects is None:
+        return [], {}
+    headers = [RUNTIME_HEADER, *(p for p in runtime_sources if p.suffix == ".h")]
+    facts = tc.facts()
+    prebuilt: list[Path] = []
+    to_store: dict[str, str] = {}
+    for source in runtime_sources:
+        if source.suffix != ".c":
+            continue
+        key = objects.key(source, headers, facts)
+        data = objects.get(key)
+        if data is None:
+            to_store[source.name] = key
+            continue
+        target = work / (source.stem + ".o")
+        target.write_bytes(data)
+        prebuilt.append(target)
+    return prebuilt, to_store
+
+
 def default_jobs() -> int:
     """Parallel compiler jobs: the cores this process may run on."""
     try:
@@ -233,6 +259,7 @@ def build(
     label: str = "",
     runtime_sources: Sequence[Path] = (),
     jobs: int | None = None,
+    objects: ObjectCache | None = None,
 ) -> BuildInfo:
     """Compile ``units`` (``(file name, C text)`` pairs; ``.h`` entries are headers for
     them) and ``runtime_sources`` (``.c`` files compiled with them, ``.h`` files beside
@@ -242,7 +269,9 @@ def build(
     Otherwise one command, the driver :mod:`.ccdriver`, compiles every unit to an object
     file, ``jobs`` at a time (default: :func:`default_jobs`), and links once; the sandbox
     runs one command at a time. Nothing is left in ``workdir``; ``output`` is replaced
-    atomically, and only on success.
+    atomically, and only on success. With ``objects``, a runtime source whose object file
+    is in that cache is linked from there instead of compiled, and the ones compiled here
+    are stored in it after a successful build.
     """
     if not leaf.isidentifier():  # names reach the file system and C only as identifiers
         raise ToolchainError(f"refusing to build a module named {leaf!r}: not an identifier")
@@ -275,18 +304,21 @@ def build(
             keep.mkdir(parents=True, exist_ok=True)
             for name in [*names, RUNTIME_HEADER.name]:
                 shutil.copyfile(work / name, keep / name)
+        prebuilt, to_store = _cached_objects(objects, runtime_sources, tc, work)
+        linked_only = {p.stem + ".c" for p in prebuilt}
         # largest first: the parallel jobs then finish close together
         sources = sorted(
-            (work / n for n in names if n.endswith(".c")), key=lambda p: -p.stat().st_size
+            (work / n for n in names if n.endswith(".c") and n not in linked_only),
+            key=lambda p: -p.stat().st_size,
         )
         tmp_out = work / f"{leaf}.build.so"
         include = ["-I" + str(work)]
-        if len(sources) == 1:
+        if len(sources) == 1 and not prebuilt:
             argv = [*tc.cc, *tc.cflags, *include, str(sources[0]), "-o", str(tmp_out)]
             argv += tc.ldflags
             info = BuildInfo(argv, None, 1, 1)
         else:
-            objects = [work / (src.stem + ".o") for src in sources]
+            object_files = [work / (src.stem + ".o") for src in sources]
             n_jobs = min(len(sources), jobs if jobs is not None else default_jobs())
             if n_jobs < 1:
                 raise ToolchainError(f"jobs must be at least 1, not {jobs!r}")
@@ -297,9 +329,15 @@ def build(
                         "unit": src.name,
                         "argv": [*tc.cc, *tc.cflags, *include, "-c", str(src), "-o", str(obj)],
                     }
-                    for src, obj in zip(sources, objects, strict=True)
+                    for src, obj in zip(sources, object_files, strict=True)
                 ],
-                "link": [*tc.cc, *map(str, objects), "-o", str(tmp_out), *tc.ldflags],
+                "link": [
+                    *tc.cc,
+                    *map(str, [*object_files, *prebuilt]),
+                    "-o",
+                    str(tmp_out),
+                    *tc.ldflags,
+                ],
             }
             plan_path = work / f"{leaf}.ccplan.json"
             plan_path.write_text(json.dumps(plan), encoding="utf-8")
@@ -318,6 +356,9 @@ def build(
             )
         if info.link is not None:
             info = replace(info, unit_cpu=_unit_cpu(out))
+        if objects is not None:
+            for name, key in to_store.items():
+                objects.put(key, (work / (Path(name).stem + ".o")).read_bytes())
         output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = output.with_name(f".{output.name}.tmp{os.getpid()}")
