@@ -113,8 +113,67 @@ class Key:
         return raw
 
 
+INTERPRETED_FORM = "'pkg.mod:func' or 'pkg.mod:Class.method'"
+
+
+def interpreted_entry(entry: str) -> tuple[str, str]:
+    """Split an ``interpreted`` entry into (module, qualname); ValueError says why not.
+
+    The one definition of the entry form: a dotted module name, a colon, and a top-level
+    function or a method of a top-level class. Nested functions and lambdas cannot be
+    declared on their own: they are interpreted with the function that contains them.
+    """
+    module, colon, qualname = entry.partition(":")
+    if not colon or ":" in qualname:
+        raise ValueError(f"expected {INTERPRETED_FORM} (one colon)")
+    if not module or not all(part.isidentifier() for part in module.split(".")):
+        raise ValueError(f"{module!r} is not a dotted module name; expected {INTERPRETED_FORM}")
+    parts = qualname.split(".")
+    if "<lambda>" in qualname or "<locals>" in qualname:
+        raise ValueError(
+            "a lambda or a nested function cannot be declared interpreted on its own; "
+            "declare the top-level function or method that contains it"
+        )
+    if not all(part.isidentifier() for part in parts):
+        raise ValueError(f"{qualname!r} is not a function name; expected {INTERPRETED_FORM}")
+    if len(parts) > 2:
+        raise ValueError(
+            f"{qualname!r} names a nested function or a method of a nested class; declare "
+            "the top-level function or the method of a top-level class that contains it "
+            "(what is nested in it is interpreted with it)"
+        )
+    return module, qualname
+
+
+def _check_interpreted(value: list[str]) -> str | None:
+    for entry in value:
+        try:
+            interpreted_entry(entry)
+        except ValueError as exc:
+            return f"entry {entry!r}: {exc}"
+    return None
+
+
+def interpreted_for(settings: Settings, module: str) -> tuple[str, ...]:
+    """The qualnames ``[tool.pyvorin] interpreted`` declares in ``module``, in order."""
+    out: list[str] = []
+    for entry in settings["interpreted"]:
+        name, qualname = interpreted_entry(entry)
+        if name == module and qualname not in out:
+            out.append(qualname)
+    return tuple(out)
+
+
 SCHEMA: tuple[Key, ...] = (
     Key("modules", list, [], "Modules to compile: dotted names or globs of .py paths."),
+    Key(
+        "interpreted",
+        list,
+        [],
+        "Functions left interpreted in their compiled module ('pkg.mod:func', "
+        "'pkg.mod:Class.method'): listed in the manifest, reported and audited.",
+        validate=_check_interpreted,
+    ),
     Key("backend", str, "native", "The compile backend, by name (see `pyvorin plugins`)."),
     Key(
         "plugins",
@@ -355,6 +414,9 @@ def load_settings(
             raise ConfigError(
                 f"{file}: {ROOT}.{path}: expected {key.expected}, found {_describe(value)}"
             )
+        problem = key.validate(value) if key.validate is not None else None
+        if problem:
+            raise ConfigError(f"{file}: {ROOT}.{path}: {problem}")
         if key.scope == "user":
             where = f"{key.env} or " if key.env else ""
             raise ConfigError(
@@ -436,5 +498,8 @@ def _apply_config_file(
             raise ConfigError(f"{file}: {path}: unknown key{hint}")
         if not key.check(value):
             raise ConfigError(f"{file}: {path}: expected {key.expected}, found {_describe(value)}")
+        problem = key.validate(value) if key.validate is not None else None
+        if problem:
+            raise ConfigError(f"{file}: {path}: {problem}")
         values[path] = value
         origins[path] = str(file)

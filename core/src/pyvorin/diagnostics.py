@@ -29,7 +29,7 @@ class Diagnostic:
     code: str  # "PV101"
     message: str
     hint: str = ""
-    severity: str = "error"  # "error" | "warning"
+    severity: str = "error"  # "error" | "warning" | "note" (informs; never fails a check)
 
     def format_text(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.severity} {self.code}: {self.message}"
@@ -72,7 +72,7 @@ def to_sarif(diags: list[Diagnostic], rule_docs: dict[str, str]) -> dict:
             {
                 "ruleId": d.code,
                 "ruleIndex": index[d.code],
-                "level": "error" if d.severity == "error" else "warning",
+                "level": d.severity if d.severity in ("error", "note") else "warning",
                 "message": {"text": text},
                 "locations": [
                     {

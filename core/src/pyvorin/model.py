@@ -31,6 +31,7 @@ class AuditEvent:
     """One event for the audit sinks. ``details`` must never contain secrets."""
 
     type: str  # access | build | check | compile | verify | sign | licence | refusal | sandbox
+    #            | fallback (a function declared interpreted, one per function per build)
     actor: str
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -50,7 +51,10 @@ class CompileResult:
     ``artifact`` is the extension module file, importable as ``module.name`` with its
     directory on ``sys.path``; ``extra_files`` are other files the import needs.
     ``facts`` records toolchain, flags and ABI for the manifest; ``isolation`` is the
-    sandbox's isolation report when the backend ran sandboxed.
+    sandbox's isolation report when the backend ran sandboxed. ``interpreted`` lists the
+    functions (qualnames) declared interpreted, which the artifact makes from their
+    source instead of compiling them: the manifest lists them, the audit log records
+    them and the verifier does not count them as verified.
     """
 
     module: ModuleSpec
@@ -60,6 +64,7 @@ class CompileResult:
     facts: dict[str, Any] = field(default_factory=dict)
     isolation: dict[str, Any] | None = None
     cached: bool = False
+    interpreted: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -49,23 +49,32 @@ class Selection:
     native_notes: list[Diagnostic] = field(default_factory=list)  # why not native
 
 
-def select_tier(path: Path, module_name: str | None = None) -> Selection:
+def select_tier(
+    path: Path, module_name: str | None = None, interpreted: tuple[str, ...] = ()
+) -> Selection:
+    """``interpreted``: the qualnames ``[tool.pyvorin] interpreted`` declares in this
+    module. A module with a declared function (configured or decorated) is compiled by the
+    generic tier, which makes those functions from their source at import; the native
+    tier only takes modules it compiles whole."""
     path = Path(path)
     name = module_name or path.stem
     native, ndiags = frontend.analyse_file(path, name)
-    if native is not None:
+    if native is not None and not interpreted:
         return Selection("native", ndiags, native_ir=native)
     if any(d.code == "PV100" for d in ndiags):
         return Selection(None, ndiags)
-    gen, gdiags = generic.analyse_file(path, name)
+    gen, gdiags = generic.analyse_file(path, name, tuple(interpreted))
     if gen is None:
         return Selection(None, gdiags, native_notes=ndiags)
     return Selection("generic", gdiags, generic_ir=gen, native_notes=ndiags)
 
 
-def check_file(path: Path, module_name: str | None = None) -> list[Diagnostic]:
-    """Run the frontends only; return what keeps ``path`` from compiling (and warnings)."""
-    return select_tier(path, module_name).diagnostics
+def check_file(
+    path: Path, module_name: str | None = None, interpreted: tuple[str, ...] = ()
+) -> list[Diagnostic]:
+    """Run the frontends only; return what keeps ``path`` from compiling (and warnings,
+    and a PV490 note per function declared interpreted)."""
+    return select_tier(path, module_name, interpreted).diagnostics
 
 
 def _leaf(module: ModuleSpec) -> str:
@@ -76,8 +85,8 @@ def _leaf(module: ModuleSpec) -> str:
         raise cstrings.UnsafeNameError(f"{module.path}: {exc}") from None
 
 
-def _analyse(module: ModuleSpec) -> Selection:
-    sel = select_tier(Path(module.path), module.name)
+def _analyse(module: ModuleSpec, interpreted: tuple[str, ...] = ()) -> Selection:
+    sel = select_tier(Path(module.path), module.name, interpreted)
     if sel.tier is None:
         errors = [d for d in sel.diagnostics if d.severity == "error"]
         noun = "construct" if len(errors) == 1 else "constructs"
@@ -87,20 +96,22 @@ def _analyse(module: ModuleSpec) -> Selection:
     return sel
 
 
-def generate_c(module: ModuleSpec) -> str:
+def generate_c(module: ModuleSpec, interpreted: tuple[str, ...] = ()) -> str:
     """``module``'s own C as one translation unit; UnsupportedError if it cannot be compiled.
     (A generic-tier module is built together with the runtime sources of :func:`runtime_for`.)"""
-    sel = _analyse(module)
+    sel = _analyse(module, interpreted)
     if sel.tier == "native":
         return codegen.ModuleGen(sel.native_ir, _leaf(module), split=False).generate()
     return gcodegen.ModuleEmitter(sel.generic_ir, _leaf(module)).generate()
 
 
-def generate_units(module: ModuleSpec) -> list[tuple[str, str]]:
+def generate_units(
+    module: ModuleSpec, interpreted: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
     """The C translation units ``compile_module`` builds for ``module``: ``(file name, C
     text)`` pairs, one unit for a small module, several for a large one (see
     :mod:`.units`); UnsupportedError if it cannot be compiled."""
-    return _units(module, _analyse(module))
+    return _units(module, _analyse(module, interpreted))
 
 
 def _units(module: ModuleSpec, sel: Selection) -> list[tuple[str, str]]:
@@ -125,17 +136,21 @@ def compile_module(
     use_cache: bool = True,
     policy: Any = None,
     run_command=None,
+    interpreted: tuple[str, ...] = (),
 ) -> CompileResult:
     """Compile ``module`` to ``artifacts.binary_path(out_dir, module.name)``.
 
     The C compiler runs in the sandbox under ``policy`` (default: the default
     :class:`~pyvorin.sandbox.SandboxPolicy`); there is no unsandboxed default. A caller
     that must run it otherwise passes ``run_command`` explicitly. ``use_cache=False``
-    (release builds) neither reads nor writes the build cache.
+    (release builds) neither reads nor writes the build cache. ``interpreted``: the
+    qualnames the configuration declares interpreted in this module (see
+    :func:`select_tier`); the result lists every declared function.
     """
     source = Path(module.path).read_bytes()
     source_sha = hashlib.sha256(source).hexdigest()
-    sel = _analyse(module)
+    sel = _analyse(module, interpreted)
+    declared = list(sel.generic_ir.interpreted) if sel.tier == "generic" else []
     c_units = _units(module, sel)
     runtime_sources = runtime_for(sel.tier)
     reports: list[dict] = []
@@ -165,7 +180,13 @@ def compile_module(
         os.chmod(staging, 0o755)
         os.replace(staging, output)
         return CompileResult(
-            module, "native", output, facts=facts, isolation=isolation, cached=True
+            module,
+            "native",
+            output,
+            facts=facts,
+            isolation=isolation,
+            cached=True,
+            interpreted=declared,
         )
     reports.clear()  # only the build's own runs count (not the compiler's --version probe)
     info = toolchain.build(
@@ -189,4 +210,12 @@ def compile_module(
     isolation = reports[-1] if reports else None
     if use_cache:
         cache.store(Path(cache_dir), key, mac_key, output.read_bytes(), isolation)
-    return CompileResult(module, "native", output, facts=facts, isolation=isolation, cached=False)
+    return CompileResult(
+        module,
+        "native",
+        output,
+        facts=facts,
+        isolation=isolation,
+        cached=False,
+        interpreted=declared,
+    )

@@ -2,7 +2,8 @@
 
 PV1xx: structure, PV2xx: types, PV3xx: names, builtins and attributes -- the native
 tier's reasons (a module with any of them compiles in the generic tier instead; they are
-what `pyvorin annotate` shows). PV4xx: what neither tier compiles (errors of `check`).
+what `pyvorin annotate` shows). PV4xx: what neither tier compiles (errors of `check`);
+PV49x: functions declared interpreted (PV490 is a note, reported for each one).
 """
 
 from __future__ import annotations
@@ -64,5 +65,7 @@ CODES: dict[str, str] = {
     "PV406": "match statements are not compiled yet",
     "PV407": "except* is not compiled yet",
     "PV408": "type parameter syntax is not compiled yet",
+    "PV490": "a function declared interpreted (not compiled; listed in the manifest)",
+    "PV491": "the interpreted declaration is not on a top-level function or method",
     "PV499": "a construct the generic tier does not compile yet",
 }

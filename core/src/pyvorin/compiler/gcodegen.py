@@ -200,6 +200,15 @@ class FuncEmitter:
     def op_DecRef(self, op: gir.DecRef) -> None:
         self.w(f"Py_CLEAR({self.r(op.reg)});")
 
+    def op_InterpretedDef(self, op: gir.InterpretedDef) -> None:
+        d = self.r(op.dst)
+        args = ", ".join(
+            self.operand(x)
+            for x in (op.code, op.qualname, op.defaults, op.kwdefaults, op.closure)
+        )
+        self.w(f"{d} = pv_interpreted_function({args}, pv_globals);")
+        self.w(f"if (PV_UNLIKELY({d} == NULL)) {self.fail(op.line, op.err)}")
+
     def op_ClearRegs(self, op: gir.ClearRegs) -> None:
         for reg in op.regs:
             self.w(f"Py_CLEAR({self.r(reg)});")
@@ -438,6 +447,14 @@ class ModuleEmitter:
             return "(Py_INCREF(Py_None), Py_None)"
         if kind == "ellipsis":
             return "(Py_INCREF(Py_Ellipsis), Py_Ellipsis)"
+        if kind == "code":
+            text, filename, flags, path = value
+            data = text.encode("utf-8", "surrogatepass")
+            names = ", ".join(c_name(n) for n in path)
+            return (
+                f"pv_interpreted_code({c_bytes(data)}, {len(data)}, {c_name(filename)}, "
+                f"{flags}, {len(path)}, (const char *[]){{{names}}})"
+            )
         if kind == "tuple":
             items = [self.const_expr(_kind_of(v), v) for v in value]
             return f"pv_const_tuple({len(items)}, (PyObject *[]){{{', '.join(items) or 'NULL'}}})"
@@ -551,6 +568,7 @@ EMITTERS: dict[type, Callable] = {
         gir.Move,
         gir.Copy,
         gir.DecRef,
+        gir.InterpretedDef,
         gir.ClearRegs,
         gir.CheckBound,
         gir.Return,

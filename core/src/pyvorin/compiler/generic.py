@@ -7,13 +7,21 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from . import gir
+from . import interpreted as declarations
 from .irbuild import Unsupported, build_module
 from .irbuild.reject import INTERPRETED_HINT, find_rejections
 
 
 def analyse(
-    source: str, path: str, module_name: str
+    source: str, path: str, module_name: str, interpreted: tuple[str, ...] = ()
 ) -> tuple[gir.ModuleIR | None, list[Diagnostic]]:
+    """IR for the module, or None and the errors that keep it from compiling.
+
+    ``interpreted``: qualnames declared interpreted by the configuration (the decorator
+    form is found in the source); every declared function gets a PV490 note. A
+    configured name that is not a declarable function raises
+    :class:`~.interpreted.DeclarationError`.
+    """
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
@@ -27,11 +35,13 @@ def analyse(
                 "fix the syntax error",
             )
         ]
-    diags = find_rejections(tree, path, module_name)
+    declared = declarations.find(tree, path, interpreted)
+    notes = declared.notes(path, module_name)
+    diags = declared.diagnostics + find_rejections(tree, path, module_name, declared.by_node)
     if diags:
-        return None, diags
+        return None, diags + notes
     try:
-        return build_module(tree, source, path, module_name), []
+        return build_module(tree, source, path, module_name, declared), notes
     except Unsupported as exc:
         node = exc.node
         hint = exc.hint or INTERPRETED_HINT.format(module=module_name, func="<function>")
@@ -43,13 +53,16 @@ def analyse(
                 exc.code,
                 exc.message,
                 hint,
-            )
+            ),
+            *notes,
         ]
 
 
-def analyse_file(path: Path, module_name: str) -> tuple[gir.ModuleIR | None, list[Diagnostic]]:
+def analyse_file(
+    path: Path, module_name: str, interpreted: tuple[str, ...] = ()
+) -> tuple[gir.ModuleIR | None, list[Diagnostic]]:
     try:
         source = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Diagnostic(str(path), 1, 1, "PV100", f"the file cannot be read: {exc}", "")]
-    return analyse(source, str(path), module_name)
+    return analyse(source, str(path), module_name, interpreted)

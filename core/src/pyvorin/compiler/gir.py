@@ -186,6 +186,23 @@ class YieldFrom(Op):
 
 
 @dataclass(eq=False)
+class InterpretedDef(Op):
+    """Make the function object of a ``def`` declared interpreted (CPython's
+    MAKE_FUNCTION): ``code`` is a Const of kind ``"code"``, the code object the
+    interpreter compiled from the function's source text at module exec (see
+    :mod:`..interpreted`); ``closure`` holds the cells it captures (a method's
+    ``__class__``), in ``co_freevars`` order."""
+
+    dst: Reg
+    code: Const
+    qualname: Const
+    defaults: Operand
+    kwdefaults: Operand
+    closure: Operand
+    err: str | None = None
+
+
+@dataclass(eq=False)
 class ClearRegs(Op):
     """On an error edge: release every temporary of a region (those still set)."""
 
@@ -235,7 +252,7 @@ class ModuleIR:
     body: FuncIR
     consts: list[tuple[str, Any]]  # (kind, value)
     doc: Any = None
-    interpreted: list[str] = field(default_factory=list)
+    interpreted: list[str] = field(default_factory=list)  # qualnames declared interpreted
 
 
 def dump(func: FuncIR) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from .. import gir
+from ..interpreted import Declarations, future_flags
 from . import functions, scopes, statements  # noqa: F401  (registers the lowerings)
 from .builder import FunctionBuilder, ModuleBuilder, Unsupported
 from .functions import docstring_of, find_annotations
@@ -17,9 +18,20 @@ from .functions import docstring_of, find_annotations
 __all__ = ["Unsupported", "build_module"]
 
 
-def build_module(tree: ast.Module, source: str, path: str, module_name: str) -> gir.ModuleIR:
+def build_module(
+    tree: ast.Module,
+    source: str,
+    path: str,
+    module_name: str,
+    declared: Declarations | None = None,
+) -> gir.ModuleIR:
+    """``declared``: the module's functions declared interpreted (not compiled; made from
+    their source by the interpreter at import, see :mod:`..interpreted`)."""
     sc = scopes.analyse(tree, source, path)
     mb = ModuleBuilder(module_name, path, sc)
+    mb.source = source
+    mb.future_flags = future_flags(tree)
+    mb.declared = declared
     mb.future_annotations = any(
         isinstance(s, ast.ImportFrom)
         and s.module == "__future__"
@@ -41,4 +53,5 @@ def build_module(tree: ast.Module, source: str, path: str, module_name: str) -> 
     statements.block(fb, body)
     none = fb.prim("none")
     fb.emit(gir.Return(fb.line, none))
-    return gir.ModuleIR(module_name, path, mb.functions, body_ir, mb.consts, doc)
+    interpreted = declared.qualnames if declared is not None else []
+    return gir.ModuleIR(module_name, path, mb.functions, body_ir, mb.consts, doc, interpreted)

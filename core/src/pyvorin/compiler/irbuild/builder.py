@@ -77,6 +77,9 @@ class ModuleBuilder:
         self.functions: list[FuncIR] = []
         self.future_annotations = False
         self._names: set[str] = set()
+        self.source = ""  # the module's text (declared-interpreted functions are cut from it)
+        self.future_flags = 0  # its __future__ compiler flags, for compile() of those
+        self.declared: Any = None  # interpreted.Declarations of the module, if any
 
     def const(self, value: Any, kind: str | None = None) -> Const:
         """A module constant; ``kind`` overrides the kind derived from the value's type."""

@@ -213,11 +213,35 @@ def _annotations(b: FunctionBuilder, node: ast.FunctionDef) -> gir.Reg | None:
     return d
 
 
-def function_def(b: FunctionBuilder, node: ast.FunctionDef) -> None:
+def function_def(b: FunctionBuilder, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """``def``: decorators, defaults and annotations evaluated here in source order, the
+    function made (compiled, or from the interpreter's code object when declared
+    interpreted), decorated innermost first and bound to its name."""
+    declared = b.mb.declared.by_node.get(id(node)) if b.mb.declared else None
+    if declared is None and isinstance(node, ast.AsyncFunctionDef):
+        raise Unsupported(node, "PV404", "async functions are not compiled yet")
     decorators = [expr(b, d) for d in node.decorator_list]
     b.at(node)
     defaults, kwdefaults = _defaults(b, node.args)
     ann = _annotations(b, node)
+    if declared is not None:
+        func = _interpreted_function(b, declared, defaults, kwdefaults)
+    else:
+        func = _compiled_function(b, node, defaults, kwdefaults)
+    if ann is not None:
+        b.do("setattr", func, b.name_const("__annotations__"), ann)
+        b.free(ann)
+    for d in reversed(decorators):
+        res = b.temp()
+        b.emit(gir.Call(b.line, res, d, [func], None, b.err))
+        b.free(func, d)
+        func = res
+    b.store_name(node.name, func)
+
+
+def _compiled_function(
+    b: FunctionBuilder, node: ast.FunctionDef, defaults: gir.Operand, kwdefaults: gir.Operand
+) -> gir.Reg:
     is_gen = contains_yield(node.body)
     fir, fb = new_code(
         b.mb,
@@ -233,16 +257,32 @@ def function_def(b: FunctionBuilder, node: ast.FunctionDef) -> None:
     block(fb, body)
     _finish(fb)
     b.at(node)
-    func = make_function(b, fir, doc, defaults, kwdefaults)
-    if ann is not None:
-        b.do("setattr", func, b.name_const("__annotations__"), ann)
-        b.free(ann)
-    for d in reversed(decorators):
-        res = b.temp()
-        b.emit(gir.Call(b.line, res, d, [func], None, b.err))
-        b.free(func, d)
-        func = res
-    b.store_name(node.name, func)
+    return make_function(b, fir, doc, defaults, kwdefaults)
+
+
+def _interpreted_function(
+    b: FunctionBuilder, declared, defaults: gir.Operand, kwdefaults: gir.Operand
+) -> gir.Reg:
+    """The function of a ``def`` declared interpreted: its code object is compiled by the
+    interpreter from the exact source text (a module constant made at exec); the closure
+    carries the cells it captures from here (a method's ``__class__``)."""
+    from ..interpreted import code_source
+
+    node = declared.node
+    text, path = code_source(b.mb.source, declared)
+    code = b.const((text, b.mb.path, b.mb.future_flags, path), "code")
+    frees = sorted(b.mb.scopes.table(node).get_frees())
+    closure: gir.Operand = gir.CExpr("NULL")
+    if frees:
+        closure = b.temp()
+        b.emit(gir.Pack(b.line, closure, "tuple", [b.cells[n] for n in frees], b.err))
+    func = b.temp()
+    qualname = b.const(child_qualname(b, node.name), "str")
+    b.emit(gir.InterpretedDef(b.line, func, code, qualname, defaults, kwdefaults, closure, b.err))
+    for r in (defaults, kwdefaults, closure):
+        if isinstance(r, gir.Reg):
+            b.free(r)
+    return func
 
 
 @lowers(ast.Lambda)
@@ -515,6 +555,7 @@ def _register_statements() -> None:
     from .statements import _LOWER
 
     _LOWER[ast.FunctionDef] = function_def
+    _LOWER[ast.AsyncFunctionDef] = function_def  # only a declared one gets this far
     _LOWER[ast.ClassDef] = class_def
 
 

@@ -9,9 +9,10 @@ instead. So is what is not built yet (async, ``except*``, type-parameter syntax,
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from ...diagnostics import Diagnostic
+from ..interpreted import compiled_parts
 
 INTERPRETED_HINT = (
     "or declare the function interpreted: [tool.pyvorin] interpreted = "
@@ -75,37 +76,68 @@ def _defined_names(tree: ast.Module) -> set[str]:
     return out
 
 
-def find_rejections(tree: ast.Module, path: str, module_name: str) -> list[Diagnostic]:
+def find_rejections(
+    tree: ast.Module, path: str, module_name: str, declared: Collection[int] = ()
+) -> list[Diagnostic]:
+    """Diagnostics for what cannot be compiled exactly. ``declared``: ids of the ``def``
+    nodes declared interpreted, whose bodies run interpreted and are not looked at (their
+    decorators, defaults and annotations are compiled, so they are)."""
     defined = _defined_names(tree)
     diags: list[Diagnostic] = []
     func_stack: list[str] = []
 
     def diag(node: ast.AST, code: str, message: str, hint: str) -> None:
-        func = func_stack[-1] if func_stack else "<module>"
-        extra = INTERPRETED_HINT.format(module=module_name, func=func) if func_stack else ""
+        funcs = [f for f in func_stack if not f.endswith(".")]
+        extra = INTERPRETED_HINT.format(module=module_name, func=funcs[0]) if funcs else ""
         full_hint = f"{hint}; {extra}" if extra else hint
         diags.append(Diagnostic(path, node.lineno, node.col_offset + 1, code, message, full_hint))
 
-    def visit(node: ast.AST) -> None:
-        for item in _walk(node, func_stack):
-            _check(item, diag, defined)
-
-    visit(tree)
+    for item in _walk(tree, func_stack, declared):
+        _check(item, diag, defined, declared)
     return diags
 
 
-def _walk(node: ast.AST, func_stack: list[str]) -> Iterator[ast.AST]:
+def _walk(node: ast.AST, func_stack: list[str], declared: Collection[int]) -> Iterator[ast.AST]:
+    if id(node) in declared:
+        yield node
+        for part in compiled_parts(node):  # type: ignore[arg-type]
+            yield from _walk(part, func_stack, declared)
+        return
     pushed = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     if pushed:
-        func_stack.append(node.name)
+        func_stack.append(_qualname(node, func_stack))
     yield node
     for child in ast.iter_child_nodes(node):
-        yield from _walk(child, func_stack)
+        if isinstance(node, ast.ClassDef) and not func_stack and child in node.body:
+            func_stack.append(f"{node.name}.")  # a method's hint names Class.method
+            yield from _walk(child, func_stack, declared)
+            func_stack.pop()
+            continue
+        yield from _walk(child, func_stack, declared)
     if pushed:
         func_stack.pop()
 
 
-def _check(node: ast.AST, diag, defined: set[str]) -> None:
+def _qualname(node: ast.AST, func_stack: list[str]) -> str:
+    """The name a hint suggests declaring: the enclosing top-level function or method."""
+    funcs = [f for f in func_stack if not f.endswith(".")]
+    if funcs:
+        return funcs[0]
+    if func_stack:
+        return func_stack[-1] + node.name  # type: ignore[attr-defined]
+    return node.name  # type: ignore[attr-defined]
+
+
+def _check(node: ast.AST, diag, defined: set[str], declared: Collection[int]) -> None:
+    if id(node) in declared:
+        if getattr(node, "type_params", None):
+            diag(
+                node,
+                "PV408",
+                "type parameter syntax is not compiled yet, on a declared function either",
+                "use typing.TypeVar instead",
+            )
+        return
     if isinstance(node, (ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith, ast.Await)):
         diag(
             node,

@@ -220,5 +220,10 @@ int pv_gen_set_name(PvGen *g, PyObject *v, void *c);
 PyObject *pv_gen_get_qualname(PvGen *g, void *c);
 int pv_gen_set_qualname(PvGen *g, PyObject *v, void *c);
 int pv_types_ready(void);
+/* pv_ops.c: functions declared interpreted */
+PyObject *pv_interpreted_code(const char *source, Py_ssize_t len, const char *filename,
+                              int flags, int depth, const char *const *path);
+PyObject *pv_interpreted_function(PyObject *code, PyObject *qualname, PyObject *defaults,
+                                  PyObject *kwdefaults, PyObject *closure, PyObject *globals);
 
 #endif /* PYVORIN_GENERIC_H */

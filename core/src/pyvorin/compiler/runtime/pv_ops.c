@@ -1001,3 +1001,85 @@ PyObject *pv_call_globals(PyObject *f, PyObject *globals, PyObject *builtins)
     if (f == builtin) { Py_INCREF(globals); return globals; }
     return PyObject_CallNoArgs(f);
 }
+
+/* ---- functions declared interpreted ------------------------------------------------ */
+
+/* The code object of a function declared interpreted ([tool.pyvorin] interpreted or
+   @pyvorin_runtime.interpreted). `source` is the function's exact source text at its
+   original line numbers (under a stand-in `class` statement for a method), compiled by
+   the interpreter's own compile() with the module's __future__ flags; `path` names the
+   code objects from the compiled text's module code down to the function's (for a
+   method: the class body's, then the method's). Each name must match exactly one code
+   object among the constants. */
+PyObject *pv_interpreted_code(const char *source, Py_ssize_t len, const char *filename,
+                              int flags, int depth, const char *const *path)
+{
+    PyObject *builtins = PyImport_ImportModule("builtins");
+    if (builtins == NULL) return NULL;
+    PyObject *compile = PyObject_GetAttrString(builtins, "compile");
+    Py_DECREF(builtins);
+    if (compile == NULL) return NULL;
+    PyObject *text = PyUnicode_DecodeUTF8(source, len, "surrogatepass");
+    PyObject *fname = PyUnicode_DecodeFSDefault(filename);
+    PyObject *code = NULL;
+    if (text != NULL && fname != NULL)
+        code = PyObject_CallFunction(compile, "OOsii", text, fname, "exec", flags, 1);
+    Py_DECREF(compile);
+    Py_XDECREF(text);
+    Py_XDECREF(fname);
+    for (int i = 0; code != NULL && i < depth; i++) {
+        PyObject *consts = PyObject_GetAttrString(code, "co_consts");
+        PyObject *want = PyUnicode_FromString(path[i]);
+        PyObject *found = NULL;
+        int matches = 0;
+        if (consts != NULL && want != NULL && PyTuple_Check(consts)) {
+            for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(consts); k++) {
+                PyObject *c = PyTuple_GET_ITEM(consts, k);
+                if (!PyCode_Check(c)) continue;
+                PyObject *name = PyObject_GetAttrString(c, "co_name");
+                if (name == NULL) { matches = -1; break; }
+                int same = PyUnicode_Compare(name, want) == 0;
+                Py_DECREF(name);
+                if (same) { found = c; matches++; }
+            }
+        }
+        if (matches == 1) Py_INCREF(found);
+        else if (!PyErr_Occurred())
+            PyErr_Format(PyExc_SystemError,
+                         "%s: the interpreted function's code object %s was found %d times",
+                         filename, path[i], matches);
+        Py_XDECREF(consts);
+        Py_XDECREF(want);
+        Py_DECREF(code);
+        code = matches == 1 ? found : NULL;
+    }
+    return code;
+}
+
+/* MAKE_FUNCTION for a code object from pv_interpreted_code: the function the interpreter
+   would make where the `def` stands, with the compiled code's defaults, keyword defaults
+   and closure (cells in co_freevars order). Decorators and annotations are the caller's. */
+PyObject *pv_interpreted_function(PyObject *code, PyObject *qualname, PyObject *defaults,
+                                  PyObject *kwdefaults, PyObject *closure, PyObject *globals)
+{
+    PyObject *freevars = PyObject_GetAttrString(code, "co_freevars");
+    if (freevars == NULL) return NULL;
+    Py_ssize_t want = PyTuple_Check(freevars) ? PyTuple_GET_SIZE(freevars) : -1;
+    Py_DECREF(freevars);
+    Py_ssize_t given = closure != NULL ? PyTuple_GET_SIZE(closure) : 0;
+    if (want != given) {
+        PyErr_Format(PyExc_SystemError,
+                     "interpreted function %R: %zd free variables, %zd cells given",
+                     qualname, want, given);
+        return NULL;
+    }
+    PyObject *f = PyFunction_NewWithQualName(code, globals, qualname);
+    if (f == NULL) return NULL;
+    if ((defaults != NULL && PyFunction_SetDefaults(f, defaults) < 0) ||
+        (kwdefaults != NULL && PyFunction_SetKwDefaults(f, kwdefaults) < 0) ||
+        (closure != NULL && PyFunction_SetClosure(f, closure) < 0)) {
+        Py_DECREF(f);
+        return NULL;
+    }
+    return f;
+}
