@@ -27,7 +27,7 @@ def build_module(
 ) -> gir.ModuleIR:
     """``declared``: the module's functions declared interpreted (not compiled; made from
     their source by the interpreter at import, see :mod:`..interpreted`)."""
-    sc = scopes.analyse(tree, source, path)
+    sc = scopes.analyse(tree, source, path, declared.by_node if declared is not None else ())
     mb = ModuleBuilder(module_name, path, sc)
     mb.source = source
     mb.future_flags = future_flags(tree)

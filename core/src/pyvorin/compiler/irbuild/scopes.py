@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import symtable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 LOCAL = symtable.LOCAL
@@ -124,7 +125,11 @@ def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     return out
 
 
-def analyse(tree: ast.Module, source: str, path: str) -> Scopes:
+def analyse(tree: ast.Module, source: str, path: str, interpreted: Collection[int] = ()) -> Scopes:
+    """``interpreted``: ids of the ``def`` nodes declared interpreted. Their own table is
+    matched (the enclosing code needs their free variables) but not what is inside them:
+    the interpreter compiles their bodies, and the symbol table of some Python versions
+    (3.12/3.13 inline comprehensions) would not match the AST there anyway."""
     top = symtable.symtable(source, path, "exec")
     tables: dict[int, symtable.SymbolTable] = {id(tree): top}
 
@@ -140,7 +145,8 @@ def analyse(tree: ast.Module, source: str, path: str) -> Scopes:
                 if lst:
                     t = lst.pop(0)
                     tables[id(n)] = t
-                    match(n, t)
+                    if id(n) not in interpreted:
+                        match(n, t)
                     break
             else:
                 raise LookupError(f"no symbol table for {type(n).__name__} at line {n.lineno}")
