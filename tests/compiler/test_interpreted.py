@@ -64,7 +64,7 @@ def outcome(fn, *args, **kwargs):
 
 
 def test_the_module_is_compiled_and_lists_the_declared_functions(modules) -> None:
-    py, compiled, result = modules
+    _, compiled, result = modules
     assert result.interpreted == DECLARED
     assert type(compiled.compiled_caller).__name__ != "function"  # compiled, not Python
     assert type(compiled.evaluate).__name__ == "function"  # made by the interpreter
@@ -73,8 +73,15 @@ def test_the_module_is_compiled_and_lists_the_declared_functions(modules) -> Non
 
 @pytest.mark.parametrize(
     "name",
-    ["evaluate", "frame_line", "configured", "failing", "nested_closure", "counting"]
-    + ["sees_global"],
+    [
+        "evaluate",
+        "frame_line",
+        "configured",
+        "failing",
+        "nested_closure",
+        "counting",
+        "sees_global",
+    ],
 )
 def test_function_objects_are_cpythons(modules, name: str) -> None:
     py, compiled, _ = modules

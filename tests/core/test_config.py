@@ -100,6 +100,37 @@ MALFORMED = [
         ["tool.pyvorin.verify.examples: expected an existing file, found 'missing.toml'"],
         id="examples-missing",
     ),
+    pytest.param(
+        '[tool.pyvorin]\ninterpreted = "pkg.mod:f"\n',
+        ["tool.pyvorin.interpreted: expected an array of strings, found string 'pkg.mod:f'"],
+        id="interpreted-not-array",
+    ),
+    pytest.param(
+        '[tool.pyvorin]\ninterpreted = ["pkg.mod.f"]\n',
+        [
+            "tool.pyvorin.interpreted: entry 'pkg.mod.f': expected 'pkg.mod:func' or "
+            "'pkg.mod:Class.method' (one colon)"
+        ],
+        id="interpreted-no-colon",
+    ),
+    pytest.param(
+        '[tool.pyvorin]\ninterpreted = ["pkg.mod:outer.inner.deeper"]\n',
+        [
+            "tool.pyvorin.interpreted: entry 'pkg.mod:outer.inner.deeper': "
+            "'outer.inner.deeper' names a nested function or a method of a nested class"
+        ],
+        id="interpreted-nested",
+    ),
+    pytest.param(
+        '[tool.pyvorin]\ninterpreted = ["pkg.mod:f.<locals>.<lambda>"]\n',
+        ["entry 'pkg.mod:f.<locals>.<lambda>': a lambda or a nested function cannot be"],
+        id="interpreted-lambda",
+    ),
+    pytest.param(
+        '[tool.pyvorin]\ninterpreted = ["pkg-x.mod:f"]\n',
+        ["entry 'pkg-x.mod:f': 'pkg-x.mod' is not a dotted module name"],
+        id="interpreted-bad-module",
+    ),
 ]
 
 
@@ -126,6 +157,21 @@ def test_unknown_module_names_the_entry_and_where_it_looked(tmp_path: Path) -> N
     assert "tool.pyvorin.modules: module 'pkg.nothere' not found" in message
     assert "pkg/nothere.py" in message
     assert info.value.exit_code == 2
+
+
+def test_interpreted_entry_for_a_module_not_built_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "mod.py").write_text("def f():\n    return 1\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pyvorin]\nmodules = ["pkg.mod"]\ninterpreted = ["pkg.mod:f", "pkg.other:g"]\n'
+    )
+    settings = load_settings(tmp_path)
+    assert settings["interpreted"] == ["pkg.mod:f", "pkg.other:g"]
+    with pytest.raises(ConfigError) as info:
+        resolve_modules(settings)
+    assert str(tmp_path / "pyproject.toml") in str(info.value)
+    assert "tool.pyvorin.interpreted: entry 'pkg.other:g'" in str(info.value)
+    assert "pkg.other is not in tool.pyvorin.modules" in str(info.value)
 
 
 def test_modules_resolve_dotted_names_and_globs(tmp_path: Path) -> None:

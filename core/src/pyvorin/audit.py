@@ -51,6 +51,7 @@ EVENT_TYPES = (
     "licence",
     "refusal",
     "sandbox",
+    "fallback",
     "checkpoint",
 )
 TELEMETRY_TYPES = frozenset({"access", "licence"})

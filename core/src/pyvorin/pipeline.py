@@ -199,6 +199,7 @@ def run(
         if not ok:
             continue
         module_result.compiled = compiled
+        _audit_interpreted(ctx, module, compiled)
         if stages == ("check", "compile"):
             continue  # bench: a private, timed build; never packaged, deleted after the run
 
@@ -225,6 +226,20 @@ def run(
 
     ctx.audit("build", phase="end", exit_code=int(result.exit_code))
     return result
+
+
+def _audit_interpreted(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> None:
+    """One ``fallback`` event per function the artifact leaves interpreted (declared so
+    by the user; nothing else is ever left interpreted). ``--release`` allows them: they
+    are listed in the signed manifest, and the event says it was a release build."""
+    for qualname in getattr(compiled, "interpreted", None) or ():
+        ctx.audit(
+            "fallback",
+            module=module.name,
+            function=qualname,
+            reason="declared interpreted",
+            release=bool(ctx.release),
+        )
 
 
 def _compile(ctx: BuildContext, module: ModuleSpec, backend: str, workdir: Path) -> Any:

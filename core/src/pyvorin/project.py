@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-from .config import ROOT, Settings
+from .config import ROOT, Settings, interpreted_entry
 from .errors import ConfigError
 from .model import ModuleSpec
 
@@ -68,4 +68,17 @@ def resolve_modules(settings: Settings) -> list[ModuleSpec]:
                 f"(looked for {', '.join(str(c.relative_to(root)) for c in candidates)})"
             )
         specs.setdefault(found.resolve(), ModuleSpec(entry, found.resolve()))
+    _check_interpreted_modules(settings, {spec.name for spec in specs.values()})
     return list(specs.values())
+
+
+def _check_interpreted_modules(settings: Settings, names: set[str]) -> None:
+    """An ``interpreted`` entry for a module the project does not build is a mistake (a
+    typo would otherwise leave the declaration silently unused)."""
+    for entry in settings["interpreted"]:
+        module, _ = interpreted_entry(entry)
+        if module not in names:
+            raise ConfigError(
+                f"{settings.file or settings.root}: {ROOT}.interpreted: entry {entry!r}: "
+                f"{module} is not in {ROOT}.modules ({', '.join(sorted(names)) or 'none'})"
+            )

@@ -103,6 +103,9 @@ def schema_problem(manifest) -> str | None:
     size = manifest["artifact"].get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         return "manifest field 'artifact.size' is missing or invalid"
+    interpreted = manifest.get("interpreted", [])
+    if not isinstance(interpreted, list) or not all(isinstance(q, str) and q for q in interpreted):
+        return "manifest field 'interpreted' is not a list of function names"
     signatures = manifest.get("signatures")
     if not isinstance(signatures, list):
         return "manifest field 'signatures' is missing"
@@ -365,7 +368,16 @@ def _warn_opt_out(location: str, untrusted: list[str]) -> None:
 class ArtifactCheck:
     """The outcome for one compiled artifact (or a stray manifest/binary)."""
 
-    __slots__ = ("location", "module", "ok", "reason", "signers", "unchecked", "untrusted")
+    __slots__ = (
+        "interpreted",
+        "location",
+        "module",
+        "ok",
+        "reason",
+        "signers",
+        "unchecked",
+        "untrusted",
+    )
 
     def __init__(
         self,
@@ -376,11 +388,14 @@ class ArtifactCheck:
         signers: list[str] | None = None,
         untrusted: list[str] | None = None,
         unchecked: list[str] | None = None,
+        interpreted: list[str] | None = None,
     ) -> None:
         self.location, self.module, self.ok, self.reason = location, module, ok, reason
         self.signers = list(signers or [])
         self.untrusted = list(untrusted or [])
         self.unchecked = list(unchecked or [])
+        # functions the signed manifest lists as declared interpreted (not compiled)
+        self.interpreted = list(interpreted or [])
 
     def __repr__(self) -> str:
         return f"ArtifactCheck({self.as_dict()!r})"
@@ -397,6 +412,8 @@ class ArtifactCheck:
             note = f"signed by {', '.join(self.signers)}"
             if self.untrusted:
                 note += f"; NOT in the trust store: {', '.join(self.untrusted)}"
+            if self.interpreted:
+                note += f"; interpreted (declared): {', '.join(self.interpreted)}"
             return f"{self.location}: ok ({self.module}; {note})"
         return f"{self.location}: {self.reason}"
 
@@ -409,6 +426,7 @@ class ArtifactCheck:
             "signers": self.signers,
             "untrusted": self.untrusted,
             "unchecked": self.unchecked,
+            "interpreted": self.interpreted,
         }
 
 
@@ -479,6 +497,7 @@ def verify_manifest(
         [c.key_id for c in checks if c.status == "valid"],
         [c.key_id for c in checks if c.status == "valid" and not c.trusted],
         [c.key_id for c in checks if c.status == "unknown"],
+        list(manifest.get("interpreted", [])),
     )
     if refusal:
         return result, None

@@ -28,7 +28,7 @@ BEFORE = "module value before"
 @tag("inner")
 def evaluate(expr: str, scale=2, *, offset: int = 0) -> int:
     """Evaluate an expression of x (runs interpreted: eval needs a frame)."""
-    x = 10
+    x = 10  # noqa: F841 (read by the eval)
     return eval(expr) * scale + offset
 
 

@@ -46,8 +46,11 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
 
     files = _python_files(paths)
     settings = load_settings()
+    # in a project, files are named as the project names them (so that its
+    # [tool.pyvorin] interpreted entries, "pkg.mod:func", apply); others by their stem
+    root = settings.root if settings.file is not None else None
     ctx = make_context(settings, Path.cwd(), actor="cli", command="check")
-    result = run(ctx, [spec_for_file(f) for f in files], stages=("check",))
+    result = run(ctx, [spec_for_file(f, root) for f in files], stages=("check",))
     if result.licence.status == "failed":
         click.echo(f"pyvorin: licence refused: {result.licence.detail}", err=True)
         raise SystemExit(int(result.exit_code))

@@ -105,9 +105,7 @@ def generate_c(module: ModuleSpec, interpreted: tuple[str, ...] = ()) -> str:
     return gcodegen.ModuleEmitter(sel.generic_ir, _leaf(module)).generate()
 
 
-def generate_units(
-    module: ModuleSpec, interpreted: tuple[str, ...] = ()
-) -> list[tuple[str, str]]:
+def generate_units(module: ModuleSpec, interpreted: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """The C translation units ``compile_module`` builds for ``module``: ``(file name, C
     text)`` pairs, one unit for a small module, several for a large one (see
     :mod:`.units`); UnsupportedError if it cannot be compiled."""

@@ -203,8 +203,7 @@ class FuncEmitter:
     def op_InterpretedDef(self, op: gir.InterpretedDef) -> None:
         d = self.r(op.dst)
         args = ", ".join(
-            self.operand(x)
-            for x in (op.code, op.qualname, op.defaults, op.kwdefaults, op.closure)
+            self.operand(x) for x in (op.code, op.qualname, op.defaults, op.kwdefaults, op.closure)
         )
         self.w(f"{d} = pv_interpreted_function({args}, pv_globals);")
         self.w(f"if (PV_UNLIKELY({d} == NULL)) {self.fail(op.line, op.err)}")

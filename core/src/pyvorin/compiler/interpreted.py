@@ -21,8 +21,8 @@ goes into the manifest's ``interpreted`` list and into the audit log.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 from dataclasses import dataclass, field
 
@@ -76,7 +76,7 @@ class Declarations:
         out = []
         for d in sorted(self.by_node.values(), key=lambda d: (d.node.lineno, d.node.col_offset)):
             source = (
-                f"[tool.pyvorin] interpreted = [\"{module}:{d.qualname}\"]"
+                f'[tool.pyvorin] interpreted = ["{module}:{d.qualname}"]'
                 if d.how == "config"
                 else f"@{RUNTIME}.{DECORATOR}"
             )
@@ -220,9 +220,7 @@ def _walk_outside(tree: ast.AST, skip: set[int]):
 
 def _why_not_found(tree: ast.Module, qualname: str) -> str:
     head, _, tail = qualname.partition(".")
-    top = {
-        s.name: s for s in _statements(tree.body) if isinstance(s, (*_DEFS, ast.ClassDef))
-    }
+    top = {s.name: s for s in _statements(tree.body) if isinstance(s, (*_DEFS, ast.ClassDef))}
     found = top.get(head)
     if not tail:
         if isinstance(found, ast.ClassDef):

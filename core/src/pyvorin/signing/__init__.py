@@ -96,8 +96,12 @@ def build_manifest(
     licence_id: str | None = None,
     created: datetime | None = None,
     build: Mapping[str, Any] | None = None,
+    interpreted: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The unsigned manifest for ``artifact`` (read now) and its loader stub."""
+    """The unsigned manifest for ``artifact`` (read now) and its loader stub.
+
+    ``interpreted``: the functions (qualnames) the artifact leaves interpreted because
+    the user declared them so; signed with the rest, shown by ``signature verify``."""
     artifact_bytes = Path(artifact).read_bytes()
     facts = dict(facts or {})
     manifest: dict[str, Any] = {
@@ -114,6 +118,7 @@ def build_manifest(
         },
         "loader": {"file": Path(loader).name, "sha256": sha256(Path(loader).read_bytes())},
         "backend": backend,
+        "interpreted": list(interpreted),
         "toolchain": facts,
         "python": python_facts(),
         "verification": dict(verification) if verification is not None else None,

@@ -106,6 +106,7 @@ def sign_artifact(
         isolation=compiled.isolation,
         licence_id=licence.licence_id,
         build=ctx.options.manifest_record(),
+        interpreted=getattr(compiled, "interpreted", None) or (),
     )
     signed = sign_manifest(manifest, signers)
     write_manifest(manifest_file, signed)

@@ -113,4 +113,8 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  ... {more} more differing input(s); see the JSON report")
         if function.get("problem"):
             lines.append(f"{name}: {function['problem']}")
+    for function in report.get("interpreted", []):
+        lines.append(
+            f"{module}:{function['name']}: {function['result']}: not compiled, not verified"
+        )
     return "\n".join(lines)

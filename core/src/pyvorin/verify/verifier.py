@@ -32,6 +32,7 @@ from .values import show
 from .workers import Budget, run_side, stage_files
 
 VERIFIER_NAME = "pyvorin.verify"  # the built-in verifier, as recorded in manifests
+INTERPRETED_RESULT = "interpreted (declared)"  # a function left out: not compiled
 MAX_FINDINGS_PER_FUNCTION = 20
 MAX_INCONCLUSIVE_LISTED = 20
 TOP_UP_ROUNDS = 2
@@ -363,7 +364,10 @@ def verify_module(
     if not artifact.is_file():
         raise VerificationError(f"{module.name}: the compiled artifact {artifact} does not exist")
 
-    functions = parse_functions(module.name, module.path)
+    # Functions declared interpreted are not compiled: the report lists them as
+    # "interpreted (declared)" and they do not count as compiled and verified.
+    declared = list(getattr(compiled, "interpreted", None) or ())
+    functions = [f for f in parse_functions(module.name, module.path) if f.name not in declared]
     if settings["verify.examples"] is not None:
         from .examples import check_keys, examples_file
 
@@ -435,6 +439,7 @@ def verify_module(
             budget, stats,
         )  # fmt: skip
     _merge_reused(report, functions, reused)
+    report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
         if entry["name"] in keys and entry["name"] not in reused:
             outcomes.put(keys[entry["name"]], entry, seed)
@@ -460,6 +465,7 @@ def verify_module(
         "seed_source": seed_source(ctx),
         "min_inputs": min_inputs,
         "functions": len(functions),
+        "interpreted": declared,
         "inputs": report["inputs"],
         "inconclusive": sum(len(f["inconclusive"]) for f in report["functions"]),
         "mismatches": sum(f["mismatches"] for f in report["functions"]),
