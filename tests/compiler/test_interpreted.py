@@ -27,6 +27,7 @@ DECLARED = [
     "failing",
     "nested_closure",
     "counting",
+    "doubled",
     "sees_global",
     "Shape.area",
     "Shape.private",
@@ -80,6 +81,7 @@ def test_the_module_is_compiled_and_lists_the_declared_functions(modules) -> Non
         "failing",
         "nested_closure",
         "counting",
+        "doubled",
         "sees_global",
     ],
 )
@@ -131,6 +133,15 @@ def test_generators_and_tracebacks_through_compiled_code(modules) -> None:
     # own entry names the same file, function and line
     assert got[3][-2:] == want[3][-2:]
     assert [f[:3] for f in got[3][:1]] == [f[:3] for f in want[3][:1]]
+
+
+def test_a_declared_async_function_is_cpythons_coroutine_function(modules) -> None:
+    import asyncio
+    import inspect
+
+    py, compiled, _ = modules
+    assert inspect.iscoroutinefunction(compiled.doubled)
+    assert asyncio.run(compiled.doubled(21)) == asyncio.run(py.doubled(21)) == 42
 
 
 METHOD_CALLS = [

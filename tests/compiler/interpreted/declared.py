@@ -71,6 +71,12 @@ def counting(n):
         yield eval("i * i", {"i": i})
 
 
+@interpreted
+async def doubled(x):
+    """async code is not compiled yet; declared, it runs as CPython's coroutine."""
+    return x * 2
+
+
 BEFORE = "module value after"
 
 
