@@ -87,3 +87,14 @@ def test_malformed_manifests_name_the_file_and_the_problem(tmp_path, text, probl
         manifest.load_manifest(path)
     assert str(info.value).startswith(f"{path}: ")
     assert problem in str(info.value)
+
+
+def test_the_interpreted_decorator_is_the_identity():
+    import pyvorin_runtime
+
+    def f(x):
+        return x
+
+    assert pyvorin_runtime.interpreted(f) is f
+    assert pyvorin_runtime.interpreted is pyvorin_runtime.declare.interpreted
+    assert "interpreted" in pyvorin_runtime.__all__

@@ -5,15 +5,18 @@ module behaves the same interpreted or compiled. The compiler recognises it stat
 (imported from ``pyvorin_runtime``) and leaves the function uncompiled: the compiled
 module makes it from its exact source text with the interpreter's ``compile()`` at
 import. The declaration is never silent: ``pyvorin check``/``compile`` report it, the
-signed manifest lists it and the build's audit log records it. This module imports only
-the standard library (``typing``).
+signed manifest lists it and the build's audit log records it. Like the rest of the
+runtime, it imports nothing heavy at run time (not even ``typing``: the type variable
+exists for type checkers only).
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
 
-F = TypeVar("F")
+    F = TypeVar("F")
 
 
 def interpreted(func: F) -> F:
