@@ -28,6 +28,7 @@ DECLARED = [
     "nested_closure",
     "counting",
     "doubled",
+    "in_block",
     "sees_global",
     "Shape.area",
     "Shape.private",
@@ -82,6 +83,7 @@ def test_the_module_is_compiled_and_lists_the_declared_functions(modules) -> Non
         "nested_closure",
         "counting",
         "doubled",
+        "in_block",
         "sees_global",
     ],
 )
@@ -111,6 +113,7 @@ CALLS = [
     ("failing", ("key",), {}),
     ("failing", ("other",), {}),
     ("nested_closure", (4,), {}),
+    ("in_block", (), {}),
     ("sees_global", (), {}),
 ]
 

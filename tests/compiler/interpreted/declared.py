@@ -77,6 +77,14 @@ async def doubled(x):
     return x * 2
 
 
+if ORDER is not None:  # a module-level block
+
+    @interpreted
+    def in_block():
+        """Declared inside a module-level if: compiled under 'if 1:' at its own lines."""
+        return sys._getframe().f_lineno, in_block.__code__.co_firstlineno
+
+
 BEFORE = "module value after"
 
 
