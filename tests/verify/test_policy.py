@@ -180,6 +180,7 @@ def test_summary_for_the_manifest(tmp_path: Path):
         "seed_source": "config",
         "min_inputs": 10,
         "functions": 1,
+        "interpreted": [],  # functions declared interpreted: none here
         "inputs": {"examples": 1, "doctests": 1, "corpus": 0, "generated": generated},
         "inconclusive": 0,
         "mismatches": 0,
