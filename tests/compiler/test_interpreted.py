@@ -312,3 +312,24 @@ def test_only_the_runtimes_decorator_declares(tmp_path: Path) -> None:
         """,
     )
     assert [d.code for d in check_file(path, "m")] == ["PV401"]
+
+
+def test_what_the_compiled_code_evaluates_is_still_checked(tmp_path: Path) -> None:
+    # defaults, decorators and annotations of a declared function run in the compiled
+    # module, where eval has no frame: still PV401
+    path = _module(
+        tmp_path,
+        """\
+        from pyvorin_runtime import interpreted
+
+
+        @interpreted
+        def f(x=eval("1")):
+            return eval("x")
+        """,
+    )
+    diags = check_file(path, "m")
+    assert [(d.code, d.line, d.severity) for d in diags] == [
+        ("PV401", 5, "error"),
+        ("PV490", 5, "note"),
+    ]
