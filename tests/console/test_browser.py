@@ -8,7 +8,10 @@ import threading
 
 import httpx
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.server.console_support import PASSWORD
 
@@ -20,8 +23,23 @@ def sign_in(chrome, console, email: str) -> None:
     chrome.get(f"{console.url}/console/login")
     chrome.find_element(By.ID, "email").send_keys(email)
     chrome.find_element(By.ID, "password").send_keys(PASSWORD)
-    chrome.find_element(By.ID, "sign-in").click()
-    assert chrome.current_url == f"{console.url}/console/licences", chrome.page_source[:500]
+    click_and_load(chrome, chrome.find_element(By.ID, "sign-in"))
+    errors = chrome.find_elements(By.ID, "error")
+    wanted = f"{console.url}/console/licences"
+    assert chrome.current_url == wanted, errors[0].text if errors else chrome.page_source[-1500:]
+
+
+def click_and_load(chrome, element) -> None:
+    """Click a link or a form's button and wait until the next page has loaded.
+
+    ``click()`` returns once the click is dispatched, not once the navigation it starts has
+    finished: reading the page or URL right after it may still see the old page.
+    """
+    old_page = chrome.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait = WebDriverWait(chrome, 15, ignored_exceptions=[WebDriverException])
+    wait.until(staleness_of(old_page))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
 
 def test_sign_in_licences_machines_usage_and_logout(chrome, console):
@@ -34,32 +52,32 @@ def test_sign_in_licences_machines_usage_and_logout(chrome, console):
     chrome.get(f"{console.url}/console/login")
     chrome.find_element(By.ID, "email").send_keys(email)
     chrome.find_element(By.ID, "password").send_keys("not the password")
-    chrome.find_element(By.ID, "sign-in").click()
+    click_and_load(chrome, chrome.find_element(By.ID, "sign-in"))
     assert chrome.find_element(By.ID, "error").text == "wrong e-mail address or password"
     sign_in(chrome, console, email)
     cookie = chrome.get_cookie("__Host-pyvorin_session")
     assert cookie is not None and cookie["httpOnly"] and cookie["secure"]
     assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     assert chrome.find_element(By.ID, "who").text == email
-    chrome.find_element(By.LINK_TEXT, lid).click()
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, lid))
     assert "1 of 2 in use" in chrome.find_element(By.ID, "seats").text
     row = chrome.find_element(By.ID, f"machine-{act}")
     assert "ci-runner-3" in row.text
-    row.find_element(By.TAG_NAME, "button").click()  # deactivate
+    click_and_load(chrome, row.find_element(By.TAG_NAME, "button"))  # deactivate
     row = chrome.find_element(By.ID, f"machine-{act}")
     assert row.find_element(By.CLASS_NAME, "state").text == "deactivated"
     assert "0 of 2 in use" in chrome.find_element(By.ID, "seats").text
-    chrome.find_element(By.LINK_TEXT, "Usage").click()
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "Usage"))
     chart = chrome.find_element(By.ID, "usage-chart")
     bars = chart.find_elements(By.CSS_SELECTOR, "g.bar")
     assert len(bars) == 12 and bars[-1].get_attribute("data-total") == "12"
     tallest = bars[-1].find_element(By.TAG_NAME, "rect").size["height"]
     assert tallest > 100 and bars[0].find_element(By.TAG_NAME, "rect").size["height"] == 0
-    chrome.find_element(By.LINK_TEXT, "Audit trail").click()
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "Audit trail"))
     actions = {e.get_attribute("data-action") for e in chrome.find_elements(By.CLASS_NAME, "event")}
     assert {"machine.deactivated", "licence.issued", "session.signed_in"} <= actions
     copied = chrome.get_cookie("__Host-pyvorin_session")["value"]
-    chrome.find_element(By.ID, "logout").click()
+    click_and_load(chrome, chrome.find_element(By.ID, "logout"))
     assert chrome.current_url == f"{console.url}/console/login"
     assert chrome.get_cookie("__Host-pyvorin_session") is None
     chrome.get(f"{console.url}/console/licences")
@@ -82,7 +100,7 @@ def test_csrf_refusals_in_the_browser(chrome, console):
     chrome.execute_script(
         "arguments[0].querySelector('[name=csrf_token]').value = 'forged-token'", form
     )
-    form.find_element(By.TAG_NAME, "button").click()
+    click_and_load(chrome, form.find_element(By.TAG_NAME, "button"))
     error = chrome.find_element(By.ID, "error")
     assert error.get_attribute("data-code") == "csrf_failed"
     assert "CSRF token is missing or wrong" in error.text
@@ -116,7 +134,7 @@ def test_csrf_refusals_in_the_browser(chrome, console):
     # the real form works
     form = chrome.find_element(By.ID, "add-member")
     form.find_element(By.NAME, "email").send_keys("real@example.com")
-    form.find_element(By.TAG_NAME, "button").click()
+    click_and_load(chrome, form.find_element(By.TAG_NAME, "button"))
     assert "real@example.com was added" in chrome.find_element(By.ID, "created").text
     assert chrome.find_element(By.ID, "temp-password").text
 
@@ -126,10 +144,10 @@ def test_idle_and_absolute_timeouts_in_the_browser(chrome, console):
     email = console.user(org, "viewer")
     sign_in(chrome, console, email)
     console.clock.advance(29 * 60)
-    chrome.find_element(By.LINK_TEXT, "Usage").click()
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "Usage"))
     assert chrome.current_url.endswith("/console/usage")
     console.clock.advance(30 * 60 + 5)  # idle past 30 minutes
-    chrome.find_element(By.LINK_TEXT, "Licences").click()
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "Licences"))
     assert chrome.current_url == f"{console.url}/console/login"
     sign_in(chrome, console, email)  # absolute lifetime is 1 hour for this server
     for _ in range(2):
