@@ -20,6 +20,7 @@ from typing import Any
 from .. import gir
 from ..gir import Const, FuncIR, Op, Reg
 from . import scopes
+from .mangle import mangle
 
 
 class Unsupported(Exception):
@@ -151,6 +152,9 @@ class FunctionBuilder:
         self.class_cell: Reg | None = None  # methods: the __class__ cell (a free variable)
         self.first_arg: str | None = None
         self.in_handler = 0  # depth of except/finally-for-exception bodies (for yield)
+        # the class whose private names are mangled here: a class body's own name, else
+        # the enclosing code's (set by the class statement's lowering)
+        self.private: str | None = parent.private if parent is not None else None
         self.states = 0
 
     # -- registers, labels, ops ------------------------------------------------------
@@ -239,9 +243,17 @@ class FunctionBuilder:
 
     # -- names -------------------------------------------------------------------
 
+    def mangle(self, name: str) -> str:
+        """``name`` as CPython's compiler stores it here (private names mangled)."""
+        return mangle(self.private, name)
+
+    def attr_const(self, name: str) -> Const:
+        """The interned, mangled name of an attribute (or of an imported name)."""
+        return self.name_const(self.mangle(name))
+
     def symbol_scope(self, name: str) -> int:
         try:
-            return scopes.scope_of(self.table.lookup(name))
+            return scopes.scope_of(self.table.lookup(self.mangle(name)))
         except KeyError:
             return scopes.GLOBAL_IMPLICIT
 
@@ -278,6 +290,7 @@ class FunctionBuilder:
         return r
 
     def load_name(self, name: str) -> Reg:
+        name = self.mangle(name)
         kind = self.name_kind(name)
         nc = self.name_const(name)
         if kind == "fast":
@@ -298,6 +311,7 @@ class FunctionBuilder:
 
     def store_name(self, name: str, value: Reg) -> None:
         """Store ``value`` (a temporary, consumed) under ``name``."""
+        name = self.mangle(name)
         kind = self.name_kind(name)
         nc = self.name_const(name)
         if kind == "fast":
@@ -316,6 +330,7 @@ class FunctionBuilder:
         self.free(value)
 
     def delete_name(self, name: str) -> None:
+        name = self.mangle(name)
         kind = self.name_kind(name)
         nc = self.name_const(name)
         if kind == "fast":

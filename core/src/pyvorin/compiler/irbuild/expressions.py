@@ -197,7 +197,7 @@ def _walrus(b: FunctionBuilder, node: ast.NamedExpr) -> gir.Reg:
 def _attribute(b: FunctionBuilder, node: ast.Attribute) -> gir.Reg:
     obj = expr(b, node.value)
     b.at(node)
-    r = b.prim("getattr", obj, b.name_const(node.attr))
+    r = b.prim("getattr", obj, b.attr_const(node.attr))
     b.free(obj)
     return r
 
@@ -395,11 +395,11 @@ def _call(b: FunctionBuilder, node: ast.Call) -> gir.Reg:
             gir.Call(
                 b.line,
                 dst,
-                b.name_const(node.func.attr),
+                b.attr_const(node.func.attr),
                 [obj, *args],
                 kwnames,
                 b.err,
-                method=node.func.attr,
+                method=b.mangle(node.func.attr),
             )
         )
         b.free(obj, *args)

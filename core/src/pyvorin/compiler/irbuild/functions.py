@@ -107,15 +107,15 @@ def new_code(
     fb = FunctionBuilder(mb, fir, table, parent)
     if args is not None:
         pos = args.posonlyargs + args.args
-        fir.argnames = [a.arg for a in pos] + [a.arg for a in args.kwonlyargs]
+        fir.argnames = [fb.mangle(a.arg) for a in pos + args.kwonlyargs]
         fir.argcount = len(pos)
         fir.posonlyargcount = len(args.posonlyargs)
         fir.kwonlyargcount = len(args.kwonlyargs)
         if args.vararg is not None:
-            fir.argnames.append(args.vararg.arg)
+            fir.argnames.append(fb.mangle(args.vararg.arg))
             fir.varargs = True
         if args.kwarg is not None:
-            fir.argnames.append(args.kwarg.arg)
+            fir.argnames.append(fb.mangle(args.kwarg.arg))
             fir.varkw = True
     for i, pname in enumerate(fir.argnames):
         if fb.symbol_scope(pname) == scopes.CELL:
@@ -178,7 +178,7 @@ def _defaults(b: FunctionBuilder, args: ast.arguments) -> tuple[gir.Operand, gir
     if pairs:
         items = []
         for k, d in pairs:
-            items.append(b.load_const(k))
+            items.append(b.load_const(b.mangle(k)))
             items.append(expr(b, d))
         kwdefaults = b.temp()
         b.emit(gir.Pack(b.line, kwdefaults, "dict", items, b.err))
@@ -205,7 +205,7 @@ def _annotations(b: FunctionBuilder, node: ast.FunctionDef) -> gir.Reg | None:
         return None
     items = []
     for k, ann in pairs:
-        items.append(b.load_const(k))
+        items.append(b.load_const(b.mangle(k)))
         items.append(annotation_value(b, ann))
     d = b.temp()
     b.emit(gir.Pack(b.line, d, "dict", items, b.err))
@@ -496,6 +496,7 @@ def class_def(b: FunctionBuilder, node: ast.ClassDef) -> None:
     fir = FuncIR(b.mb.unique_cname(qualname), node.name, qualname, "class", node.lineno)
     b.mb.functions.append(fir)
     fb = FunctionBuilder(b.mb, fir, table, b)
+    fb.private = node.name
     fb.ns = gir.Reg("ns", "obj", "special")
     _setup_scope(fb, fir, table)
     needs_cell = any(

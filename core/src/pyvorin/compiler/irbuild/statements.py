@@ -58,7 +58,7 @@ def assign(b: FunctionBuilder, target: ast.expr, value: gir.Reg) -> None:
     elif isinstance(target, ast.Attribute):
         obj = expr(b, target.value)
         b.at(target)
-        b.do("setattr", obj, b.name_const(target.attr), value)
+        b.do("setattr", obj, b.attr_const(target.attr), value)
         b.free(obj, value)
     elif isinstance(target, ast.Subscript):
         obj = expr(b, target.value)
@@ -109,13 +109,13 @@ def _augassign(b: FunctionBuilder, node: ast.AugAssign) -> None:
     elif isinstance(t, ast.Attribute):
         obj = expr(b, t.value)
         b.at(t)
-        cur = b.prim("getattr", obj, b.name_const(t.attr))
+        cur = b.prim("getattr", obj, b.attr_const(t.attr))
         rhs = expr(b, node.value)
         b.at(node)
         r = b.prim(op, cur, rhs)
         b.free(cur, rhs)
         b.at(t)
-        b.do("setattr", obj, b.name_const(t.attr), r)
+        b.do("setattr", obj, b.attr_const(t.attr), r)
         b.free(obj, r)
     elif isinstance(t, ast.Subscript):
         obj = expr(b, t.value)
@@ -149,7 +149,7 @@ def _annassign(b: FunctionBuilder, node: ast.AnnAssign) -> None:
         ann = annotation_value(b, node.annotation)
         ns = b.ns if b.kind == "class" else gir.CExpr("pv_globals")
         b.at(node)
-        b.do("store_annotation", ns, b.name_const(node.target.id), ann)
+        b.do("store_annotation", ns, b.attr_const(node.target.id), ann)
         b.free(ann)
     elif not b.mb.future_annotations:
         # the annotation of a complex target is evaluated (not stored); so are its parts
@@ -174,7 +174,7 @@ def delete(b: FunctionBuilder, t: ast.expr) -> None:
     elif isinstance(t, ast.Attribute):
         obj = expr(b, t.value)
         b.at(t)
-        b.do("delattr", obj, b.name_const(t.attr))
+        b.do("delattr", obj, b.attr_const(t.attr))
         b.free(obj)
     elif isinstance(t, ast.Subscript):
         obj = expr(b, t.value)
@@ -533,7 +533,9 @@ def _with_items(b: FunctionBuilder, node: ast.With, items: list[ast.withitem]) -
 @lowers(ast.Import)
 def _import(b: FunctionBuilder, node: ast.Import) -> None:
     for alias in node.names:
-        mod = b.prim("import_name", b.const(alias.name, "str"), b.const(None), gir.CExpr("0"))
+        mod = b.prim(
+            "import_name", b.const(b.mangle(alias.name), "str"), b.const(None), gir.CExpr("0")
+        )
         if alias.asname is None:
             b.store_name(alias.name.split(".")[0], mod)
             continue
@@ -549,7 +551,7 @@ def _import_from(b: FunctionBuilder, node: ast.ImportFrom) -> None:
     names = tuple(a.name for a in node.names)
     mod = b.prim(
         "import_name",
-        b.const(node.module or "", "str"),
+        b.const(b.mangle(node.module or ""), "str"),
         b.const(names),
         gir.CExpr(str(node.level)),
     )
@@ -559,6 +561,6 @@ def _import_from(b: FunctionBuilder, node: ast.ImportFrom) -> None:
         b.free(mod)
         return
     for alias in node.names:
-        v = b.prim("import_from", mod, b.name_const(alias.name))
+        v = b.prim("import_from", mod, b.attr_const(alias.name))
         b.store_name(alias.asname or alias.name, v)
     b.free(mod)
