@@ -33,6 +33,13 @@
 /* _PyTraceback_Add is exported by every supported CPython but not always declared. */
 extern void _PyTraceback_Add(const char *, const char *, int);
 
+#if PY_VERSION_HEX >= 0x030D0000
+/* Still exported by 3.13 (PyAPI_FUNC) but declared only in its internal headers; no
+ * public API has their semantics (DICT_MERGE's duplicate-key KeyError, joining an array). */
+extern int _PyDict_MergeEx(PyObject *, PyObject *, int);
+extern PyObject *_PyUnicode_JoinArray(PyObject *, PyObject *const *, Py_ssize_t);
+#endif
+
 /* ---- compiled functions ------------------------------------------------------- */
 
 #define PV_VARARGS 1

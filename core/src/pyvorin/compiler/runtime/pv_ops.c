@@ -520,8 +520,12 @@ int pv_merge_kwargs(PyObject *func, PyObject *dict, PyObject *mapping)
 /* [*a] / (*a,) / {*a}: extend a list (LIST_EXTEND's message for non-iterables). */
 int pv_list_extend(PyObject *list, PyObject *it)
 {
+#if PY_VERSION_HEX >= 0x030D0000
+    if (PyList_Extend(list, it) < 0) {
+#else
     PyObject *r = _PyList_Extend((PyListObject *)list, it);
     if (r == NULL) {
+#endif
         if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(it)->tp_iter == NULL &&
             !PySequence_Check(it)) {
             PyErr_Clear();
@@ -530,7 +534,9 @@ int pv_list_extend(PyObject *list, PyObject *it)
         }
         return -1;
     }
+#if PY_VERSION_HEX < 0x030D0000
     Py_DECREF(r);
+#endif
     return 0;
 }
 
@@ -867,6 +873,29 @@ error:
 }
 
 /* The class statement: builtins.__build_class__ with a compiled body. */
+/* The most derived metaclass of `metatype` and the types of `bases` (CPython's
+ * _PyType_CalculateMetaclass, Objects/typeobject.c, which 3.13 no longer exports). */
+static PyTypeObject *pv_calculate_metaclass(PyTypeObject *metatype, PyObject *bases)
+{
+    PyTypeObject *winner = metatype;
+    Py_ssize_t nbases = PyTuple_GET_SIZE(bases);
+    for (Py_ssize_t i = 0; i < nbases; i++) {
+        PyTypeObject *tmptype = Py_TYPE(PyTuple_GET_ITEM(bases, i));
+        if (PyType_IsSubtype(winner, tmptype)) continue;
+        if (PyType_IsSubtype(tmptype, winner)) {
+            winner = tmptype;
+            continue;
+        }
+        PyErr_SetString(PyExc_TypeError,
+                        "metaclass conflict: "
+                        "the metaclass of a derived class "
+                        "must be a (non-strict) subclass "
+                        "of the metaclasses of all its bases");
+        return NULL;
+    }
+    return winner;
+}
+
 PyObject *pv_build_class(pv_class_body body, PyObject *closure, PyObject *name,
                                 PyObject *orig_bases, PyObject *kwds)
 {
@@ -891,7 +920,7 @@ PyObject *pv_build_class(pv_class_body body, PyObject *closure, PyObject *name,
         isclass = 1;
     }
     if (isclass) {
-        PyObject *winner = (PyObject *)_PyType_CalculateMetaclass((PyTypeObject *)meta, bases);
+        PyObject *winner = (PyObject *)pv_calculate_metaclass((PyTypeObject *)meta, bases);
         if (winner == NULL) goto done;
         if (winner != meta) { Py_INCREF(winner); Py_SETREF(meta, winner); }
     }

@@ -1,0 +1,36 @@
+"""Class statements in compiled code pick the metaclass exactly as CPython does (the most
+derived of the explicit one and the bases' types; its TypeError on a conflict)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .harness import compile_and_load, load_python
+from .test_generic import outcome
+
+SOURCE = Path(__file__).parent / "generic" / "classes.py"
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("classes")
+    py = load_python(SOURCE, "classes")
+    compiled = compile_and_load(SOURCE, "classes", root / "out", root / "cache")
+    return py, compiled
+
+
+CASES = [
+    "conflict",
+    "winner_from_bases",
+    "derived_meta_wins",
+    "explicit_conflict",
+    "non_class_metaclass",
+]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_class_creation_conforms(modules, name: str) -> None:
+    py, compiled = modules
+    assert outcome(getattr(compiled, name), (), {}) == outcome(getattr(py, name), (), {})
