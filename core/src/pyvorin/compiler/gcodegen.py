@@ -57,7 +57,7 @@ class FuncEmitter:
         self.f = f
         self.gen = f.kind == "generator"
         self.lines: list[str] = []
-        self.fname = c_name(f.name)
+        self.fname = c_name(f.tb_name or f.name)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -131,7 +131,7 @@ class FuncEmitter:
         args = [self.operand(a) for a in op.args]
         nkw = len((op.kwnames and self.me.m.consts[op.kwnames.index][1]) or ())
         kwnames = self.operand(op.kwnames) if op.kwnames else "NULL"
-        fail = self.fail(op.line, op.err)
+        fail = self.fail(op.line, op.err, op.tb)
         npos = len(args) - nkw
         self.w("{")
         self.w(

@@ -95,6 +95,7 @@ class Call(Op):
     kwnames: Const | None
     err: str | None = None
     method: str | None = None  # set: args[0] is self and ``func`` is the method name Const
+    tb: bool = True
 
 
 @dataclass(eq=False)
@@ -242,6 +243,9 @@ class FuncIR:
     cell_regs: list[tuple[Reg, int | None]] = field(default_factory=list)  # (cell, param index)
     nstates: int = 0  # generators: number of yield points
     lines: dict[int, str] = field(default_factory=dict)  # line -> tier note, for annotate
+    # the function name of its traceback entries, when not ``name`` (a comprehension that
+    # CPython 3.12+ inlines reports its errors in the enclosing code's frame)
+    tb_name: str | None = None
 
 
 @dataclass(eq=False)

@@ -50,13 +50,31 @@ def docstring_of(body: list[ast.stmt]) -> str | None:
     return None
 
 
+_COMP_NAMES = {
+    ast.ListComp: "<listcomp>",
+    ast.SetComp: "<setcomp>",
+    ast.DictComp: "<dictcomp>",
+    ast.GeneratorExp: "<genexpr>",
+}
+
+
+def _inlined(b: FunctionBuilder) -> bool:
+    """Is ``b`` a comprehension the running CPython inlines into its enclosing code
+    (3.12+, PEP 709: list, set and dict comprehensions)? Such a one is no code object of
+    CPython's: what it defines is named, and its errors reported, as the enclosing code's."""
+    return scopes.INLINED_COMPREHENSIONS and b.ir.name in ("<listcomp>", "<setcomp>", "<dictcomp>")
+
+
 def child_qualname(b: FunctionBuilder, name: str) -> str:
+    """CPython's compiler_set_qualname: ``name`` defined in ``b``'s code."""
+    while _inlined(b) and b.parent is not None:
+        b = b.parent
     if b.kind == "module":
         return name
-    if b.kind == "class":
+    if not name.startswith("<") and b.symbol_scope(name) == scopes.GLOBAL_EXPLICIT:
+        return name  # a def or class declared global where it stands
+    if b.kind == "class" or b.ir.name in _COMP_NAMES.values():
         return f"{b.ir.qualname}.{name}"
-    if b.symbol_scope(name) == scopes.GLOBAL_EXPLICIT:
-        return name
     return f"{b.ir.qualname}.<locals>.{name}"
 
 
@@ -305,14 +323,6 @@ def _lambda(b: FunctionBuilder, node: ast.Lambda) -> gir.Reg:
     return make_function(b, fir, None, defaults, kwdefaults)
 
 
-_COMP_NAMES = {
-    ast.ListComp: "<listcomp>",
-    ast.SetComp: "<setcomp>",
-    ast.DictComp: "<dictcomp>",
-    ast.GeneratorExp: "<genexpr>",
-}
-
-
 @lowers(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     """A comprehension is a function called with iter(first iterable), as in CPython 3.11."""
@@ -323,6 +333,9 @@ def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     name = _COMP_NAMES[type(node)]
     kind = "generator" if isinstance(node, ast.GeneratorExp) else "function"
     fir, fb = new_code(b.mb, b, node, name, child_qualname(b, name), None, kind)
+    inlined = _inlined(fb)
+    if inlined:
+        fir.tb_name = b.ir.tb_name or b.ir.name
     fir.argnames = [".0"]
     fir.argcount = 1
     fir.params = [fb.local_reg(".0")]
@@ -344,7 +357,7 @@ def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     func = make_function(b, fir, None, gir.CExpr("NULL"), gir.CExpr("NULL"))
     b.at(node)
     r = b.temp()
-    b.emit(gir.Call(b.line, r, func, [it], None, b.err))
+    b.emit(gir.Call(b.line, r, func, [it], None, b.err, tb=not inlined))
     b.free(func, it)
     return r
 

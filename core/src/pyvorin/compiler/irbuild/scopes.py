@@ -3,12 +3,24 @@
 Name resolution is the compiler's, not ours: which names are fast locals, cells, free
 variables, globals or class-namespace names comes from the same analysis the interpreter's
 compiler runs, so compiled code resolves every name exactly as interpreted code does.
+
+Comprehensions are compiled as their own functions (CPython 3.11's model). From 3.12 on
+(PEP 709) CPython inlines list, set and dict comprehensions into the enclosing code and
+its symbol table no longer has a table for them; their names are merged into the
+enclosing table, which then cannot tell a comprehension's names from the enclosing
+code's (a class body's ``x`` from a comprehension's global ``x``). There the symbol
+table is taken of the source with those comprehensions written as generator
+expressions, which are never inlined: the same names, scopes and lines, and each
+comprehension its own table, whose resolution is the inlined comprehension's (an
+inlined comprehension keeps its own scope: its variables do not leak, and in a class
+body it sees no class-level name but in its first iterable).
 """
 
 from __future__ import annotations
 
 import ast
 import symtable
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -29,12 +41,15 @@ SCOPE_NODES = (
     ast.GeneratorExp,
 )
 
+INLINED_COMPREHENSIONS = sys.version_info >= (3, 12)  # PEP 709
+
+_GENEXPR = ("genexpr", "<genexpr>")
 _TABLE_NAMES = {
     ast.Lambda: ("lambda", "<lambda>"),
-    ast.ListComp: ("listcomp", "<listcomp>"),
-    ast.SetComp: ("setcomp", "<setcomp>"),
-    ast.DictComp: ("dictcomp", "<dictcomp>"),
-    ast.GeneratorExp: ("genexpr", "<genexpr>"),
+    ast.ListComp: _GENEXPR if INLINED_COMPREHENSIONS else ("listcomp", "<listcomp>"),
+    ast.SetComp: _GENEXPR if INLINED_COMPREHENSIONS else ("setcomp", "<setcomp>"),
+    ast.DictComp: _GENEXPR if INLINED_COMPREHENSIONS else ("dictcomp", "<dictcomp>"),
+    ast.GeneratorExp: _GENEXPR,
 }
 
 
@@ -130,6 +145,8 @@ def analyse(tree: ast.Module, source: str, path: str, interpreted: Collection[in
     matched (the enclosing code needs their free variables) but not what is inside them:
     the interpreter compiles their bodies, and the symbol table of some Python versions
     (3.12/3.13 inline comprehensions) would not match the AST there anyway."""
+    if INLINED_COMPREHENSIONS:
+        source = _comprehensions_as_genexprs(tree, source)
     top = symtable.symtable(source, path, "exec")
     tables: dict[int, symtable.SymbolTable] = {id(tree): top}
 
@@ -153,3 +170,52 @@ def analyse(tree: ast.Module, source: str, path: str, interpreted: Collection[in
 
     match(tree, top)
     return Scopes(top, tables)
+
+
+def _comprehensions_as_genexprs(tree: ast.Module, source: str) -> str:
+    """``source`` with every list, set and dict comprehension written as a generator
+    expression, on the same lines: ``[e for ...]`` -> ``(e for ...)``, ``{k: v for ...}``
+    -> ``((k, v) for ...)``. Only the symbol table reads it."""
+    # the tokenizer's lines: \r\n and lone \r end a line like \n
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8").split(b"\n")
+    edits: list[tuple[int, int, int, bytes]] = []  # (line, byte column, length, new text)
+
+    def expect(line: int, col: int, char: bytes) -> None:
+        if lines[line - 1][col : col + 1] != char:
+            raise LookupError(f"unexpected source at line {line}, column {col}")
+
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp)):
+            continue
+        end_line, end_col = node.end_lineno or node.lineno, (node.end_col_offset or 1) - 1
+        expect(node.lineno, node.col_offset, b"[" if isinstance(node, ast.ListComp) else b"{")
+        expect(end_line, end_col, b"]" if isinstance(node, ast.ListComp) else b"}")
+        edits.append((end_line, end_col, 1, b")"))
+        if isinstance(node, ast.DictComp):
+            edits.append((node.lineno, node.col_offset, 1, b"(("))
+            line, col = _colon_after(lines, node.key, node.value)
+            edits.append((line, col, 1, b","))
+            v_line, v_col = node.value.end_lineno or 0, node.value.end_col_offset or 0
+            edits.append((v_line, v_col, 0, b")"))
+        else:
+            edits.append((node.lineno, node.col_offset, 1, b"("))
+    # from the end backwards, so earlier positions stay valid
+    for line, col, length, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        b = lines[line - 1]
+        lines[line - 1] = b[:col] + text + b[col + length :]
+    return b"\n".join(lines).decode("utf-8")
+
+
+def _colon_after(lines: list[bytes], key: ast.expr, value: ast.expr) -> tuple[int, int]:
+    """The ``:`` between a dict comprehension's key and value (past closing parentheses,
+    line continuations and comments)."""
+    line, col = key.end_lineno or key.lineno, key.end_col_offset or 0
+    while (line, col) < (value.lineno, value.col_offset):
+        text = lines[line - 1]
+        if col >= len(text) or text[col : col + 1] == b"#":
+            line, col = line + 1, 0
+            continue
+        if text[col : col + 1] == b":":
+            return line, col
+        col += 1
+    raise LookupError(f"no ':' after the key of the dict comprehension at line {key.lineno}")
