@@ -4,6 +4,7 @@ does not."""
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -27,9 +28,8 @@ CASES = [
     (
         "except-star",
         "def f(g):\n    try:\n        g()\n    except* ValueError:\n        pass\n",
-        "PV407",
-        2,
-        5,
+        # before 3.11, except* is not Python: CPython's SyntaxError, at its place
+        *(("PV407", 2, 5) if sys.version_info >= (3, 11) else ("PV100", 4, 11)),
     ),
     (
         "yield-in-except",
@@ -51,7 +51,7 @@ def test_generic_rejection(tmp_path: Path, case) -> None:
     assert (code, line, col) in found, f"expected {code} at {line}:{col}, got {found}"
     d = next(d for d in diags if d.code == code)
     assert d.severity == "error" and d.message and d.hint
-    if code != "PV405" and "def " in source:
+    if code not in ("PV405", "PV100") and "def " in source:  # no way out of a syntax error
         assert "interpreted" in d.hint and "pkg.mod:" in d.hint
 
 
