@@ -42,6 +42,10 @@ def outcome(fn, args, kwargs):
 
 
 CASES = [
+    ("method_call_order", ([], 0), {}),
+    ("method_call_order", (0, 1), {}),
+    ("method_call_order", ([], type("A", (), {"width": 3})()), {}),
+    ("method_calls", (), {}),
     ("params", (1,), {"d": 4}),
     ("params", (1, 2, 3, 4, 5), {"d": 6, "z": 7, "e": 8}),
     ("params", (), {}),

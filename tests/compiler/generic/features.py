@@ -483,5 +483,56 @@ def deep(n):
     return 0 if n == 0 else 1 + deep(n - 1)
 
 
+class AttrLog:
+    """Every attribute it does not have is looked up through __getattr__, logged."""
+
+    def __init__(self):
+        self.log = []
+
+    def __getattr__(self, name):
+        self.log.append("getattr " + name)
+        return lambda *args, **kwargs: (args, kwargs)
+
+    def plain(self, x, *, y=0):
+        return ("plain", x, y)
+
+    @staticmethod
+    def static(x):
+        return ("static", x)
+
+    @classmethod
+    def klass(cls, x):
+        return (cls.__name__, x)
+
+
+def _logged(rec, value):
+    rec.log.append(f"argument {value!r}")
+    return value
+
+
+def method_call_order(cmd, args):
+    """CPython looks the method up before it evaluates the arguments."""
+    cmd.append("--width=%s" % args.width)
+    rec = AttrLog()
+    rec.missing(_logged(rec, 1), key=_logged(rec, 2))
+    return rec.log
+
+
+def method_calls():
+    rec = AttrLog()
+    rec.shadow = len  # an instance attribute is called as it is, without self
+    return [
+        rec.plain(1),
+        rec.plain(1, y=2),
+        rec.static(3),
+        rec.klass(4),
+        AttrLog.klass(5),
+        rec.shadow("abc"),
+        "a,b".split(","),
+        [1, 2].__len__(),
+        rec.missing(6),
+    ]
+
+
 if __name__ == "__main__":
     print(shapes(3))

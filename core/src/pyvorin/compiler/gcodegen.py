@@ -139,11 +139,15 @@ class FuncEmitter:
             if args
             else "    PyObject *pv_args[] = {NULL};"
         )
-        if op.method is not None:
-            name = self.operand(op.func)
+        if op.unbound is not None:
+            fn, flag = self.operand(op.func), self.r(op.unbound)
             self.w(
-                f"    {d} = PyObject_VectorcallMethod({name}, pv_args + 1, "
-                f"{npos} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames});"
+                f"    {d} = {flag} ? PyObject_Vectorcall({fn}, pv_args + 1, "
+                f"{npos} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            )
+            self.w(
+                f"        : PyObject_Vectorcall({fn}, pv_args + 2, "
+                f"{npos - 1} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames});"
             )
         else:
             fn = self.operand(op.func)
@@ -153,6 +157,14 @@ class FuncEmitter:
             )
         self.w("}")
         self.w(f"if (PV_UNLIKELY({d} == NULL)) {fail}")
+
+    def op_LoadMethod(self, op: gir.LoadMethod) -> None:
+        d = self.r(op.dst)
+        self.w(
+            f"{self.r(op.unbound)} = pv_load_method({self.operand(op.obj)}, "
+            f"{self.operand(op.name)}, &{d});"
+        )
+        self.w(f"if (PV_UNLIKELY({d} == NULL)) {self.fail(op.line, op.err)}")
 
     def op_Pack(self, op: gir.Pack) -> None:
         d = self.r(op.dst)
@@ -561,6 +573,7 @@ EMITTERS: dict[type, Callable] = {
         gir.Branch,
         gir.Prim,
         gir.Call,
+        gir.LoadMethod,
         gir.Pack,
         gir.Unpack,
         gir.ForIter,

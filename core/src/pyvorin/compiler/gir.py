@@ -94,8 +94,22 @@ class Call(Op):
     args: list[Operand]
     kwnames: Const | None
     err: str | None = None
-    method: str | None = None  # set: args[0] is self and ``func`` is the method name Const
+    # set (a cint of LoadMethod): when non-zero, ``func`` is an unbound method and args[0]
+    # its self; when zero, ``func`` is called without args[0]
+    unbound: Reg | None = None
     tb: bool = True
+
+
+@dataclass(eq=False)
+class LoadMethod(Op):
+    """``obj.name`` looked up for a call before its arguments are evaluated, as CPython
+    does: ``dst`` the callable (new reference), ``unbound`` whether it takes ``obj`` as self."""
+
+    dst: Reg
+    unbound: Reg
+    obj: Operand
+    name: Operand
+    err: str | None = None
 
 
 @dataclass(eq=False)

@@ -385,24 +385,19 @@ def _call(b: FunctionBuilder, node: ast.Call) -> gir.Reg:
         and isinstance(node.func, ast.Attribute)
         and not isinstance(node.func.value, ast.Starred)
     ):
-        # obj.meth(...): the method is looked up and called without a bound method
+        # obj.meth(...): as CPython, the method is looked up before the arguments are
+        # evaluated (an AttributeError comes first, a __getattr__ runs first), without
+        # making a bound method when it is a plain method of the type
         obj = expr(b, node.func.value)
+        b.at(node.func)
+        meth, unbound = b.temp(), b.temp("cint")
+        b.emit(gir.LoadMethod(b.line, meth, unbound, obj, b.attr_const(node.func.attr), b.err))
         args = [expr(b, a) for a in node.args] + [expr(b, k.value) for k in node.keywords]
         kwnames = b.const(tuple(k.arg for k in node.keywords)) if node.keywords else None
         b.at(node)
         dst = b.temp()
-        b.emit(
-            gir.Call(
-                b.line,
-                dst,
-                b.attr_const(node.func.attr),
-                [obj, *args],
-                kwnames,
-                b.err,
-                method=b.mangle(node.func.attr),
-            )
-        )
-        b.free(obj, *args)
+        b.emit(gir.Call(b.line, dst, meth, [obj, *args], kwnames, b.err, unbound=unbound))
+        b.free(meth, obj, *args)
         return dst
     func = expr(b, node.func)
     if not starred:

@@ -123,6 +123,7 @@ typedef PyObject *(*pv_class_body)(PyObject *ns, PyObject *closure);
 /* pv_ops.c */
 PyObject *pv_istr_impl(const char *s);
 int pv_lookup_attr(PyObject *obj, PyObject *name, PyObject **result);
+int pv_load_method(PyObject *obj, PyObject *name, PyObject **meth);
 PyObject *pv_fetch_exc(void);
 void pv_restore_exc(PyObject *exc);
 PyObject *pv_get_handled(void);

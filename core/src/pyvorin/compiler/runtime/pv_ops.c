@@ -26,6 +26,21 @@ int pv_lookup_attr(PyObject *obj, PyObject *name, PyObject **result)
 #endif
 }
 
+#if PY_VERSION_HEX >= 0x030D0000
+/* still exported by 3.13, no longer declared in its public headers */
+PyAPI_FUNC(int) _PyObject_GetMethod(PyObject *obj, PyObject *name, PyObject **method);
+#endif
+
+/* ``obj.name`` looked up for a call, before the arguments are evaluated (CPython's
+   LOAD_METHOD / LOAD_ATTR with the method flag). Returns 1 when *meth is an unbound
+   method to be called with obj as its first argument, 0 when *meth is the attribute's
+   value to be called as it is; *meth is a new reference, or NULL with an exception set. */
+int pv_load_method(PyObject *obj, PyObject *name, PyObject **meth)
+{
+    *meth = NULL;
+    return _PyObject_GetMethod(obj, name, meth);
+}
+
 /* ---- exception state ----------------------------------------------------------- */
 
 /* The current exception, normalised, with its traceback attached; the indicator cleared. */
