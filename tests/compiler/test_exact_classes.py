@@ -1,5 +1,6 @@
 """Class statements in compiled code pick the metaclass exactly as CPython does (the most
-derived of the explicit one and the bases' types; its TypeError on a conflict)."""
+derived of the explicit one and the bases' types; its TypeError on a conflict), and
+make the namespace CPython makes (3.13+: ``__firstlineno__``, ``__static_attributes__``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ CASES = [
     "derived_meta_wins",
     "explicit_conflict",
     "non_class_metaclass",
+    "class_metadata",
 ]
 
 

@@ -63,3 +63,56 @@ def non_class_metaclass():
         x = 1
 
     return C
+
+
+class Recorder:
+    """Which ``self.X`` stores CPython 3.13+ lists in ``__static_attributes__``."""
+
+    def m(self, x):
+        self.a: int = 1
+        self.b: int
+        with x as self.c:
+            pass
+        for self.d in ():
+            pass
+        (*self.e,) = ()
+        [self.f for self.f in ()]
+        list(self.g for self.g in ())
+        self.z = Recorder.__new__(Recorder)
+        self.z.y = 1
+        self.__p = 2
+        self.q = 0
+        self.q += 1
+
+        def inner():
+            self.r = 1
+
+        return inner
+
+    def n(self=(lambda: [1 for self.h in ()])):  # noqa: F821 (never called)
+        pass
+
+    def other(this):
+        this.s = 1
+
+    class Inner:
+        def m(self):
+            self.j = 1
+
+    list(self.k for self.k in ())  # noqa: F821 (never iterated)
+
+
+def identity(c):
+    return c
+
+
+@identity
+class Decorated:
+    pass
+
+
+def class_metadata():
+    return [
+        (getattr(c, "__static_attributes__", None), getattr(c, "__firstlineno__", None))
+        for c in (Recorder, Recorder.Inner, Decorated, A, MetaAB)
+    ]

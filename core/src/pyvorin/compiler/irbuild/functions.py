@@ -12,7 +12,7 @@ import ast
 
 from .. import gir
 from ..gir import FuncIR
-from . import scopes
+from . import classattrs, scopes
 from .builder import FunctionBuilder, ModuleBuilder, Unsupported
 from .expressions import cond, expr, lowers
 from .statements import assign, block, stmt
@@ -527,6 +527,10 @@ def class_def(b: FunctionBuilder, node: ast.ClassDef) -> None:
     qn = fb.load_const(qualname)
     fb.do("store_name", fb.ns, fb.name_const("__qualname__"), qn)
     fb.free(qn)
+    if classattrs.CLASS_METADATA:
+        line = fb.load_const(classattrs.first_lineno(node))
+        fb.do("store_name", fb.ns, fb.name_const("__firstlineno__"), line)
+        fb.free(line)
     doc = docstring_of(node.body)
     body = node.body
     if doc is not None:
@@ -538,6 +542,10 @@ def class_def(b: FunctionBuilder, node: ast.ClassDef) -> None:
         fb.do("setup_annotations", fb.ns)
     block(fb, body)
     fb.at(node)
+    if classattrs.CLASS_METADATA:
+        attrs = fb.load_const(classattrs.static_attributes(node))
+        fb.do("store_name", fb.ns, fb.name_const("__static_attributes__"), attrs)
+        fb.free(attrs)
     if needs_cell:
         c = fb.temp()
         fb.emit(gir.Copy(fb.line, c, fb.cells["__class__"]))
