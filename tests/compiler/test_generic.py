@@ -11,6 +11,7 @@ import copy
 import gc
 import io
 import re
+import types
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def outcome(fn, args, kwargs):
 CASES = [
     ("method_call_order", ([], 0), {}),
     ("method_call_order", (0, 1), {}),
-    ("method_call_order", ([], type("A", (), {"width": 3})()), {}),
+    ("method_call_order", ([], types.SimpleNamespace(width=3)), {}),
     ("method_calls", (), {}),
     ("params", (1,), {"d": 4}),
     ("params", (1, 2, 3, 4, 5), {"d": 6, "z": 7, "e": 8}),

@@ -120,3 +120,11 @@ def test_range_loops(pair, a, b, s) -> None:
     if s != 0 and abs((b - a) // s) > 2000:
         b = a + 2000 * s
     assert_conforms(py.range_step, native.range_step, (a, b, s))
+
+
+def test_pow_by_two_is_libms_pow_not_a_square(pair) -> None:
+    """glibc's pow(x, 2.0) is not always x * x rounded once (it is within an ulp); CPython
+    calls pow, so compiled code must not let the C compiler rewrite it as a square."""
+    py, native = pair("arith")
+    x = 3.856574809339793e19  # pow(x, 2.0) and x * x differ in the last bit for this value
+    assert_conforms(py.fpow2, native.fpow2, (x,))

@@ -2,7 +2,9 @@
 
 The command line is built explicitly from ``sysconfig`` (CC, CFLAGS without optimisation
 or fast-math flags, CCSHARED, LDSHARED, INCLUDEPY) plus our own flags: ``-O2
--fno-fast-math -ffp-contract=off`` so floating point is IEEE exactly as CPython does it.
+-fno-fast-math -ffp-contract=off`` so floating point is IEEE exactly as CPython does it,
+and ``-fno-builtin-<f>`` for the libm functions of :data:`INEXACT_LIBM`, so they are called
+at run time as CPython calls them.
 ``CC`` in the environment overrides the compiler. Results are cached under a key made of
 the generated C (which is derived from the source, the module name and path and the
 Pyvorin version), the runtime header, the compiler identity and flags, and the Python ABI.
@@ -35,6 +37,15 @@ from .ccdriver import CPU_PREFIX
 
 RUNTIME_HEADER = Path(__file__).parent / "runtime" / "pyvorin_rt.h"
 CCDRIVER = Path(__file__).parent / "ccdriver.py"
+# libm functions whose results are not exactly specified (the C library rounds them its
+# own way, within an ulp or so). CPython calls them at run time, so compiled code must
+# too: as builtins, the C compiler would rewrite pow(x, 2.0) as x * x and fold calls on
+# constants with its own correctly rounded arithmetic, one ulp away from libm's result.
+INEXACT_LIBM = (
+    "pow", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
+    "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "hypot", "cbrt", "erf", "erfc", "lgamma", "tgamma",
+)  # fmt: skip
 # -fvisibility=hidden: symbols shared between a module's units stay inside its .so
 OUR_FLAGS = [
     "-O2",
@@ -42,6 +53,7 @@ OUR_FLAGS = [
     "-ffp-contract=off",
     "-fno-strict-aliasing",
     "-fvisibility=hidden",
+    *(f"-fno-builtin-{name}" for name in INEXACT_LIBM),
 ]
 _DROP_PREFIXES = ("-O", "-ffast-math", "-Ofast", "-funsafe-math", "-ffp-contract")
 
