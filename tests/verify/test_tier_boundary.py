@@ -59,3 +59,21 @@ def test_native_tier_conversion_is_still_what_cpython_is_called_with(tmp_path: P
     assert compiled.facts["tier"] == "native"
     assert converts_at_boundary(compiled)  # scaled(3, 2) is compared with CPython's scaled(3.0, 2)
     assert result.passed, result.message
+
+
+def test_examples_of_a_function_declared_interpreted_are_not_an_error(tmp_path: Path):
+    """A project declares a function interpreted that its examples file still lists (it had
+    examples before): its examples are not run, and they do not stop the verification."""
+    import dataclasses
+
+    root = tmp_path / "p"
+    source = NATIVE_SOURCE + "\n\ndef elapsed(n: int) -> float:\n    return n * 0.5\n"
+    examples = '"kernels:elapsed" = [{ args = [1] }]\n"kernels:scaled" = [{ args = [2.0, 3] }]\n'
+    module = make_project(root, source=source, min_inputs=30, examples=examples)
+    ctx = make_context(root, MutantBackend(), out=root / "out")
+    compiled = compile_module(module, root / "out", workdir=root)
+    compiled = dataclasses.replace(compiled, interpreted=["elapsed"])
+    result, report, _ = verify_module(ctx, module, compiled)
+    assert result.passed, result.message
+    assert [f["name"] for f in report["functions"]] == ["scaled"]
+    assert report["interpreted"] == [{"name": "elapsed", "result": "interpreted (declared)"}]
