@@ -185,6 +185,23 @@ def _toml_string(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid TOML basic string
 
 
+INTERPRETED = CORPUS / "interpreted.toml"
+
+
+def interpreted_functions(path: Path = INTERPRETED) -> dict[str, list[str]]:
+    """The functions each corpus file declares interpreted (file stem -> names)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CorpusError(f"{path}: not valid TOML: {exc}") from None
+    for name, functions in data.items():
+        if not isinstance(functions, list) or not all(isinstance(f, str) for f in functions):
+            raise CorpusError(f"{path}: {name}: expected a list of function names")
+    return data
+
+
 def prepare_project(path: Path, project: Path) -> Path:
     """A throwaway project for one corpus file: the file, its support modules, its examples.
 
@@ -196,7 +213,12 @@ def prepare_project(path: Path, project: Path) -> Path:
     shutil.copyfile(path, target)
     for support in sorted(SUPPORT.glob("*.py")):  # siblings a corpus file imports
         shutil.copyfile(support, project / support.name)
-    lines = ["[tool.pyvorin.verify]"]
+    lines = []
+    declared = interpreted_functions().get(path.stem, [])
+    if declared:
+        entries = ", ".join(_toml_string(f"{path.stem}:{name}") for name in declared)
+        lines += ["[tool.pyvorin]", f"interpreted = [{entries}]"]
+    lines.append("[tool.pyvorin.verify]")
     examples = examples_file(path)
     if examples is not None:
         shutil.copyfile(examples, project / "examples.toml")

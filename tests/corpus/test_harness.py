@@ -177,3 +177,20 @@ def test_render_expected_round_trips(tmp_path: Path) -> None:
     assert loaded["c"].reason == 'kept "as" is'
     with pytest.raises(harness.CorpusError, match="cannot record"):
         harness.render_expected([harness.Outcome("d", harness.ERROR, exit=1)])
+
+
+def test_declared_interpreted_functions_exist_and_reach_the_project(tmp_path):
+    import ast
+
+    declared = harness.interpreted_functions()
+    assert declared, "tests/corpus/interpreted.toml declares nothing"
+    for stem, names in declared.items():
+        source = harness.FILES / f"{stem}.py"
+        assert source.is_file(), f"interpreted.toml names no corpus file {stem}"
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        top = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert set(names) <= top, f"{stem}: no top-level {sorted(set(names) - top)}"
+    stem, names = next(iter(declared.items()))
+    harness.prepare_project(harness.FILES / f"{stem}.py", tmp_path / "p")
+    pyproject = (tmp_path / "p" / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"{stem}:{names[0]}"' in pyproject
