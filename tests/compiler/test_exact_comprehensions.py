@@ -40,6 +40,7 @@ CASES = [
     ("module_level_state", ()),
     ("tricky_sources", ([("a", "xy"), ("b", "z")],)),
     ("global_def_qualnames", ()),
+    *[("super_in_comprehension", (m,)) for m in "fghs"],
 ]
 
 

@@ -147,3 +147,29 @@ class GlobalDef:
 
 def global_def_qualnames():
     return global_helper.__qualname__, global_helper()  # noqa: F821 (made global by GlobalDef)
+
+
+class SuperBase:
+    def f(self, x):
+        return x * 2
+
+
+class SuperUser(SuperBase):
+    def f(self, x):
+        # 3.12+: the inlined comprehension's super() binds self; before, its iterator
+        return [super().f(i) for i in range(x)]
+
+    def g(self, x):
+        return list(super().f(i) for i in range(x))
+
+    def h(self, x):
+        return {i: [super().f(j) for j in range(i)] for i in range(x)}
+
+    @staticmethod
+    def s(x):
+        return [super().f(i) for i in range(x)]
+
+
+def super_in_comprehension(method):
+    obj = SuperUser()
+    return getattr(obj, method)(3)

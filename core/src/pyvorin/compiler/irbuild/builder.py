@@ -151,6 +151,8 @@ class FunctionBuilder:
         self.ns: Reg | None = None  # class body: the namespace
         self.class_cell: Reg | None = None  # methods: the __class__ cell (a free variable)
         self.first_arg: str | None = None
+        # an inlined comprehension (3.12+): the enclosing code's first argument, passed in
+        self.super_arg: Reg | None = None
         self.in_handler = 0  # depth of except/finally-for-exception bodies (for yield)
         # the class whose private names are mangled here: a class body's own name, else
         # the enclosing code's (set by the class statement's lowering)
@@ -240,6 +242,17 @@ class FunctionBuilder:
         self.place(h.label)
         if h.region:
             self.emit(gir.ClearRegs(self.line, list(h.region)))
+
+    def super_self(self) -> Reg | None:
+        """A new reference to what zero-argument ``super()`` binds here: the first argument
+        of the code object it runs in (CPython's super_init_without_args); None: none."""
+        if self.super_arg is not None:
+            r = self.temp()
+            self.emit(gir.Copy(self.line, r, self.super_arg))
+            return r
+        if self.first_arg is not None:
+            return self.load_name(self.first_arg)
+        return None
 
     # -- names -------------------------------------------------------------------
 

@@ -359,9 +359,8 @@ def _is_zero_arg_super(b: FunctionBuilder, node: ast.Call) -> bool:
 def _call(b: FunctionBuilder, node: ast.Call) -> gir.Reg:
     if _is_zero_arg_super(b, node):
         func = expr(b, node.func)
-        first = b.first_arg
-        if first is not None:
-            self_reg = b.load_name(first)
+        self_reg = b.super_self()
+        if self_reg is not None:
             r = b.prim("super0", func, b.cell_reg("__class__"), self_reg)
             b.free(self_reg)
         else:

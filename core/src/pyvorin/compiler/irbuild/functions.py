@@ -339,7 +339,15 @@ def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     fir.argnames = [".0"]
     fir.argcount = 1
     fir.params = [fb.local_reg(".0")]
-    fb.first_arg = None
+    # super() in the comprehension binds its code object's first argument: the iterator
+    # ".0" (as CPython's raises for it), or, inlined, the enclosing code's first argument
+    fb.first_arg = None if inlined else ".0"
+    outer_self = b.super_self() if inlined and "__class__" in fb.cells else None
+    if outer_self is not None:
+        fb.super_arg = fb.local_reg(".super")
+        fir.argnames.append(".super")
+        fir.argcount = 2
+        fir.params.append(fb.super_arg)
     fb.at(node)
     if isinstance(node, ast.ListComp):
         result = fb.prim("new_list")
@@ -357,8 +365,9 @@ def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     func = make_function(b, fir, None, gir.CExpr("NULL"), gir.CExpr("NULL"))
     b.at(node)
     r = b.temp()
-    b.emit(gir.Call(b.line, r, func, [it], None, b.err, tb=not inlined))
-    b.free(func, it)
+    args = [it] if outer_self is None else [it, outer_self]
+    b.emit(gir.Call(b.line, r, func, args, None, b.err, tb=not inlined))
+    b.free(func, *args)
     return r
 
 
