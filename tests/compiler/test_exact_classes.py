@@ -29,6 +29,7 @@ CASES = [
     "explicit_conflict",
     "non_class_metaclass",
     "class_metadata",
+    "namespace_order",
 ]
 
 

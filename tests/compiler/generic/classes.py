@@ -116,3 +116,17 @@ def class_metadata():
         (getattr(c, "__static_attributes__", None), getattr(c, "__firstlineno__", None))
         for c in (Recorder, Recorder.Inner, Decorated, A, MetaAB)
     ]
+
+
+SETTING: int = 1
+
+
+class Documented:
+    """A docstring and an annotation: CPython makes __annotations__ before __doc__."""
+
+    size: int = 2
+
+
+def namespace_order():
+    module = [k for k in globals() if k in ("__doc__", "__annotations__")]
+    return module, [k for k in vars(Documented) if k.startswith("__")]

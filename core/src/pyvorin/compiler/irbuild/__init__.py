@@ -40,6 +40,9 @@ def build_module(
     )
     body_ir = gir.FuncIR("module", "<module>", "<module>", "module", 1)
     fb = FunctionBuilder(mb, body_ir, sc.top)
+    # CPython's compiler_body: __annotations__ made before __doc__ is stored
+    if find_annotations(tree.body):
+        fb.do("setup_annotations", gir.CExpr("pv_globals"))
     doc = docstring_of(tree.body)
     body = tree.body
     if doc is not None:
@@ -48,8 +51,6 @@ def build_module(
         fb.do("store_global", fb.name_const("__doc__"), d)
         fb.free(d)
         body = body[1:]
-    if find_annotations(tree.body):
-        fb.do("setup_annotations", gir.CExpr("pv_globals"))
     statements.block(fb, body)
     none = fb.prim("none")
     fb.emit(gir.Return(fb.line, none))

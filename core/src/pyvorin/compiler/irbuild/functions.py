@@ -540,6 +540,9 @@ def class_def(b: FunctionBuilder, node: ast.ClassDef) -> None:
         line = fb.load_const(classattrs.first_lineno(node))
         fb.do("store_name", fb.ns, fb.name_const("__firstlineno__"), line)
         fb.free(line)
+    # CPython's compiler_body: __annotations__ made before __doc__ is stored
+    if find_annotations(node.body):
+        fb.do("setup_annotations", fb.ns)
     doc = docstring_of(node.body)
     body = node.body
     if doc is not None:
@@ -547,8 +550,6 @@ def class_def(b: FunctionBuilder, node: ast.ClassDef) -> None:
         fb.do("store_name", fb.ns, fb.name_const("__doc__"), d)
         fb.free(d)
         body = body[1:]
-    if find_annotations(node.body):
-        fb.do("setup_annotations", fb.ns)
     block(fb, body)
     fb.at(node)
     if classattrs.CLASS_METADATA:
