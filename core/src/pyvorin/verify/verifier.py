@@ -29,7 +29,7 @@ from .report import FORMAT, VERSION, render_text, report_path, write_report
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
 from .values import show
-from .workers import Budget, run_side, stage_files
+from .workers import Budget, import_root, run_side, stage_files
 
 VERIFIER_NAME = "pyvorin.verify"  # the built-in verifier, as recorded in manifests
 INTERPRETED_RESULT = "interpreted (declared)"  # a function left out: not compiled
@@ -50,6 +50,7 @@ class _Side:
 
     max_failures: int = 3
     coverage: bool = False  # record the lines each call executes (the CPython side)
+    root: Path | None = None  # the module's import root: its siblings import from there
     # whether the compiled side's call boundary converts arguments (see converts_at_boundary)
     converts_at_boundary: bool = False
 
@@ -63,6 +64,7 @@ class _Side:
             self.workdir,
             self.max_failures,
             self.coverage,
+            self.root,
         )
 
 
@@ -406,19 +408,24 @@ def verify_module(
     ):
         source_copy = stage_files(Path(cpython_dir), Path(module.path))
         artifact_copy = stage_files(Path(compiled_dir), artifact, list(compiled.extra_files))
+        root = import_root(module.name, Path(module.path))
         sides = [
             # CPython runs each function's inputs smallest first: once one of them cannot
             # finish within the budget, the larger ones would not either.
-            _Side("cpython", module.name, source_copy, budget, Path(cpython_dir), 1, True),
+            _Side(
+                "cpython", module.name, source_copy, budget, Path(cpython_dir), 1, True,
+                root=root,
+            ),
             _Side(
                 "compiled",
                 module.name,
                 artifact_copy,
                 budget,
                 Path(compiled_dir),
+                root=root,
                 converts_at_boundary=converts_at_boundary(compiled),
             ),
-        ]
+        ]  # fmt: skip
         run_started = time.perf_counter()
         cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners)
         for round_number in range(1, TOP_UP_ROUNDS + 1):

@@ -4,8 +4,11 @@ Run as ``python -m pyvorin.verify.worker`` (inside the sandbox). It reads the wh
 from stdin as JSON lines (values tagged as in :mod:`pyvorin.verify.values`):
 
 * first line: ``{"op": "load", "name": "pkg.mod", "path": "/.../mod.py",
-  "call_seconds": 10, "memory_mb": 1024}``. A path ending in an extension-module suffix
-  is loaded with ExtensionFileLoader, anything else as source;
+  "call_seconds": 10, "memory_mb": 1024, "import_root": "/project"}``. A path ending in
+  an extension-module suffix is loaded with ExtensionFileLoader, anything else as
+  source; ``import_root`` (optional) goes on ``sys.path`` right after the work directory,
+  so the module's sibling modules import (the module itself is the file at ``path``,
+  registered under its name before it runs, so a sibling's ``import mod`` gets it too);
 * then one ``{"op": "call", "id": 7, "function": "f", "args": [...], "kwargs": {...}}``
   per call.
 
@@ -302,6 +305,8 @@ def main() -> int:
     if header.get("op") != "load":
         send({"error": f"expected a load request first, found {lines[0][:200]}"})
         return 2
+    if header.get("import_root"):
+        sys.path.insert(1, header["import_root"])  # sys.path[0] is the work directory
     try:
         module = load(header["name"], header["path"])
     except BaseException as exc:

@@ -41,10 +41,31 @@ class Budget:
     policy: Any = None
 
 
+def import_root(module_name: str, path: Path) -> Path:
+    """The directory the module's imports start from: for a top-level module the directory
+    it lives in, for ``pkg.mod`` (``pkg/mod.py`` or ``pkg/mod/__init__.py``) the directory
+    holding ``pkg``. Its sibling modules are importable from there, as under CPython."""
+    root = Path(path).resolve().parent
+    levels = module_name.count(".") + (Path(path).stem == "__init__")
+    for _ in range(levels):
+        root = root.parent
+    return root
+
+
 def run_worker(
-    stdin: bytes, *, workdir: Path, budget: Budget, calls: int, purpose: str
+    stdin: bytes,
+    *,
+    workdir: Path,
+    budget: Budget,
+    calls: int,
+    purpose: str,
+    readable: Sequence[Path] = (),
 ) -> tuple[int, bytes, bytes]:
-    """Run one worker over ``stdin`` in the sandbox; (return code, stdout, stderr)."""
+    """Run one worker over ``stdin`` in the sandbox; (return code, stdout, stderr).
+
+    ``readable`` are directories the worker must read besides the interpreter and its
+    work directory (the module's import root, see :func:`import_root`): exposed read-only.
+    """
     from ..sandbox import SandboxPolicy, run_python
 
     wall = LOAD_SECONDS + int(budget.call_seconds * (calls + 1)) + 10
@@ -56,6 +77,7 @@ def run_worker(
         wall_seconds=min(base.wall_seconds, wall) if budget.policy is not None else wall,
         max_output_mb=max(base.max_output_mb, 256),
         require_isolation=base.require_isolation or budget.require_isolation,
+        read_only_paths=tuple(base.read_only_paths) + tuple(str(p) for p in readable),
     )
     env = {"PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"}
     result = run_python(
@@ -99,13 +121,18 @@ def run_side(
     workdir: Path,
     max_failures: int = 3,
     coverage: bool = False,
+    root: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``requests`` against one module; exactly one reply per request, in order.
 
     After ``max_failures`` timeouts or crashes of one function, its remaining calls in
     this batch are not run.
 
-    ``path`` is the module file as staged in ``workdir`` (see :func:`stage_files`).
+    ``path`` is the module file as staged in ``workdir`` (see :func:`stage_files`). ``root``
+    is the original module's import root (:func:`import_root`): the worker puts it on
+    ``sys.path`` after its work directory and the sandbox exposes it read-only, so the
+    module's sibling modules import as they do under CPython; the module itself is always
+    the staged copy, loaded from ``path`` under its own name before any sibling runs.
     """
     header = {
         "op": "load",
@@ -115,13 +142,15 @@ def run_side(
         "memory_mb": budget.memory_mb,
         "max_failures": max_failures,
         "coverage": coverage,
+        "import_root": str(root) if root is not None else None,
     }
     lines = [json.dumps(header)] + [json.dumps(r, separators=(",", ":")) for r in requests]
     stdin = ("\n".join(lines) + "\n").encode("utf-8")
     purpose = f"verification worker ({label}: {module_name})"
     code, stdout, stderr = run_worker(
-        stdin, workdir=workdir, budget=budget, calls=len(requests), purpose=purpose
-    )
+        stdin, workdir=workdir, budget=budget, calls=len(requests), purpose=purpose,
+        readable=[root] if root is not None else [],
+    )  # fmt: skip
     replies = [json.loads(line) for line in stdout.decode("utf-8").splitlines() if line.strip()]
     tail = stderr.decode("utf-8", "replace").strip()[-800:]
     if not replies:
