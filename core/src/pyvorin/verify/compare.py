@@ -20,8 +20,26 @@ from .values import dumps, lines_of, parse_float, show_encoded
 INCONCLUSIVE_KINDS = ("timeout", "crash", "not-run")
 
 
+NONDETERMINISTIC = (
+    "nondeterministic under CPython: a second CPython run of this input ended differently"
+)
+
+
+def mark_nondeterministic(
+    first: dict[str, Any], again: dict[str, Any], call_seconds: float, original: dict[str, Any]
+) -> bool:
+    """Compare CPython's second outcome of an input with its first; when they differ, mark
+    the first as nondeterministic (what differed goes in ``nondeterministic``)."""
+    differences = compare(first, again, call_seconds, original)
+    if differences:
+        first["nondeterministic"] = [d["what"] for d in differences]
+    return bool(differences)
+
+
 def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | None:
     """Why CPython's outcome cannot serve as the reference, or None when it can."""
+    if cpython.get("nondeterministic"):
+        return NONDETERMINISTIC
     kind = cpython["kind"]
     if kind == "timeout":
         return f"CPython did not finish within the {call_seconds:g} s per-call budget"

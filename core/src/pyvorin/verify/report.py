@@ -86,6 +86,11 @@ def render_text(report: dict[str, Any]) -> str:
                 f"{name}: {function['mismatches']} of {total} inputs differ from CPython "
                 f"({_counts(function['inputs'])}"
                 + (f"; {unsure} inconclusive" if unsure else "")
+                + (
+                    f", {function['nondeterministic']} of them nondeterministic under CPython"
+                    if function.get("nondeterministic")
+                    else ""
+                )
                 + ")"
             )
         for finding in function["findings"][:TEXT_FINDINGS_PER_FUNCTION]:

@@ -22,7 +22,7 @@ from .. import __version__
 from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
-from .compare import compare, describe, inconclusive_reason
+from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
 from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
 from .report import FORMAT, VERSION, render_text, report_path, write_report
@@ -123,6 +123,8 @@ def _top_up(
                 failing.add(function.name)  # already fails: more inputs change nothing
         else:
             inconclusive[function.name] = inconclusive.get(function.name, 0) + 1
+            if cpy.get("nondeterministic"):
+                failing.add(function.name)  # more inputs would be nondeterministic too
     extra: list[tuple[FunctionInfo, InputCase]] = []
     for function, cases, _notes in plan:
         deficit = _required(ctx, function) - conclusive.get(function.name, 0)
@@ -192,7 +194,44 @@ def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list,
     compiled = [
         replies.get(request["id"], {"id": request["id"], "kind": "not-run"}) for request in requests
     ]
+    _recheck_differing(reference, requests, cpython, compiled, converts)
     return cpython, compiled
+
+
+def _recheck_differing(
+    reference: _Side,
+    requests: list[dict[str, Any]],
+    cpython: list[dict[str, Any]],
+    compiled: list[dict[str, Any]],
+    converts: bool,
+) -> None:
+    """Run every input whose two outcomes differ under CPython once more.
+
+    When CPython's second outcome differs from its own first one (a function returning
+    elapsed time, a random draw...), the input is nondeterministic under CPython: it
+    cannot tell right from wrong, so its CPython reply is marked and the input counts as
+    inconclusive (:func:`~pyvorin.verify.compare.inconclusive_reason`). A deterministic
+    function never differs from itself, so a real miscompilation stays a mismatch. Only
+    differing inputs are re-run: agreeing ones cost nothing more.
+    """
+    call_seconds = reference.budget.call_seconds
+    differing = [
+        index
+        for index, (request, cpy, cmp) in enumerate(zip(requests, cpython, compiled, strict=True))
+        if inconclusive_reason(cpy, call_seconds) is None
+        and cmp["kind"] != "not-run"
+        and compare(cpy, cmp, call_seconds, _encoded_input(request))
+    ]
+    if not differing:
+        return
+    again = reference.run([_for_cpython(requests[i], converts) for i in differing])
+    for index, second in zip(differing, again, strict=True):
+        original = _encoded_input(_for_cpython(requests[index], converts))
+        mark_nondeterministic(cpython[index], second, call_seconds, original)
+
+
+def _encoded_input(request: dict[str, Any]) -> dict[str, Any]:
+    return {"args": request["args"], "kwargs": request["kwargs"]}
 
 
 @dataclass
@@ -665,6 +704,7 @@ def _evaluate(
         inputs: dict[str, int] = {}
         inconclusive: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
+        unstable: list[InputCase] = []  # nondeterministic under CPython
         mismatches = 0
         for index in by_function.get(function.name, []):
             case = owners[index][1]
@@ -673,10 +713,14 @@ def _evaluate(
             if reason is None and cmp["kind"] == "not-run":
                 reason = "not compared: the compiled code already exceeded the budget repeatedly"
             if reason is not None:
+                item: dict[str, Any] = {"reason": reason}
+                if cpy.get("nondeterministic"):
+                    # what differed between CPython's two runs (not the values: they vary)
+                    item["cpython_differs_in"] = cpy["nondeterministic"]
+                    unstable.append(case)
                 if len(inconclusive) < MAX_INCONCLUSIVE_LISTED:
-                    inconclusive.append(_input_entry(function, case) | {"reason": reason})
-                else:
-                    inconclusive.append({"reason": reason})
+                    item = _input_entry(function, case) | item
+                inconclusive.append(item)
                 continue
             inputs[case.source] = inputs.get(case.source, 0) + 1
             seconds = cpy.get("ns", 0) / 1e9
@@ -711,7 +755,9 @@ def _evaluate(
                 f"{required} required ([tool.pyvorin.verify] min-inputs = "
                 f"{ctx.settings['verify.min-inputs']}"
                 + (f", {len(inconclusive)} inconclusive" if inconclusive else "")
-                + f"). To add inputs: {_how_to_add(ctx, function)}"
+                + ")"
+                + _nondeterministic_hint(function, unstable)
+                + f". To add inputs: {_how_to_add(ctx, function)}"
             )
         generated = next((f for f in findings if f["source"] == "generated"), None)
         if generated is not None:
@@ -749,6 +795,7 @@ def _evaluate(
             "inputs": {s: inputs.get(s, 0) for s in SOURCES}
             | {s: n for s, n in inputs.items() if s not in SOURCES},
             "mismatches": mismatches,
+            "nondeterministic": len(unstable),
             "coverage": coverage,
             "findings": findings,
             "inconclusive": inconclusive,
@@ -775,6 +822,21 @@ def _evaluate(
         "inputs": totals,
         "functions": functions_report,
     }
+
+
+def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) -> str:
+    """What to do about inputs CPython itself answers differently run after run."""
+    if not unstable:
+        return ""
+    example = function.call_text(unstable[0].args, unstable[0].kwargs, show)
+    return (
+        f"; {len(unstable)} of them nondeterministic under CPython (two CPython runs of the "
+        f"same input ended differently, e.g. {example}: its result depends on time, "
+        "randomness or other state, so CPython's outcome cannot be the reference). Either "
+        f'declare it interpreted ([tool.pyvorin] interpreted = ["{function.qualname}"], see '
+        'docs/subset.md "Declaring a function interpreted"), or give inputs on which it is '
+        "deterministic"
+    )
 
 
 def _input_entry(function: FunctionInfo, case: InputCase) -> dict[str, Any]:

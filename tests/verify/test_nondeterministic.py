@@ -1,0 +1,86 @@
+"""Inputs CPython itself answers differently run after run are inconclusive, not mismatches.
+
+When the two outcomes of an input differ, the input runs once more under CPython: a second
+CPython outcome that differs from the first makes it *nondeterministic under CPython*
+(a function returning elapsed time), reported as inconclusive with that reason and a
+hint naming the way out. A deterministic function never differs from itself, so a real
+miscompilation stays a mismatch. Only differing inputs are re-run.
+"""
+
+from __future__ import annotations
+
+import pyvorin.verify.verifier as verifier
+from pyvorin.verify.compare import NONDETERMINISTIC
+
+TIMED = """
+import time
+
+
+def elapsed(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(2000):  # tens of microseconds: two timings all but never coincide
+        total += i * n
+    return time.perf_counter() - started
+
+
+def double(n: int) -> int:
+    return 2 * n
+"""
+
+
+def _batches(monkeypatch):
+    """Record (side, number of calls) of every worker batch."""
+    seen: list[tuple[str, int]] = []
+    original = verifier.run_side
+
+    def recording(label, module_name, path, requests, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((label, len(requests)))
+        return original(label, module_name, path, requests, *args, **kwargs)
+
+    monkeypatch.setattr(verifier, "run_side", recording)
+    return seen
+
+
+def test_a_function_returning_elapsed_time_is_inconclusive_not_a_mismatch(verify_run, monkeypatch):
+    batches = _batches(monkeypatch)
+    result, report, _ = verify_run(source=TIMED, min_inputs=20)
+    functions = {f["name"]: f for f in report["functions"]}
+    elapsed, double = functions["elapsed"], functions["double"]
+    assert double["result"] == "passed" and double["nondeterministic"] == 0
+    assert elapsed["mismatches"] == 0 and elapsed["findings"] == []
+    assert elapsed["result"] == "insufficient-inputs" and elapsed["conclusive"] == 0
+    assert elapsed["nondeterministic"] == len(elapsed["inconclusive"]) > 0
+    first = elapsed["inconclusive"][0]
+    assert first["reason"] == NONDETERMINISTIC
+    assert first["cpython_differs_in"] == ["return value"]
+    assert first["input"]["call"].startswith("elapsed(")
+    problem = elapsed["problem"]
+    assert "nondeterministic under CPython" in problem
+    assert 'interpreted = ["kernels:elapsed"]' in problem
+    assert "Declaring a function interpreted" in problem
+    assert not result.passed and "nondeterministic under CPython" in result.message
+    assert result.summary["mismatches"] == 0
+    # the re-run costs one CPython call per differing input, and only those
+    cpython = [n for label, n in batches if label == "cpython"]
+    assert cpython[1] == elapsed["nondeterministic"]
+    # no top-up rounds for a nondeterministic function
+    assert len(cpython) == 2, batches
+
+
+def test_a_wrong_compiled_function_is_still_a_mismatch(verify_run, monkeypatch):
+    batches = _batches(monkeypatch)
+    result, report, _ = verify_run(
+        [("return 2 * n", "return 2 * n + (n == 7)")],
+        source=TIMED,
+        min_inputs=20,
+        examples='[["kernels:double"]]\nargs = [7]\n',
+    )
+    functions = {f["name"]: f for f in report["functions"]}
+    double = functions["double"]
+    assert double["result"] == "mismatch" and double["mismatches"] == 1
+    assert double["nondeterministic"] == 0
+    assert double["findings"][0]["input"]["call"] == "double(7)"
+    assert functions["elapsed"]["mismatches"] == 0
+    assert not result.passed
+    assert any(label == "cpython" and n >= 1 for label, n in batches[2:])
