@@ -125,11 +125,30 @@ def from_toml(value: Any, where: str) -> Any:
             return tuple(from_toml(v, where) for v in payload)
         if tag == "list" and isinstance(payload, list):
             return [from_toml(v, where) for v in payload]
+        if tag == "dict" and isinstance(payload, list):
+            return _dict_from_toml(payload, where)
     raise ConfigError(
         f"{where}: cannot use {value!r} as an argument (expected a TOML integer, float, "
         'boolean, string, array, or one of { int = "..." }, { float = "0x..." }, '
-        "{ tuple = [...] }, { none = true })"
+        "{ tuple = [...] }, { dict = [[key, value], ...] }, { none = true })"
     )
+
+
+def _dict_from_toml(pairs: list[Any], where: str) -> dict[Any, Any]:
+    """``{ dict = [["a", 1], ["b", 2]] }``: the items in order (TOML tables cannot say
+    which keys are ints, nor keep every key type)."""
+    out: dict[Any, Any] = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ConfigError(f"{where}: bad dict item {pair!r}: expected [key, value]")
+        item_key = from_toml(pair[0], where)
+        try:
+            if item_key in out:
+                raise ConfigError(f"{where}: the dict key {item_key!r} is given twice")
+        except TypeError:
+            raise ConfigError(f"{where}: the dict key {item_key!r} is unhashable") from None
+        out[item_key] = from_toml(pair[1], where)
+    return out
 
 
 def cases_for(path: Path, function: FunctionInfo) -> list[InputCase]:

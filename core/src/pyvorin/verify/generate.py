@@ -24,7 +24,10 @@ Each function gets two sets of generated inputs:
    same seed gives the same inputs on every machine.
 
 Parameters without an annotation the verifier understands (the generic tier's ``Any``)
-get values of several types: ints, floats, strings, ``None``, lists and tuples.
+get values of several types: ints, floats, strings, ``None``, lists and tuples. A
+``dict[K, V]`` gets dicts of up to :data:`MAX_DICT` entries (empty, one entry per key
+class, ordinary, mixed edges); a union (``Optional[T]``, ``T | None``) the values of every
+member.
 """
 
 from __future__ import annotations
@@ -120,6 +123,11 @@ def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
         if kind == "tuple" and top_level:
             classes.append(("tuple subclass", (PvTuple(ordinary[0]),)))
         return classes
+    if kind == "union":
+        # every member's classes: Optional[int] gets None besides every int class
+        return [cls for item in spec.items for cls in value_classes(item, top_level)]
+    if kind == "dict":
+        return _dict_classes(spec)
     if kind == "tuple" and spec.finite_values() is not None:
         return [("items", tuple(spec.finite_values() or ()))]  # the whole (small) domain
     if kind == "tuple":
@@ -133,6 +141,54 @@ def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
             classes.append(("tuple subclass", (PvTuple(values[0]),)))
         return classes
     return []
+
+
+MAX_DICT = 6
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _make_dict(pairs: Any) -> dict[Any, Any]:
+    """A dict of the (key, value) pairs whose key is hashable (later keys replace equal
+    earlier ones, as in a dict display)."""
+    return {k: v for k, v in pairs if _hashable(k)}
+
+
+def _dict_classes(spec: TypeSpec) -> Classes:
+    """Empty, one entry per key class, few entries of ordinary values, mixed edge values."""
+    keys = [v for _, values in value_classes(spec.items[0]) for v in values if _hashable(v)]
+    items = [v for _, values in value_classes(spec.items[1]) for v in values]
+    if not keys or not items:
+        return [("empty", ({},))]
+    singles = tuple(
+        {k: items[n % len(items)]} for n, k in enumerate(keys[:: max(1, len(keys) // 12)])
+    )
+    rng = random.Random(0)  # fixed: the targeted set does not depend on the seed
+    ordinary = tuple(
+        _make_dict(
+            (_ordinary(spec.items[0], rng), _ordinary(spec.items[1], rng)) for _ in range(size)
+        )
+        for size in (2, 3, 5, MAX_DICT)
+    )
+    mixed = tuple(
+        _make_dict(
+            (keys[(start + 3 * i) % len(keys)], items[(start + 5 * i) % len(items)])
+            for i in range(size)
+        )
+        for start, size in ((0, 3), (1, MAX_DICT), (4, 4))
+    )
+    return [
+        ("empty", ({},)),
+        ("one entry", singles),
+        ("ordinary", ordinary),
+        ("mixed edges", mixed),
+    ]
 
 
 def _ordinary_lists(element: TypeSpec, rebuild: type) -> tuple[Any, ...]:
@@ -228,6 +284,13 @@ def _ordinary(spec: TypeSpec, rng: random.Random) -> Any:
         return items if kind == "list" else tuple(items)
     if kind == "tuple":
         return tuple(_ordinary(item, rng) for item in spec.items)
+    if kind == "dict":
+        size = rng.randint(0, MAX_DICT)
+        return _make_dict(
+            (_ordinary(spec.items[0], rng), _ordinary(spec.items[1], rng)) for _ in range(size)
+        )
+    if kind == "union":
+        return _ordinary(rng.choice(spec.items), rng)
     raise ValueError(f"no values for {spec}")
 
 
@@ -250,6 +313,13 @@ def _wide(spec: TypeSpec, rng: random.Random) -> Any:
         return items if kind == "list" else tuple(items)
     if kind == "tuple":
         return tuple(_any_value(item, rng) for item in spec.items)
+    if kind == "dict":
+        size = rng.randint(0, MAX_DICT)
+        return _make_dict(
+            (_any_value(spec.items[0], rng), _any_value(spec.items[1], rng)) for _ in range(size)
+        )
+    if kind == "union":
+        return _wide(rng.choice(spec.items), rng)
     return _edge(spec, rng)
 
 

@@ -36,7 +36,7 @@ from . import corpus as corpus_mod
 from .values import ValueFormatError, decode, dumps, encode
 
 DEFAULT_LIMIT = 1000
-_RECORDABLE = (type(None), bool, int, float, str, list, tuple)
+_RECORDABLE = (type(None), bool, int, float, str, list, tuple, dict)
 
 
 def _recordable(value: Any, depth: int = 0) -> bool:
@@ -44,6 +44,8 @@ def _recordable(value: Any, depth: int = 0) -> bool:
         return False
     if isinstance(value, (list, tuple)):
         return all(_recordable(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(_recordable(v, depth + 1) for pair in value.items() for v in pair)
     return True
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .signature import TypeSpec
+from .signature import TypeSpec, conforms
 from .values import key
 
 MAX_CANDIDATES = 200
@@ -71,6 +71,14 @@ def candidates(value: Any, spec: TypeSpec) -> Iterator[Any]:
             for i, item in enumerate(items):
                 for smaller in candidates(item, spec.items[0]):
                     yield rebuild([*items[:i], smaller, *items[i + 1 :]])
+    elif kind == "dict" and type(value) is dict and value:
+        yield {}
+        for drop in value:
+            yield {k: v for k, v in value.items() if k is not drop}
+    elif kind == "union":
+        member = next((m for m in spec.items if conforms(value, m)), None)
+        if member is not None:
+            yield from candidates(value, member)
     elif kind == "tuple":
         items = list(value)
         for i, (item, item_spec) in enumerate(zip(items, spec.items, strict=False)):

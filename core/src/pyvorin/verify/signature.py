@@ -1,11 +1,17 @@
 """The functions to verify and their parameter types, read from the source with ``ast``.
 
 Every top-level ``def`` of the source module is verified. Parameter types come from
-the annotations: ``int``, ``float``, ``bool``, ``None``, ``list[T]``, ``tuple[A, B]``,
-``tuple[T, ...]`` (nested freely; ``typing.List``/``Tuple`` spellings too). A parameter
-without an annotation the verifier understands has type ``any`` (the generic tier): it
-gets generated values of several types (ints, floats, strings, None, lists, tuples) besides
-examples, doctests and the recorded corpus.
+the annotations: ``int``, ``float``, ``bool``, ``str``, ``None``, ``list[T]``,
+``tuple[A, B]``, ``tuple[T, ...]``, ``dict[K, V]``, ``Optional[T]`` / ``T | None`` /
+``Union[A, B]`` (nested freely; ``typing.List``/``Tuple``/``Dict`` spellings too). A bare
+``list``, ``tuple`` or ``dict`` has ``any`` items; ``Sequence[T]``, ``Iterable[T]`` and
+their kin (``typing`` or ``collections.abc``) get lists; ``Mapping[K, V]`` gets dicts.
+Module-level type aliases (``Matrix = list[list[int]]``, ``Matrix: TypeAlias = ...``,
+``type Matrix = ...``) are followed. A parameter without an annotation (or ``Any``,
+``object``) has type ``any`` (the generic tier): it gets generated values of several types
+(ints, floats, strings, None, lists, tuples) besides examples, doctests and the recorded
+corpus. Any other annotation (a class, ``Callable``...) is ``unknown``: no values are
+generated for it.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ from ..errors import VerificationError
 
 @dataclass(frozen=True)
 class TypeSpec:
-    """A parameter type: ``kind`` is int, float, bool, none, list, tuple or any.
+    """A parameter type: ``kind`` is int, float, bool, str, none, list, tuple, dict, union,
+    any or unknown.
 
     ``items`` holds the element type of a list (one item), the item types of a fixed
-    tuple, or the element type of a variadic ``tuple[T, ...]`` (``variadic=True``).
+    tuple, the element type of a variadic ``tuple[T, ...]`` (``variadic=True``), the key
+    and value types of a dict, or the members of a union.
     """
 
     kind: str
@@ -40,6 +48,10 @@ class TypeSpec:
             if self.variadic:
                 return f"tuple[{self.items[0]}, ...]"
             return "tuple[" + (", ".join(map(str, self.items)) or "()") + "]"
+        if self.kind == "dict":
+            return f"dict[{self.items[0]}, {self.items[1]}]"
+        if self.kind == "union":
+            return " | ".join(map(str, self.items))
         return self.kind
 
     @property
@@ -62,6 +74,11 @@ class TypeSpec:
             if any(p is None for p in parts):
                 return None
             return [tuple(combo) for combo in itertools.product(*parts)]  # type: ignore[arg-type]
+        if self.kind == "union":
+            members = [item.finite_values() for item in self.items]
+            if any(m is None for m in members):
+                return None
+            return [value for member in members for value in member]  # type: ignore[union-attr]
         return None
 
 
@@ -71,48 +88,136 @@ _SCALARS = {"int": "int", "float": "float", "bool": "bool", "None": "none", "str
 _ANYTHING = {"Any", "object"}
 _LISTS = {"list", "List"}
 _TUPLES = {"tuple", "Tuple"}
+_DICTS = {"dict", "Dict"}
+# abstract types a list satisfies: values are generated as lists
+_SEQUENCES = {
+    "Sequence", "MutableSequence", "Iterable", "Collection", "Reversible", "Container",
+}  # fmt: skip
+_MAPPINGS = {"Mapping", "MutableMapping"}
+_MAX_ALIAS_DEPTH = 20
+
+Aliases = dict[str, ast.expr]  # module-level type aliases: name -> the aliased annotation
 
 
-def parse_annotation(node: ast.expr | None) -> TypeSpec:
+def parse_annotation(
+    node: ast.expr | None, aliases: Aliases | None = None, _depth: int = 0
+) -> TypeSpec:
+    """The :class:`TypeSpec` of an annotation; ``aliases`` are the module's type aliases
+    (see :func:`type_aliases`)."""
     if node is None:
         return ANY
+    if _depth > _MAX_ALIAS_DEPTH:
+        return UNKNOWN  # an alias cycle
+
+    def parse(inner: ast.expr) -> TypeSpec:
+        return parse_annotation(inner, aliases, _depth + 1)
+
     if isinstance(node, ast.Constant) and node.value is None:
         return TypeSpec("none")
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
-            return parse_annotation(ast.parse(node.value, mode="eval").body)
+            return parse(ast.parse(node.value, mode="eval").body)
         except SyntaxError:
             return UNKNOWN
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union([parse(node.left), parse(node.right)])
+    if isinstance(node, ast.Name) and aliases and node.id in aliases:
+        return parse(aliases[node.id])
     name = _dotted(node)
     if name is not None:
         if name in _ANYTHING:
             return ANY
+        if name in _LISTS:
+            return TypeSpec("list", (ANY,))
+        if name in _TUPLES:
+            return TypeSpec("tuple", (ANY,), variadic=True)
+        if name in _DICTS:
+            return TypeSpec("dict", (ANY, ANY))
         return TypeSpec(_SCALARS[name]) if name in _SCALARS else UNKNOWN
     if isinstance(node, ast.Subscript):
         base = _dotted(node.value)
-        base = base.rsplit(".", 1)[-1] if base else None
         args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if base in _LISTS and len(args) == 1:
-            return TypeSpec("list", (parse_annotation(args[0]),))
+        if (base in _LISTS or base in _SEQUENCES) and len(args) == 1:
+            return TypeSpec("list", (parse(args[0]),))
         if base in _TUPLES:
             if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is ...:
-                return TypeSpec("tuple", (parse_annotation(args[0]),), variadic=True)
+                return TypeSpec("tuple", (parse(args[0]),), variadic=True)
             if len(args) == 1 and isinstance(args[0], ast.Tuple) and not args[0].elts:
                 return TypeSpec("tuple", ())
-            return TypeSpec("tuple", tuple(parse_annotation(a) for a in args))
+            return TypeSpec("tuple", tuple(parse(a) for a in args))
+        if (base in _DICTS or base in _MAPPINGS) and len(args) == 2:
+            return TypeSpec("dict", (parse(args[0]), parse(args[1])))
+        if base == "Optional" and len(args) == 1:
+            return _union([parse(args[0]), TypeSpec("none")])
+        if base == "Union" and args:
+            return _union([parse(a) for a in args])
     return UNKNOWN
 
 
+def _union(members: list[TypeSpec]) -> TypeSpec:
+    """``A | B``: nested unions flattened, duplicates dropped, ``Any`` absorbing all."""
+    flat: list[TypeSpec] = []
+    for member in members:
+        for item in member.items if member.kind == "union" else (member,):
+            if item not in flat:
+                flat.append(item)
+    if ANY in flat:
+        return ANY
+    return flat[0] if len(flat) == 1 else TypeSpec("union", tuple(flat))
+
+
 def _dotted(node: ast.expr) -> str | None:
+    """A plain name, or the last part of ``typing.X``, ``builtins.X``, ``abc.X`` or
+    ``collections.abc.X``."""
     if isinstance(node, ast.Name):
         return node.id
-    if (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in ("typing", "builtins")
-    ):
-        return node.attr
+    if isinstance(node, ast.Attribute):
+        owner = node.value
+        if isinstance(owner, ast.Name) and owner.id in ("typing", "builtins", "abc"):
+            return node.attr
+        if (
+            isinstance(owner, ast.Attribute)
+            and isinstance(owner.value, ast.Name)
+            and (owner.value.id, owner.attr) == ("collections", "abc")
+        ):
+            return node.attr
     return None
+
+
+def type_aliases(tree: ast.Module) -> Aliases:
+    """The module's top-level type aliases: ``Name = <annotation>`` (a subscript, a union
+    or another name), ``Name: TypeAlias = <annotation>`` and ``type Name = <annotation>``
+    (Python 3.12+). A later assignment to the same name replaces an earlier one."""
+    aliases: Aliases = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+            if isinstance(target, ast.Name) and _looks_like_type(value):
+                aliases[target.id] = value
+            elif isinstance(target, ast.Name):
+                aliases.pop(target.id, None)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is not None and _dotted(node.annotation) == "TypeAlias":
+                aliases[node.target.id] = node.value
+            else:
+                aliases.pop(node.target.id, None)
+        elif type(node).__name__ == "TypeAlias" and not getattr(node, "type_params", None):
+            aliases[node.name.id] = node.value  # type: ignore[attr-defined]
+    return aliases
+
+
+def _looks_like_type(value: ast.expr) -> bool:
+    """An assigned value that can only be a type expression (not ``N = 8``)."""
+    if isinstance(value, ast.Subscript):
+        return True
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
+        return all(_looks_like_type(side) for side in (value.left, value.right))
+    if isinstance(value, ast.Constant):
+        return value.value is None
+    name = _dotted(value)
+    return name is not None and (
+        name in _SCALARS or name in _LISTS or name in _TUPLES or name in _DICTS
+    )
 
 
 @dataclass(frozen=True)
@@ -245,6 +350,23 @@ def coerce(value: Any, spec: TypeSpec, convert: bool = True, top: bool = True) -
         if type(value) is int and convert:
             return float(value)
         return value if top and isinstance(value, int) else _BAD
+    if kind == "union":
+        for member in spec.items:
+            converted = coerce(value, member, convert, top)
+            if converted is not _BAD:
+                return converted
+        return _BAD
+    if kind == "dict":
+        if type(value) is not dict:
+            return _BAD
+        out = {}
+        for item_key, item in value.items():
+            new_key = coerce(item_key, spec.items[0], convert, False)
+            new_item = coerce(item, spec.items[1], convert, False)
+            if new_key is _BAD or new_item is _BAD:
+                return _BAD
+            out[new_key] = new_item
+        return out
     if kind in ("list", "tuple") and isinstance(value, (list, tuple)):
         if type(value) not in (list, tuple) and not (top and kind == "tuple"):
             return _BAD
@@ -308,6 +430,7 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         raise VerificationError(f"{path}:{exc.lineno}: cannot parse the source: {exc.msg}") from exc
+    aliases = type_aliases(tree)
     functions = []
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
@@ -322,19 +445,21 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
             has, value = _literal_default(default) if default is not None else (False, None)
             params.append(
                 Param(
-                    arg.arg, parse_annotation(arg.annotation), has, value,
+                    arg.arg, parse_annotation(arg.annotation, aliases), has, value,
                     positional_only=number < posonly,
                 )
             )  # fmt: skip
         for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=False):
             has, value = _literal_default(default) if default is not None else (False, None)
-            params.append(Param(arg.arg, parse_annotation(arg.annotation), has, value, True))
+            params.append(
+                Param(arg.arg, parse_annotation(arg.annotation, aliases), has, value, True)
+            )
         functions.append(
             FunctionInfo(
                 module=module_name,
                 name=node.name,
                 params=tuple(params),
-                returns=parse_annotation(node.returns),
+                returns=parse_annotation(node.returns, aliases),
                 docstring=ast.get_docstring(node, clean=True),
                 lineno=node.lineno,
                 path=Path(path),

@@ -14,12 +14,14 @@ corpus as JSON with tagged values, so every value round-trips exactly:
   own trivial subclass (calls as users make them, e.g. an ``IntEnum``-like int)
 * ``str`` -> ``{"str": "..."}``
 * ``list`` -> ``{"list": [...]}``; ``tuple`` -> ``{"tuple": [...]}``
+* ``dict`` -> ``{"dict": [[key, value], ...]}`` in iteration (insertion) order; decoded
+  back into a dict with the same items in the same order (a ``dict[K, V]`` parameter's
+  inputs). A pair whose key is unhashable, or a key given twice, is malformed.
 
 Results (never inputs, never decoded) have more forms, so that a result compares by what
 it holds, not by a ``repr`` that names an address:
 
-* ``dict`` -> ``{"dict": [[key, value], ...]}`` in iteration (insertion) order;
-  ``set``/``frozenset`` -> ``{"set"/"frozenset": [...]}`` items sorted by their encoding;
+* ``set``/``frozenset`` -> ``{"set"/"frozenset": [...]}`` items sorted by their encoding;
   ``bytes``/``bytearray`` -> ``{"bytes"/"bytearray": "<hex>"}``
 * an iterator (a generator, ``map``, ``zip``, ...) -> ``{"iterator": "<type name>",
   "items": [...], "then": ...}``: it is consumed, up to :data:`MAX_ITEMS` items, and
@@ -47,7 +49,7 @@ import re
 import struct
 from typing import Any
 
-TAGS = ("int", "float", "str", "list", "tuple", "sub")
+TAGS = ("int", "float", "str", "list", "tuple", "dict", "sub")
 CANONICAL_NAN_BITS = 0x7FF8000000000000
 _MAX_DEPTH = 200
 _DECIMAL_BITS = 13_000  # well inside sys.int_info.default_max_str_digits (4300 digits)
@@ -182,6 +184,8 @@ def decode(data: Any) -> Any:
             return [decode(item) for item in payload]
         if tag == "tuple" and isinstance(payload, list):
             return tuple(decode(item) for item in payload)
+        if tag == "dict" and isinstance(payload, list):
+            return _decode_dict(payload)
         if tag == "sub":
             return subclass_instance(decode(payload))
     shown = json.dumps(data)
@@ -192,6 +196,23 @@ def decode(data: Any) -> Any:
         + ", ".join("{" + repr(tag) + ": ...}" for tag in TAGS)
         + ")"
     )
+
+
+def _decode_dict(pairs: list[Any]) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ValueFormatError(f"bad dict item {json.dumps(pair)[:80]}: expected [key, value]")
+        item_key, item = decode(pair[0]), decode(pair[1])
+        try:
+            if item_key in out:
+                raise ValueFormatError(f"bad dict: the key {show(item_key)} is given twice")
+        except TypeError:
+            raise ValueFormatError(
+                f"bad dict: the key {show(item_key)} is unhashable ({type(item_key).__name__})"
+            ) from None
+        out[item_key] = item
+    return out
 
 
 class PvInt(int):
@@ -296,6 +317,8 @@ def _show(value: Any) -> str:
     if isinstance(value, tuple):
         inner = ", ".join(_show(v) for v in value)
         return "(" + inner + ("," if len(value) == 1 else "") + ")"
+    if type(value) is dict:
+        return "{" + ", ".join(f"{_show(k)}: {_show(v)}" for k, v in value.items()) + "}"
     if type(value) is int:
         return int_text(value)
     return repr(value)

@@ -379,7 +379,8 @@ def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
     if untyped:
         hints.append(
             "or annotate " + ", ".join(untyped) + " with a supported type (int, float, bool, "
-            "list[...], tuple[...]) so inputs of the right type can be generated"
+            "str, list[...], tuple[...], dict[...], X | None) so inputs of the right type "
+            "can be generated"
         )
     return "; ".join(hints)
 
