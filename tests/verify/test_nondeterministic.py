@@ -84,3 +84,30 @@ def test_a_wrong_compiled_function_is_still_a_mismatch(verify_run, monkeypatch):
     assert functions["elapsed"]["mismatches"] == 0
     assert not result.passed
     assert any(label == "cpython" and n >= 1 for label, n in batches[2:])
+
+
+PARTLY = """
+import time
+
+
+def reading(n: int) -> float:
+    if n < 0:
+        return time.perf_counter()
+    return n * 1.5
+"""
+
+
+def test_a_function_partly_nondeterministic_still_reports_its_real_mismatches(verify_run):
+    result, report, _ = verify_run(
+        [("return n * 1.5", "return n * 1.5 + (n == 7)")],
+        source=PARTLY,
+        min_inputs=20,
+        examples='[["kernels:reading"]]\nargs = [7]\n',
+    )
+    (function,) = report["functions"]
+    assert function["result"] == "mismatch" and function["mismatches"] == 1
+    assert function["findings"][0]["input"]["call"] == "reading(7)"
+    assert function["nondeterministic"] > 0
+    assert all(i["reason"] == NONDETERMINISTIC for i in function["inconclusive"])
+    assert 'interpreted = ["kernels:reading"]' in function["problem"]
+    assert "1 differing input(s) on which CPython agreed with itself" in result.message

@@ -767,6 +767,15 @@ def _evaluate(
             stats.shrink_seconds += time.perf_counter() - shrink_started
         coverage = function_coverage(lines_of.get(function.name, set()), executed)
         result = "mismatch" if mismatches else ("insufficient-inputs" if problem else "passed")
+        if mismatches and unstable:
+            # CPython answered each differing input the same twice, so each stays a
+            # mismatch; but the function is known to depend on more than its arguments
+            problem = (
+                f"{mismatches} differing input(s) on which CPython agreed with itself "
+                f"(reported as mismatches: a real difference, or nondeterminism a second "
+                f"run did not show, e.g. a coarse clock)"
+                + _nondeterministic_hint(function, unstable)
+            )
         if result == "passed" and conclusive and not returned and coverage["uncovered"]:
             # every input stopped at a guard: the body was never compared
             result = "not-verified"
@@ -831,7 +840,7 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
         return ""
     example = function.call_text(unstable[0].args, unstable[0].kwargs, show)
     return (
-        f"; {len(unstable)} of them nondeterministic under CPython (two CPython runs of the "
+        f"; {len(unstable)} input(s) nondeterministic under CPython (two CPython runs of the "
         f"same input ended differently, e.g. {example}: its result depends on time, "
         "randomness or other state, so CPython's outcome cannot be the reference). Either "
         f'declare it interpreted ([tool.pyvorin] interpreted = ["{function.qualname}"], see '
