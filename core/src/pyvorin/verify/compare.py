@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .values import dumps, lines_of, parse_float, show_encoded
+from .values import dumps, float_text, lines_of, parse_float, show_encoded
 
 INCONCLUSIVE_KINDS = ("timeout", "crash", "not-run")
 
@@ -146,20 +146,35 @@ def _either_nan(data: Any, nans: set[str]) -> Any:
     return data
 
 
-def same_value(a: Any, b: Any, original: dict[str, Any] | None = None) -> bool:
-    """Equal encodings; with two or more different NaNs in the input, either may come out.
+def _default_nan() -> str:
+    """The encoding of the NaN this machine's invalid operations make (``inf * 0.0``).
 
-    IEEE 754 (6.2.3) leaves open *which* input NaN an operation on two NaNs propagates,
-    and C compilers may swap the operands of ``*`` and ``+``, so there the sign and payload
-    of a NaN result are compared only as "one of the input NaNs" (quieted). Everywhere
-    else a NaN's sign and payload must match bit for bit.
+    Computed at run time from variables, so neither the C compiler nor CPython's
+    constant folding decides it: x86-64 gives ``nan:0xfff8000000000000``, AArch64 ``nan``.
+    """
+    inf = float("inf")
+    zero = float(0)
+    return float_text(inf * zero)
+
+
+def same_value(a: Any, b: Any, original: dict[str, Any] | None = None) -> bool:
+    """Equal encodings; where two NaNs can meet, either may come out.
+
+    IEEE 754 (6.2.3) leaves open *which* NaN an operation on two NaNs propagates, and C
+    compilers may swap the operands of ``*`` and ``+``: CPython itself returns the other
+    NaN once it specializes ``a + b`` (tests/verify/test_nan_choice.py shows it). Two NaNs
+    meet when the input holds two different ones, or one and an invalid operation
+    (``0.0 * inf``, ``inf - inf``) makes this machine's default NaN beside it. There the
+    sign and payload of a NaN result are compared only as "one of those NaNs" (quieted).
+    Everywhere else a NaN's sign and payload must match bit for bit.
     """
     if dumps(a) == dumps(b):
         return True
     nans = _input_nans(original, set()) if original is not None else set()
-    if len(nans) < 2:
+    if not nans:
         return False
     nans |= {_quiet(n) for n in nans}
+    nans.add(_default_nan())
     return dumps(_either_nan(a, nans)) == dumps(_either_nan(b, nans))
 
 
