@@ -48,7 +48,10 @@ REWRITE = "python benchmarks/corpus_report.py --write-expected"
 
 # The pipeline runs with a 2 s call budget: most generated inputs of a real program's entry
 # points (sizes such as 2**63) never finish under CPython and are only inconclusive.
-PIPELINE_SETTINGS = {"call-seconds": 2, "seed": 0}  # a fixed seed: recorded outcomes repeat
+# a fixed seed: recorded outcomes repeat. The call budget is the default (10 s), as a
+# user's build has it: the benchmarks' entry points (richards(), nqueens()) take about a
+# second alone and went past a 2 s budget when the suite loaded both cores
+PIPELINE_SETTINGS = {"seed": 0}
 PIPELINE_TIMEOUT = 1800.0
 
 

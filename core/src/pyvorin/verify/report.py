@@ -78,6 +78,19 @@ def render_text(report: dict[str, Any]) -> str:
             covered = f"; lines run {cover['covered']}/{cover['lines']}" if cover else ""
             if any(r["function"] == function["name"] for r in report.get("reused", [])):
                 covered += "; reused from an earlier verified build"
+            through = function.get("by_coverage")
+            if through:
+                seen = through["coverage"]
+                how = (
+                    f"through its callers {', '.join(through['callers'])}"
+                    if through["callers"]
+                    else "on its given inputs (no generator makes its arguments)"
+                )
+                lines.append(
+                    f"{name}: ok by coverage {how}: matching calls ran "
+                    f"{seen['covered']}/{seen['lines']} of its lines; own inputs {total}"
+                )
+                continue
             lines.append(f"{name}: ok on {total} inputs ({_counts(function['inputs'])}){covered}")
             continue
         if function["mismatches"]:

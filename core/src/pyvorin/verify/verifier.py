@@ -23,6 +23,7 @@ from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
 from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
+from .coverage import executable_lines, function_coverage
 from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
 from .report import FORMAT, VERSION, render_text, report_path, write_report
@@ -375,6 +376,10 @@ def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
         f"record real calls into {ctx.settings['verify.corpus']} with the recorder "
         "(pytest --pyvorin)"
     )
+    hints.append(
+        "give inputs to a function that calls it: its lines then count once calls through it "
+        f"run {ctx.settings['verify.min-coverage']}% of them (verified by coverage)"
+    )
     untyped = [p.name for p in function.params if not p.type.annotated]
     if untyped:
         hints.append(
@@ -687,11 +692,16 @@ def _evaluate(
     for reply in compiled_replies:
         stats.compiled_call_seconds += reply.get("ns", 0) / 1e9
 
-    from .coverage import executable_lines, function_coverage
-
     executed: set[int] = set()
     for reply in cpython_replies:
         executed.update(reply.get("lines", ()))
+    # lines first run by a conclusive input, by the function the input called: evidence
+    # for the functions those calls went through (see _through_callers)
+    conclusive_lines: dict[str, set[int]] = {}
+    for index, (function, _case) in enumerate(owners):
+        cpy, cmp = cpython_replies[index], compiled_replies[index]
+        if inconclusive_reason(cpy, call_seconds) is None and cmp["kind"] != "not-run":
+            conclusive_lines.setdefault(function.name, set()).update(cpy.get("lines", ()))
     source_text = Path(module.path).read_text(encoding="utf-8")
     lines_of = executable_lines(source_text, str(module.path))
     min_coverage = ctx.settings["verify.min-coverage"]
@@ -786,7 +796,19 @@ def _evaluate(
                 f"executed under CPython: {', '.join(coverage['uncovered'])}. Give inputs "
                 f"that get past its checks: {_how_to_add(ctx, function)}"
             )
-        elif result == "passed" and release and coverage["percent"] < min_coverage:
+        through = None
+        if result in ("insufficient-inputs", "not-verified") and not unstable:
+            through = _coverage_evidence(
+                function,
+                lines_of.get(function.name, set()),
+                conclusive_lines,
+                conclusive,
+                min_coverage,
+            )
+            if through is not None:
+                result, problem = "passed", None
+        under = coverage["percent"] < min_coverage
+        if result == "passed" and through is None and release and under:
             result = "insufficient-coverage"
             problem = (
                 f"coverage {coverage['percent']:g}% of {coverage['lines']} lines is under "
@@ -810,6 +832,8 @@ def _evaluate(
             "findings": findings,
             "inconclusive": inconclusive,
         }
+        if through is not None:
+            entry["by_coverage"] = through
         if problem:
             entry["problem"] = problem
         if notes:
@@ -832,6 +856,42 @@ def _evaluate(
         "inputs": totals,
         "functions": functions_report,
     }
+
+
+def _coverage_evidence(
+    function: FunctionInfo,
+    own: set[int],
+    conclusive_lines: dict[str, set[int]],
+    own_inputs: int,
+    min_coverage: int,
+) -> dict[str, Any] | None:
+    """Evidence by coverage, for a function short of inputs of its own.
+
+    A function whose parameters no input source can fill (instances of the module's
+    classes, callables) or whose own inputs all stop at its guards is still compiled code
+    that ran, inside the calls of other functions whose outcomes matched CPython's. It
+    counts as verified when the module's conclusive calls (its own included) executed at
+    least ``min-coverage`` percent of its lines and either a call of another function ran
+    it (verified through callers: the comparison happened at the callers' results,
+    arguments and output), or no generator can make its inputs and its own given inputs
+    (examples, doctests, recorded calls) all matched. A function whose inputs can be
+    generated still needs ``min-inputs`` of its own unless callers ran it
+    (docs/verification.md, "Verified by coverage").
+    """
+    if not own:
+        return None
+    callers = sorted(
+        g for g, lines in conclusive_lines.items() if g != function.name and lines & own
+    )
+    if not callers and not (own_inputs and not function.generatable):
+        return None
+    covered: set[int] = set()
+    for lines in conclusive_lines.values():
+        covered |= lines & own
+    coverage = function_coverage(own, covered)
+    if coverage["percent"] < min_coverage:
+        return None
+    return {"callers": callers, "own_inputs": own_inputs, "coverage": coverage}
 
 
 def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) -> str:
