@@ -48,6 +48,7 @@ def _unaddressed(text: str) -> str:
 
 
 CASES = [
+    ("global_rebinding", (), {}),
     ("method_call_order", ([], 0), {}),
     ("method_call_order", (0, 1), {}),
     ("method_call_order", ([], types.SimpleNamespace(width=3)), {}),

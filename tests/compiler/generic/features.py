@@ -534,5 +534,41 @@ def method_calls():
     ]
 
 
+probe_value = "first"
+
+
+def _probe():
+    return probe_value, len("ab")
+
+
+def global_rebinding():
+    """Global and builtin lookups see every change (each site caches by dict version)."""
+    global probe_value, len
+    seen = [_probe(), _probe()]  # the second call reads through the caches
+    probe_value = "second"
+    seen.append(_probe())
+    len = lambda s: -1  # noqa: E731 - a module global shadows the builtin
+    seen.append(_probe())
+    del len  # the builtin is found again
+    seen.append(_probe())
+    import builtins
+
+    saved = builtins.len
+    builtins.len = lambda s: -2  # the builtins dict itself changes
+    try:
+        seen.append(_probe())
+    finally:
+        builtins.len = saved
+    seen.append(_probe())
+    del probe_value
+    try:
+        _probe()
+    except NameError as exc:
+        seen.append(str(exc))
+    probe_value = "first"
+    seen.append(_probe())
+    return seen
+
+
 if __name__ == "__main__":
     print(shapes(3))

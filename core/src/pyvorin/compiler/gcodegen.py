@@ -94,6 +94,12 @@ class FuncEmitter:
     def op_Prim(self, op: gir.Prim) -> None:
         template, result = PRIMS[op.prim]
         text = template.format(*[self.operand(a) for a in op.args])
+        if op.prim == "load_global":  # a cache of its own per site (pv_generic.h)
+            self.me.global_caches += 1
+            cache = f"pv_gcache_{self.me.global_caches}"
+            self.w(f"static PvGlobalCache {cache};")
+            name = self.operand(op.args[0])
+            text = f"pv_load_global_cached(pv_globals, pv_builtins, {name}, &{cache})"
         fail = self.fail(op.line, op.err, op.tb)
         if result == "obj":
             d = self.r(op.dst)
@@ -424,6 +430,7 @@ class ModuleEmitter:
     def __init__(self, m: ModuleIR, leaf: str):
         self.m = m
         self.leaf = leaf
+        self.global_caches = 0  # one PvGlobalCache per load_global site
 
     def const_init(self) -> list[str]:
         out = ["static int pv_init_consts(void)", "{"]

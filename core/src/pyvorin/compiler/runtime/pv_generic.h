@@ -135,6 +135,37 @@ void pv_name_error(PyObject *name);
 PyObject *pv_unbound_local(PyObject *name);
 PyObject *pv_unbound_free(PyObject *name);
 PyObject *pv_load_global(PyObject *globals, PyObject *builtins, PyObject *name);
+
+/* A per-site cache for a global name (what CPython 3.11's LOAD_GLOBAL_MODULE/BUILTIN
+   specializations do with dict versions, and Cython with __PYX_GET_DICT_VERSION). Every
+   change to a dict gives it a new, globally unique ma_version_tag, so while both the
+   globals' and the builtins' tags are the ones recorded, neither dict changed and the
+   value found then is still what a lookup finds now, and still owned by its dict
+   (borrowed here). ma_version_tag is deprecated from 3.12: there the lookup is plain. */
+typedef struct { uint64_t globals_version, builtins_version; PyObject *value; } PvGlobalCache;
+
+static inline PyObject *
+pv_load_global_cached(PyObject *globals, PyObject *builtins, PyObject *name, PvGlobalCache *c)
+{
+#if PY_VERSION_HEX < 0x030C0000
+    if (c->value != NULL
+        && ((PyDictObject *)globals)->ma_version_tag == c->globals_version
+        && ((PyDictObject *)builtins)->ma_version_tag == c->builtins_version) {
+        Py_INCREF(c->value);
+        return c->value;
+    }
+    PyObject *v = pv_load_global(globals, builtins, name);
+    if (v != NULL && PyDict_CheckExact(globals) && PyDict_CheckExact(builtins)) {
+        c->globals_version = ((PyDictObject *)globals)->ma_version_tag;
+        c->builtins_version = ((PyDictObject *)builtins)->ma_version_tag;
+        c->value = v;
+    }
+    return v;
+#else
+    (void)c;
+    return pv_load_global(globals, builtins, name);
+#endif
+}
 int pv_delete_global(PyObject *globals, PyObject *name);
 PyObject *pv_load_name(PyObject *ns, PyObject *globals, PyObject *builtins, PyObject *name);
 PyObject *pv_load_classderef(PyObject *ns, PyObject *cell, PyObject *name);
