@@ -565,7 +565,7 @@ def global_rebinding():
         _probe()
     except NameError as exc:
         seen.append(str(exc))
-    probe_value = "first"
+    probe_value = "first"  # noqa: F841 - the global, rebound (ruff misreads it after del)
     seen.append(_probe())
     return seen
 
