@@ -247,7 +247,15 @@ PyObject *pv_function_vectorcall(PyObject *callable, PyObject *const *args,
         if (!locals) return PyErr_NoMemory();
     }
     PyObject *r = NULL;
-    if (pv_bind_args(f, args, nargs, kwnames, locals) == 0)
+    if (kwnames == NULL && nargs == nslots && nargs == s->argcount) {
+        /* the common call: exactly the positional parameters, nothing else to bind */
+        for (Py_ssize_t j = 0; j < nargs; j++) {
+            Py_INCREF(args[j]);
+            locals[j] = args[j];
+        }
+        r = s->impl(f, locals);
+    }
+    else if (pv_bind_args(f, args, nargs, kwnames, locals) == 0)
         r = s->impl(f, locals); /* the impl takes over the bound references */
     if (locals != stack) PyMem_Free(locals);
     return r;
