@@ -42,3 +42,20 @@ def test_cli_writes_the_page_and_escapes_source(tmp_path: Path) -> None:
     assert "native" in res.stdout and str(out) in res.stdout
     missing = run_cli("annotate", str(tmp_path / "nope.py"))
     assert missing.returncode == 2
+
+
+def test_cli_applies_the_projects_interpreted_declarations(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pyvorin]\nmodules = ["k.py"]\ninterpreted = ["k:slow"]\n'
+    )
+    src = tmp_path / "k.py"
+    src.write_text(
+        "def f(x: int) -> int:\n    return x * 2\n\n\ndef slow(x: int) -> int:\n    return x\n"
+    )
+    alone, _ = annotate(src)
+    assert "PV490" not in alone  # without the project: a native module
+    res = run_cli("annotate", str(src), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "generic" in res.stdout  # a declared function puts the module in the generic tier
+    rows = (tmp_path / "k.html").read_text().split("<tr ")[1:]
+    assert "PV490" in rows[4]  # line 5: def slow, declared interpreted

@@ -20,10 +20,16 @@ from ..errors import UsageError
 def annotate(path: Path, output: Path | None) -> None:
     """Write an HTML page showing each line as native or generic, with the reason."""
     from ..compiler.annotate import annotate as make_page
+    from ..config import interpreted_for, load_settings
+    from ..project import spec_for_file
 
     if not path.is_file() or path.suffix != ".py":
         raise UsageError(f"{path}: no such Python file")
-    page, summary = make_page(path)
+    # in a project, the file is named as the project names it, so that its
+    # [tool.pyvorin] interpreted entries apply as they do to `check` and a build
+    settings = load_settings()
+    spec = spec_for_file(path, settings.root if settings.file is not None else None)
+    page, summary = make_page(path, spec.name, interpreted_for(settings, spec.name))
     output = output or path.with_suffix(".html")
     staging = output.with_name(f".{output.name}.tmp")
     staging.write_text(page, encoding="utf-8")

@@ -28,13 +28,23 @@ td.why { font-family: sans-serif; white-space: normal; color: #7a3b00; max-width
 """
 
 
-def annotate(path: Path, module_name: str | None = None) -> tuple[str, dict]:
-    """The HTML page for ``path`` and a summary (tier, lines by kind, reasons)."""
+def annotate(
+    path: Path, module_name: str | None = None, interpreted: tuple[str, ...] = ()
+) -> tuple[str, dict]:
+    """The HTML page for ``path`` and a summary (tier, lines by kind, reasons).
+
+    ``interpreted``: the qualnames the project's ``[tool.pyvorin] interpreted`` declares
+    in this module, so the page shows the tier a build would choose, and marks each
+    declared function (PV490) as a build reports it.
+    """
     path = Path(path)
-    sel = select_tier(path, module_name)
+    sel = select_tier(path, module_name, interpreted)
     lines = path.read_text(encoding="utf-8").splitlines()
     notes: dict[int, list] = {}
-    for d in sel.native_notes if sel.tier == "generic" else sel.diagnostics:
+    shown = list(sel.native_notes) if sel.tier == "generic" else list(sel.diagnostics)
+    if sel.tier == "generic":
+        shown += [d for d in sel.diagnostics if d.code == "PV490"]
+    for d in shown:
         notes.setdefault(d.line, []).append(d)
     if sel.tier == "native":
         title = "native tier: unboxed values, direct C calls"
