@@ -132,3 +132,62 @@ def test_a_generatable_function_still_needs_its_own_inputs(tmp_path: Path):
     # the generator fills in the rest: 30 inputs of its own, no coverage shortcut
     [half] = report["functions"]
     assert result.passed and half["conclusive"] >= 30 and "by_coverage" not in half
+
+
+OBJECTS = """\
+class Grid:
+    def __init__(self, n: int, start: int = 0) -> None:
+        self.cells = [[start] * n for _ in range(n)]
+
+
+def fill(grid: Grid, value: int) -> int:
+    total = 0
+    for row in grid.cells:
+        for i in range(len(row)):
+            row[i] = value
+            total += value
+    return total
+
+
+def is_grid(grid: Grid) -> bool:
+    return isinstance(grid, Grid) and type(grid).__name__ == "Grid"
+"""
+
+OBJECT_EXAMPLES = """\
+"kernels:fill" = [
+    { args = [{ new = "kernels:Grid", args = [3] }, 2] },
+    { args = [{ new = "kernels:Grid", args = [2], kwargs = { start = 7 } }, -1] },
+]
+"kernels:is_grid" = [{ args = [{ new = "kernels:Grid", args = [1] }] }]
+"""
+
+
+def test_examples_make_objects_from_each_sides_own_module(tmp_path: Path):
+    root = tmp_path / "p"
+    module = make_project(root, source=OBJECTS, min_inputs=30, examples=OBJECT_EXAMPLES)
+    ctx = make_context(root, MutantBackend(), out=root / "out")
+    compiled = compile_module(module, root / "out", workdir=root)
+    result, report, _ = verify_module(ctx, module, compiled)
+    assert result.passed, result.message
+    entries = {f["name"]: f for f in report["functions"]}
+    # is_grid is True on both sides only if each side got an instance of its own class
+    assert entries["is_grid"]["conclusive"] == 1 and entries["is_grid"]["mismatches"] == 0
+    assert entries["fill"]["conclusive"] == 2 and entries["fill"]["by_coverage"]
+    text = render_text(report)
+    assert "kernels:fill: ok by coverage on its given inputs" in text
+
+
+def test_a_malformed_construct_names_the_example(tmp_path: Path):
+    import pytest
+
+    from pyvorin.errors import ConfigError
+    from pyvorin.verify.examples import cases_for
+    from pyvorin.verify.signature import parse_functions
+
+    path = tmp_path / "examples.toml"
+    path.write_text('"kernels:fill" = [{ args = [{ new = "no module", args = [] }, 1] }]\n')
+    source = tmp_path / "kernels.py"
+    source.write_text(OBJECTS)
+    [fill, _] = parse_functions("kernels", source)
+    with pytest.raises(ConfigError, match=r"example 1: bad construct target .no module."):
+        cases_for(path, fill)

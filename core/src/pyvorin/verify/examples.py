@@ -32,7 +32,7 @@ from ..hookspecs import hookimpl
 from ..model import BuildContext, ModuleSpec
 from .inputs import InputCase
 from .signature import FunctionInfo
-from .values import ValueFormatError, parse_float
+from .values import Construct, ValueFormatError, parse_float
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -105,6 +105,8 @@ def from_toml(value: Any, where: str) -> Any:
         return value
     if isinstance(value, list):
         return [from_toml(v, where) for v in value]
+    if isinstance(value, dict) and "new" in value:
+        return _construct_from_toml(value, where)
     if isinstance(value, dict) and len(value) == 1:
         ((tag, payload),) = value.items()
         if tag == "none" and payload is True:
@@ -130,8 +132,30 @@ def from_toml(value: Any, where: str) -> Any:
     raise ConfigError(
         f"{where}: cannot use {value!r} as an argument (expected a TOML integer, float, "
         'boolean, string, array, or one of { int = "..." }, { float = "0x..." }, '
-        "{ tuple = [...] }, { dict = [[key, value], ...] }, { none = true })"
+        "{ tuple = [...] }, { dict = [[key, value], ...] }, { none = true }, "
+        '{ new = "module:Class", args = [...], kwargs = { ... } })'
     )
+
+
+def _construct_from_toml(value: dict[str, Any], where: str) -> Construct:
+    """``{ new = "pkg.mod:Class", args = [...], kwargs = { ... } }``: an object the worker
+    makes by that call, on each side from its own module (docs/verification.md)."""
+    unknown = sorted(set(value) - {"new", "args", "kwargs"})
+    args, kwargs = value.get("args", []), value.get("kwargs", {})
+    if unknown:
+        raise ConfigError(f"{where}: new: unknown field(s) {', '.join(map(repr, unknown))}")
+    if not isinstance(args, list):
+        raise ConfigError(f"{where}: new: args: expected an array, found {args!r}")
+    if not isinstance(kwargs, dict):
+        raise ConfigError(f"{where}: new: kwargs: expected a table, found {kwargs!r}")
+    try:
+        return Construct(
+            value["new"],
+            tuple(from_toml(a, where) for a in args),
+            tuple((k, from_toml(v, where)) for k, v in kwargs.items()),
+        )
+    except ValueFormatError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _dict_from_toml(pairs: list[Any], where: str) -> dict[Any, Any]:

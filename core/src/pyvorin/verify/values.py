@@ -17,6 +17,11 @@ corpus as JSON with tagged values, so every value round-trips exactly:
 * ``dict`` -> ``{"dict": [[key, value], ...]}`` in iteration (insertion) order; decoded
   back into a dict with the same items in the same order (a ``dict[K, V]`` parameter's
   inputs). A pair whose key is unhashable, or a key given twice, is malformed.
+* an object made by a call in the worker (an examples file's ``{ new = "pkg.mod:Class",
+  args = [...], kwargs = {...} }``) -> ``{"new": {"target": "pkg.mod:Class", "args":
+  [...], "kwargs": {...}}}``. Decoded, it is a :class:`Construct`, a description: only
+  the worker calls it (:func:`realize`), each side with its own module, so a compiled
+  function gets an instance of the compiled class and CPython one of the source's.
 
 Results (never inputs, never decoded) have more forms, so that a result compares by what
 it holds, not by a ``repr`` that names an address:
@@ -43,13 +48,15 @@ This module is imported by the worker process: standard library only.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
 import struct
+from dataclasses import dataclass
 from typing import Any
 
-TAGS = ("int", "float", "str", "list", "tuple", "dict", "sub")
+TAGS = ("int", "float", "str", "list", "tuple", "dict", "sub", "new")
 CANONICAL_NAN_BITS = 0x7FF8000000000000
 _MAX_DEPTH = 200
 _DECIMAL_BITS = 13_000  # well inside sys.int_info.default_max_str_digits (4300 digits)
@@ -78,7 +85,68 @@ def encode(value: Any, _depth: int = 0) -> Any:
         return {"tuple": [encode(item, _depth + 1) for item in value]}
     if kind in _SUBCLASS_TYPES:
         return {"sub": encode(plain(value), _depth + 1)}
+    if kind is Construct:
+        return {
+            "new": {
+                "target": value.target,
+                "args": [encode(a, _depth + 1) for a in value.args],
+                "kwargs": {k: encode(v, _depth + 1) for k, v in value.kwargs},
+            }
+        }
     return _encode_result(value, kind, _depth)
+
+
+_TARGET = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+@dataclass(frozen=True)
+class Construct:
+    """An input object made in the worker by calling ``target`` ("pkg.mod:Class") with
+    ``args`` and ``kwargs`` (name, value pairs), which may hold constructs themselves.
+
+    The parent only describes, shows and compares it; the worker makes it with
+    :func:`realize` just before the call, from its own imported module.
+    """
+
+    target: str
+    args: tuple = ()
+    kwargs: tuple = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.target, str) or not _TARGET.match(self.target):
+            raise ValueFormatError(
+                f"bad construct target {self.target!r}: expected 'module:name' such as "
+                "'pkg.mod:Class' or 'io:StringIO'"
+            )
+
+
+def realize(value: Any) -> Any:
+    """``value`` with every :class:`Construct` in it called (in the worker only)."""
+    kind = type(value)
+    if kind is Construct:
+        module_name, _, qualname = value.target.partition(":")
+        made: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            made = getattr(made, part)
+        return made(*[realize(a) for a in value.args], **{k: realize(v) for k, v in value.kwargs})
+    if kind is list:
+        return [realize(v) for v in value]
+    if kind is tuple:
+        return tuple(realize(v) for v in value)
+    if kind is dict:
+        return {realize(k): realize(v) for k, v in value.items()}
+    return value
+
+
+def has_construct(value: Any) -> bool:
+    kind = type(value)
+    if kind is Construct:
+        return True
+    if kind is list or kind is tuple:
+        return any(has_construct(v) for v in value)
+    if kind is dict:
+        return any(has_construct(k) or has_construct(v) for k, v in value.items())
+    return False
 
 
 MAX_ITEMS = 1000  # items of a returned iterator that are consumed and compared
@@ -188,6 +256,23 @@ def decode(data: Any) -> Any:
             return _decode_dict(payload)
         if tag == "sub":
             return subclass_instance(decode(payload))
+        if tag == "new" and isinstance(payload, dict):
+            args, kwargs = payload.get("args", []), payload.get("kwargs", {})
+            if (
+                isinstance(args, list)
+                and isinstance(kwargs, dict)
+                and set(payload)
+                <= {
+                    "target",
+                    "args",
+                    "kwargs",
+                }
+            ):
+                return Construct(
+                    payload.get("target"),  # type: ignore[arg-type]  # checked by Construct
+                    tuple(decode(a) for a in args),
+                    tuple((str(k), decode(v)) for k, v in kwargs.items()),
+                )
     shown = json.dumps(data)
     if len(shown) > 80:
         shown = shown[:77] + "..."
@@ -308,6 +393,9 @@ def show(value: Any, limit: int = 2000) -> str:
 
 
 def _show(value: Any) -> str:
+    if type(value) is Construct:
+        inner = [_show(a) for a in value.args] + [f"{k}={_show(v)}" for k, v in value.kwargs]
+        return f"{value.target.replace(':', '.')}({', '.join(inner)})"
     if type(value) in _SUBCLASS_TYPES:
         return f"{type(value).__name__}({_show(plain(value))})"
     if type(value) is float and math.isnan(value) and float_text(value) != "nan":
