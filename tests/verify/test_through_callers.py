@@ -191,3 +191,41 @@ def test_a_malformed_construct_names_the_example(tmp_path: Path):
     [fill, _] = parse_functions("kernels", source)
     with pytest.raises(ConfigError, match=r"example 1: bad construct target .no module."):
         cases_for(path, fill)
+
+
+INTERACTIVE = """\
+def is_balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        depth += 1 if ch == "(" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def main() -> None:
+    s = input("Enter sequence of brackets: ")
+    print(f"'{s}' is {'' if is_balanced(s) else 'not '}balanced.")
+"""
+
+INTERACTIVE_EXAMPLES = """\
+"kernels:main" = [
+    { stdin = "(())\\n" },
+    { stdin = "())(\\n" },
+    { stdin = "" },
+]
+"""
+
+
+def test_examples_give_standard_input_to_interactive_functions(tmp_path: Path):
+    root = tmp_path / "p"
+    module = make_project(root, source=INTERACTIVE, min_inputs=30, examples=INTERACTIVE_EXAMPLES)
+    ctx = make_context(root, MutantBackend(), out=root / "out")
+    compiled = compile_module(module, root / "out", workdir=root)
+    result, report, _ = verify_module(ctx, module, compiled)
+    assert result.passed, result.message
+    main = next(f for f in report["functions"] if f["name"] == "main")
+    # one input per distinct stdin (no arguments), each compared with CPython's outcome:
+    # the prompt and the answer on stdout, EOFError where standard input is empty
+    assert main["inputs"]["examples"] == 3 and main["mismatches"] == 0
+    assert main["coverage"]["percent"] == 100.0  # input() returned: the print line ran

@@ -39,7 +39,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-ENTRY_FIELDS = ("args", "kwargs", "name")
+ENTRY_FIELDS = ("args", "kwargs", "name", "stdin")
 EXHAUSTIVE = "exhaustive"
 _cache: dict[tuple[str, int, int], dict[str, Any]] = {}
 
@@ -199,11 +199,14 @@ def cases_for(path: Path, function: FunctionInfo) -> list[InputCase]:
         )
         if isinstance(bound, str):
             raise ConfigError(f"{where}: does not match {function.signature_text()}: {bound}")
+        stdin = entry.get("stdin")
+        if stdin is not None and not isinstance(stdin, str):
+            raise ConfigError(f"{where}: stdin: expected a string, found {stdin!r}")
         label = entry.get("name")
         origin = f'{path.name} [["{function.qualname}"]] #{number}'
         if isinstance(label, str) and label:
             origin += f" ({label})"
-        cases.append(InputCase(bound[0], bound[1], "examples", origin))
+        cases.append(InputCase(bound[0], bound[1], "examples", origin, stdin))
     return cases
 
 

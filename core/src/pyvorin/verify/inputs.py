@@ -24,12 +24,18 @@ class InputCase:
     kwargs: dict[str, Any] = field(default_factory=dict)
     source: str = "generated"
     origin: str = ""
+    # what the call reads from sys.stdin (``input()``), from an example's ``stdin``;
+    # None: standard input is at its end, as in a build
+    stdin: str | None = None
 
     def encoded(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "args": [encode(a) for a in self.args],
             "kwargs": {k: encode(v) for k, v in sorted(self.kwargs.items())},
         }
+        if self.stdin is not None:
+            out["stdin"] = self.stdin
+        return out
 
     @property
     def key(self) -> str:

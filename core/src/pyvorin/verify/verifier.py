@@ -324,7 +324,8 @@ def _required(ctx: BuildContext, function: FunctionInfo) -> int:
 def _request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str, Any]:
     encoded = case.encoded()
     request = {"op": "call", "id": call_id, "function": function.name, **encoded}
-    reference = InputCase(*function.reference(tuple(case.args), dict(case.kwargs))).encoded()
+    converted = function.reference(tuple(case.args), dict(case.kwargs))
+    reference = InputCase(*converted, stdin=case.stdin).encoded()
     if reference != encoded:
         # the call boundary converts (bool -> int, int -> float, subclass -> plain):
         # CPython is called with what the compiled code is documented to see

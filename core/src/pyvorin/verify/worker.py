@@ -142,8 +142,10 @@ def run_call(
     args = [decode(a) for a in request["args"]]
     kwargs = {k: decode(v) for k, v in request["kwargs"].items()}
     buffer, error_buffer = io.StringIO(), io.StringIO()
-    saved, saved_error = sys.stdout, sys.stderr
+    saved, saved_error, saved_input = sys.stdout, sys.stderr, sys.stdin
     sys.stdout, sys.stderr = buffer, error_buffer
+    if request.get("stdin") is not None:  # an example's stdin: what input() reads
+        sys.stdin = io.StringIO(request["stdin"])
     started = time.perf_counter_ns()
     before = {"args": request["args"], "kwargs": request["kwargs"]}
     try:
@@ -167,7 +169,7 @@ def run_call(
         if alias:
             reply["alias"] = alias
     finally:
-        sys.stdout, sys.stderr = saved, saved_error
+        sys.stdout, sys.stderr, sys.stdin = saved, saved_error, saved_input
     printed = buffer.getvalue()[:MAX_OUTPUT] + capture.take()
     reply["stderr"] = error_buffer.getvalue()[:MAX_OUTPUT] + (errors.take() if errors else "")
     after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
