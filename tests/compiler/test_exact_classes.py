@@ -30,6 +30,8 @@ CASES = [
     "non_class_metaclass",
     "class_metadata",
     "namespace_order",
+    "implicit_method_kinds",
+    "init_subclass_in_function",
 ]
 
 

@@ -130,3 +130,61 @@ class Documented:
 def namespace_order():
     module = [k for k in globals() if k in ("__doc__", "__annotations__")]
     return module, [k for k in vars(Documented) if k.startswith("__")]
+
+
+class Registry:
+    """type.__new__ makes __init_subclass__ and __class_getitem__ classmethods and __new__
+    a staticmethod when they are plain functions; compiled ones must get the same."""
+
+    seen: list = []
+
+    def __init_subclass__(cls, tag="none", **kwargs):
+        super().__init_subclass__(**kwargs)
+        Registry.seen.append((cls.__name__, tag))
+
+    def __class_getitem__(cls, item):
+        return (cls.__name__, item)
+
+    def __new__(cls, *args):
+        inst = super().__new__(cls)
+        inst.args = args
+        return inst
+
+
+class Child(Registry, tag="child"):
+    def __new__(cls, *args):
+        return super().__new__(cls, "via-child", *args)
+
+
+class GrandChild(Child):
+    pass
+
+
+def implicit_method_kinds():
+    g = GrandChild(1, 2)
+    return (
+        list(Registry.seen),
+        Registry[int],
+        GrandChild["x"],
+        type(g).__name__,
+        g.args,
+        type(vars(Registry)["__new__"]).__name__,
+        type(vars(Registry)["__init_subclass__"]).__name__,
+    )
+
+
+def init_subclass_in_function():
+    class Base:
+        name = "base"
+        required = -1
+
+        def __init_subclass__(cls, **kwargs):
+            cls.required = len(cls.name)
+
+    class Sub(Base):
+        name = "child"
+
+    class Bad(Base, unknown=1):
+        pass
+
+    return Sub.required, Bad.required

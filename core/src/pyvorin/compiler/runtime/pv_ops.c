@@ -911,6 +911,38 @@ static PyTypeObject *pv_calculate_metaclass(PyTypeObject *metatype, PyObject *ba
     return winner;
 }
 
+/* type.__new__ makes a plain function named __new__ a staticmethod and one named
+   __init_subclass__ or __class_getitem__ a classmethod (type_new_set_classcell's
+   neighbours in typeobject.c), but only when it is a PyFunction: a compiled function
+   must get the same wrapping, or super().__new__(cls) and every subclass's implicit
+   __init_subclass__ call would bind it differently. Done on the created class, before
+   anything else can use it, so a metaclass sees the namespace CPython would give it. */
+static int pv_implicit_method_kinds(PyObject *cls)
+{
+    static const char *names[3] = {"__new__", "__init_subclass__", "__class_getitem__"};
+    PyObject *dict = ((PyTypeObject *)cls)->tp_dict;
+    if (dict == NULL) return 0;
+    for (int i = 0; i < 3; i++) {
+        PyObject *key = pv_istr(names[i]);
+        if (key == NULL) return -1;
+        PyObject *f = PyDict_GetItemWithError(dict, key);
+        if (f == NULL) {
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        if (Py_TYPE(f) != &PvFunction_Type) continue;
+        PyObject *wrapped = i == 0 ? PyStaticMethod_New(f) : PyClassMethod_New(f);
+        if (wrapped == NULL) return -1;
+        /* straight into the dict, as type_new does (a metaclass __setattr__ is not
+           involved); slot_tp_new looks __new__ up on each call */
+        int r = PyDict_SetItem(dict, key, wrapped);
+        Py_DECREF(wrapped);
+        if (r < 0) return -1;
+        PyType_Modified((PyTypeObject *)cls);
+    }
+    return 0;
+}
+
 PyObject *pv_build_class(pv_class_body body, PyObject *closure, PyObject *name,
                                 PyObject *orig_bases, PyObject *kwds)
 {
@@ -961,6 +993,7 @@ PyObject *pv_build_class(pv_class_body body, PyObject *closure, PyObject *name,
         PyObject *margs[3] = {name, bases, ns};
         cls = PyObject_VectorcallDict(meta, margs, 3, mkw);
     }
+    if (cls != NULL && PyType_Check(cls) && pv_implicit_method_kinds(cls) < 0) Py_CLEAR(cls);
     if (cls != NULL && PyType_Check(cls) && PyCell_Check(cell)) {
         PyObject *cell_cls = PyCell_GET(cell);
         if (cell_cls != cls) {
