@@ -170,3 +170,33 @@ def test_workdir_contents_written_by_the_caller_are_usable_inside(workdir, polic
     assert result.returncode == 0, result.stderr
     assert (workdir / "sub" / "out.txt").read_text() == "DATA"
     assert Path(workdir / "sub").stat().st_uid == os.geteuid()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the per-run uid is given to root callers only")
+def test_a_readable_ancestor_behind_a_private_directory_does_not_hide_the_workdir(tmp_path):
+    # A caller's script directory (here: readable-paths) above its 0700 temporary
+    # directory: binding it would leave the worker's uid unable to reach the workdir
+    # (seen with a script in /tmp compiling into a tempfile.TemporaryDirectory).
+    shared = tmp_path / "shared"
+    private = shared / "private"
+    private.mkdir(parents=True)
+    shared.chmod(0o755)
+    private.chmod(0o700)
+    (shared / "visible.txt").write_text("v")
+    work = private / "work"
+    work.mkdir()
+    policy = SandboxPolicy(read_only_paths=(str(shared),))
+    code = "open('out.txt', 'w').write('ok')"
+    result = run_python(["-c", code], workdir=work, policy=policy, purpose="t")
+    assert result.returncode == 0, result.stderr
+    assert (work / "out.txt").read_text() == "ok"
+    # a readable path that does not lead through a private directory stays readable
+    other = tmp_path / "other"
+    other.mkdir()
+    other.chmod(0o755)
+    (other / "data.txt").write_text("d")
+    policy = SandboxPolicy(read_only_paths=(str(other),))
+    code = f"print(open({str(other / 'data.txt')!r}).read())"
+    result = run_python(["-c", code], workdir=work, policy=policy, purpose="t")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == "d"

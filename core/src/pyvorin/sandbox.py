@@ -952,12 +952,36 @@ def _setrlimit(which: int, soft: int, hard: int | None = None) -> None:
     resource.setrlimit(which, (soft, hard))
 
 
+def _hides_workdir(path: str, workdir: str, uid: int | None) -> bool:
+    """Whether binding ``path`` (an ancestor of the work directory) would make the work
+    directory unreachable for the worker's own uid: a directory on the way down from it
+    that the uid cannot search (a caller's 0700 temporary directory, say, when the
+    caller's script directory /tmp is on sys.path). Such a path is left out; the work
+    directory is then reached through directories the root builder makes (0755)."""
+    if uid is None or not workdir.startswith(path.rstrip("/") + "/"):
+        return False
+    top = path.rstrip("/")
+    below = workdir[len(top) + 1 :].split("/")[:-1]
+    for index in range(len(below) + 1):
+        current = "/".join([top, *below[:index]]) or "/"
+        try:
+            st = os.stat(current)
+        except OSError:
+            return True
+        if st.st_uid != uid and not st.st_mode & 0o001:
+            return True
+    return False
+
+
 def _build_root(plan: _Plan) -> str:
     root = plan.newroot
     assert root is not None
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m")
     builder = _RootBuilder(root)
+    uid = None if "unprivileged-uid" in plan.policy.disable else plan.uid
     for path in sorted(set(plan.readable), key=lambda p: (p.count("/"), p)):
+        if _hides_workdir(path, plan.workdir, uid):
+            continue
         builder.expose(path)
     builder.expose(plan.workdir, writable=True)
     os.makedirs(root + "/dev", mode=0o755, exist_ok=True)
