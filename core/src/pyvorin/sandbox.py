@@ -1146,6 +1146,7 @@ def run_command(
     env: dict[str, str] | None = None,
     stdin: bytes | None = None,
     audit: AuditSink | bool = True,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> SandboxResult:
     """Run ``argv`` in an isolated worker in ``workdir`` (its only writable place).
 
@@ -1153,7 +1154,9 @@ def run_command(
     raised) with its :class:`IsolationReport`. Raises :class:`SandboxLimitError` (exit 7)
     when a limit is hit, naming the limit and its value, or when ``policy`` requires
     isolation and a layer is missing, naming the layer. The report goes to the audit log
-    (``audit=False`` to skip, or a callable to send it elsewhere).
+    (``audit=False`` to skip, or a callable to send it elsewhere). ``on_output`` is called
+    with each chunk of the worker's stdout as it arrives (live progress); the whole output
+    is in the result all the same.
     """
     if not argv:
         raise ConfigError("sandbox: an empty command")
@@ -1161,7 +1164,9 @@ def run_command(
         raise SandboxLimitError(
             f"{purpose}: the worker sandbox needs Linux (this is {sys.platform})"
         )
-    return _run([str(a) for a in argv], Path(workdir), policy, purpose, env, stdin, audit)
+    return _run(
+        [str(a) for a in argv], Path(workdir), policy, purpose, env, stdin, audit, on_output
+    )
 
 
 def run_python(
@@ -1173,6 +1178,7 @@ def run_python(
     env: dict[str, str] | None = None,
     stdin: bytes | None = None,
     audit: AuditSink | bool = True,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> SandboxResult:
     """:func:`run_command` with the current interpreter; ``pyvorin`` is importable and the
     interpreter's prefix and site-packages are readable inside."""
@@ -1193,6 +1199,7 @@ def run_python(
         env=merged,
         stdin=stdin,
         audit=audit,
+        on_output=on_output,
     )
 
 
@@ -1216,8 +1223,9 @@ def _run(
     env: dict[str, str] | None,
     stdin: bytes | None,
     audit: AuditSink | bool,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> SandboxResult:
-    outcome = _launch(argv, workdir, policy, purpose, env, stdin)
+    outcome = _launch(argv, workdir, policy, purpose, env, stdin, on_output)
     report: IsolationReport = outcome["report"]
     if audit is True:
         _audit_default(report, argv)
@@ -1245,6 +1253,7 @@ def _launch(
     purpose: str,
     env: dict[str, str] | None,
     stdin: bytes | None,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> dict[str, Any]:
     workdir_s = os.path.realpath(workdir)
     if not os.path.isdir(workdir_s):
@@ -1272,7 +1281,9 @@ def _launch(
             _launcher(plan, status_w, (in_r, out_w, err_w), mark_w)
         for fd in (in_r, out_w, err_w, mark_w, status_w):
             os.close(fd)
-        collected = _collect(pid, policy, stdin, in_w, out_r, err_r, mark_r, status_r, started)
+        collected = _collect(
+            pid, policy, stdin, in_w, out_r, err_r, mark_r, status_r, started, on_output
+        )
     finally:
         try:
             os.rmdir(newroot)
@@ -1370,6 +1381,7 @@ def _collect(
     mark_r: int,
     status_r: int,
     started: float,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> dict[str, Any]:
     """Feed stdin, gather output and status until the launcher reports; enforce the wall
     clock and the output limit by killing the worker (and so its PID namespace)."""
@@ -1448,6 +1460,8 @@ def _collect(
                     status_buf = status_buf[status_buf.rfind(b"\n") + 1 :]
                     continue
                 buffers[fd] += chunk
+                if fd == out_r and on_output is not None:
+                    on_output(chunk)
                 if (
                     fd != mark_r
                     and len(buffers[out_r]) + len(buffers[err_r]) > max_output

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from .compare import compare, describe, inconclusive_reason, mark_nondeterminist
 from .coverage import executable_lines, function_coverage
 from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
+from .progress import LiveProgress
 from .report import FORMAT, VERSION, render_text, report_path, write_report
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
@@ -55,7 +57,11 @@ class _Side:
     # whether the compiled side's call boundary converts arguments (see converts_at_boundary)
     converts_at_boundary: bool = False
 
-    def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def run(
+        self,
+        requests: list[dict[str, Any]],
+        on_reply: Callable[[dict[str, Any]], None] | None = None,
+    ) -> list[dict[str, Any]]:
         return run_side(
             self.label,
             self.module_name,
@@ -66,11 +72,15 @@ class _Side:
             self.max_failures,
             self.coverage,
             self.root,
+            on_reply,
         )
 
 
 def _run_in_size_order(
-    sides: list[_Side], requests: list[dict[str, Any]], owners: list[tuple[FunctionInfo, Any]]
+    sides: list[_Side],
+    requests: list[dict[str, Any]],
+    owners: list[tuple[FunctionInfo, Any]],
+    progress: LiveProgress | None = None,
 ) -> tuple[list, list]:
     """Run ``requests`` with each function's cheapest inputs first; replies in input order.
 
@@ -88,7 +98,7 @@ def _run_in_size_order(
             i,
         ),
     )
-    cpython, compiled = _run_both(sides, [requests[i] for i in order])
+    cpython, compiled = _run_both(sides, [requests[i] for i in order], progress)
     placed_cpython: list[Any] = [None] * len(requests)
     placed_compiled: list[Any] = [None] * len(requests)
     for position, index in enumerate(order):
@@ -167,7 +177,9 @@ def converts_at_boundary(compiled: CompileResult) -> bool:
     return (compiled.facts or {}).get("tier") != "generic"
 
 
-def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list, list]:
+def _run_both(
+    sides: list[_Side], requests: list[dict[str, Any]], progress: LiveProgress | None = None
+) -> tuple[list, list]:
     """Run a batch under CPython, then the calls CPython finished in the compiled worker.
 
     A call CPython could not finish (inconclusive) is not run on the compiled side at
@@ -179,14 +191,20 @@ def _run_both(sides: list[_Side], requests: list[dict[str, Any]]) -> tuple[list,
         return [], []
     reference, candidate = sides
     converts = candidate.converts_at_boundary
-    cpython = reference.run([_for_cpython(r, converts) for r in requests])
+    cpython = reference.run(
+        [_for_cpython(r, converts) for r in requests],
+        progress.side("CPython", requests) if progress is not None else None,
+    )
     call_seconds = reference.budget.call_seconds
     runnable = [
         request
         for request, reply in zip(requests, cpython, strict=True)
         if inconclusive_reason(reply, call_seconds) is None
     ]
-    replies = {reply["id"]: reply for reply in candidate.run(runnable)} if runnable else {}
+    on_reply = progress.side("compiled", runnable) if progress is not None else None
+    replies = (
+        {reply["id"]: reply for reply in candidate.run(runnable, on_reply)} if runnable else {}
+    )
     if converts:
         for request in runnable:
             reply = replies.get(request["id"])
@@ -473,7 +491,8 @@ def verify_module(
             ),
         ]  # fmt: skip
         run_started = time.perf_counter()
-        cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners)
+        progress = LiveProgress(ctx.progress, module.name, owners)
+        cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners, progress)
         for round_number in range(1, TOP_UP_ROUNDS + 1):
             extra = _top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
             if not extra:
@@ -484,7 +503,7 @@ def verify_module(
                 requests.append(new_requests[-1])
                 owners.append((function, case))
             more_cpython, more_compiled = _run_in_size_order(
-                sides, new_requests, owners[len(owners) - len(extra) :]
+                sides, new_requests, owners[len(owners) - len(extra) :], progress
             )
             cpython_replies += more_cpython
             compiled_replies += more_compiled

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ def run_worker(
     calls: int,
     purpose: str,
     readable: Sequence[Path] = (),
+    on_output: Callable[[bytes], None] | None = None,
 ) -> tuple[int, bytes, bytes]:
     """Run one worker over ``stdin`` in the sandbox; (return code, stdout, stderr).
 
@@ -82,7 +83,7 @@ def run_worker(
     env = {"PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"}
     result = run_python(
         ["-m", WORKER_MODULE], workdir=workdir, policy=policy, purpose=purpose, env=env,
-        stdin=stdin,
+        stdin=stdin, on_output=on_output,
     )  # fmt: skip
     return result.returncode, result.stdout, result.stderr
 
@@ -122,8 +123,11 @@ def run_side(
     max_failures: int = 3,
     coverage: bool = False,
     root: Path | None = None,
+    on_reply: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``requests`` against one module; exactly one reply per request, in order.
+
+    ``on_reply`` sees each call's reply as the worker sends it (live progress).
 
     After ``max_failures`` timeouts or crashes of one function, its remaining calls in
     this batch are not run.
@@ -150,6 +154,7 @@ def run_side(
     code, stdout, stderr = run_worker(
         stdin, workdir=workdir, budget=budget, calls=len(requests), purpose=purpose,
         readable=[root] if root is not None else [],
+        on_output=_reply_lines(on_reply) if on_reply is not None else None,
     )  # fmt: skip
     replies = [json.loads(line) for line in stdout.decode("utf-8").splitlines() if line.strip()]
     tail = stderr.decode("utf-8", "replace").strip()[-800:]
@@ -177,3 +182,22 @@ def run_side(
             }
         out.append(reply)
     return out
+
+
+def _reply_lines(on_reply: Callable[[dict[str, Any]], None]) -> Callable[[bytes], None]:
+    """Stdout chunks -> ``on_reply`` for each whole reply line (the ready line skipped)."""
+    pending = bytearray()
+
+    def feed(chunk: bytes) -> None:
+        pending.extend(chunk)
+        while (end := pending.find(b"\n")) >= 0:
+            line = bytes(pending[:end])
+            del pending[: end + 1]
+            try:
+                reply = json.loads(line)
+            except ValueError:
+                continue  # the whole output is parsed (and judged) afterwards
+            if isinstance(reply, dict) and "id" in reply:
+                on_reply(reply)
+
+    return feed
