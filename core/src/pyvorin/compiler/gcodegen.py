@@ -17,7 +17,7 @@ from .gir import FuncIR, ModuleIR, Reg
 from .gprims import PRIMS
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
-RUNTIME_FILES = ("pv_generic.h", "pv_ops.c", "pv_function.c", "pv_generator.c")
+RUNTIME_FILES = ("pv_generic.h", "pv_ops.c", "pv_function.c", "pv_generator.c", "pv_attr.c")
 
 
 def runtime_paths() -> tuple[Path, ...]:
@@ -100,6 +100,10 @@ class FuncEmitter:
             self.w(f"static PvGlobalCache {cache};")
             name = self.operand(op.args[0])
             text = f"pv_load_global_cached(pv_globals, pv_builtins, {name}, &{cache})"
+        elif op.prim in ("getattr", "setattr"):  # per-site attribute caches (pv_attr.c)
+            cache = self.attr_cache()
+            args = ", ".join(self.operand(a) for a in op.args)
+            text = f"pv_{op.prim}_cached({args}, &{cache})"
         fail = self.fail(op.line, op.err, op.tb)
         if result == "obj":
             d = self.r(op.dst)
@@ -164,11 +168,19 @@ class FuncEmitter:
         self.w("}")
         self.w(f"if (PV_UNLIKELY({d} == NULL)) {fail}")
 
+    def attr_cache(self) -> str:
+        """A new per-site attribute cache (a static of the function), by name."""
+        self.me.attr_caches += 1
+        cache = f"pv_acache_{self.me.attr_caches}"
+        self.w(f"static PvAttrCache {cache};")
+        return cache
+
     def op_LoadMethod(self, op: gir.LoadMethod) -> None:
         d = self.r(op.dst)
+        cache = self.attr_cache()
         self.w(
-            f"{self.r(op.unbound)} = pv_load_method({self.operand(op.obj)}, "
-            f"{self.operand(op.name)}, &{d});"
+            f"{self.r(op.unbound)} = pv_load_method_cached({self.operand(op.obj)}, "
+            f"{self.operand(op.name)}, &{d}, &{cache});"
         )
         self.w(f"if (PV_UNLIKELY({d} == NULL)) {self.fail(op.line, op.err)}")
 
@@ -431,6 +443,7 @@ class ModuleEmitter:
         self.m = m
         self.leaf = leaf
         self.global_caches = 0  # one PvGlobalCache per load_global site
+        self.attr_caches = 0  # one PvAttrCache per attribute load, store or method site
 
     def const_init(self) -> list[str]:
         out = ["static int pv_init_consts(void)", "{"]

@@ -124,6 +124,121 @@ typedef PyObject *(*pv_class_body)(PyObject *ns, PyObject *closure);
 PyObject *pv_istr_impl(const char *s);
 int pv_lookup_attr(PyObject *obj, PyObject *name, PyObject **result);
 int pv_load_method(PyObject *obj, PyObject *name, PyObject **meth);
+
+/* ---- per-site attribute caches (pv_attr.c) ------------------------------------------
+   CPython 3.11 specialises o.x, o.x = v and o.m(...) per instruction when o's type keeps
+   its instances' attributes in a values array shared-keyed by the type (a plain class):
+   LOAD_ATTR_INSTANCE_VALUE, STORE_ATTR_INSTANCE_VALUE, LOAD_METHOD_WITH_VALUES. A compiled
+   site does the same with a cache of its own, specialised under exactly the conditions
+   specialize.c checks (generic getattro/setattro, no class attribute or a method
+   descriptor, the name's slot in the type's shared keys) and valid while the type's
+   version tag is the one recorded: any change to the class or its bases gives it a new
+   tag. Anything else (a miss, an attribute that is not set, a materialised __dict__)
+   takes the generic C-API path, which raises CPython's own errors. Up to four types per
+   site (a method inherited by several subclasses); a site that keeps missing stops
+   specialising. Only 3.11's object layout is known here: elsewhere the generic path. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define PV_ATTR_CACHE 1
+#endif
+#define PV_ATTR_WAYS 4
+typedef struct {
+    unsigned int version;  /* the type's tp_version_tag when specialised; 0: empty */
+    Py_ssize_t index;      /* the name's slot in the values array */
+    PyObject *descr;       /* o.m(): the method descriptor found on the type (borrowed) */
+    Py_ssize_t nentries;   /* o.m(): the shared keys' length when the name was absent */
+} PvAttrEntry;
+typedef struct {
+    PvAttrEntry e[PV_ATTR_WAYS];
+    unsigned int next, tries;
+} PvAttrCache;
+PyObject *pv_getattr_miss(PyObject *obj, PyObject *name, PvAttrCache *c);
+int pv_setattr_miss(PyObject *obj, PyObject *name, PyObject *value, PvAttrCache *c);
+int pv_load_method_miss(PyObject *obj, PyObject *name, PyObject **meth, PvAttrCache *c);
+void pv_values_add_order(PyObject **values, Py_ssize_t index);
+
+#ifdef PV_ATTR_CACHE
+/* 3.11's object layout: the values array pointer at obj[-4], the dict pointer at obj[-3]
+   (pycore_object.h), the shared keys' entry count (checked against pycore_dict.h in
+   pv_attr.c). */
+#define PV_VALUES(obj) (((PyObject ***)(obj))[-4])
+#define PV_MANAGED_DICT(obj) (((PyObject **)(obj))[-3])
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size, dk_log2_index_bytes, dk_kind;
+    uint32_t dk_version;
+    Py_ssize_t dk_usable, dk_nentries;
+} PvKeysHead;
+#define PV_KEYS_NENTRIES(tp) (((PvKeysHead *)((PyHeapTypeObject *)(tp))->ht_cached_keys)->dk_nentries)
+
+static inline PvAttrEntry *pv_attr_entry(PvAttrCache *c, PyTypeObject *tp)
+{
+    unsigned int v = tp->tp_version_tag;
+    if (v == 0) return NULL;
+    for (int i = 0; i < PV_ATTR_WAYS; i++)
+        if (c->e[i].version == v) return &c->e[i];
+    return NULL;
+}
+#endif
+
+static inline PyObject *pv_getattr_cached(PyObject *obj, PyObject *name, PvAttrCache *c)
+{
+#ifdef PV_ATTR_CACHE
+    PvAttrEntry *e = pv_attr_entry(c, Py_TYPE(obj));
+    if (e != NULL) {
+        PyObject **values = PV_VALUES(obj);
+        if (values != NULL && values[e->index] != NULL) {
+            PyObject *r = values[e->index];
+            Py_INCREF(r);
+            return r;
+        }
+        return PyObject_GetAttr(obj, name);
+    }
+    return pv_getattr_miss(obj, name, c);
+#else
+    (void)c;
+    return PyObject_GetAttr(obj, name);
+#endif
+}
+
+static inline int pv_setattr_cached(PyObject *obj, PyObject *name, PyObject *value, PvAttrCache *c)
+{
+#ifdef PV_ATTR_CACHE
+    PvAttrEntry *e = pv_attr_entry(c, Py_TYPE(obj));
+    if (e != NULL) {
+        PyObject **values = PV_VALUES(obj);
+        if (values == NULL) return PyObject_SetAttr(obj, name, value);
+        PyObject *old = values[e->index];
+        Py_INCREF(value);
+        values[e->index] = value;
+        if (old == NULL) pv_values_add_order(values, e->index);
+        else Py_DECREF(old);
+        return 0;
+    }
+    return pv_setattr_miss(obj, name, value, c);
+#else
+    (void)c;
+    return PyObject_SetAttr(obj, name, value);
+#endif
+}
+
+/* pv_load_method with a cache: 1 and the unbound method, 0 and the attribute, -1. */
+static inline int pv_load_method_cached(PyObject *obj, PyObject *name, PyObject **meth,
+                                        PvAttrCache *c)
+{
+#ifdef PV_ATTR_CACHE
+    PyTypeObject *tp = Py_TYPE(obj);
+    PvAttrEntry *e = pv_attr_entry(c, tp);
+    if (e != NULL && PV_MANAGED_DICT(obj) == NULL && PV_KEYS_NENTRIES(tp) == e->nentries) {
+        Py_INCREF(e->descr);
+        *meth = e->descr;
+        return 1;
+    }
+    return pv_load_method_miss(obj, name, meth, c);
+#else
+    (void)c;
+    return pv_load_method(obj, name, meth);
+#endif
+}
 PyObject *pv_fetch_exc(void);
 void pv_restore_exc(PyObject *exc);
 PyObject *pv_get_handled(void);
