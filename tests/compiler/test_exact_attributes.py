@@ -39,3 +39,38 @@ CASES = [
 def test_attribute_sites_conform(modules, name: str) -> None:
     py, compiled = modules
     assert outcome(getattr(compiled, name), (), {}) == outcome(getattr(py, name), (), {})
+
+
+def test_cached_sites_keep_reference_counts_and_memory_flat(modules) -> None:
+    """10^5 loads, stores and method calls through cached sites: every value's refcount
+    is back where it was and traced memory does not grow."""
+    import gc
+    import sys
+    import tracemalloc
+
+    _, compiled = modules
+    a, b = object(), object()
+    p, q = compiled.Point(a, 2), compiled.Point(3, -4)
+    before = (sys.getrefcount(a), sys.getrefcount(b))
+
+    def churn(n: int) -> None:
+        for i in range(n):
+            compiled.set_x(p, b if i % 2 else a)
+            compiled.get_x(p)
+            compiled.call_norm(q)
+        compiled.set_x(p, a)
+
+    churn(1000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        churn(10_000)
+        gc.collect()
+        first, _ = tracemalloc.get_traced_memory()
+        churn(100_000)
+        gc.collect()
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (sys.getrefcount(a), sys.getrefcount(b)) == before
+    assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
