@@ -241,7 +241,6 @@ def create_app(
     )
     app.state.config = config
     app.state.engine = engine
-    app.state.admin_verifier = admin
     try:
         with sessions() as session, session.begin():
             app.state.roles = bootstrap(session)
