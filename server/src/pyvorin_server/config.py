@@ -39,7 +39,14 @@ class ServerConfigError(Exception):
     """A configuration problem, reported to the operator without a traceback."""
 
 
-def _int_env(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int_env(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    minimum: int = 0,
+    maximum: int | None = None,
+    meaning: str = "",
+) -> int:
     raw = env.get(name, "")
     if not raw:
         return default
@@ -49,12 +56,13 @@ def _int_env(env: Mapping[str, str], name: str, default: int, minimum: int = 0) 
         raise ServerConfigError(f"{name}: expected an integer, found {raw!r}") from None
     if value < minimum:
         raise ServerConfigError(f"{name}: expected an integer >= {minimum}, found {value}")
+    if maximum is not None and value > maximum:
+        raise ServerConfigError(f"{name}: expected at most {maximum}{meaning}, found {value}")
     return value
 
 
-_SIZE = re.compile(r"^\s*(\d+)\s*(|b|k|kb|kib|m|mb|mib)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 1 << 20}
-_UNITS["mib"] = 1 << 20
+_SIZE = re.compile(r"^\s*(\d+)\s*([km]?)(?:i?b)?\s*$", re.IGNORECASE)  # 64k, 64KiB, 1m
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20}
 MIN_BODY_BYTES = 16 * 1024
 MAX_BODY_BYTES = 1 << 30
 
@@ -84,24 +92,6 @@ def normalise_db_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-
-
-def _access_seconds(env: Mapping[str, str]) -> int:
-    value = _int_env(env, "PYVORIN_SERVER_ACCESS_TOKEN_SECONDS", 900, 1)
-    if value > 900:
-        raise ServerConfigError(
-            f"PYVORIN_SERVER_ACCESS_TOKEN_SECONDS: expected at most 900 (15 minutes), found {value}"
-        )
-    return value
-
-
-def _argon2_concurrency(env: Mapping[str, str]) -> int:
-    value = _int_env(env, "PYVORIN_SERVER_ARGON2_CONCURRENCY", 4, 1)
-    if value > 64:
-        raise ServerConfigError(
-            f"PYVORIN_SERVER_ARGON2_CONCURRENCY: expected at most 64, found {value}"
-        )
-    return value
 
 
 @dataclass
@@ -159,7 +149,7 @@ class ServerConfig:
                 env, "PYVORIN_SERVER_ADMIN_FAILURES_PER_MINUTE_PER_IP", 10, 1
             ),
             max_body_bytes=_size_env(env, "PYVORIN_SERVER_MAX_BODY_BYTES", 1 << 20),
-            argon2_concurrency=_argon2_concurrency(env),
+            argon2_concurrency=_int_env(env, "PYVORIN_SERVER_ARGON2_CONCURRENCY", 4, 1, 64),
             session_idle_minutes=_int_env(env, "PYVORIN_SERVER_SESSION_IDLE_MINUTES", 30, 1),
             session_absolute_hours=_int_env(env, "PYVORIN_SERVER_SESSION_ABSOLUTE_HOURS", 8, 1),
             login_max_failures=_int_env(env, "PYVORIN_SERVER_LOGIN_MAX_FAILURES", 5, 1),
@@ -168,7 +158,9 @@ class ServerConfig:
                 env, "PYVORIN_SERVER_LOGINS_PER_MINUTE_PER_IP", 30, 1
             ),
             token_issuer=env.get("PYVORIN_SERVER_TOKEN_ISSUER") or "pyvorin-server",
-            access_token_seconds=_access_seconds(env),
+            access_token_seconds=_int_env(
+                env, "PYVORIN_SERVER_ACCESS_TOKEN_SECONDS", 900, 1, 900, " (15 minutes)"
+            ),
             public_url=(env.get("PYVORIN_SERVER_PUBLIC_URL") or "").rstrip("/"),
             retention_build_days=_int_env(env, "PYVORIN_SERVER_RETENTION_BUILD_DAYS", 90, 1),
             retention_telemetry_days=_int_env(

@@ -49,17 +49,14 @@ class RateLimitStore:
 
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self.engine, self.clock = engine, clock
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert = insert
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     def hit(self, scope: str, key: str, limit: int, window: int) -> float | None:
         """Count an attempt; None if it is within the limit, else seconds to wait."""
         now = self.clock()
-        second = int(now)
+        second, stored = int(now), row_key(scope, key)
         expired = _TABLE.c.reset_at <= second
-        statement = self._insert(_TABLE).values(
-            key=row_key(scope, key), hits=1, reset_at=second + window
-        )
+        statement = self._insert(_TABLE).values(key=stored, hits=1, reset_at=second + window)
         statement = statement.on_conflict_do_update(
             index_elements=[_TABLE.c.key],
             set_={
@@ -70,7 +67,7 @@ class RateLimitStore:
         with self.engine.begin() as connection:
             connection.execute(statement)
             count, reset_at = connection.execute(
-                select(_TABLE.c.hits, _TABLE.c.reset_at).where(_TABLE.c.key == row_key(scope, key))
+                select(_TABLE.c.hits, _TABLE.c.reset_at).where(_TABLE.c.key == stored)
             ).one()
         if count > limit:
             return max(reset_at - now, 0.001)
@@ -80,9 +77,10 @@ class RateLimitStore:
         """None if ``key`` has fewer than ``limit`` attempts counted in its open window,
         else seconds until the window closes. Reads only."""
         now = self.clock()
+        stored = row_key(scope, key)
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(_TABLE.c.hits, _TABLE.c.reset_at).where(_TABLE.c.key == row_key(scope, key))
+                select(_TABLE.c.hits, _TABLE.c.reset_at).where(_TABLE.c.key == stored)
             ).one_or_none()
         if row is None:
             return None
