@@ -4,9 +4,10 @@
 
 * a ``Content-Length`` over the limit is answered ``413 body_too_large`` at once, before
   the application runs and before one byte of the body is read;
-* a body without ``Content-Length`` (chunked transfer) is counted as it arrives: the
-  chunk that takes it over the limit raises :class:`BodyTooLarge` inside whatever is
-  reading it (JSON, a form, the request-signature check), which answers 413 too.
+* a body without ``Content-Length`` (chunked transfer) is counted as it arrives: at the
+  chunk that takes it over the limit the middleware answers 413 itself and raises
+  :class:`BodyTooLarge` into whatever was reading (JSON, a form, the request-signature
+  check); whatever the application makes of that error is dropped.
 
 Either way the connection is closed after the answer, so the rest of the body is never
 read. The limit is ``PYVORIN_SERVER_MAX_BODY_BYTES`` (default 1 MiB; the largest body the
