@@ -13,7 +13,10 @@ from tests.licensing.support import LicenceServer
 @pytest.fixture(scope="session")
 def licence_server(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("licensing-server")
-    env = {"PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE_PER_IP": "100000"}
+    env = {
+        "PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE_PER_IP": "100000",
+        "PYVORIN_SERVER_AUTH_FAILURES_PER_MINUTE_PER_IP": "100000",
+    }
     with LicenceServer(workdir, env=env) as server:
         yield server
 

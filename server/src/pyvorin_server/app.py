@@ -4,7 +4,6 @@ interactive reference at ``/docs``. Every error answer is JSON
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -19,16 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pyvorin.licensing import transport
 
-from . import __version__, apitokens, atrest, events, service
+from . import __version__, apitokens, atrest, auth, events, service
 from .accounts import bootstrap, operator_principal, record
 from .alerts import AlertEngine, AlertThresholds, sinks_from
-from .config import AdminTokenVerifier, ServerConfig, load_issuer_key
+from .bodylimit import BodySizeLimit
+from .config import ADMIN_TOKEN_PREFIX, AdminTokenVerifier, ServerConfig, load_issuer_key
 from .console import TEMPLATES, build_console
 from .db import make_engine
 from .maintenance import MaintenanceScheduler
 from .models import Activation, ClientReport, Organisation
 from .permissions import ACTIVATION, PUBLIC, Principal, requires
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimit, RateLimitStore, too_many
 from .reqsign import RequestVerifier, SignedParts, signed_parts
 from .service import ApiError, Signer
 from .sessions import COOKIE, cookie_header
@@ -171,7 +171,7 @@ class ReportResponse(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 402, 403, 404, 409, 429)
+    code: {"model": ErrorBody} for code in (400, 401, 402, 403, 404, 409, 413, 429)
 }
 
 
@@ -181,6 +181,10 @@ def _bearer(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def create_app(
@@ -193,8 +197,17 @@ def create_app(
     admin = AdminTokenVerifier(config)
     engine = make_engine(config.database_url)
     sessions = sessionmaker(engine, expire_on_commit=False)
-    per_licence = RateLimiter(config.activations_per_minute)
-    per_address = RateLimiter(config.requests_per_minute_per_ip)
+    auth.set_concurrency(config.argon2_concurrency)
+    # Rate limits live in the database: every server process on it counts the same hits.
+    # Limits on unauthenticated attempts are keyed by the caller's own address; limits
+    # keyed by a licence, machine or activation are applied after its signature verified,
+    # so nobody can spend another client's budget.
+    limits = RateLimitStore(engine)
+    per_machine = RateLimit(limits, "activate", config.activations_per_minute)
+    per_address = RateLimit(limits, "activate-ip", config.requests_per_minute_per_ip)
+    per_activation = RateLimit(limits, "machine", config.machine_calls_per_minute)
+    machine_failures = RateLimit(limits, "auth-fail-ip", config.auth_failures_per_minute_per_ip)
+    admin_failures = RateLimit(limits, "admin-fail-ip", config.admin_failures_per_minute_per_ip)
     vault = atrest.Vault(engine, atrest.provider_from(config, config.env)).load()
     atrest.install(vault)
     tokens = apitokens.TokenService(engine, config.token_issuer, config.access_token_seconds)
@@ -306,9 +319,22 @@ def create_app(
             status_code=422,
         )
 
+    def admin_gate(address: str) -> None:
+        """Refuse an address with too many refused admin credentials, before any check."""
+        wait = admin_failures.blocked(address)
+        if wait is not None:
+            raise too_many(wait, "too many refused admin credentials from this address")
+
     def admin_token(request: Request) -> Principal | None:
+        """The admin token: a well-formed token's SHA-256 compared in constant time (see
+        AdminTokenVerifier), after the per-address limit on refused credentials."""
         token = _bearer(request)
-        if token is None or not token.startswith("pva_admin_") or not admin.check(token):
+        if token is None or not token.startswith(ADMIN_TOKEN_PREFIX):
+            return None
+        address = client_address(request)
+        admin_gate(address)
+        if not admin.check(token):
+            admin_failures.hit(address)
             return None
         return operator_principal("admin-token", "admin-token")
 
@@ -318,16 +344,51 @@ def create_app(
         token = _bearer(request)
         if token is None or not token.startswith("ey") or token.count(".") != 2:
             return None
-        return apitokens.principal_of(tokens.verify(token, apitokens.AUD_ADMIN))
+        address = client_address(request)
+        admin_gate(address)
+        try:
+            claims = tokens.verify(token, apitokens.AUD_ADMIN)
+        except ApiError:
+            admin_failures.hit(address)
+            raise
+        return apitokens.principal_of(claims)
 
     def htu(request: Request) -> str:
         base = config.public_url or f"{request.url.scheme}://{request.url.netloc}"
         return base + request.url.path
 
+    def machine_gate(address: str) -> None:
+        """Refuse an address with too many refused machine credentials, before any check."""
+        wait = machine_failures.blocked(address)
+        if wait is not None:
+            raise too_many(wait, "too many refused requests from this address")
+
+    @contextmanager
+    def counting_failures(address: str) -> Iterator[None]:
+        """A refusal raised inside counts against the caller's address (never against
+        the licence or activation the request names: that is not verified yet)."""
+        try:
+            yield
+        except ApiError as exc:
+            if exc.status in (400, 401, 403):
+                machine_failures.hit(address)
+            raise
+
     def machine(request: Request, parts: SignedParts, scope: str | None = None) -> Activation:
         """Authenticate a machine call: the activation credential (Bearer) or a DPoP-bound
         access token, then the HMAC request signature with the activation's key; the
-        nonce is committed before the call acts."""
+        nonce is committed before the call acts. Refusals count against the caller's
+        address; the per-activation limit applies once the signature has verified."""
+        address = client_address(request)
+        machine_gate(address)
+        with counting_failures(address):
+            activation = authenticate_machine(request, parts, scope)
+        wait = per_activation.hit(activation.id)
+        if wait is not None:
+            raise too_many(wait, "too many calls from this activation")
+        return activation
+
+    def authenticate_machine(request: Request, parts: SignedParts, scope: str | None) -> Activation:
         now = time.time()
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
@@ -457,26 +518,24 @@ def create_app(
         body: ActivateRequest, request: Request, parts: SignedParts = Depends(signed_parts)
     ) -> dict[str, Any]:
         """Activate a licence key on a machine: takes a seat, returns a signed lease.
-        Signed with the key derived from the licence key (see docs/api.md)."""
-        from pyvorin.licensing.tokens import parse_unverified
+        Signed with the key derived from the licence key (see docs/api.md).
 
-        address = request.client.host if request.client else "unknown"
+        Order: the caller's address limits (all attempts; refused ones), then the licence
+        key's issuer signature and the request signature, and only then the limit of
+        this licence and machine: a request that does not prove the licence key cannot
+        spend that licence's budget."""
+        address = client_address(request)
         wait = per_address.hit(address)
-        try:
-            lid = str(parse_unverified(body.key, service.KEY_PREFIX)[0]["lid"])
-        except Exception:
-            lid = None
-        if wait is None and lid is not None:
-            wait = per_licence.hit(lid)
         if wait is not None:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"too many activation attempts; retry after {math.ceil(wait)} s",
-            )
-        if lid is not None:  # an unreadable key is refused below as key_malformed
+            raise too_many(wait, "too many activation attempts from this address")
+        machine_gate(address)
+        with counting_failures(address):
+            lid = str(service.verify_key(signer, body.key)["lid"])
             with transaction() as session:
                 verifier.verify(session, parts, transport.activation_key(body.key), lid)
+        wait = per_machine.hit(f"{lid}\0{body.fingerprint}")
+        if wait is not None:
+            raise too_many(wait, "too many activation attempts for this licence and machine")
         with transaction() as session:
             answer = service.activate(
                 session,
@@ -561,10 +620,12 @@ def create_app(
         * ``refresh_token``: rotates the refresh token; a rotated token presented again
           revokes its family."""
         now = int(time.time())
-        address = request.client.host if request.client else "unknown"
-        jkt, jti, iat = apitokens.verify_dpop(
-            request.headers.get("dpop"), "POST", htu(request), now
-        )
+        address = client_address(request)
+        machine_gate(address)
+        with counting_failures(address):
+            jkt, jti, iat = apitokens.verify_dpop(
+                request.headers.get("dpop"), "POST", htu(request), now
+            )
         requested = apitokens.parse_scope(body.scope) if body.scope else None
         refusal: ApiError | None = None
         if body.grant_type == transport.ACTIVATION_GRANT:
@@ -604,6 +665,7 @@ def create_app(
                             raise ApiError(400, "invalid_grant", "the activation is gone")
                         service._live(session, activation, now, lock=False)
             if refusal is not None:
+                machine_failures.hit(address)
                 raise refusal
         access, ttl = tokens.issue(subject, audience, scope, jkt=jkt)
         return {
@@ -641,4 +703,7 @@ def create_app(
         return {"recorded": True}
 
     build_console(app, transaction=transaction, signer=signer, clock=clock)
+    # Outermost (after the routes and the http middleware above): bodies are limited
+    # before anything in the app reads them.
+    app.add_middleware(BodySizeLimit, limit=config.max_body_bytes)
     return app

@@ -5,6 +5,11 @@ same answer, and each pays one argon2id verification (against a dummy hash when 
 no account), so neither the message nor the timing tells whether an address has an
 account. Failures are counted per address (hashed) in the database, whether or not the
 account exists, so a lockout says nothing either; it holds across server processes.
+
+Each argon2id computation takes 19 MiB for its duration: at most ``ARGON2_CONCURRENCY``
+run at once in a process (:func:`set_concurrency`, from
+``PYVORIN_SERVER_ARGON2_CONCURRENCY``); further sign-ins wait their turn, so a flood of
+sign-ins costs time, never unbounded memory.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,11 +39,30 @@ MAX_PASSWORD = 1024
 # costs the server one such verification, whether or not the account exists.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 FAILED = "wrong e-mail address or password"
+ARGON2_CONCURRENCY = 4
+_slots = threading.BoundedSemaphore(ARGON2_CONCURRENCY)
+_slots_lock = threading.Lock()
+
+
+def set_concurrency(limit: int) -> None:
+    """At most ``limit`` argon2id computations at once in this process."""
+    global _slots, ARGON2_CONCURRENCY
+    with _slots_lock:
+        if limit != ARGON2_CONCURRENCY:
+            ARGON2_CONCURRENCY, _slots = limit, threading.BoundedSemaphore(limit)
+
+
+@contextmanager
+def argon2_slot() -> Iterator[None]:
+    slots = _slots
+    with slots:
+        yield
 
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return HASHER.hash(secrets.token_urlsafe(16))
+    with argon2_slot():
+        return HASHER.hash(secrets.token_urlsafe(16))
 
 
 def check_password_rules(password: str) -> None:
@@ -47,12 +74,14 @@ def check_password_rules(password: str) -> None:
 
 def hash_password(password: str) -> str:
     check_password_rules(password)
-    return HASHER.hash(password)
+    with argon2_slot():
+        return HASHER.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return HASHER.verify(password_hash, password[:MAX_PASSWORD])
+        with argon2_slot():
+            return HASHER.verify(password_hash, password[:MAX_PASSWORD])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -110,7 +139,8 @@ def login(
         if throttle is not None:
             session.delete(throttle)
         if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
+            with argon2_slot():
+                user.password_hash = HASHER.hash(password)
         return LoginOutcome(user=user)
     if throttle is None or now - throttle.first_failure_at >= policy.window_seconds:
         if throttle is not None:

@@ -26,11 +26,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from . import accounts, auth, service, sessions
 from .models import Licence, Membership, Organisation, User, WebSession
 from .permissions import ORG_ROLES, PUBLIC, SIGNED_IN, Principal, requires
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimit, RateLimitStore
 from .service import ApiError, Signer
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -136,7 +137,10 @@ def build_console(
         window_seconds=config.login_lockout_minutes * 60,
         lockout_seconds=config.login_lockout_minutes * 60,
     )
-    per_address = RateLimiter(config.logins_per_minute_per_ip, clock=clock)
+    # shared by every server process on the database; the console's clock (tests move it)
+    per_address = RateLimit(
+        RateLimitStore(app.state.engine, clock), "login-ip", config.logins_per_minute_per_ip
+    )
 
     # Console routes go straight onto the app (not an included router), so the app's
     # route list shows them for the permission and CSRF checks.
@@ -240,6 +244,11 @@ def build_console(
         ):
             raise CsrfRefused("the sign-in form's CSRF token is missing or wrong")
         email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))
+        # the database and argon2id (bounded: auth.argon2_slot) run on a worker thread,
+        # never on the event loop
+        return await run_in_threadpool(sign_in, request, email, password)
+
+    def sign_in(request: Request, email: str, password: str) -> Response:
         address = request.client.host if request.client else "unknown"
         wait = per_address.hit(address)
         if wait is not None:
@@ -347,6 +356,9 @@ def build_console(
         current, new = str(form.get("current", "")), str(form.get("new", ""))
         if new != str(form.get("confirm", "")):
             raise ApiError(422, "passwords_differ", "the new password and its confirmation differ")
+        return await run_in_threadpool(set_password, request, principal, current, new)
+
+    def set_password(request: Request, principal: Principal, current: str, new: str) -> Response:
         new_hash = auth.hash_password(new)  # checks the rules first
         with transaction() as s:
             outcome = auth.login(s, principal.extra["email"], current, now(), login_policy)

@@ -82,7 +82,9 @@ class LicenceServer:
     def start(self) -> LicenceServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.cli("init")
-        self.admin_token = (self.home / "admin-token").read_text().strip()
+        token_file = self.home / "admin-token"  # an operator may have deleted it
+        if token_file.exists():
+            self.admin_token = token_file.read_text().strip()
         ready = self.workdir / "ready"
         ready.unlink(missing_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()

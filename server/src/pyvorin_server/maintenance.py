@@ -7,7 +7,7 @@ One run deletes
 * telemetry (usage events) older than ``PYVORIN_SERVER_RETENTION_TELEMETRY_DAYS`` (365,
   i.e. 12 months, by default): the months kept are the ones invoices and limits use;
 * request nonces whose signature window has passed, refresh tokens past their expiry,
-  JWT signing keys past their retirement time;
+  JWT signing keys past their retirement time, rate-limit counters whose window closed;
 
 and seals licensee names and host names written before at-rest encryption was enabled.
 Every step is idempotent, so several server processes may run it concurrently.
@@ -29,6 +29,7 @@ from .models import (
     Activation,
     ClientReport,
     Licence,
+    RateLimitCounter,
     RefreshToken,
     RequestNonce,
     SigningKey,
@@ -53,6 +54,7 @@ def run_maintenance(engine: Engine, config: Any, now: float | None = None) -> di
             "signing_keys": delete(SigningKey).where(
                 SigningKey.retire_at.is_not(None), SigningKey.retire_at < now
             ),
+            "rate_limits": delete(RateLimitCounter).where(RateLimitCounter.reset_at < now),
         }
         for name, statement in steps.items():
             counts[name] = session.execute(statement).rowcount or 0

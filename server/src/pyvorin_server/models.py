@@ -260,3 +260,16 @@ class ClientReport(Base):
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(EncryptedText("client_reports.detail"))
     created_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# -- issue 13, finding 7: rate limits shared by every server process ------------------------
+class RateLimitCounter(Base):
+    """Attempts counted for one rate-limit key (see ratelimit.py): ``key`` is the limit's
+    scope and the SHA-256 of what it counts (an address, a licence and machine, an
+    activation); the window closes at ``reset_at``."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    reset_at: Mapped[int] = mapped_column(BigInteger, index=True)

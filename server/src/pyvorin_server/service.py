@@ -168,6 +168,17 @@ def _lease(signer: Signer, licence: Licence, activation: Activation, now: int) -
     return sign_token(LEASE_PREFIX, payload, signer.key)
 
 
+def verify_key(signer: Signer, key: str, now: float | None = None) -> dict[str, Any]:
+    """The payload of a licence key this server issued (Ed25519 signature, issuer,
+    expiry); ApiError ``key_<kind>`` otherwise (400 malformed, 403 the rest)."""
+    now = int(now if now is not None else time.time())
+    try:
+        return verify_token(key, KEY_PREFIX, signer.trusted, now=now)
+    except LicenceKeyError as exc:
+        status = 400 if exc.kind == "malformed" else 403
+        raise ApiError(status, f"key_{exc.kind.replace('-', '_')}", str(exc)) from exc
+
+
 def activate(
     session: Session,
     signer: Signer,
@@ -178,11 +189,7 @@ def activate(
     now: float | None = None,
 ) -> dict[str, Any]:
     now = int(now if now is not None else time.time())
-    try:
-        token = verify_token(key, KEY_PREFIX, signer.trusted, now=now)
-    except LicenceKeyError as exc:
-        status = 400 if exc.kind == "malformed" else 403
-        raise ApiError(status, f"key_{exc.kind.replace('-', '_')}", str(exc)) from exc
+    token = verify_key(signer, key, now)
     licence = _lock_licence(session, token["lid"])
     if licence is None:
         raise ApiError(404, "unknown_licence", f"licence {token['lid']} is not known here")
