@@ -77,6 +77,17 @@ def _warn(message: str) -> None:
         print(f"pyvorin: warning: {message}", file=sys.stderr)
 
 
+def _ownership_problem(path: Path, info: os.stat_result) -> str | None:
+    """Why ``info`` (of ``path``, not followed) is not root's alone (None when it is)."""
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path} is a symbolic link"
+    if info.st_uid != 0:
+        return f"{path} is owned by uid {info.st_uid}, not root"
+    if info.st_mode & 0o022:
+        return f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
 def admin_owned_problem(path: Path) -> str | None:
     """Why ``path`` is not under the administrator's sole control (None when it is).
 
@@ -86,15 +97,11 @@ def admin_owned_problem(path: Path) -> str | None:
     path = Path(os.path.abspath(path))
     for part in (path, *path.parents):
         try:
-            info = os.lstat(part)
+            problem = _ownership_problem(part, os.lstat(part))
         except OSError as exc:
             return f"{part}: cannot inspect it: {exc.strerror}"
-        if stat.S_ISLNK(info.st_mode):
-            return f"{part} is a symbolic link"
-        if info.st_uid != 0:
-            return f"{part} is owned by uid {info.st_uid}, not root"
-        if info.st_mode & 0o022:
-            return f"{part} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o})"
+        if problem:
+            return problem
     return None
 
 
@@ -109,12 +116,9 @@ def _read_admin_file(path: Path) -> tuple[bytes | None, str | None]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None, f"{path} is not a regular file"
-        if info.st_uid != 0:
-            return None, f"{path} is owned by uid {info.st_uid}, not root"
-        if info.st_mode & 0o022:
-            return None, (
-                f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o})"
-            )
+        problem = _ownership_problem(path, info)
+        if problem:
+            return None, problem
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read(), None
     finally:
