@@ -14,7 +14,7 @@ from ..licensing.client import LicenceClient
 from ..licensing.dev import DEFAULT_DAYS, MAX_DAYS, license_for_development
 from ..licensing.state import load_state, state_path
 from ..licensing.tokens import KEY_PREFIX, LEASE_PREFIX, iso, verify_token
-from ..licensing.trust import DEVELOPMENT, trust_issuer, trusted_issuers
+from ..licensing.trust import DEVELOPMENT, keys_of, trust_issuer, trusted_issuers
 
 DEVELOPMENT_NOTE = (
     "builds under a development licence are marked licence.mode: development in every "
@@ -74,7 +74,7 @@ def activate(key: str | None, key_file: Path | None, server: str | None) -> None
         f"activated licence {lease['lid']} (plan {lease['plan']}) on this machine; "
         f"lease valid until {iso(lease['exp'])}; stored in {path}"
     )
-    click.echo(f"{issuer.mode} licence: issuer key {lease['kid']}, {issuer.origin}")
+    click.echo(f"a {issuer.mode} licence: issuer key {lease['kid']}, trusted from {issuer.origin}")
     if issuer.mode == DEVELOPMENT:
         click.echo(DEVELOPMENT_NOTE)
 
@@ -186,7 +186,7 @@ def status(offline: bool, fmt: str) -> None:
         return
     click.echo(f"licence {report['licence_id']} (plan {report['plan']}): allowed, {report['mode']}")
     click.echo(f"  licence mode:      {report['licence_mode']}")
-    click.echo(f"  issuer:            {report['issuer']}, {report['issuer_origin']}")
+    click.echo(f"  issuer:            {report['issuer']}, from {report['issuer_origin']}")
     if result.licence_mode == DEVELOPMENT:
         click.echo(f"  note:              {DEVELOPMENT_NOTE}")
     click.echo(f"  lease expires:     {report['lease_expires']}")
@@ -216,7 +216,7 @@ def trust_issuer_cmd(file: Path) -> None:
     distribution or from the administrator's /etc/pyvorin/issuers (root-owned)."""
     kid = trust_issuer(file)
     issuer = trusted_issuers()[kid]
-    click.echo(f"trusting issuer key {kid} ({issuer.mode} issuer: {issuer.origin})")
+    click.echo(f"trusting issuer key {kid}: a {issuer.mode} issuer, from {issuer.origin}")
     if issuer.mode == DEVELOPMENT:
         click.echo(
             "licences it signs are development licences: " + DEVELOPMENT_NOTE + "; production "
@@ -235,12 +235,12 @@ def verify_key(key: str | None, key_file: Path | None) -> None:
     text = _read_key(key, key_file)
     prefix = LEASE_PREFIX if text.startswith(LEASE_PREFIX + ".") else KEY_PREFIX
     issuers = trusted_issuers()
-    trusted = {kid: issuer.key for kid, issuer in issuers.items()}
-    token = verify_token(text, prefix, trusted, now=time.time())
+    token = verify_token(text, prefix, keys_of(issuers), now=time.time())
     p = token.payload
+    issuer = issuers[p["kid"]]
     click.echo(
         f"valid licence key {p['lid']}: licensee {p.get('licensee', '?')!r}, plan {p['plan']}, "
         f"{p.get('seats', '?')} seat(s), features {', '.join(p['features']) or 'none'}, "
-        f"expires {iso(p['exp'])}, issuer key {p['kid']} "
-        f"({issuers[p['kid']].mode} issuer: {issuers[p['kid']].origin})"
+        f"expires {iso(p['exp'])}, issuer key {p['kid']} (a {issuer.mode} issuer, from "
+        f"{issuer.origin})"
     )

@@ -34,7 +34,7 @@ from . import state as state_mod
 from . import transport as tr
 from .state import LicenceState, load_state, machine_fingerprint, remove_state, save_state
 from .tokens import KEY_PREFIX, LEASE_PREFIX, Token, iso, verify_token
-from .trust import DEVELOPMENT, Issuer, trusted_issuers
+from .trust import DEVELOPMENT, Issuer, keys_of, trusted_issuers
 
 DEFAULT_GRACE_HOURS = 72
 CLOCK_TOLERANCE = 300  # seconds of clock difference tolerated (server vs client, rewinds)
@@ -220,8 +220,7 @@ class LicenceClient:
         return trusted_issuers(self.home, self.env)
 
     def _trusted(self, issuers: Mapping[str, Issuer] | None = None):
-        issuers = self.issuers() if issuers is None else issuers
-        return {kid: issuer.key for kid, issuer in issuers.items()}
+        return keys_of(self.issuers() if issuers is None else issuers)
 
     def verify_key(self, key: str) -> Token:
         """Check a licence key offline: format, trusted issuer, signature, expiry."""

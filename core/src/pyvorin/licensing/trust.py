@@ -149,7 +149,7 @@ def production_issuers(
     if shipped.is_dir():
         for path in _key_files(shipped):
             key = load_public_key(path.read_bytes(), str(path))
-            _add(keys, key, PRODUCTION, f"shipped with this distribution: {path}")
+            _add(keys, key, PRODUCTION, f"the distribution: {path}")
     system = SYSTEM_ISSUERS_DIR if system_dir is None else Path(system_dir)
     try:
         os.lstat(system)
@@ -204,11 +204,16 @@ def trusted_issuers(
     return keys
 
 
+def keys_of(issuers: Mapping[str, Issuer]) -> dict[str, Ed25519PublicKey]:
+    """kid -> public key, for :func:`~.tokens.verify_token`."""
+    return {kid: issuer.key for kid, issuer in issuers.items()}
+
+
 def trusted_keys(
     home: Path | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, Ed25519PublicKey]:
     """kid -> public key of every trusted issuer, production and development."""
-    return {kid: issuer.key for kid, issuer in trusted_issuers(home, env).items()}
+    return keys_of(trusted_issuers(home, env))
 
 
 def store_issuer_key(key: Ed25519PublicKey, home: Path | None = None) -> str:
