@@ -1,7 +1,26 @@
-"""Shared fixtures. Every test gets its own licensed PYVORIN_HOME; no test touches real state."""
+"""Shared fixtures. Every test gets its own licensed PYVORIN_HOME; no test touches real state.
+
+Two kinds of licence (docs/licensing.md, "Production and development issuers"):
+
+* every test's home holds a **development** licence: the session's local licence server
+  is trusted the way a user trusts one (``trust-issuer``, the user's store), so builds are
+  marked ``licence.mode: development`` and ``--release`` refuses them, as for any user;
+* a test that builds with ``--release`` asks for ``production_licence``: a licence from a
+  second local server whose issuer key is a **production** issuer because this session
+  ships it with the installation under test, exactly as a distributor ships theirs: the
+  public key is copied into the package's ``pyvorin/licensing/issuers/`` directory of the
+  editable install (``pytest-<pid>-<kid>.pem``, ignored by git) and removed when the
+  session ends. Nothing else makes a key production (no environment variable, no user
+  setting), so the tests exercise the real production path. Each xdist worker ships its
+  own key under its own file name; a file left by a killed session (its pid gone) is
+  removed by the next one. While a session runs, other processes of the same checkout
+  trust that key too: only this session holds its private key.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,7 +28,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def licensed_home_template(tmp_path_factory: pytest.TempPathFactory):
-    """A home with an activated licence from a real local licence server.
+    """A home with an activated development licence from a real local licence server.
 
     The licence gate is a built-in stage, so every compile needs a licence, in tests as
     anywhere: one server runs for the session, one licence is activated once, and each
@@ -22,6 +41,52 @@ def licensed_home_template(tmp_path_factory: pytest.TempPathFactory):
         template = workdir / "home"
         activate_into(template, server, licensee="test suite", plan="enterprise", seats=1)
         yield template
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ship_issuer_key(pub: Path) -> Path:
+    """Ship the issuer public key ``pub`` with the installation under test (a production
+    issuer) until the returned file is removed; clear files of sessions that died."""
+    from pyvorin.licensing.tokens import key_id, load_public_key
+    from pyvorin.licensing.trust import package_issuers_dir
+
+    directory = package_issuers_dir()
+    directory.mkdir(exist_ok=True)
+    for stale in directory.glob("pytest-*-*.pem"):
+        pid = stale.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    kid = key_id(load_public_key(pub.read_bytes(), str(pub)))
+    target = directory / f"pytest-{os.getpid()}-{kid}.pem"
+    shutil.copyfile(pub, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def production_home_template(tmp_path_factory: pytest.TempPathFactory):
+    """A home with an activated production licence (see the module docstring)."""
+    from pyvorin_server.local import LicenceServer, activate_into
+
+    workdir = tmp_path_factory.mktemp("production-licence-server")
+    with LicenceServer(workdir) as server:
+        shipped = ship_issuer_key(server.issuer_pub)
+        try:
+            template = workdir / "home"
+            activate_into(
+                template, server, licensee="test suite (production)", plan="enterprise", seats=1
+            )
+            yield template
+        finally:
+            shipped.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +103,14 @@ def pyvorin_home(
     for name in ("PYVORIN_PLUGINS", "PYVORIN_DISABLE_PLUGIN_AUTOLOAD", "PYVORIN_REQUIRE_ISOLATION"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture
+def production_licence(pyvorin_home: Path, production_home_template: Path) -> Path:
+    """This test's home with the production licence in place of the development one (for
+    ``--release`` builds). Returns the home."""
+    from pyvorin_server.local import copy_licence_state
+
+    shutil.rmtree(pyvorin_home / "licence", ignore_errors=True)
+    copy_licence_state(production_home_template, pyvorin_home)
+    return pyvorin_home

@@ -49,6 +49,17 @@ def session_home(tmp_path_factory: pytest.TempPathFactory, request) -> Path:
     return prepare_home(request, tmp_path_factory.mktemp("adapters-home"))
 
 
+@pytest.fixture(scope="session")
+def release_home(tmp_path_factory: pytest.TempPathFactory, production_home_template) -> Path:
+    """A session home with the production licence a ``--release`` build needs (the
+    suite's ordinary homes hold a development licence; see tests/conftest.py)."""
+    from tests.licensing.support import copy_licence_state
+
+    home = tmp_path_factory.mktemp("adapters-release-home")
+    copy_licence_state(production_home_template, home)
+    return home
+
+
 def tool_env(home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYVORIN_HOME"] = str(home)

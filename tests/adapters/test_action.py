@@ -106,29 +106,29 @@ def _release(project: Path, home: Path, tmp_path: Path, *extra: str, key: str | 
     return done, output, summary
 
 
-def test_release_refuses_a_project_without_modules(tmp_path, session_home):
+def test_release_refuses_a_project_without_modules(tmp_path, release_home):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
-    done, output, _ = _release(tmp_path, session_home, tmp_path, "--no-isolation")
+    done, output, _ = _release(tmp_path, release_home, tmp_path, "--no-isolation")
     assert done.returncode == 2, done.stderr
     assert "[tool.pyvorin] modules: no modules configured" in done.stderr
     assert not output.exists()
 
 
-def test_release_refuses_an_invalid_configuration_naming_the_key(tmp_path, session_home):
+def test_release_refuses_an_invalid_configuration_naming_the_key(tmp_path, release_home):
     (tmp_path / "pyproject.toml").write_text('[tool.pyvorin]\nmodules = "numkit"\n')
-    done, _, _ = _release(tmp_path, session_home, tmp_path)
+    done, _, _ = _release(tmp_path, release_home, tmp_path)
     assert done.returncode == 2
     assert "tool.pyvorin.modules: expected an array of strings" in done.stderr
 
 
-def test_release_writes_sarif_and_stops_on_unsupported_constructs(tmp_path, session_home):
+def test_release_writes_sarif_and_stops_on_unsupported_constructs(tmp_path, release_home):
     require_tools()
     project = copy_example(tmp_path)
     kernels = project / "src" / "numkit" / "kernels.py"
     kernels.write_text(
         kernels.read_text() + "\n\ndef evaluate(text: str) -> int:\n    return eval(text)\n"
     )
-    done, _, _ = _release(project, session_home, tmp_path, "--no-isolation")
+    done, _, _ = _release(project, release_home, tmp_path, "--no-isolation")
     assert done.returncode == 3, done.stderr
     sarif = json.loads((project / "pyvorin.sarif").read_text())
     results = sarif["runs"][0]["results"]
@@ -136,21 +136,21 @@ def test_release_writes_sarif_and_stops_on_unsupported_constructs(tmp_path, sess
     assert not (project / "dist").exists()
 
 
-def test_release_refuses_to_sign_with_the_per_installation_key(tmp_path, session_home):
+def test_release_refuses_to_sign_with_the_per_installation_key(tmp_path, release_home):
     require_tools()
     project = copy_example(tmp_path)
-    done, output, _ = _release(project, session_home, tmp_path, "--no-isolation", key=None)
+    done, output, _ = _release(project, release_home, tmp_path, "--no-isolation", key=None)
     assert done.returncode == 5, done.stderr[-3000:]
     assert "a --release build needs a configured signing key" in done.stderr
     assert not output.exists()
     assert not list((project / "dist").glob("*.whl"))
 
 
-def test_release_builds_verifies_and_reports(tmp_path, session_home):
+def test_release_builds_verifies_and_reports(tmp_path, release_home):
     require_tools()
     project = copy_example(tmp_path)
     key = _release_key()
-    done, output, summary = _release(project, session_home, tmp_path, "--no-isolation", key=key)
+    done, output, summary = _release(project, release_home, tmp_path, "--no-isolation", key=key)
     assert done.returncode == 0, done.stderr[-4000:]
     assert key.splitlines()[1] not in done.stdout + done.stderr, "the key must never be printed"
     report = json.loads(done.stdout)
@@ -176,3 +176,18 @@ def test_release_builds_verifies_and_reports(tmp_path, session_home):
 
     with pytest.raises(SignatureError, match="signature verification failed"):
         verify_wheels([project / "dist" / bad.name])
+
+
+def test_release_refuses_a_development_licence_before_building(tmp_path, session_home):
+    """The session's ordinary home holds a development licence: the release refuses it at
+    its first step (the licence gate of the check), with exit 6, and builds nothing."""
+    require_tools()
+    project = copy_example(tmp_path)
+    done, output, _ = _release(
+        project, session_home, tmp_path, "--no-isolation", key=_release_key()
+    )
+    assert done.returncode == 6, done.stderr[-3000:]
+    assert "--release refuses a development licence" in done.stderr
+    assert "development issuer" in done.stderr and "pyvorin licence activate" in done.stderr
+    assert not output.exists()
+    assert not (project / "dist").exists()

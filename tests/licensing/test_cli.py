@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pyvorin.exitcodes import ExitCode
 from pyvorin.licensing.tokens import KEY_PREFIX, key_id, public_pem, sign_token
-from pyvorin.licensing.trust import ENV, trusted_keys
+from pyvorin.licensing.trust import DEVELOPMENT, ENV, trusted_issuers, trusted_keys
 from tests.helpers import run_cli
 
 ISSUER = Ed25519PrivateKey.generate()
@@ -95,7 +95,12 @@ def test_issuer_keys_from_the_environment(tmp_path, pyvorin_home):
     pub.write_bytes(public_pem(ISSUER.public_key()))
     assert KID in trusted_keys(pyvorin_home, {ENV: base64.b64encode(raw).decode()})
     assert KID in trusted_keys(pyvorin_home, {ENV: f" {pub} , "})
-    assert trusted_keys(pyvorin_home, {}) == {}
+    # without the variable, nothing from the (empty) home or the environment is trusted
+    # (the production issuers shipped with the installation are not the user's to change)
+    user_level = trusted_issuers(pyvorin_home, {ENV: f"{pub}"})
+    assert user_level[KID].mode == DEVELOPMENT
+    assert [k for k, i in trusted_issuers(pyvorin_home, {}).items() if i.mode == DEVELOPMENT] == []
+    assert KID not in trusted_keys(pyvorin_home, {})
     ok = run_cli("licence", "verify-key", key(), env={ENV: str(pub)})
     assert ok.returncode == 0, ok.stderr
     wrong = run_cli("licence", "verify-key", key(), env={ENV: str(tmp_path / "missing.pem")})

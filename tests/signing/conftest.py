@@ -123,8 +123,9 @@ def sign_module(project: Path, ext_cache: Callable[[str], Path]) -> Callable[...
         settings = load_settings(project)
         ctx = make_context(settings, out, release=release, progress=progress)
         # These tests exercise the signer itself; the pipeline's gate is stood in for here
-        # (tests/trust/test_one_door.py shows the signer refusing a context without it).
-        ctx.licence = LicenceDecision(True, "signing tests", "LIC-TEST")
+        # (tests/trust/test_one_door.py shows the signer refusing a context without it),
+        # as a gate that admitted a production licence (a release needs one).
+        ctx.licence = LicenceDecision(True, "signing tests", "LIC-TEST", mode="production")
         binary = binary_path(out, name)
         binary.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ext_cache(name), binary)

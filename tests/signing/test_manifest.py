@@ -209,8 +209,9 @@ def test_any_flipped_binary_byte_is_refused(signed_out: Path, position, mask) ->
     assert "was modified" in check.reason or "another module" in check.reason
 
 
-def test_pipeline_runs_the_sign_stage_and_audits_it(tmp_path, project) -> None:
-    """The whole pipeline with a real backend plugin (a C extension built by cc)."""
+def test_pipeline_runs_the_sign_stage_and_audits_it(tmp_path, project, production_licence) -> None:
+    """The whole pipeline with a real backend plugin (a C extension built by cc); the
+    production licence lets the release run below reach the sign stage."""
     from pyvorin.hookspecs import hookimpl
 
     class CBackend:

@@ -156,7 +156,7 @@ def test_poisoned_cache_entry_is_not_used(tmp_path: Path) -> None:
     assert third.cached and third.isolation == second.isolation
 
 
-def test_release_build_bypasses_the_cache(tmp_path: Path) -> None:
+def test_release_build_bypasses_the_cache(tmp_path: Path, production_licence: Path) -> None:
     src = tmp_path / "mod.py"
     src.write_text(GOOD)
     out = tmp_path / "out"

@@ -5,7 +5,9 @@ Steps (each shown as it runs):
 0. license the run: a demo-private ``PYVORIN_HOME`` in the work directory, a local
    licence server (the real ``pyvorin-server``) on 127.0.0.1 issuing a one-day licence,
    its issuer key trusted explicitly and the licence activated -- the same steps a user
-   takes with a real licence; the user's own PYVORIN_HOME is never touched;
+   takes with a real licence; the user's own PYVORIN_HOME is never touched. That issuer
+   is a development issuer (trusted from the demo's home), so the demo's build is a
+   development build (``licence.mode: development`` in its manifests);
 1. copy the bundled example project (``examples/numkit``) to a work directory;
 2. build its wheel with the real setuptools adapter (``pip wheel`` with the
    ``pyvorin-setuptools`` backend, no index, no build isolation): the licence gate, the
@@ -329,7 +331,10 @@ def _licensed_environment(work: Path, progress: Callable[[str], None]) -> tuple[
     except BaseException:
         server.stop()
         raise
-    progress(f"  licence activated in the demo's own PYVORIN_HOME ({home}); server {server.url}")
+    progress(
+        f"  development licence activated in the demo's own PYVORIN_HOME ({home}); server "
+        f"{server.url} (its issuer is trusted by the demo's home: a development issuer)"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYVORIN_")}
     env["PYVORIN_HOME"] = str(home)
     return server, env

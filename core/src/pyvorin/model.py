@@ -38,10 +38,15 @@ class AuditEvent:
 
 @dataclass
 class LicenceDecision:
+    """The licence gate's verdict. ``mode`` is ``production`` (the lease's issuer is a
+    production issuer) or ``development``; it is recorded in every manifest and a
+    ``--release`` run needs ``production``. Anything not marked production is development."""
+
     allowed: bool
     reason: str = ""
     licence_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    mode: str = "development"
 
 
 @dataclass

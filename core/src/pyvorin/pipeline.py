@@ -126,7 +126,7 @@ def licence_gate(ctx: BuildContext) -> StageOutcome:
         return _refuse_licence(ctx, reason, ExitCode.INTERNAL, time.perf_counter() - started)
     seconds = time.perf_counter() - started
     ctx.licence = decision  # signing refuses a context that has not passed the gate
-    ctx.audit("licence", outcome="allowed", licence_mode=ctx.options.licence_mode)
+    ctx.audit("licence", outcome="allowed", licence_mode=decision.mode)
     return StageOutcome("licence", "ok", seconds, decision.reason)
 
 

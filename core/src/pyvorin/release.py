@@ -6,8 +6,10 @@ decision lives here, where it is tested::
     python -m pyvorin.release --project . --dist dist --sarif pyvorin.sarif
 
 1. loads ``[tool.pyvorin]`` (a configuration error stops the release, exit 2);
-2. runs the frontend over every configured module and writes all diagnostics as SARIF
-   (written on success too, so the upload step always has a file);
+2. runs the licence gate as a release (a development licence is refused here, exit 6,
+   before anything is built), then the frontend over every configured module, and
+   writes all diagnostics as SARIF (written on success too, so the upload step always
+   has a file);
 3. builds the sdist and the wheel with the project's own PEP 517 backend
    (``python -m build``): the Pyvorin adapter in that backend compiles, verifies against
    CPython and signs;
@@ -64,9 +66,15 @@ def collect_diagnostics(project: Path) -> list[Diagnostic]:
         where = settings.file or project / "pyproject.toml"
         raise UsageError(f"{where}: [tool.pyvorin] modules: no modules configured")
     ctx = make_context(
-        settings, project / "build" / "pyvorin-check", actor="release", command="check"
+        settings,
+        project / "build" / "pyvorin-check",
+        actor="release",
+        command="check",
+        release=True,
     )
-    result = run(ctx, modules, stages=("check",))  # the licence gate, then the frontend
+    # the licence gate (a release needs a production licence: refused here, before any
+    # build), then the frontend
+    result = run(ctx, modules, stages=("check",))
     if result.licence.status == "failed":
         raise LicenceError(f"licence refused: {result.licence.detail}")
     return [d for module in result.modules for d in module.diagnostics]

@@ -81,6 +81,19 @@ def _is_module_name(value) -> bool:
     return isinstance(value, str) and all(is_leaf(part) for part in value.split("."))
 
 
+LICENCE_MODES = ("production", "development")
+
+
+def licence_of(manifest) -> tuple[str | None, str | None]:
+    """The licence mode and issuer key id a manifest records (None, None before they were
+    recorded)."""
+    licence = manifest.get("licence") if isinstance(manifest, dict) else None
+    if not isinstance(licence, dict):
+        return None, None
+    issuer = licence.get("issuer")
+    return licence.get("mode"), issuer if isinstance(issuer, str) else None
+
+
 # -- reading --------------------------------------------------------------------------------
 def schema_problem(manifest) -> str | None:
     """Why ``manifest`` is not a well-formed ``pyvorin.manifest/1`` object (None if it is)."""
@@ -106,6 +119,11 @@ def schema_problem(manifest) -> str | None:
     interpreted = manifest.get("interpreted", [])
     if not isinstance(interpreted, list) or not all(isinstance(q, str) and q for q in interpreted):
         return "manifest field 'interpreted' is not a list of function names"
+    licence = manifest.get("licence")
+    if licence is not None and (
+        not isinstance(licence, dict) or licence.get("mode") not in LICENCE_MODES
+    ):
+        return "manifest field 'licence' is not an object with mode production or development"
     signatures = manifest.get("signatures")
     if not isinstance(signatures, list):
         return "manifest field 'signatures' is missing"
@@ -370,6 +388,8 @@ class ArtifactCheck:
 
     __slots__ = (
         "interpreted",
+        "licence_issuer",
+        "licence_mode",
         "location",
         "module",
         "ok",
@@ -389,6 +409,8 @@ class ArtifactCheck:
         untrusted: list[str] | None = None,
         unchecked: list[str] | None = None,
         interpreted: list[str] | None = None,
+        licence_mode: str | None = None,
+        licence_issuer: str | None = None,
     ) -> None:
         self.location, self.module, self.ok, self.reason = location, module, ok, reason
         self.signers = list(signers or [])
@@ -396,6 +418,8 @@ class ArtifactCheck:
         self.unchecked = list(unchecked or [])
         # functions the signed manifest lists as declared interpreted (not compiled)
         self.interpreted = list(interpreted or [])
+        # the signed manifest's licence mode (production | development) and issuer key id
+        self.licence_mode, self.licence_issuer = licence_mode, licence_issuer
 
     def __repr__(self) -> str:
         return f"ArtifactCheck({self.as_dict()!r})"
@@ -414,6 +438,9 @@ class ArtifactCheck:
                 note += f"; NOT in the trust store: {', '.join(self.untrusted)}"
             if self.interpreted:
                 note += f"; interpreted (declared): {', '.join(self.interpreted)}"
+            if self.licence_mode:
+                issuer = f" from issuer {self.licence_issuer}" if self.licence_issuer else ""
+                note += f"; {self.licence_mode} licence{issuer}"
             return f"{self.location}: ok ({self.module}; {note})"
         return f"{self.location}: {self.reason}"
 
@@ -427,6 +454,8 @@ class ArtifactCheck:
             "untrusted": self.untrusted,
             "unchecked": self.unchecked,
             "interpreted": self.interpreted,
+            "licence_mode": self.licence_mode,
+            "licence_issuer": self.licence_issuer,
         }
 
 
@@ -498,6 +527,7 @@ def verify_manifest(
         [c.key_id for c in checks if c.status == "valid" and not c.trusted],
         [c.key_id for c in checks if c.status == "unknown"],
         list(manifest.get("interpreted", [])),
+        *licence_of(manifest),
     )
     if refusal:
         return result, None

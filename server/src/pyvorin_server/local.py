@@ -4,7 +4,9 @@ It runs the real ``pyvorin-server`` (``python -m pyvorin_server run``) on 127.0.
 a fresh SQLite database (or ``database_url``), so a machine with no network can issue
 itself a licence, trust the server's issuer key and activate it, explicitly. Nothing
 here is a bypass of the licence gate: the client still verifies the issuer signature,
-the server-signed lease and the machine binding.
+the server-signed lease and the machine binding. The issuer is trusted from the home's
+own store, so such a licence is a development licence (``--release`` refuses it; see
+docs/licensing.md).
 """
 
 from __future__ import annotations

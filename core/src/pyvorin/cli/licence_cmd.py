@@ -1,4 +1,4 @@
-"""``pyvorin licence activate|status|refresh|deactivate|trust-issuer|verify-key``."""
+"""``pyvorin licence activate|dev|status|refresh|deactivate|trust-issuer|verify-key``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ import click
 
 from ..errors import UsageError
 from ..licensing.client import LicenceClient
+from ..licensing.dev import DEFAULT_DAYS, MAX_DAYS, license_for_development
 from ..licensing.state import load_state, state_path
 from ..licensing.tokens import KEY_PREFIX, LEASE_PREFIX, iso, verify_token
-from ..licensing.trust import trust_issuer, trusted_keys
+from ..licensing.trust import DEVELOPMENT, keys_of, trust_issuer, trusted_issuers
+
+DEVELOPMENT_NOTE = (
+    "builds under a development licence are marked licence.mode: development in every "
+    "manifest, and --release refuses them (exit 6)"
+)
 
 
 def _settings_value(path: str):
@@ -63,9 +69,59 @@ def activate(key: str | None, key_file: Path | None, server: str | None) -> None
     """Verify KEY offline, activate it on the server and store the signed lease."""
     client = _client(server)
     lease, path = client.activate(_read_key(key, key_file), server)
+    issuer = client.issuers()[lease["kid"]]
     click.echo(
         f"activated licence {lease['lid']} (plan {lease['plan']}) on this machine; "
         f"lease valid until {iso(lease['exp'])}; stored in {path}"
+    )
+    click.echo(f"a {issuer.mode} licence: issuer key {lease['kid']}, trusted from {issuer.origin}")
+    if issuer.mode == DEVELOPMENT:
+        click.echo(DEVELOPMENT_NOTE)
+
+
+@licence.command("dev")
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_DAYS),
+    default=DEFAULT_DAYS,
+    show_default=True,
+    help="How long the development licence is valid (run the command again to renew).",
+)
+def dev(days: int) -> None:
+    """License this machine for development, in one command and without a server.
+
+    Creates (once) a development issuer key in PYVORIN_HOME, trusts it as a development
+    issuer and stores a licence and lease for this machine signed by it. Builds are
+    marked licence.mode: development and --release refuses them. Running it again
+    renews the licence.
+    """
+    from ..audit import AuditLog
+
+    made = license_for_development(days=days)
+    if made.key_created:
+        click.echo(
+            f"created the development issuer key {made.issuer} (private key {made.key_file}, 0600)"
+        )
+    else:
+        click.echo(f"reusing the development issuer key {made.issuer} ({made.key_file})")
+    click.echo(f"trusting {made.issuer} as a development issuer (PYVORIN_HOME/licence/issuers)")
+    click.echo(
+        f"{'renewed' if made.renewed else 'made'} development licence {made.licence_id} for "
+        f"this machine, valid until {iso(made.expires)}; stored in {made.state_file}"
+    )
+    click.echo(DEVELOPMENT_NOTE + "; a release needs a licence from a production issuer:")
+    click.echo("  pyvorin licence activate KEY --server URL")
+    AuditLog().append(
+        "licence",
+        "cli",
+        {
+            "outcome": "development-licence",
+            "licence_id": made.licence_id,
+            "licence_mode": DEVELOPMENT,
+            "issuer": made.issuer,
+            "expires": iso(made.expires),
+            "renewed": made.renewed,
+        },
     )
 
 
@@ -80,7 +136,12 @@ def refresh() -> None:
 def deactivate() -> None:
     """Release this machine's seat and remove the local lease."""
     body = _client().deactivate()
-    if "already" in body:
+    if "local" in body:
+        click.echo(
+            f"development licence {body['local']} removed from this machine (the development "
+            "issuer key stays trusted; `pyvorin licence dev` makes a new licence)"
+        )
+    elif "already" in body:
         click.echo(
             f"the server had already released this activation ({body['already']}); "
             "local lease removed"
@@ -103,6 +164,9 @@ def status(offline: bool, fmt: str) -> None:
         "licence_id": result.licence_id,
         "plan": result.plan,
         "mode": result.mode,
+        "licence_mode": result.licence_mode,
+        "issuer": result.issuer,
+        "issuer_origin": result.issuer_origin,
         "lease_expires": iso(result.lease_expires),
         "offline_deadline": iso(result.offline_deadline),
         "message": result.message,
@@ -121,6 +185,10 @@ def status(offline: bool, fmt: str) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(f"licence {report['licence_id']} (plan {report['plan']}): allowed, {report['mode']}")
+    click.echo(f"  licence mode:      {report['licence_mode']}")
+    click.echo(f"  issuer:            {report['issuer']}, from {report['issuer_origin']}")
+    if result.licence_mode == DEVELOPMENT:
+        click.echo(f"  note:              {DEVELOPMENT_NOTE}")
     click.echo(f"  lease expires:     {report['lease_expires']}")
     click.echo(f"  offline deadline:  {report['offline_deadline']}")
     if "server" in report:
@@ -141,9 +209,20 @@ def status(offline: bool, fmt: str) -> None:
 @licence.command("trust-issuer")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def trust_issuer_cmd(file: Path) -> None:
-    """Trust the issuer public key in FILE (PEM, e.g. a server's issuer.pub)."""
+    """Trust the issuer public key in FILE (PEM, e.g. a server's issuer.pub) as a
+    development issuer.
+
+    Licences it signs work in development mode only. Production issuers come with the
+    distribution or from the administrator's /etc/pyvorin/issuers (root-owned)."""
     kid = trust_issuer(file)
-    click.echo(f"trusting issuer key {kid}")
+    issuer = trusted_issuers()[kid]
+    click.echo(f"trusting issuer key {kid}: a {issuer.mode} issuer, from {issuer.origin}")
+    if issuer.mode == DEVELOPMENT:
+        click.echo(
+            "licences it signs are development licences: " + DEVELOPMENT_NOTE + "; production "
+            "issuers come with the Pyvorin distribution or from the administrator's "
+            "/etc/pyvorin/issuers"
+        )
 
 
 @licence.command("verify-key")
@@ -155,10 +234,13 @@ def verify_key(key: str | None, key_file: Path | None) -> None:
 
     text = _read_key(key, key_file)
     prefix = LEASE_PREFIX if text.startswith(LEASE_PREFIX + ".") else KEY_PREFIX
-    token = verify_token(text, prefix, trusted_keys(), now=time.time())
+    issuers = trusted_issuers()
+    token = verify_token(text, prefix, keys_of(issuers), now=time.time())
     p = token.payload
+    issuer = issuers[p["kid"]]
     click.echo(
         f"valid licence key {p['lid']}: licensee {p.get('licensee', '?')!r}, plan {p['plan']}, "
         f"{p.get('seats', '?')} seat(s), features {', '.join(p['features']) or 'none'}, "
-        f"expires {iso(p['exp'])}, issuer key {p['kid']}"
+        f"expires {iso(p['exp'])}, issuer key {p['kid']} (a {issuer.mode} issuer, from "
+        f"{issuer.origin})"
     )

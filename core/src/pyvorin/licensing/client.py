@@ -7,6 +7,12 @@ messages that say how to recover.
 
 Every lease the server returns is verified before it is stored: signed by a trusted
 issuer key (:mod:`.trust`), bound to this machine's fingerprint, for this activation.
+The gate's verdict carries the licence mode: ``production`` when the lease's issuer is a
+production issuer, ``development`` otherwise.
+
+A development licence made by ``pyvorin licence dev`` (:mod:`.dev`) has no server: its
+state names none, the gate checks it offline until its lease expires, and only a lease
+signed by a development issuer is accepted that way.
 """
 
 from __future__ import annotations
@@ -28,12 +34,17 @@ from . import state as state_mod
 from . import transport as tr
 from .state import LicenceState, load_state, machine_fingerprint, remove_state, save_state
 from .tokens import KEY_PREFIX, LEASE_PREFIX, Token, iso, verify_token
-from .trust import trusted_keys
+from .trust import DEVELOPMENT, Issuer, keys_of, trusted_issuers
 
 DEFAULT_GRACE_HOURS = 72
 CLOCK_TOLERANCE = 300  # seconds of clock difference tolerated (server vs client, rewinds)
 RETRY_STATUSES = frozenset({502, 503, 504})
 ACTIVATE_HINT = "run `pyvorin licence activate KEY --server URL`"
+DEV_HINT = "run `pyvorin licence dev`"
+NO_LICENCE_HINT = (
+    f"{ACTIVATE_HINT}; for development, `pyvorin licence dev` licenses this machine in "
+    "one command (its builds are marked development and `--release` refuses them)"
+)
 
 
 class ServerUnreachable(Exception):
@@ -51,13 +62,35 @@ class ServerRefusal(Exception):
 @dataclass
 class GateResult:
     allowed: bool
-    mode: str  # online | offline
+    mode: str  # online | offline | local (a development licence without a server)
     licence_id: str
     plan: str
     lease_expires: int
     offline_deadline: int
     message: str = ""
     usage: dict[str, Any] = field(default_factory=dict)
+    licence_mode: str = DEVELOPMENT  # production | development: the lease issuer's mode
+    issuer: str = ""  # the lease's issuer key id
+    issuer_origin: str = ""  # where that key is trusted from
+
+
+def _verdict(
+    mode: str, lease: Token, issuers: Mapping[str, Issuer], deadline: int, message: str
+) -> GateResult:
+    """The gate's ``allowed`` verdict for ``lease``, with its issuer's licence mode."""
+    issuer = issuers[lease["kid"]]
+    return GateResult(
+        True,
+        mode,
+        lease["lid"],
+        lease["plan"],
+        lease["exp"],
+        deadline,
+        message,
+        licence_mode=issuer.mode,
+        issuer=lease["kid"],
+        issuer_origin=issuer.origin,
+    )
 
 
 def _check_url(url: str) -> str:
@@ -182,21 +215,32 @@ class LicenceClient:
         )
 
     # -- verification -------------------------------------------------------------------
-    def _trusted(self):
-        return trusted_keys(self.home, self.env)
+    def issuers(self) -> dict[str, Issuer]:
+        """The trusted issuers (production and development), see :mod:`.trust`."""
+        return trusted_issuers(self.home, self.env)
+
+    def _trusted(self, issuers: Mapping[str, Issuer] | None = None):
+        return keys_of(self.issuers() if issuers is None else issuers)
 
     def verify_key(self, key: str) -> Token:
         """Check a licence key offline: format, trusted issuer, signature, expiry."""
         return verify_token(key, KEY_PREFIX, self._trusted(), now=self.now())
 
-    def _verify_lease(self, lease: str, activation_id: str | None, where: str) -> Token:
+    def _verify_lease(
+        self,
+        lease: str,
+        activation_id: str | None,
+        where: str,
+        issuers: Mapping[str, Issuer] | None = None,
+        recovery: str = "",
+    ) -> Token:
+        recovery = recovery or (
+            f"run `pyvorin licence refresh` to fetch a fresh lease, or {ACTIVATE_HINT}"
+        )
         try:
-            token = verify_token(lease, LEASE_PREFIX, self._trusted())
+            token = verify_token(lease, LEASE_PREFIX, self._trusted(issuers))
         except LicenceError as exc:
-            raise type(exc)(
-                f"{where}: {exc}; run `pyvorin licence refresh` to fetch a fresh lease, "
-                f"or {ACTIVATE_HINT}"
-            ) from exc
+            raise type(exc)(f"{where}: {exc}; {recovery}") from exc
         if token["fp"] != self.fingerprint:
             raise LicenceError(
                 f"{where}: the lease is bound to another machine (fingerprint "
@@ -210,11 +254,18 @@ class LicenceClient:
             )
         return token
 
-    def _accept_lease(self, state: LicenceState, body: dict[str, Any], now: float) -> Token:
+    def _accept_lease(
+        self,
+        state: LicenceState,
+        body: dict[str, Any],
+        now: float,
+        issuers: Mapping[str, Issuer] | None = None,
+    ) -> Token:
         lease = body.get("lease")
         if not isinstance(lease, str):
             raise ServerUnreachable("the server's answer has no lease")
-        token = self._verify_lease(lease, state.activation_id, f"lease from {state.server}")
+        where = f"lease from {state.server}"
+        token = self._verify_lease(lease, state.activation_id, where, issuers)
         if now + CLOCK_TOLERANCE < token["iat"]:
             raise LicenceError(
                 f"this machine's clock ({iso(now)}) is {int(token['iat'] - now)} s behind the "
@@ -232,8 +283,16 @@ class LicenceClient:
     def _state(self) -> LicenceState:
         state = load_state(self.home)
         if state is None:
-            raise LicenceError(f"no licence is activated on this machine; {ACTIVATE_HINT}")
+            raise LicenceError(f"no licence is activated on this machine; {NO_LICENCE_HINT}")
         return state
+
+    @staticmethod
+    def _no_server(state: LicenceState, what: str) -> LicenceError:
+        return LicenceError(
+            f"{what}: the licence on this machine is a development licence made by "
+            f"`pyvorin licence dev` (activation {state.activation_id}), with no licence "
+            f"server; {DEV_HINT} to renew it, or {ACTIVATE_HINT} for a licence from a server"
+        )
 
     def _server_for(self, state: LicenceState) -> str:
         return _check_url(self.server_override or state.server)
@@ -287,6 +346,8 @@ class LicenceClient:
     def refresh(self) -> Token:
         """Ask the server to confirm the activation; store the new lease."""
         state = self._state()
+        if state.serverless:
+            raise self._no_server(state, "nothing to refresh")
         now = self.now()
         server = self._server_for(state)
         try:
@@ -327,6 +388,9 @@ class LicenceClient:
     def deactivate(self) -> dict[str, Any]:
         """Release this machine's seat on the server and remove the local state."""
         state = self._state()
+        if state.serverless:  # a development licence: no seat to release
+            remove_state(self.home)
+            return {"local": state.activation_id}
         server = self._server_for(state)
         try:
             body = self._request(
@@ -350,6 +414,8 @@ class LicenceClient:
 
     def server_status(self) -> dict[str, Any]:
         state = self._state()
+        if state.serverless:
+            raise self._no_server(state, "status")
         server = self._server_for(state)
         try:
             return self._request(
@@ -371,26 +437,33 @@ class LicenceClient:
         Online (the server answers): the server decides, every time - a revoked or
         deactivated licence is refused on the next check. Offline: the stored lease
         allows compiling until ``min(lease expiry, last server contact + grace)``.
-        A clock set back behind the last time seen is refused either way.
+        A clock set back behind the last time seen is refused either way. A development
+        licence without a server (``pyvorin licence dev``) is checked offline until its
+        lease expires. The result names the licence mode (the lease issuer's).
         """
         state = self._state()
         where = str(state_mod.state_path(self.home))
         now = self.now()
-        lease = self._verify_lease(state.lease, state.activation_id, where)
+        issuers = self.issuers()
+        recovery = f"{DEV_HINT} to make a new one" if state.serverless else ""
+        lease = self._verify_lease(state.lease, state.activation_id, where, issuers, recovery)
+        renew = "`pyvorin licence dev`" if state.serverless else "`pyvorin licence refresh`"
         clock_problem = None
         if now + CLOCK_TOLERANCE < state.last_seen:
             clock_problem = (
                 f"the system clock ({iso(now)}) is behind the last time this licence was "
                 f"used ({iso(state.last_seen)}): the clock was set back; set it right "
-                "and run `pyvorin licence refresh`"
+                f"and run {renew}"
             )
         elif now + CLOCK_TOLERANCE < lease["iat"]:
             clock_problem = (
                 f"the system clock ({iso(now)}) is behind the time the lease was issued "
-                f"({iso(lease['iat'])}); set it right and run `pyvorin licence refresh`"
+                f"({iso(lease['iat'])}); set it right and run {renew}"
             )
         # Online, the server's clock decides (_accept_lease refuses a clock behind it);
         # offline, a clock behind what this client has already seen is refused.
+        if state.serverless:
+            return self._check_local(state, where, lease, issuers, now, clock_problem)
         if online:
             server = self._server_for(state)
             try:
@@ -410,14 +483,12 @@ class LicenceClient:
                 save_state(state, self.home)
                 raise LicenceError(self._refusal_message(server, exc)) from exc
             else:
-                lease = self._accept_lease(state, body, now)
+                lease = self._accept_lease(state, body, now, issuers)
                 save_state(state, self.home)
-                return GateResult(
-                    True,
+                return _verdict(
                     "online",
-                    lease["lid"],
-                    lease["plan"],
-                    lease["exp"],
+                    lease,
+                    issuers,
                     min(lease["exp"], int(now + self.grace_seconds)),
                     f"licence {lease['lid']} confirmed by {server}",
                 )
@@ -440,14 +511,47 @@ class LicenceClient:
                 f"{self.grace_seconds // 3600} h, lease expiry {iso(lease['exp'])}); "
                 f"reconnect to {state.server} and run `pyvorin licence refresh`"
             )
-        return GateResult(
-            True,
+        return _verdict(
             "offline",
-            lease["lid"],
-            lease["plan"],
-            lease["exp"],
+            lease,
+            issuers,
             deadline,
             f"licence server unreachable ({unreachable}); offline grace until {iso(deadline)}",
+        )
+
+    def _check_local(
+        self,
+        state: LicenceState,
+        where: str,
+        lease: Token,
+        issuers: Mapping[str, Issuer],
+        now: float,
+        clock_problem: str | None,
+    ) -> GateResult:
+        """The gate for a development licence without a server (``pyvorin licence dev``)."""
+        if issuers[lease["kid"]].mode != DEVELOPMENT:
+            # a production lease is confirmed by its server: it cannot be used without one
+            raise LicenceError(
+                f"{where}: the lease of licence {lease['lid']} is signed by the production "
+                f"issuer {lease['kid']} but the state names no licence server; a production "
+                f"licence is confirmed online: {ACTIVATE_HINT}"
+            )
+        if clock_problem:
+            raise LicenceError(clock_problem)
+        if now >= lease["exp"]:
+            raise LicenceError(
+                f"the development licence {lease['lid']} expired at {iso(lease['exp'])}; "
+                f"{DEV_HINT} to renew it"
+            )
+        state.last_seen = max(state.last_seen, now)
+        save_state(state, self.home)
+        return _verdict(
+            "local",
+            lease,
+            issuers,
+            int(lease["exp"]),
+            f"development licence {lease['lid']} (no licence server), valid until "
+            f"{iso(lease['exp'])}",
         )
 
     # -- usage --------------------------------------------------------------------------
@@ -563,7 +667,7 @@ class LicenceClient:
         signature, verification or licence), for its alerts. Best effort: returns False
         when the server cannot be reached or refuses; never raises for that."""
         state = load_state(self.home)
-        if state is None:
+        if state is None or state.serverless:
             return False
         try:
             self._request(

@@ -7,11 +7,17 @@ Before any module is compiled the gate
 2. asks the licence server to confirm it (a refresh): a revoked, expired or deactivated
    licence is refused at once; an unreachable server falls back to the offline grace
    period (``[tool.pyvorin.licence] grace-hours``, ``PYVORIN_LICENCE_GRACE_HOURS``);
-3. reports one ``compile`` usage event (idempotent; queued while offline); the server
-   refuses it when the plan's monthly limit is reached.
+3. decides the licence mode: ``production`` when the lease's issuer is a production
+   issuer (shipped with the distribution or installed by the administrator, see
+   :mod:`.trust`), ``development`` otherwise (or when the run asks for the development
+   mode); a ``--release`` run refuses a development licence;
+4. reports one ``compile`` usage event (idempotent; queued while offline); the server
+   refuses it when the plan's monthly limit is reached. A development licence made by
+   ``pyvorin licence dev`` has no server and reports nothing.
 
 Refusals raise :class:`~pyvorin.errors.LicenceError` (exit 6) with a recovery hint.
-Every decision is audited as a ``licence`` event, without keys or secrets.
+Every decision is audited as a ``licence`` event (with the licence mode), without keys or
+secrets. The decision's ``mode`` is recorded in every manifest (``licence.mode``).
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any
 from ..errors import LicenceError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, LicenceDecision
-from .client import LicenceClient
+from .client import ACTIVATE_HINT, GateResult, LicenceClient
 from .tokens import iso
+from .trust import DEVELOPMENT, PRODUCTION, SYSTEM_ISSUERS_DIR, package_issuers_dir
 
 
 def _setting(ctx: BuildContext, path: str) -> Any:
@@ -40,27 +47,60 @@ def client_for(ctx: BuildContext) -> LicenceClient:
     )
 
 
+def licence_mode(ctx: BuildContext, result: GateResult) -> str:
+    """``production`` only for a production issuer's lease in a run that did not ask for
+    the development mode (``BuildOptions.licence_mode``)."""
+    if result.licence_mode == PRODUCTION and ctx.options.licence_mode != DEVELOPMENT:
+        return PRODUCTION
+    return DEVELOPMENT
+
+
+def release_refusal(result: GateResult) -> str:
+    why = (
+        f"its issuer key {result.issuer} is a development issuer, trusted from "
+        f"{result.issuer_origin}"
+        if result.licence_mode == DEVELOPMENT
+        else "this run asked for the development mode"
+    )
+    return (
+        f"--release refuses a development licence: licence {result.licence_id} is a "
+        f"development licence because {why}; a release build needs a licence signed by a "
+        f"production issuer (shipped with this Pyvorin distribution in "
+        f"{package_issuers_dir()}, or installed by the administrator in the root-owned "
+        f"{SYSTEM_ISSUERS_DIR}): {ACTIVATE_HINT} with such a licence, or build without "
+        "--release (the artifacts are then marked licence.mode: development)"
+    )
+
+
 @hookimpl
 def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
     client = client_for(ctx)
+    mode = None
     try:
         result = client.check()
+        mode = licence_mode(ctx, result)
+        if ctx.release and mode != PRODUCTION:
+            raise LicenceError(release_refusal(result))
         usage: dict[str, Any] = {}
         if ctx.options.command == "check":
             pass  # the frontend alone compiles nothing: no usage is counted
         elif result.mode == "online":
             usage = client.report_usage("compile", 1)
-        else:
+        elif result.mode == "offline":
             usage = client.report_usage_offline("compile", 1)
+        # "local": a development licence without a server has nobody to report to
     except LicenceError as exc:
-        ctx.audit("licence", outcome="refused", reason=str(exc))
+        extra = {"licence_mode": mode} if mode else {}
+        ctx.audit("licence", outcome="refused", reason=str(exc), **extra)
         raise
     details = {
         "mode": result.mode,
+        "licence_mode": mode,
+        "issuer": result.issuer,
         "plan": result.plan,
         "lease_expires": iso(result.lease_expires),
         "offline_deadline": iso(result.offline_deadline),
         "usage": {k: v for k, v in usage.items() if k in ("period", "used", "limit", "pending")},
     }
     ctx.audit("licence", outcome="checked", licence_id=result.licence_id, **details)
-    return LicenceDecision(True, result.message, result.licence_id, details)
+    return LicenceDecision(True, result.message, result.licence_id, details, mode=mode)

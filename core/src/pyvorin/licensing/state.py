@@ -1,6 +1,7 @@
 """The local licence state: one 0600 JSON file, ``PYVORIN_HOME/licence/lease.json``.
 
-It holds the server URL, the activation id and secret (used to authenticate refresh,
+It holds the server URL (empty for a development licence made by ``pyvorin licence
+dev``, which has no server), the activation id and secret (used to authenticate refresh,
 deactivate and usage reports), the current lease (signed by the server; verified on every
 read), the last moments the client saw the clock and reached the server, a refusal the
 server pronounced (revoked, deactivated) and usage reports not yet delivered.
@@ -61,6 +62,12 @@ class LicenceState:
     @property
     def bearer(self) -> str:
         return f"{self.activation_id}.{self.activation_secret}"
+
+    @property
+    def serverless(self) -> bool:
+        """A development licence made on this machine (``pyvorin licence dev``): no
+        server to confirm it; the gate accepts it only from a development issuer."""
+        return not self.server
 
 
 def load_state(home: Path | None = None) -> LicenceState | None:

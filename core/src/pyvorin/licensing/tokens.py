@@ -194,7 +194,9 @@ def verify_token(
         raise WrongIssuerError(
             f"{what} {payload.get('lid', '?')} was signed by issuer key {payload['kid']}, "
             f"which this installation does not trust (trusted: {known}); "
-            "add the issuer's public key with `pyvorin licence trust-issuer FILE`"
+            "add the issuer's public key with `pyvorin licence trust-issuer FILE` (a "
+            "development issuer; production issuers come with the distribution or the "
+            "administrator's /etc/pyvorin/issuers)"
         )
     try:
         public_key.verify(signature, signed.encode("ascii"))

@@ -94,6 +94,7 @@ def build_manifest(
     verification: Mapping[str, Any] | None = None,
     isolation: Mapping[str, Any] | None = None,
     licence_id: str | None = None,
+    licence: Mapping[str, Any] | None = None,
     created: datetime | None = None,
     build: Mapping[str, Any] | None = None,
     interpreted: Iterable[str] = (),
@@ -101,7 +102,9 @@ def build_manifest(
     """The unsigned manifest for ``artifact`` (read now) and its loader stub.
 
     ``interpreted``: the functions (qualnames) the artifact leaves interpreted because
-    the user declared them so; signed with the rest, shown by ``signature verify``."""
+    the user declared them so; signed with the rest, shown by ``signature verify``.
+    ``licence``: the licence gate's ``mode`` (production or development) and ``issuer``
+    key id; signed with the rest, shown by ``signature verify``."""
     artifact_bytes = Path(artifact).read_bytes()
     facts = dict(facts or {})
     manifest: dict[str, Any] = {
@@ -124,6 +127,7 @@ def build_manifest(
         "verification": dict(verification) if verification is not None else None,
         "isolation": dict(isolation) if isolation is not None else None,
         "licence_id": licence_id,
+        "licence": dict(licence) if licence is not None else None,
         "build": dict(build) if build is not None else None,
         "created": (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "pyvorin": __version__,

@@ -8,7 +8,7 @@ from pathlib import Path
 from pyvorin_runtime.names import binary_leaf
 
 from ..artifacts import loader_path, manifest_path
-from ..errors import SignatureError
+from ..errors import LicenceError, SignatureError
 from ..home import atomic_write
 from ..hookspecs import hookimpl
 from ..keys import ED25519, select_hmac, select_signer
@@ -85,6 +85,11 @@ def sign_artifact(
             f"{module.name}: a --release build refuses to sign an artifact that was not "
             "compiled in the sandbox (the backend reported no isolation)"
         )
+    if ctx.release and licence.mode != "production":
+        raise LicenceError(
+            f"{module.name}: a --release build refuses to sign under a {licence.mode} "
+            "licence (the licence gate admits only a production licence to a release)"
+        )
     if announced:
         ctx.audit("sign", event="key-created", key_id=signer.key_id, fingerprint=signer.fingerprint)
     signers = [signer]
@@ -105,6 +110,7 @@ def sign_artifact(
         verification=verification.summary if verification is not None else None,
         isolation=compiled.isolation,
         licence_id=licence.licence_id,
+        licence={"mode": licence.mode, "issuer": licence.details.get("issuer")},
         build=ctx.options.manifest_record(),
         interpreted=getattr(compiled, "interpreted", None) or (),
     )
@@ -126,7 +132,7 @@ def sign_artifact(
         manifest=str(manifest_file),
         key_ids=[s.key_id for s in signers],
         licence_id=licence.licence_id,
-        licence_mode=ctx.options.licence_mode,
+        licence_mode=licence.mode,
     )
     return SignResult(
         manifest_path=manifest_file,
