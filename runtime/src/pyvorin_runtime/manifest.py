@@ -24,6 +24,7 @@ import hashlib
 import os
 from hmac import compare_digest
 
+from .builds import fallback_distribution, identity, is_build_number, is_distribution
 from .cjson import canonical, loads
 from .errors import SignatureError
 from .names import binary_leaf, is_leaf
@@ -106,6 +107,16 @@ def schema_problem(manifest) -> str | None:
     interpreted = manifest.get("interpreted", [])
     if not isinstance(interpreted, list) or not all(isinstance(q, str) and q for q in interpreted):
         return "manifest field 'interpreted' is not a list of function names"
+    # both or neither: manifests written before build numbers have neither (build 0)
+    if ("distribution" in manifest) != ("build_number" in manifest):
+        return "manifest fields 'distribution' and 'build_number' must be given together"
+    if "distribution" in manifest and not is_distribution(manifest["distribution"]):
+        return (
+            "manifest field 'distribution' is not a normalised distribution name "
+            f"({manifest['distribution']!r})"
+        )
+    if "build_number" in manifest and not is_build_number(manifest["build_number"]):
+        return f"manifest field 'build_number' is not a build number ({manifest['build_number']!r})"
     signatures = manifest.get("signatures")
     if not isinstance(signatures, list):
         return "manifest field 'signatures' is missing"
@@ -171,12 +182,21 @@ class VerificationKeys:
 
 
 class SignatureCheck:
-    """The outcome for one signature: status is valid, invalid, revoked, unknown or untrusted."""
+    """The outcome for one signature: status is valid, invalid, revoked, unknown or untrusted.
 
-    __slots__ = ("alg", "key_id", "reason", "status", "trusted")
+    ``fingerprint``: for a valid Ed25519 signature, the fingerprint of the public key
+    that verified it (None otherwise)."""
+
+    __slots__ = ("alg", "fingerprint", "key_id", "reason", "status", "trusted")
 
     def __init__(
-        self, key_id: str, alg: str, status: str, trusted: bool = False, reason: str = ""
+        self,
+        key_id: str,
+        alg: str,
+        status: str,
+        trusted: bool = False,
+        reason: str = "",
+        fingerprint: str | None = None,
     ) -> None:
         self.key_id, self.alg, self.status, self.trusted, self.reason = (
             key_id,
@@ -185,11 +205,12 @@ class SignatureCheck:
             trusted,
             reason,
         )
+        self.fingerprint = fingerprint
 
     def __repr__(self) -> str:
         return (
             f"SignatureCheck(key_id={self.key_id!r}, alg={self.alg!r}, status={self.status!r}, "
-            f"trusted={self.trusted!r}, reason={self.reason!r})"
+            f"trusted={self.trusted!r}, reason={self.reason!r}, fingerprint={self.fingerprint!r})"
         )
 
 
@@ -303,7 +324,9 @@ def _check_signature(entry, body: bytes, keys: VerificationKeys) -> SignatureChe
 
     for raw in publics:
         if ed25519.verify(raw, sig, message):
-            return SignatureCheck(key_id, alg, "valid", trusted=is_trusted)
+            return SignatureCheck(
+                key_id, alg, "valid", trusted=is_trusted, fingerprint=fingerprint_ed25519(raw)
+            )
     return SignatureCheck(
         key_id,
         alg,
@@ -366,10 +389,18 @@ def _warn_opt_out(location: str, untrusted: list[str]) -> None:
 
 
 class ArtifactCheck:
-    """The outcome for one compiled artifact (or a stray manifest/binary)."""
+    """The outcome for one compiled artifact (or a stray manifest/binary).
+
+    ``distribution`` and ``build`` are the manifest's (``build`` None: a manifest from
+    before build numbers, build 0 of the distribution named after the module's
+    top-level package); ``keys`` name the keys of the valid signatures as the recorded
+    build numbers do (:func:`pyvorin_runtime.builds.identity`)."""
 
     __slots__ = (
+        "build",
+        "distribution",
         "interpreted",
+        "keys",
         "location",
         "module",
         "ok",
@@ -396,6 +427,9 @@ class ArtifactCheck:
         self.unchecked = list(unchecked or [])
         # functions the signed manifest lists as declared interpreted (not compiled)
         self.interpreted = list(interpreted or [])
+        self.distribution: str | None = None
+        self.build: int | None = None
+        self.keys: list[str] = []
 
     def __repr__(self) -> str:
         return f"ArtifactCheck({self.as_dict()!r})"
@@ -414,6 +448,10 @@ class ArtifactCheck:
                 note += f"; NOT in the trust store: {', '.join(self.untrusted)}"
             if self.interpreted:
                 note += f"; interpreted (declared): {', '.join(self.interpreted)}"
+            if self.build is not None:
+                note += f"; build {self.build} of {self.distribution}"
+            else:
+                note += "; no build number (counts as build 0)"
             return f"{self.location}: ok ({self.module}; {note})"
         return f"{self.location}: {self.reason}"
 
@@ -427,6 +465,8 @@ class ArtifactCheck:
             "untrusted": self.untrusted,
             "unchecked": self.unchecked,
             "interpreted": self.interpreted,
+            "distribution": self.distribution,
+            "build": self.build,
         }
 
 
@@ -499,6 +539,9 @@ def verify_manifest(
         [c.key_id for c in checks if c.status == "unknown"],
         list(manifest.get("interpreted", [])),
     )
+    result.distribution = manifest.get("distribution") or fallback_distribution(manifest["module"])
+    result.build = manifest.get("build_number")
+    result.keys = [identity(c.key_id, c.fingerprint) for c in checks if c.status == "valid"]
     if refusal:
         return result, None
 
