@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,16 @@ def test_release_writes_sarif_and_stops_on_unsupported_constructs(tmp_path, rele
     assert not (project / "dist").exists()
 
 
+@pytest.mark.parametrize("value", ["0", "-3", "seven"])
+def test_release_refuses_a_build_number_that_is_not_one(value, capsys):
+    from pyvorin.release import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--build-number", value])
+    assert exit_info.value.code == 2
+    assert f"--build-number: expected an integer >= 1, found {value!r}" in capsys.readouterr().err
+
+
 def test_release_refuses_to_sign_with_the_per_installation_key(tmp_path, release_home):
     require_tools()
     project = copy_example(tmp_path)
@@ -150,12 +161,17 @@ def test_release_builds_verifies_and_reports(tmp_path, release_home):
     require_tools()
     project = copy_example(tmp_path)
     key = _release_key()
-    done, output, summary = _release(project, release_home, tmp_path, "--no-isolation", key=key)
+    done, output, summary = _release(
+        project, release_home, tmp_path, "--no-isolation", "--build-number", "77", key=key
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     assert key.splitlines()[1] not in done.stdout + done.stderr, "the key must never be printed"
     report = json.loads(done.stdout)
     (wheel,) = report["wheels"]
     assert Path(wheel).is_file() and not wheel.endswith("-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        manifest = json.loads(archive.read("numkit/kernels.pyvorin.json"))
+    assert (manifest["distribution"], manifest["build_number"]) == ("numkit", 77)
     assert report["verified"] == {Path(wheel).name: "verified"}
     assert len(report["sdists"]) == 1
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())

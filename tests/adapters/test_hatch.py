@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from pyvorin.artifacts import BINARY_SUFFIX
+from pyvorin.artifacts import BINARY_SUFFIX, EXT_SUFFIX
 
 from .conftest import (
     BIN,
@@ -103,3 +103,20 @@ def test_runtime_dependency_is_added_when_the_project_does_not_list_it(tmp_path,
     with zipfile.ZipFile(the_wheel(project)) as archive:
         metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         assert "Requires-Dist: pyvorin-runtime\n" in archive.read(metadata).decode()
+
+
+@pytest.mark.slow
+def test_a_stale_extension_beside_a_compiled_module_fails_the_build(tmp_path, session_home):
+    # hatch ships every file of the package directory: a stale in-place build beside the
+    # stub would be imported instead of it; the hook checks the written wheel, deletes it
+    require_tools()
+    project = copy_example(tmp_path, "hatch")
+    stale = project / "src" / "numkit" / ("kernels" + EXT_SUFFIX)
+    stale.write_bytes(b"\x7fELF stale in-place build")
+    built = build_hatch(project, session_home)
+    assert built.returncode != 0
+    assert f"kernels{EXT_SUFFIX}: unsigned extension module would be imported instead" in (
+        built.stderr
+    ), built.stdout[-2000:] + built.stderr[-3000:]
+    assert "pyvorin: exit code 5" in built.stderr
+    assert not list((project / "dist").glob("*.whl")) if (project / "dist").exists() else True

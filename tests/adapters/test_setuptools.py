@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pyvorin.artifacts import BINARY_SUFFIX, MANIFEST_SUFFIX
+from pyvorin.artifacts import BINARY_SUFFIX, EXT_SUFFIX, MANIFEST_SUFFIX
 
 from .conftest import (
     EXAMPLE,
@@ -182,3 +182,24 @@ def test_default_build_makes_the_wheel_from_the_sdist_with_compiled_modules(tmp_
     assert "numkit/kernels" + MANIFEST_SUFFIX in names
     # the licence gate's HTTP calls do not leak library log lines into the build output
     assert "HTTP Request" not in built.stdout + built.stderr
+
+
+@pytest.mark.slow
+def test_a_stale_extension_beside_a_compiled_module_fails_the_build(tmp_path, session_home):
+    # an earlier in-place build left kernels<EXT_SUFFIX> in the source tree; copied into
+    # the wheel beside the stub, Python would import it instead of the stub
+    require_tools()
+    project = copy_example(tmp_path)
+    stale = project / "src" / "numkit" / ("kernels" + EXT_SUFFIX)
+    stale.write_bytes(b"\x7fELF stale in-place build")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.setuptools.package-data]\nnumkit = ["*.so"]\n'
+    )
+    built = build_setuptools(project, session_home)
+    assert built.returncode != 0
+    assert f"kernels{EXT_SUFFIX}: unsigned extension module would be imported instead" in (
+        built.stderr
+    ), built.stderr[-3000:]
+    assert "pyvorin: exit code 5" in built.stderr
+    assert not list((project / "dist").glob("*.whl")) if (project / "dist").exists() else True

@@ -20,6 +20,7 @@ import pytest
 from pyvorin.artifacts import binary_path
 from pyvorin.config import load_settings
 from pyvorin.model import CompileResult, LicenceDecision, ModuleSpec, VerificationResult
+from pyvorin.options import BuildOptions
 from pyvorin.pipeline import make_context
 
 C_TEMPLATE = r"""
@@ -110,7 +111,14 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sign_module(project: Path, ext_cache: Callable[[str], Path]) -> Callable[..., Path]:
-    """Place a real extension for ``name`` in ``out`` and run the sign stage on it."""
+    """Place a real extension for ``name`` in ``out`` and run the sign stage on it.
+
+    Calls with the same ``out``, options and project settings share one run's context,
+    as the modules of one pipeline run do: they are signed with the same build number.
+    ``build_number`` signs with that number (as ``--build-number``) instead of the next
+    one.
+    """
+    runs: dict[tuple, object] = {}
 
     def run(
         name: str,
@@ -119,13 +127,23 @@ def sign_module(project: Path, ext_cache: Callable[[str], Path]) -> Callable[...
         release: bool = False,
         progress: Callable[[str], None] | None = None,
         verification: dict | None = None,
+        build_number: int | None = None,
     ):
-        settings = load_settings(project)
-        ctx = make_context(settings, out, release=release, progress=progress)
-        # These tests exercise the signer itself; the pipeline's gate is stood in for here
-        # (tests/trust/test_one_door.py shows the signer refusing a context without it),
-        # as a gate that admitted a production licence (a release needs one).
-        ctx.licence = LicenceDecision(True, "signing tests", "LIC-TEST", mode="production")
+        settings_text = (project / "pyproject.toml").read_text()
+        key = (str(out), release, id(progress), build_number, settings_text)
+        ctx = runs.get(key)
+        if ctx is None:
+            settings = load_settings(project)
+            options = BuildOptions.resolve(
+                settings, command="api", release=release, build_number=build_number
+            )
+            ctx = make_context(settings, out, options=options, progress=progress)
+            # These tests exercise the signer itself; the pipeline's gate is stood in for
+            # here (tests/trust/test_one_door.py shows the signer refusing a context
+            # without it), as a gate that admitted a production licence (a release needs
+            # one).
+            ctx.licence = LicenceDecision(True, "signing tests", "LIC-TEST", mode="production")
+            runs[key] = ctx
         binary = binary_path(out, name)
         binary.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ext_cache(name), binary)

@@ -12,7 +12,13 @@ signature before distribution" are enforced, once, for all of them:
 * a module whose verify or sign stage is not installed is refused: an unverified or
   unsigned binary is never handed to a packager;
 * the artifacts are checked with :func:`pyvorin.signing.verify_path` before they are
-  returned.
+  returned; adapters check what they packaged with :func:`verify_artifacts` too (a
+  stale extension module or package from the source tree beside a loader stub would
+  be imported instead of it).
+
+The manifests carry the distribution's build number (:mod:`pyvorin.signing.builds`):
+adapters pass their host's project name as ``distribution``; ``PYVORIN_BUILD_NUMBER``
+(or ``build_number``) sets the number, as CI release pipelines do.
 
 The returned :class:`WheelFiles` maps archive paths (``pkg/mod.py``) to files: the
 binary, the loader stub (which takes the source's place) and the signed manifest of
@@ -180,12 +186,17 @@ def build_project(
     modules: list[ModuleSpec] | None = None,
     verify_signatures: bool = True,
     release: Any = None,
+    distribution: str | None = None,
+    build_number: int | None = None,
 ) -> WheelFiles:
     """Run the whole pipeline for the project's ``[tool.pyvorin] modules`` into ``out_dir``.
 
     ``include_source`` overrides ``[tool.pyvorin.wheel] include-source`` (``None`` keeps
     the configured value). ``release`` (default: the ``PYVORIN_RELEASE`` environment
     variable) makes it a release build: signing refuses the per-installation key.
+    ``distribution`` is the project's name as the host knows it (default: the
+    ``[project] name``); ``build_number`` overrides ``PYVORIN_BUILD_NUMBER`` and the
+    signing installation's counter.
     Raises :class:`BuildFailed` (or another :class:`~pyvorin.errors.PyvorinError`) with
     the right exit code on any refusal.
     """
@@ -217,6 +228,8 @@ def build_project(
         settings,
         command="adapter",
         release=None if release is None else _bool_option(release, RELEASE_ENV),
+        build_number=build_number,
+        distribution=distribution,
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

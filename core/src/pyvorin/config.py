@@ -222,6 +222,16 @@ SCHEMA: tuple[Key, ...] = (
     ),
     Key("signing.key-id", str, None, "Id of the key that signs artifacts."),
     Key(
+        "signing.build-number",
+        int,
+        None,
+        "Build number signed into the manifests (monotonic per distribution); default: "
+        "this installation's counter for the signing key and distribution, plus one.",
+        minimum=1,
+        maximum=2**63 - 1,
+        env="PYVORIN_BUILD_NUMBER",
+    ),
+    Key(
         "sandbox.cpu-seconds",
         int,
         60,

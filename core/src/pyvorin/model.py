@@ -107,6 +107,8 @@ class BuildContext:
     ``options`` is the run's frozen :class:`~pyvorin.options.BuildOptions` (release,
     keep-c, isolation, cache, the one sandbox policy). ``licence`` is the licence gate's
     decision, set by the pipeline only (signing refuses a context without one).
+    ``build_numbers`` holds the build number the run signs for each (signing key id,
+    distribution): every module of a distribution signed in one run gets the same one.
     """
 
     settings: Settings
@@ -117,6 +119,7 @@ class BuildContext:
     progress: Callable[[str], None] = lambda message: None
     options: Any = field(default_factory=_default_options)
     licence: LicenceDecision | None = None
+    build_numbers: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def release(self) -> bool:

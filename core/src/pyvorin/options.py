@@ -11,6 +11,12 @@ configuration (user / administrator / project, see :mod:`pyvorin.config`), then 
 default. ``origins`` records where each value came from; the manifest of a release build
 records the effective values (:meth:`BuildOptions.manifest_record`).
 
+``build_number`` (``--build-number``, else ``[tool.pyvorin.signing] build-number`` or
+``PYVORIN_BUILD_NUMBER``) is the number the sign stage signs into the manifests instead
+of taking the next one from this installation's counter; ``distribution`` is the name
+of the distribution being built when the caller knows it (the adapters pass their
+host's project name); see :mod:`pyvorin.signing.builds`.
+
 ``sandbox`` is the one :class:`~pyvorin.sandbox.SandboxPolicy` of the run: the compile
 stage runs the C compiler under it and the verification workers derive their per-call
 budgets from it (they may only tighten it).
@@ -64,6 +70,8 @@ class BuildOptions:
     sandbox: Any = field(default_factory=_default_policy)
     origins: Mapping[str, str] = field(default_factory=dict)
     verify_seed: int | None = None  # --seed: the generated verification inputs' seed
+    build_number: int | None = None  # None: the signing installation's counter decides
+    distribution: str | None = None  # normalised; None: the project's [project] name
 
     def __post_init__(self) -> None:
         if self.command not in COMMANDS:
@@ -90,6 +98,8 @@ class BuildOptions:
         licence_mode: str | None = None,
         env: Mapping[str, str] | None = None,
         verify_seed: int | None = None,
+        build_number: int | None = None,
+        distribution: str | None = None,
     ) -> BuildOptions:
         """Flags (non-None arguments) override the environment, which overrides config."""
         from .sandbox import SandboxPolicy
@@ -136,6 +146,22 @@ class BuildOptions:
                 "--release refuses weakened verification from the project: " + "; ".join(weakenings)
             )
         policy = SandboxPolicy.from_settings(settings, require_isolation=isolation)
+        if build_number is not None:
+            origins["build_number"] = "flag"
+        else:
+            build_number = settings["signing.build-number"]
+            origins["build_number"] = getattr(settings, "origins", {}).get(
+                "signing.build-number", "default"
+            )
+        from pyvorin_runtime.builds import is_build_number, is_distribution, normalize_distribution
+
+        if build_number is not None and not (is_build_number(build_number) and build_number >= 1):
+            raise ConfigError(f"build number: expected an integer >= 1, found {build_number!r}")
+        if distribution is not None:
+            name = normalize_distribution(str(distribution))
+            if not is_distribution(name):
+                raise ConfigError(f"distribution name {distribution!r} is not a valid name")
+            distribution = name
         return cls(
             command=command,
             release=is_release,
@@ -147,6 +173,8 @@ class BuildOptions:
             sandbox=policy,
             origins=dict(origins),
             verify_seed=verify_seed,
+            build_number=build_number,
+            distribution=distribution,
         )
 
     def manifest_record(self) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 The composite action (``plugins/github-actions/action.yml``) runs one command; every
 decision lives here, where it is tested::
 
-    python -m pyvorin.release --project . --dist dist --sarif pyvorin.sarif
+    python -m pyvorin.release --project . --dist dist --sarif pyvorin.sarif \
+        --build-number "$GITHUB_RUN_NUMBER"
 
 1. loads ``[tool.pyvorin]`` (a configuration error stops the release, exit 2);
 2. runs the licence gate as a release (a development licence is refused here, exit 6,
@@ -12,7 +13,9 @@ decision lives here, where it is tested::
    has a file);
 3. builds the sdist and the wheel with the project's own PEP 517 backend
    (``python -m build``): the Pyvorin adapter in that backend compiles, verifies against
-   CPython and signs;
+   CPython and signs, with ``--build-number`` as the manifests' build number (passed as
+   ``PYVORIN_BUILD_NUMBER``: a fresh runner has no counter of its own, so a release
+   pipeline must pass a number that grows, such as the CI run number);
 4. verifies the signature of every built wheel (as ``pyvorin signature verify`` does)
    and stops on any failure (exit 5);
 5. writes the outputs (``dist``, ``wheels``, ``sarif``) to ``$GITHUB_OUTPUT`` and a
@@ -183,6 +186,7 @@ def release(
     isolation: bool = True,
     sdist: bool = True,
     env: Mapping[str, str] | None = None,
+    build_number: int | None = None,
 ) -> ReleaseReport:
     env = os.environ if env is None else env
     project = project.resolve()
@@ -202,6 +206,8 @@ def release(
     before = set(dist.glob("*")) if dist.is_dir() else set()
     build_env = dict(env)
     build_env["PYVORIN_RELEASE"] = "1"  # signing refuses the per-installation key
+    if build_number is not None:
+        build_env["PYVORIN_BUILD_NUMBER"] = str(build_number)
     returncode, pyvorin_code = build_distributions(
         project, dist, isolation=isolation, sdist=sdist, env=build_env
     )
@@ -221,6 +227,16 @@ def release(
     return report
 
 
+def _build_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, found {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pyvorin.release",
@@ -231,6 +247,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sarif", type=Path, default=Path("pyvorin.sarif"), help="SARIF file")
     parser.add_argument("--no-isolation", action="store_true", help="build in this environment")
     parser.add_argument("--no-sdist", action="store_true", help="build the wheel only")
+    parser.add_argument(
+        "--build-number",
+        type=_build_number,
+        default=None,
+        help="build number signed into the manifests (monotonic per distribution; in CI "
+        "the run number); default: PYVORIN_BUILD_NUMBER, else the signing counter",
+    )
     args = parser.parse_args(argv)
     try:
         report = release(
@@ -239,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.sarif,
             isolation=not args.no_isolation,
             sdist=not args.no_sdist,
+            build_number=args.build_number,
         )
     except PyvorinError as exc:
         for line in str(exc).splitlines():

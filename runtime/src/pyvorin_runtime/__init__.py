@@ -4,7 +4,10 @@ A compiled module ships as three files: the extension binary
 (``<leaf>.pyvorin<EXT_SUFFIX>``), its signed manifest (``<leaf>.pyvorin.json``) and a
 loader stub (``<leaf>.py``) that calls :func:`load_verified`, which verifies the
 manifest's signatures against the trust store and the binary's hashes, then loads
-exactly the verified bytes. It also provides :func:`interpreted`, the decorator that
+exactly the verified bytes; it refuses a build older than one of the same distribution
+already loaded here (:mod:`.builds`) and anything that would be imported in place of a
+stub (:mod:`.guard`, whose import hook is installed when this package is first
+imported). It also provides :func:`interpreted`, the decorator that
 declares a function interpreted in a compiled module (see :mod:`.declare`). That is all
 this distribution does; the compiler, the sandbox and the signing tools are in
 ``pyvorin``, which depends on this one.
@@ -13,7 +16,10 @@ this distribution does; the compiler, the sandbox and the signing tools are in
 from __future__ import annotations
 
 from .declare import interpreted
-from .loader import RefusedImport, load_verified
+from .guard import install as _install_guard
+from .loader import RefusedDowngrade, RefusedImport, load_verified
+
+_install_guard()
 
 __version__ = "0.1.0"
-__all__ = ["RefusedImport", "__version__", "interpreted", "load_verified"]
+__all__ = ["RefusedDowngrade", "RefusedImport", "__version__", "interpreted", "load_verified"]

@@ -14,15 +14,20 @@ installed wheel) therefore runs :func:`load_verified`, which
    signatures (trust, revocation, strict mode), the module name, the ABI, the binary's
    size and SHA-256 and the stub's own SHA-256
    (:func:`pyvorin_runtime.manifest.verify_manifest`);
-2. writes exactly those verified bytes into a sealed anonymous file (``memfd_create``
+2. refuses when anything in the stub's directory would be imported in place of the stub
+   of one of its compiled modules (:func:`pyvorin_runtime.guard.shadows`), and when the
+   build is older than one of the same distribution and signing key already loaded by
+   this user (:func:`pyvorin_runtime.builds.admit`, which records it otherwise);
+3. writes exactly those verified bytes into a sealed anonymous file (``memfd_create``
    with write/grow/shrink seals; elsewhere a private 0700 temporary copy) and loads the
    extension from there with :class:`importlib.machinery.ExtensionFileLoader`, so the
    file on disk cannot be swapped between the check and the load;
-3. puts the extension module in ``sys.modules`` in place of the stub.
+4. puts the extension module in ``sys.modules`` in place of the stub.
 
-A refusal raises :class:`RefusedImport` (an :class:`ImportError`) naming the file and
-the reason. Where the compiler (``pyvorin``) is installed too, the refusal is also
-recorded in its audit log (best effort: an unwritable home never changes the error).
+A refusal raises :class:`RefusedImport` (an :class:`ImportError`; a downgrade is its
+subclass :class:`RefusedDowngrade`) naming the file and the reason. Where the compiler
+(``pyvorin``) is installed too, the refusal is also recorded in its audit log (best
+effort: an unwritable home never changes the error).
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import os
 import sys
 from importlib.machinery import ExtensionFileLoader, ModuleSpec
 
+from .builds import admit
 from .errors import PyvorinError
+from .guard import describe_shadows, shadows
 from .manifest import load_manifest, verify_manifest
 from .names import MANIFEST_SUFFIX
 
@@ -45,24 +52,44 @@ class RefusedImport(ImportError):
     """An import refused because the artifact failed verification."""
 
 
-def _audit_refusal(module: str, path: str, reason: str) -> None:
+class RefusedDowngrade(RefusedImport):
+    """An import refused because its build is older than one already loaded here.
+
+    ``distribution``, ``build`` (0 for a manifest without a build number) and ``seen``
+    (the highest build of the same distribution and signing key loaded before)."""
+
+    distribution: str = ""
+    build: int = 0
+    seen: int = 0
+
+
+def _audit_refusal(module: str, path: str, reason: str, extra: dict | None = None) -> None:
     try:
         from pyvorin.audit import AuditLog
     except ImportError:  # only the runtime is installed: there is no audit log here
         return
     try:
-        AuditLog().append(
-            "refusal",
-            "runtime",
-            {"stage": "load", "module": module, "file": path, "reason": reason},
-        )
+        details = {"stage": "load", "module": module, "file": path, "reason": reason}
+        details.update(extra or {})
+        AuditLog().append("refusal", "runtime", details)
     except Exception:  # best effort: the ImportError below is what the user must see
         pass
 
 
-def refuse(module: str, path: str, reason: str) -> RefusedImport:
-    _audit_refusal(module, path, reason)
-    return RefusedImport(f"{path}: refused to load {module}: {reason}", name=module, path=path)
+def refuse(
+    module: str,
+    path: str,
+    reason: str,
+    cls: type[RefusedImport] = RefusedImport,
+    extra: dict | None = None,
+) -> RefusedImport:
+    """The ImportError for a refusal (``cls``), audited where the compiler is installed;
+    ``extra`` adds details to the audit event and attributes to the error."""
+    _audit_refusal(module, path, reason, extra)
+    error = cls(f"{path}: refused to load {module}: {reason}", name=module, path=path)
+    for attribute, value in (extra or {}).items():
+        setattr(error, attribute, value)
+    return error
 
 
 def verify_for_import(module: str, stub_file: str) -> tuple[bytes, str, dict]:
@@ -97,6 +124,27 @@ def verify_for_import(module: str, stub_file: str) -> tuple[bytes, str, dict]:
         raise refuse(module, manifest_file, str(exc)) from None
     if not check.ok or data is None:
         raise refuse(module, manifest_file, check.reason)
+    shadowing = shadows(directory)
+    if shadowing:
+        raise refuse(module, manifest_file, describe_shadows(shadowing))
+    try:
+        downgrade = admit(
+            module=module, distribution=check.distribution, build=check.build, keys=check.keys
+        )
+    except PyvorinError as exc:  # the recorded build numbers are unreadable or corrupt
+        raise refuse(module, manifest_file, str(exc)) from None
+    if downgrade is not None:
+        raise refuse(
+            module,
+            manifest_file,
+            downgrade.reason(),
+            RefusedDowngrade,
+            {
+                "distribution": downgrade.distribution,
+                "build": downgrade.build,
+                "seen": downgrade.seen,
+            },
+        )
     return data, os.path.join(directory, manifest["artifact"]["file"]), manifest
 
 

@@ -24,6 +24,7 @@ import hashlib
 import os
 from hmac import compare_digest
 
+from .builds import fallback_distribution, identity, is_build_number, is_distribution
 from .cjson import canonical, loads
 from .errors import SignatureError
 from .names import binary_leaf, is_leaf
@@ -124,6 +125,16 @@ def schema_problem(manifest) -> str | None:
         not isinstance(licence, dict) or licence.get("mode") not in LICENCE_MODES
     ):
         return "manifest field 'licence' is not an object with mode production or development"
+    # both or neither: manifests written before build numbers have neither (build 0)
+    if ("distribution" in manifest) != ("build_number" in manifest):
+        return "manifest fields 'distribution' and 'build_number' must be given together"
+    if "distribution" in manifest and not is_distribution(manifest["distribution"]):
+        return (
+            "manifest field 'distribution' is not a normalised distribution name "
+            f"({manifest['distribution']!r})"
+        )
+    if "build_number" in manifest and not is_build_number(manifest["build_number"]):
+        return f"manifest field 'build_number' is not a build number ({manifest['build_number']!r})"
     signatures = manifest.get("signatures")
     if not isinstance(signatures, list):
         return "manifest field 'signatures' is missing"
@@ -189,12 +200,21 @@ class VerificationKeys:
 
 
 class SignatureCheck:
-    """The outcome for one signature: status is valid, invalid, revoked, unknown or untrusted."""
+    """The outcome for one signature: status is valid, invalid, revoked, unknown or untrusted.
 
-    __slots__ = ("alg", "key_id", "reason", "status", "trusted")
+    ``fingerprint``: for a valid Ed25519 signature, the fingerprint of the public key
+    that verified it (None otherwise)."""
+
+    __slots__ = ("alg", "fingerprint", "key_id", "reason", "status", "trusted")
 
     def __init__(
-        self, key_id: str, alg: str, status: str, trusted: bool = False, reason: str = ""
+        self,
+        key_id: str,
+        alg: str,
+        status: str,
+        trusted: bool = False,
+        reason: str = "",
+        fingerprint: str | None = None,
     ) -> None:
         self.key_id, self.alg, self.status, self.trusted, self.reason = (
             key_id,
@@ -203,11 +223,12 @@ class SignatureCheck:
             trusted,
             reason,
         )
+        self.fingerprint = fingerprint
 
     def __repr__(self) -> str:
         return (
             f"SignatureCheck(key_id={self.key_id!r}, alg={self.alg!r}, status={self.status!r}, "
-            f"trusted={self.trusted!r}, reason={self.reason!r})"
+            f"trusted={self.trusted!r}, reason={self.reason!r}, fingerprint={self.fingerprint!r})"
         )
 
 
@@ -321,7 +342,9 @@ def _check_signature(entry, body: bytes, keys: VerificationKeys) -> SignatureChe
 
     for raw in publics:
         if ed25519.verify(raw, sig, message):
-            return SignatureCheck(key_id, alg, "valid", trusted=is_trusted)
+            return SignatureCheck(
+                key_id, alg, "valid", trusted=is_trusted, fingerprint=fingerprint_ed25519(raw)
+            )
     return SignatureCheck(
         key_id,
         alg,
@@ -384,12 +407,20 @@ def _warn_opt_out(location: str, untrusted: list[str]) -> None:
 
 
 class ArtifactCheck:
-    """The outcome for one compiled artifact (or a stray manifest/binary)."""
+    """The outcome for one compiled artifact (or a stray manifest/binary).
+
+    ``distribution`` and ``build`` are the manifest's (``build`` None: a manifest from
+    before build numbers, build 0 of the distribution named after the module's
+    top-level package); ``keys`` name the keys of the valid signatures as the recorded
+    build numbers do (:func:`pyvorin_runtime.builds.identity`)."""
 
     __slots__ = (
+        "build",
+        "distribution",
         "interpreted",
         "licence_issuer",
         "licence_mode",
+        "keys",
         "location",
         "module",
         "ok",
@@ -420,6 +451,9 @@ class ArtifactCheck:
         self.interpreted = list(interpreted or [])
         # the signed manifest's licence mode (production | development) and issuer key id
         self.licence_mode, self.licence_issuer = licence_mode, licence_issuer
+        self.distribution: str | None = None
+        self.build: int | None = None
+        self.keys: list[str] = []
 
     def __repr__(self) -> str:
         return f"ArtifactCheck({self.as_dict()!r})"
@@ -441,6 +475,10 @@ class ArtifactCheck:
             if self.licence_mode:
                 issuer = f" from issuer {self.licence_issuer}" if self.licence_issuer else ""
                 note += f"; {self.licence_mode} licence{issuer}"
+            if self.build is not None:
+                note += f"; build {self.build} of {self.distribution}"
+            else:
+                note += "; no build number (counts as build 0)"
             return f"{self.location}: ok ({self.module}; {note})"
         return f"{self.location}: {self.reason}"
 
@@ -456,6 +494,8 @@ class ArtifactCheck:
             "interpreted": self.interpreted,
             "licence_mode": self.licence_mode,
             "licence_issuer": self.licence_issuer,
+            "distribution": self.distribution,
+            "build": self.build,
         }
 
 
@@ -529,6 +569,9 @@ def verify_manifest(
         list(manifest.get("interpreted", [])),
         *licence_of(manifest),
     )
+    result.distribution = manifest.get("distribution") or fallback_distribution(manifest["module"])
+    result.build = manifest.get("build_number")
+    result.keys = [identity(c.key_id, c.fingerprint) for c in checks if c.status == "valid"]
     if refusal:
         return result, None
 

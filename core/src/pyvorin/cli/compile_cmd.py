@@ -114,6 +114,7 @@ def _run(
     release: bool,
     command: str,
     seed: int | None = None,
+    build_number: int | None = None,
 ) -> None:
     from ..options import BuildOptions
     from ..pipeline import make_context, run
@@ -125,6 +126,7 @@ def _run(
         keep_c=keep_c,
         require_isolation=True if require_isolation else None,
         verify_seed=seed,
+        build_number=build_number,
     )
     ctx = make_context(
         settings,
@@ -164,6 +166,14 @@ def _pipeline_options(command):
                 help="Seed of the generated verification inputs (default: a new one per "
                 "build, recorded in the manifest and report); reproduces a build's inputs.",
             ),
+            click.option(
+                "--build-number",
+                type=click.IntRange(min=1, max=2**63 - 1),
+                default=None,
+                help="Build number to sign into the manifests (default: "
+                "PYVORIN_BUILD_NUMBER, [tool.pyvorin.signing] build-number, else this "
+                "installation's counter plus one). CI: pass the run number.",
+            ),
         ]
     ):
         command = option(command)
@@ -195,6 +205,7 @@ def compile_(
     require_isolation: bool,
     release: bool,
     seed: int | None,
+    build_number: int | None,
 ) -> None:
     """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT."""
     from ..config import load_settings
@@ -203,7 +214,17 @@ def compile_(
     settings = load_settings(project)
     root = settings.root if project is not None else None
     modules = [spec_for_file(f, root) for f in files]
-    _run(settings, modules, out_dir, keep_c, require_isolation, release, "compile", seed)
+    _run(
+        settings,
+        modules,
+        out_dir,
+        keep_c,
+        require_isolation,
+        release,
+        "compile",
+        seed,
+        build_number,
+    )
 
 
 @click.command("build")
@@ -224,6 +245,7 @@ def build(
     require_isolation: bool,
     release: bool,
     seed: int | None,
+    build_number: int | None,
 ) -> None:
     """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules."""
     from ..config import load_settings
@@ -238,4 +260,4 @@ def build(
             "list the modules to compile"
         )
     out = out_dir or (directory / "build" / "pyvorin")
-    _run(settings, modules, out, keep_c, require_isolation, release, "build", seed)
+    _run(settings, modules, out, keep_c, require_isolation, release, "build", seed, build_number)

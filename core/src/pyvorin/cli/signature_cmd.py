@@ -1,4 +1,5 @@
-"""``pyvorin signature verify PATH...``: verify before distribution."""
+"""``pyvorin signature verify PATH...`` (verify before distribution) and
+``pyvorin signature forget-builds DIST...`` (let an older build load again)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UsageError
 from ..exitcodes import ExitCode
 
 
@@ -22,15 +24,19 @@ def signature() -> None:
 def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     """Check every artifact in directories, binaries, manifests or wheels.
 
-    Exit 0 when all verify; exit 5 with one line per failure otherwise. With
-    Signatures by keys outside the trust store fail too (strict by default; the opt-out
-    PYVORIN_REQUIRE_TRUSTED=0 is reported on stderr and in the audit log).
+    Exit 0 when all verify; exit 5 with one line per failure otherwise. Signatures by
+    keys outside the trust store fail too (strict by default; the opt-out
+    PYVORIN_REQUIRE_TRUSTED=0 is reported on stderr and in the audit log). Each
+    artifact's build number is shown; a build older than one of the same distribution
+    and key already loaded by this user fails, as its import would.
     """
     from ..audit import AuditLog
     from ..signing import VerificationKeys, check_path
+    from ..signing.builds import flag_downgrades
 
     keys = VerificationKeys()
     results = [result for path in paths for result in check_path(path, keys)]
+    flag_downgrades(results)
     failures = [r for r in results if not r.ok]
     for failure in failures:
         try:
@@ -63,3 +69,50 @@ def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
         click.echo(summary, err=bool(failures))
     if failures:
         ctx.exit(int(ExitCode.SIGNATURE))
+
+
+@signature.command("forget-builds")
+@click.argument("distributions", nargs=-1)
+@click.option("--all", "forget_all", is_flag=True, help="Forget every recorded build.")
+def forget_builds(distributions: tuple[str, ...], forget_all: bool) -> None:
+    """Forget the builds of DISTRIBUTIONS loaded by this user, so an older one loads again.
+
+    The runtime refuses to load a build older than one of the same distribution and
+    signing key it has loaded before (a downgrade). Going back to an older build on
+    purpose: forget what was recorded for its distribution (the name the refusal gives),
+    then import it. Recorded per user in PYVORIN_HOME/runtime/builds.json.
+    """
+    from pyvorin_runtime.builds import describe_key, forget, normalize_distribution, state_path
+
+    from ..audit import AuditLog
+
+    if bool(distributions) == forget_all:
+        raise UsageError("name the distributions whose builds to forget, or pass --all")
+    removed = forget(None if forget_all else list(distributions))
+    for distribution, entries in sorted(removed.items()):
+        for key, entry in sorted(entries.items()):
+            modules = ", ".join(entry.get("modules", []))
+            click.echo(
+                f"forgot build {entry['build']} of {distribution} ({describe_key(key)}; {modules})"
+            )
+    if not forget_all:
+        for name in distributions:
+            if normalize_distribution(name) not in removed:
+                click.echo(f"no build of {normalize_distribution(name)} is recorded")
+    elif not removed:
+        click.echo("no build is recorded")
+    try:
+        AuditLog().append(
+            "access",
+            "cli",
+            {
+                "event": "builds-forgotten",
+                "state": state_path(),
+                "distributions": sorted(removed) if not forget_all else "all",
+                "builds": {
+                    d: max((e["build"] for e in v.values()), default=0) for d, v in removed.items()
+                },
+            },
+        )
+    except Exception:  # best effort: the state change above stands
+        pass

@@ -98,13 +98,18 @@ def build_manifest(
     created: datetime | None = None,
     build: Mapping[str, Any] | None = None,
     interpreted: Iterable[str] = (),
+    distribution: str | None = None,
+    build_number: int | None = None,
 ) -> dict[str, Any]:
     """The unsigned manifest for ``artifact`` (read now) and its loader stub.
 
     ``interpreted``: the functions (qualnames) the artifact leaves interpreted because
     the user declared them so; signed with the rest, shown by ``signature verify``.
     ``licence``: the licence gate's ``mode`` (production or development) and ``issuer``
-    key id; signed with the rest, shown by ``signature verify``."""
+    key id; signed with the rest, shown by ``signature verify``.
+    ``distribution`` and ``build_number`` (given together, see
+    :mod:`pyvorin.signing.builds`): the runtime refuses a lower build of the same
+    distribution and key than one it has loaded."""
     artifact_bytes = Path(artifact).read_bytes()
     facts = dict(facts or {})
     manifest: dict[str, Any] = {
@@ -132,6 +137,11 @@ def build_manifest(
         "created": (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "pyvorin": __version__,
     }
+    if (distribution is None) != (build_number is None):
+        raise ValueError("build_manifest: give distribution and build_number together")
+    if distribution is not None:
+        manifest["distribution"] = distribution
+        manifest["build_number"] = build_number
     return manifest
 
 
@@ -218,6 +228,35 @@ def _check_wheel(path: Path, keys: VerificationKeys) -> list[ArtifactCheck]:
         return _check_tree(_Tree(names, read, lambda name: f"{path}!{name}"), keys)
 
 
+def _shadow_problem(name: str, stubs: set[tuple[str, str | None]]) -> str | None:
+    """Why ``name`` (a file of a tree) would run instead of a compiled module's stub.
+
+    The import system tries a package directory and extension modules before ``.py``
+    (:mod:`pyvorin_runtime.guard`); a wheel's ``__pycache__`` bytecode of a stub can be
+    run in place of the stub's source. ``stubs``: (directory, leaf) of the manifests.
+    """
+    directory, _, filename = name.rpartition("/")
+    shadow = extension_leaf(filename)
+    if shadow and (directory, shadow) in stubs:
+        return (
+            f"unsigned extension module would be imported instead of the verifying "
+            f"loader {shadow}.py (it shadows the compiled module)"
+        )
+    parent, _, package = directory.rpartition("/")
+    if filename.startswith("__init__.") and (parent, package) in stubs:
+        return (
+            f"package {package}/ would be imported instead of the verifying loader "
+            f"{package}.py (a package directory shadows the compiled module)"
+        )
+    stub = filename.partition(".")[0]
+    if package == "__pycache__" and filename.endswith(".pyc") and (parent, stub) in stubs:
+        return (
+            f"bytecode of the loader stub {stub}.py shipped with it: Python can run it "
+            "instead of the stub's source (a wheel does not ship __pycache__)"
+        )
+    return None
+
+
 def _check_tree(
     tree: _Tree, keys: VerificationKeys, only: set[str] | None = None
 ) -> list[ArtifactCheck]:
@@ -255,17 +294,9 @@ def _check_tree(
         if only is None or m in only
     }
     for name in sorted(set(tree.names) - binaries):
-        shadow = extension_leaf(name.rpartition("/")[2])
-        if shadow and (name.rpartition("/")[0], shadow) in stubs:
-            results.append(
-                ArtifactCheck(
-                    tree.location(name),
-                    None,
-                    False,
-                    f"unsigned extension module would be imported instead of the verifying "
-                    f"loader {shadow}.py (it shadows the compiled module)",
-                )
-            )
+        problem = _shadow_problem(name, stubs)
+        if problem:
+            results.append(ArtifactCheck(tree.location(name), None, False, problem))
     for name in sorted(binaries - covered):
         if only is not None and name not in only:
             continue
@@ -322,6 +353,13 @@ def check_path(path: Path | str, keys: VerificationKeys | None = None) -> list[A
                 )
             ]
         tree = _dir_tree(path.parent, recursive=False)
+        package = path.parent / str(manifest_leaf(manifest_name))
+        if package.is_dir():  # a package of the same name would shadow the stub
+            tree.names += [
+                f"{package.name}/{n}"
+                for n in sorted(os.listdir(package))
+                if n.startswith("__init__.")
+            ]
         return _check_tree(tree, keys, only={manifest_name, name})
     if not results:
         return [ArtifactCheck(str(path), None, False, "no Pyvorin-compiled artifact found")]

@@ -20,6 +20,7 @@ from . import (
     verify_path,
     write_manifest,
 )
+from .builds import assign_build_number
 
 _DEFAULT_PROGRESS = BuildContext.__dataclass_fields__["progress"].default
 
@@ -99,6 +100,7 @@ def sign_artifact(
 
     from pyvorin_runtime.loader import loader_source
 
+    distribution, build_number = assign_build_number(ctx, signer.key_id, module.name)
     atomic_write(stub, loader_source(module.name).encode())
     manifest = build_manifest(
         module=module.name,
@@ -113,6 +115,8 @@ def sign_artifact(
         licence={"mode": licence.mode, "issuer": licence.details.get("issuer")},
         build=ctx.options.manifest_record(),
         interpreted=getattr(compiled, "interpreted", None) or (),
+        distribution=distribution,
+        build_number=build_number,
     )
     signed = sign_manifest(manifest, signers)
     write_manifest(manifest_file, signed)

@@ -19,7 +19,10 @@ no ``config_settings`` to hooks). For a wheel the hook makes one call of
 * sets ``pure_python = False`` and ``infer_tag = True``: the wheel is tagged for this
   interpreter and platform;
 * adds ``pyvorin`` (the runtime that verifies the modules at import) to the wheel's
-  dependencies.
+  dependencies;
+* once hatchling wrote the wheel, checks it as ``pyvorin signature verify`` does and
+  deletes it on a failure (a stale extension module or package from the source tree
+  beside a loader stub would be imported instead of it).
 
 sdists are left alone: they carry the sources. Editable wheels keep the source
 interpreted (a development install) and say so.
@@ -93,6 +96,7 @@ class PyvorinBuildHook(BuildHookInterface):
                 actor="hatch",
                 progress=self._say,
                 include_source=self.config.get("include-source"),
+                distribution=self.metadata.name,
             )
         except PyvorinError as exc:
             shutil.rmtree(self._out_dir, ignore_errors=True)
@@ -113,6 +117,15 @@ class PyvorinBuildHook(BuildHookInterface):
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         out_dir = getattr(self, "_out_dir", None)
-        if out_dir is not None:
-            shutil.rmtree(out_dir, ignore_errors=True)
-            self._out_dir = None
+        if out_dir is None:
+            return
+        shutil.rmtree(out_dir, ignore_errors=True)
+        self._out_dir = None
+        from pyvorin.build_api import fail_build, verify_artifacts
+        from pyvorin.errors import PyvorinError
+
+        try:
+            verify_artifacts(Path(artifact_path))  # the wheel as written, source leftovers too
+        except PyvorinError as exc:
+            Path(artifact_path).unlink(missing_ok=True)
+            fail_build(exc)

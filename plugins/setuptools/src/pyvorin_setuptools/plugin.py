@@ -6,8 +6,10 @@ before it reads ``pyproject.toml`` (the way setuptools-rust hooks in). The plugi
 ``[tool.pyvorin]`` table and names ``pyvorin-setuptools`` in ``[build-system] requires``
 (or uses the ``pyvorin_setuptools.build_meta`` backend). Then it
 
-* replaces ``build_py`` by :class:`PyvorinBuildPy`, which copies the package as usual
-  and then puts the pipeline's artifacts in place of each configured module's source;
+* replaces ``build_py`` by :class:`PyvorinBuildPy`, which copies the package as usual,
+  puts the pipeline's artifacts in place of each configured module's source and then
+  checks the result as ``pyvorin signature verify`` does (a stale extension module or
+  package copied from the source tree beside a stub would be imported instead of it);
 * marks the distribution as having extension modules, so the wheel is platform-tagged
   (``cp311-cp311-linux_x86_64``) and installs into platlib.
 
@@ -78,6 +80,7 @@ class PyvorinBuildPy(_setuptools_build_py):
             fail_build,
             has_runtime_requirement,
             option,
+            verify_artifacts,
         )
         from pyvorin.errors import ConfigError, PyvorinError
 
@@ -94,21 +97,24 @@ class PyvorinBuildPy(_setuptools_build_py):
                     "'pyvorin-runtime': compiled modules verify their signature at import "
                     "through it"
                 )
+            name = self.distribution.get_name()
             wheel = build_project(
                 root,
                 out_dir,
                 actor="setuptools",
                 progress=_log,
                 include_source=option(OPTIONS, "pyvorin-include-source", "include-source"),
+                distribution=name if name and name != "UNKNOWN" else None,
             )
+            build_lib = Path(self.build_lib)
+            for arcname, path in sorted(wheel.files.items()):
+                target = build_lib / arcname
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            verify_artifacts(build_lib)  # what the wheel will hold, sources' leftovers too
         except PyvorinError as exc:
             fail_build(exc)
             return
-        build_lib = Path(self.build_lib)
-        for arcname, path in sorted(wheel.files.items()):
-            target = build_lib / arcname
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
         _log(
             f"packaged {len(wheel.modules)} compiled module(s): "
             + ", ".join(m.name for m in wheel.modules)
