@@ -429,6 +429,15 @@ def sequence_calls(n):
     match s:
         case [_, _, *_]:
             out.append("only wildcards")
+    match s:
+        case [*_]:  # no len(), no item
+            out.append("any sequence")
+    match s:
+        case [*everything]:  # no len(): iterated
+            out.append(("all", everything))
+    match s:
+        case [*_, last]:
+            out.append(("last", last))
     return out
 
 

@@ -193,9 +193,10 @@ def _match_sequence(b: FunctionBuilder, p: ast.MatchSequence, subject, fail, cap
     _branch(b, b.prim("match_sequence", subject, kind="cint"), fail)
     if star < 0:
         t = b.prim("match_len", subject, gir.CExpr(str(size)), gir.CExpr("1"), kind="cint")
-    else:
+        _branch(b, t, fail)
+    elif size > 1:  # `[*x]` alone: len() >= 0 always holds, CPython does not call it
         t = b.prim("match_len", subject, gir.CExpr(str(size - 1)), gir.CExpr("0"), kind="cint")
-    _branch(b, t, fail)
+        _branch(b, t, fail)
     if only_wildcards:
         return
     if star_wildcard:
