@@ -89,6 +89,68 @@ def test_compile_then_import_in_subprocess(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
 
 
+MATCHING = """\
+def describe(p):
+    match p:
+        case {"x": x, "y": y} if x == y:
+            return f"diagonal {x}"
+        case [x, *rest]:
+            return f"sequence from {x}, {len(rest)} more"
+        case str() | bytes() as text:
+            return f"text {text!r}"
+        case _:
+            return "other"
+"""
+
+
+def test_check_and_compile_match_statements(tmp_path: Path) -> None:
+    """A module with match statements checks clean and compiles (generic tier); one that
+    CPython's compiler refuses (an unreachable case) is PV100 at CPython's place."""
+    src = tmp_path / "shapes.py"
+    src.write_text(MATCHING)
+    ok = run_cli("check", str(src))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout == ""
+    out = tmp_path / "out"
+    res = run_cli("compile", str(src), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    binary = binary_path(out, "shapes")
+    script = textwrap.dedent(
+        f"""
+        import importlib.machinery, importlib.util
+        loader = importlib.machinery.ExtensionFileLoader("shapes", {str(binary)!r})
+        spec = importlib.util.spec_from_file_location("shapes", {str(binary)!r}, loader=loader)
+        m = importlib.util.module_from_spec(spec)
+        loader.exec_module(m)
+        for v in ({{"x": 2, "y": 2}}, {{"x": 1, "y": 2}}, (5, 6, 7), "ab", b"c", 3):
+            print(m.describe(v))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.splitlines() == [
+        "diagonal 2",
+        "other",
+        "sequence from 5, 2 more",
+        "text 'ab'",
+        "text b'c'",
+        "other",
+    ], proc.stderr
+    bad = tmp_path / "unreachable.py"
+    bad.write_text(
+        "def f(p):\n    match p:\n        case x:\n            pass\n        case 1:\n"
+        "            pass\n"
+    )
+    res = run_cli("check", str(bad))
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert res.stdout.startswith(
+        f"{bad}:3:14: error PV100: the file is not valid Python: "
+        "name capture 'x' makes remaining patterns unreachable"
+    )
+    assert "Traceback" not in res.stderr
+
+
 def test_compile_keep_c(tmp_path: Path) -> None:
     good, _ = _write(tmp_path)
     keep = tmp_path / "c"

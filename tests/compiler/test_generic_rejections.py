@@ -24,7 +24,6 @@ CASES = [
     ("async-def", "async def f():\n    pass\n", "PV404", 1, 1),
     ("await", "async def f(x):\n    return await x\n", "PV404", 2, 12),
     ("async-for", "async def f(x):\n    async for i in x:\n        pass\n", "PV404", 2, 5),
-    ("match", "def f(p):\n    match p:\n        case 1:\n            return 2\n", "PV406", 2, 5),
     (
         "except-star",
         "def f(g):\n    try:\n        g()\n    except* ValueError:\n        pass\n",
@@ -55,6 +54,81 @@ def test_generic_rejection(tmp_path: Path, case) -> None:
         assert "interpreted" in d.hint and "pkg.mod:" in d.hint
 
 
+# Errors CPython's compiler (not its parser) reports: ast.parse accepts these modules,
+# the interpreter refuses to import them. Each is PV100 with CPython's message and place.
+COMPILER_ERRORS = [
+    (
+        "capture-makes-unreachable",
+        "def f(p):\n    match p:\n        case x:\n            pass\n        case 1:\n"
+        "            pass\n",
+        "name capture 'x' makes remaining patterns unreachable",
+    ),
+    (
+        "wildcard-makes-unreachable",
+        "def f(p):\n    match p:\n        case _:\n            pass\n        case 1:\n"
+        "            pass\n",
+        "wildcard makes remaining patterns unreachable",
+    ),
+    (
+        "or-irrefutable-not-last",
+        "def f(p):\n    match p:\n        case x | 1:\n            pass\n",
+        "name capture 'x' makes remaining patterns unreachable",
+    ),
+    (
+        "or-binds-different-names",
+        "def f(p):\n    match p:\n        case [x] | [y]:\n            pass\n",
+        "alternative patterns bind different names",
+    ),
+    (
+        "name-bound-twice",
+        "def f(p):\n    match p:\n        case [x, x]:\n            pass\n",
+        "multiple assignments to name 'x' in pattern",
+    ),
+    (
+        "duplicate-literal-key",
+        "def f(p):\n    match p:\n        case {'a': 1, 'a': 2}:\n            pass\n",
+        "mapping pattern checks duplicate key ('a')",
+    ),
+    (
+        "attribute-repeated",
+        "def f(p):\n    match p:\n        case C(x=1, x=2):\n            pass\n",
+        "attribute name repeated in class pattern: x",
+    ),
+    (
+        "two-starred-names",
+        "def f(p):\n    match p:\n        case [*a, *b]:\n            pass\n",
+        "multiple starred names in sequence pattern",
+    ),
+    (
+        "module-level-capture",
+        "match 1:\n    case x:\n        pass\n    case _:\n        pass\n",
+        "name capture 'x' makes remaining patterns unreachable",
+    ),
+    ("return-outside-function", "x = 1\nreturn x\n", "'return' outside function"),
+    (
+        "nonlocal-without-binding",
+        "def f():\n    nonlocal x\n    x = 1\n",
+        "no binding for nonlocal 'x' found",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", COMPILER_ERRORS, ids=[c[0] for c in COMPILER_ERRORS])
+def test_compiler_syntax_errors_are_pv100(tmp_path: Path, case) -> None:
+    _, source, message = case
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    with pytest.raises(SyntaxError) as info:
+        compile(source, str(path), "exec", dont_inherit=True)
+    assert info.value.msg == message  # what the interpreter says on import
+    diags = check_file(path, "pkg.mod")
+    assert [(d.code, d.line, d.col) for d in diags] == [
+        ("PV100", info.value.lineno, info.value.offset)
+    ]
+    assert diags[0].message == f"the file is not valid Python: {message}"
+    assert diags[0].severity == "error"
+
+
 def test_shadowed_builtins_are_not_rejected(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("def eval(s):\n    return s\nx = eval('1')\nimport re\ny = re.compile('a')\n")
@@ -71,6 +145,9 @@ def test_shadowed_builtins_are_not_rejected(tmp_path: Path) -> None:
         "def h(xs):\n    try:\n        return xs[0]\n    except IndexError:\n        return None\n",
         "if __name__ == '__main__':\n    print('hi')\n",
         "d = vars(object)\ng = globals()\n",
+        "def f(p):\n    match p:\n        case [x, *_] if x:\n            return x\n"
+        "        case {'k': v} | Point(v):\n            return v\n        case _:\n"
+        "            return None\n",
     ],
 )
 def test_generic_tier_accepts_ordinary_python(tmp_path: Path, source: str) -> None:

@@ -62,7 +62,7 @@ CODES: dict[str, str] = {
     "PV403": "locals(), vars() or dir() of the running frame",
     "PV404": "async code is not compiled yet",
     "PV405": "yield inside an exception handler is not compiled yet",
-    "PV406": "match statements are not compiled yet",
+    "PV406": "match statements were not compiled (no longer reported: they are compiled)",
     "PV407": "except* is not compiled yet",
     "PV408": "type parameter syntax is not compiled yet",
     "PV490": "a function declared interpreted (not compiled; listed in the manifest)",

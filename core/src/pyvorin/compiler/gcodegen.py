@@ -17,7 +17,14 @@ from .gir import FuncIR, ModuleIR, Reg
 from .gprims import PRIMS
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
-RUNTIME_FILES = ("pv_generic.h", "pv_ops.c", "pv_function.c", "pv_generator.c", "pv_attr.c")
+RUNTIME_FILES = (
+    "pv_generic.h",
+    "pv_ops.c",
+    "pv_function.c",
+    "pv_generator.c",
+    "pv_match.c",
+    "pv_attr.c",
+)
 
 
 def runtime_paths() -> tuple[Path, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import warnings
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
@@ -24,6 +25,7 @@ def analyse(
     """
     try:
         tree = ast.parse(source, filename=path)
+        _compile_check(source, path)
     except SyntaxError as exc:
         return None, [
             Diagnostic(
@@ -56,6 +58,22 @@ def analyse(
             ),
             *notes,
         ]
+
+
+def _compile_check(source: str, path: str) -> None:
+    """Raise the SyntaxError the interpreter's compiler raises for ``source``, if any.
+
+    Some errors come from CPython's symbol table and compiler, not its parser, so
+    ``ast.parse`` accepts what the interpreter refuses to import: irrefutable or
+    unreachable ``match`` cases, or-patterns binding different names, duplicate literal
+    keys in a mapping pattern, ``return``/``break`` outside their statement, a
+    ``nonlocal`` without a binding... The module is compiled by the interpreter once
+    (the code object is dropped), so exactly those errors, with CPython's message and
+    position, keep it from compiling. Warnings of that compilation are not the module's
+    warnings at import: they are not shown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(source, path, "exec", dont_inherit=True)
 
 
 def analyse_file(

@@ -137,6 +137,17 @@ PRIMS.update(
         "yf_iter": ("pv_yf_iter({0})", "obj"),
         "tuple_from_iter": ("PySequence_Tuple({0})", "obj"),
         "call_globals": ("pv_call_globals({0}, pv_globals, pv_builtins)", "obj"),
+        # pattern matching (runtime/pv_match.c): MATCH_SEQUENCE, MATCH_MAPPING, GET_LEN and
+        # its comparison, BINARY_SUBSCR of a sequence pattern, MATCH_KEYS, **rest, MATCH_CLASS
+        "match_sequence": ("((Py_TYPE({0})->tp_flags & Py_TPFLAGS_SEQUENCE) != 0)", "cint_ok"),
+        "match_mapping": ("((Py_TYPE({0})->tp_flags & Py_TPFLAGS_MAPPING) != 0)", "cint_ok"),
+        "match_len": ("pv_match_len({0}, {1}, {2})", "cint"),
+        "match_item": ("pv_match_item({0}, {1})", "obj"),
+        "match_item_from_end": ("pv_match_item_from_end({0}, {1})", "obj"),
+        "match_keys": ("pv_match_keys({0}, {1}, &{2})", "cint"),
+        "match_rest": ("pv_match_rest({0}, {1})", "obj"),
+        "match_class": ("pv_match_class({0}, {1}, {2}, {3}, &{4})", "cint"),
+        "is_c": ("({0} == {1})", "cint_ok"),
     }
 )
 

@@ -3,7 +3,7 @@
 Compiled code has no interpreter frame, so anything that reads or writes the running
 frame (``eval``/``exec``/``compile`` of code that would run in it, ``locals()``,
 ``sys._getframe``...) would behave differently; it is rejected with a precise diagnostic
-instead. So is what is not built yet (async, ``except*``, type-parameter syntax, match).
+instead. So is what is not built yet (async, ``except*``, type-parameter syntax).
 """
 
 from __future__ import annotations
@@ -147,13 +147,6 @@ def _check(node: ast.AST, diag, defined: set[str], declared: Collection[int]) ->
         )
     elif isinstance(node, ast.comprehension) and node.is_async:
         diag(node.target, "PV404", "async comprehensions are not compiled yet", "use a for loop")
-    elif isinstance(node, ast.Match):
-        diag(
-            node,
-            "PV406",
-            "match statements are not compiled yet",
-            "use if/elif chains with isinstance() and comparisons",
-        )
     elif type(node).__name__ == "TryStar":
         diag(
             node,

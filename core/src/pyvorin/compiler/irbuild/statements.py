@@ -1,4 +1,5 @@
-"""Lowering of statements: control flow, assignment, exceptions, ``with``, imports."""
+"""Lowering of statements: control flow, assignment, exceptions, ``with``, imports (and
+``match``, lowered by :mod:`.patterns`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .builder import (
     WithFrame,
 )
 from .expressions import cond, expr, slice_or_index
+from .patterns import lower_match
 
 Lower = Callable[[FunctionBuilder, ast.stmt], None]
 _LOWER: dict[type, Lower] = {}
@@ -317,6 +319,11 @@ def _return(b: FunctionBuilder, node: ast.Return) -> None:
     value = expr(b, node.value) if node.value is not None else b.prim("none")
     exit_frames(b, 0)
     b.emit(gir.Return(b.line, value))
+
+
+@lowers(ast.Match)
+def _match(b: FunctionBuilder, node: ast.Match) -> None:
+    lower_match(b, node)
 
 
 # -- exceptions ----------------------------------------------------------------------

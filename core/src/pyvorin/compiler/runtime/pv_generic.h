@@ -4,7 +4,7 @@
  * makes for it; this header declares the few pieces the C API does not offer as one call:
  * a function object for compiled functions (argument binding with CPython's exact
  * messages, method binding, closures), a generator object, class creation, exception
- * state handling, imports, name lookup and unpacking. Each topic lives in its own .c file
+ * state handling, imports, name lookup, unpacking and pattern matching. Each topic lives in its own .c file
  * beside this header.
  *
  * Behaviour follows CPython 3.10-3.13 (ceval.c, genobject.c, bltinmodule.c); where the
@@ -374,6 +374,14 @@ int pv_gen_set_name(PvGen *g, PyObject *v, void *c);
 PyObject *pv_gen_get_qualname(PvGen *g, void *c);
 int pv_gen_set_qualname(PvGen *g, PyObject *v, void *c);
 int pv_types_ready(void);
+/* pv_match.c: structural pattern matching */
+int pv_match_len(PyObject *subject, Py_ssize_t n, int exact);
+PyObject *pv_match_item(PyObject *subject, Py_ssize_t i);
+PyObject *pv_match_item_from_end(PyObject *subject, Py_ssize_t k);
+int pv_match_keys(PyObject *map, PyObject *keys, PyObject **values);
+PyObject *pv_match_rest(PyObject *map, PyObject *keys);
+int pv_match_class(PyObject *subject, PyObject *type, Py_ssize_t nargs, PyObject *kwargs,
+                   PyObject **attrs);
 /* pv_ops.c: functions declared interpreted */
 PyObject *pv_interpreted_code(const char *source, Py_ssize_t len, const char *filename,
                               int flags, int depth, const char *const *path);
