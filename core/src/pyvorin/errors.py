@@ -17,6 +17,7 @@ from .exitcodes import ExitCode
 __all__ = [
     "ConfigError",
     "LicenceError",
+    "NoCompilerError",
     "PyvorinError",
     "SandboxLimitError",
     "SignatureError",
@@ -48,7 +49,20 @@ class UnsupportedError(PyvorinError):
 
 
 class ToolchainError(PyvorinError):
-    """The C compiler is missing or failed (exit 1, with the compiler's own output)."""
+    """The C compiler failed on generated code (exit 1, with the compiler's own output).
+
+    Generated C that a working compiler refuses is a bug in Pyvorin, hence exit 1.
+    """
+
+
+class NoCompilerError(ToolchainError):
+    """No working C compiler: missing, not executable, or failing ``--version`` (exit 8).
+
+    The user's machine needs a compiler (or ``CC`` pointing at one); nothing is wrong
+    with their code or with Pyvorin.
+    """
+
+    exit_code = ExitCode.NO_COMPILER
 
 
 class VerificationError(PyvorinError):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
-from ..errors import ToolchainError
+from ..errors import NoCompilerError, ToolchainError
 from .cache import ObjectCache
 from .ccdriver import CPU_PREFIX
 
@@ -71,22 +71,30 @@ def default_run_command(argv: list[str], cwd: Path) -> tuple[int, str]:
 def _run(run_command: RunCommand, argv: list[str], cwd: Path) -> tuple[int, str]:
     """Run a toolchain command with ``run_command`` (the caller's sandboxed runner).
 
-    A compiler that cannot be started is a clear ToolchainError, whichever runner
+    A compiler that cannot be started is a clear NoCompilerError, whichever runner
     (plain or sandboxed) tried to start it.
     """
     run = run_command
     try:
         return run(argv, cwd)
     except FileNotFoundError as exc:
-        raise ToolchainError(
+        raise NoCompilerError(
             f"no C compiler found: {argv[0]!r} could not be run ({exc.strerror}); install "
             "gcc or clang, or set CC to a working C compiler"
         ) from None
     except PermissionError as exc:
-        raise ToolchainError(
+        raise NoCompilerError(
             f"no C compiler found: {argv[0]!r} is not executable "
             f"({exc.strerror}); set CC to a working C compiler"
         ) from None
+
+
+def _missing_python_headers(output: str) -> bool:
+    """Whether a failed compile is gcc's or clang's "Python.h: No such file" (no dev headers)."""
+    return any(
+        "Python.h" in line and ("No such file" in line or "file not found" in line)
+        for line in output.splitlines()
+    )
 
 
 @dataclass(frozen=True)
@@ -124,10 +132,10 @@ def find_toolchain(run_command: RunCommand | None = None) -> Toolchain:
     cc_text = os.environ.get("CC") or cfg("CC") or "cc"
     cc = tuple(shlex.split(cc_text))
     if not cc:
-        raise ToolchainError("no C compiler found: CC is empty; set CC to gcc or clang")
+        raise NoCompilerError("no C compiler found: CC is empty; set CC to gcc or clang")
     source = "the CC environment variable" if os.environ.get("CC") else "sysconfig CC"
     if shutil.which(cc[0]) is None:
-        raise ToolchainError(
+        raise NoCompilerError(
             f"no C compiler found: {cc[0]!r} (from {source}) is not on PATH or not "
             "executable; install gcc or clang, or set CC to a working C compiler"
         )
@@ -148,9 +156,16 @@ def find_toolchain(run_command: RunCommand | None = None) -> Toolchain:
         with tempfile.TemporaryDirectory(prefix="pyvorin-cc-") as scratch:
             rc, out = _run(run_command, [*cc, "--version"], Path(scratch))
         if rc != 0:
-            raise ToolchainError(
+            hint = ""
+            if "cannot run" in out:
+                hint = (
+                    f"; {cc[0]!r} exists here but the sandbox does not show it to the "
+                    "compiler: add its directory to sandbox.readable-paths in your user "
+                    "configuration (PYVORIN_HOME/config.toml, see docs/sandbox.md)"
+                )
+            raise NoCompilerError(
                 f"no working C compiler: `{' '.join(cc)} --version` exited {rc}: "
-                f"{out.strip()[:500]}"
+                f"{out.strip()[:500]}{hint}"
             )
         _IDENTITY_CACHE[key] = (out.strip().splitlines() or ["unknown"])[0]
     return Toolchain(cc, tuple(cflags), tuple(ldflags), _IDENTITY_CACHE[key])
@@ -361,6 +376,14 @@ def build(
                 n_jobs,
             )
         rc, out = _run(run_command, argv, work)
+        if rc != 0 and _missing_python_headers(out):
+            include = sysconfig.get_config_var("INCLUDEPY") or "the include directory"
+            raise NoCompilerError(
+                f"the C compiler cannot find Python.h (the Python development headers, "
+                f"expected in {include}) building {label or leaf}: install them (Debian "
+                "and Ubuntu: python3-dev; Fedora: python3-devel) or use a Python that "
+                "ships them"
+            )
         if rc != 0 or not tmp_out.is_file():
             raise ToolchainError(
                 f"the C compiler failed (exit {rc}) building {label or leaf}:\n"
