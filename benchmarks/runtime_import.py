@@ -105,6 +105,22 @@ def compile_module(work: Path, licensed_home: bool) -> Path:
             text=True,
             timeout=600,
         )
+        if proc.returncode == 0:  # the publisher's public key, for the end user to trust
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pyvorin",
+                    "keys",
+                    "export-public",
+                    "--output",
+                    str(work / "publisher.pem"),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
     finally:
         if server is not None:
             server.stop()
@@ -202,7 +218,9 @@ def main() -> None:
         python = runtime_venv(work)
         source_dir = work / "src"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env["PYVORIN_HOME"] = str(work / "end-user-home")  # an end user: empty trust store
+        # an end user: a home of their own that trusts the publisher's key (strict trust)
+        env["PYVORIN_HOME"] = str(work / "end-user-home")
+        env["PYVORIN_TRUSTED_KEYS"] = str(work / "publisher.pem")
         subprocess.run(
             [str(python), "-m", "compileall", "-q", str(source_dir / "kern.py")], check=True
         )

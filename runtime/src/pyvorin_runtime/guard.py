@@ -34,9 +34,15 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.machinery import PathFinder, SourceFileLoader
 
-from .names import MANIFEST_SUFFIX, binary_leaf, extension_leaf, manifest_leaf
+from .names import (
+    MANIFEST_SUFFIX,
+    PathFinder,
+    SourceFileLoader,
+    binary_leaf,
+    extension_leaf,
+    manifest_leaf,
+)
 
 _PACKAGE_INIT = "__init__."
 

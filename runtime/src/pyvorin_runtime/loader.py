@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.machinery import ExtensionFileLoader, ModuleSpec
 
 from .builds import admit
 from .errors import PyvorinError
 from .guard import describe_shadows, shadows
 from .manifest import load_manifest, verify_manifest
-from .names import MANIFEST_SUFFIX
+from .names import MANIFEST_SUFFIX, ExtensionFileLoader, ModuleSpec
 
 # memfds backing loaded extensions stay open for the life of the process: the dynamic
 # linker identifies a loaded object by its path string, so a closed and reused

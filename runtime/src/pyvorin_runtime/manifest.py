@@ -20,12 +20,11 @@ manifests is ``pyvorin.signing``'s job; it uses :func:`canonical` and
 from __future__ import annotations
 
 import binascii
-import hashlib
 import os
-from hmac import compare_digest
 
 from .builds import fallback_distribution, identity, is_build_number, is_distribution
 from .cjson import canonical, loads
+from .digest import compare_digest, hmac_sha256, sha256_hex
 from .errors import SignatureError
 from .names import binary_leaf, is_leaf
 from .trust import (
@@ -70,7 +69,7 @@ def signed_message(body: bytes, alg: str, key_id: str) -> bytes:
 
 
 def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def _is_sha256(value) -> bool:
@@ -277,9 +276,7 @@ def _check_signature(entry, body: bytes, keys: VerificationKeys) -> SignatureChe
                 "(PYVORIN_HMAC_KEY or the keyring)",
             )
         for secret in candidates:
-            import hmac
-
-            expected = hmac.new(secret, message, hashlib.sha256).digest()
+            expected = hmac_sha256(secret, message)
             if compare_digest(expected, sig):
                 return SignatureCheck(key_id, alg, "valid", trusted=True)
         return SignatureCheck(
@@ -606,7 +603,7 @@ def verify_manifest(
             f"the manifest names loader {manifest['loader']['file']!r}, expected {leaf + '.py'!r}",
         )
     if check_abi:
-        from importlib.machinery import EXTENSION_SUFFIXES
+        from .names import EXTENSION_SUFFIXES
 
         suffix = artifact_file[len(leaf) + len(".pyvorin") :]
         if suffix not in EXTENSION_SUFFIXES:

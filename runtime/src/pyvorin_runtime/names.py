@@ -17,7 +17,26 @@ binary ``LEAF.pyvorinEXT``, any extension module ``LEAF EXT``, manifest
 
 from __future__ import annotations
 
-from importlib.machinery import EXTENSION_SUFFIXES
+try:
+    # What importlib.machinery re-exports, taken from the import system's own frozen
+    # modules (always loaded): importing the importlib package also imports warnings,
+    # a cost every process that imports a compiled module would pay.
+    # (ModuleSpec, the loaders and PathFinder are re-exported for the loader and the guard)
+    from _frozen_importlib import ModuleSpec
+    from _frozen_importlib_external import (
+        EXTENSION_SUFFIXES,
+        ExtensionFileLoader,
+        PathFinder,
+        SourceFileLoader,
+    )
+except ImportError:  # an interpreter without the frozen bootstrap modules
+    from importlib.machinery import (  # noqa: F401
+        EXTENSION_SUFFIXES,
+        ExtensionFileLoader,
+        ModuleSpec,
+        PathFinder,
+        SourceFileLoader,
+    )
 
 # The interpreter's own extension suffix (sysconfig's EXT_SUFFIX, without importing
 # sysconfig: the import system lists it first).

@@ -17,11 +17,10 @@ corrupt revocation list fails every verification instead of silently un-revoking
 from __future__ import annotations
 
 import binascii
-import hashlib
 import os
-from hmac import compare_digest
 
 from .cjson import loads
+from .digest import compare_digest, sha256_hex
 from .errors import SignatureError
 from .home import home_dir
 
@@ -61,12 +60,12 @@ def is_key_id(key_id) -> bool:
 
 
 def fingerprint_ed25519(raw_public: bytes) -> str:
-    return "sha256:" + hashlib.sha256(raw_public).hexdigest()
+    return "sha256:" + sha256_hex(raw_public)
 
 
 def fingerprint_hmac(secret: bytes) -> str:
     # Domain-separated hash of a >= 256-bit random secret: identifies it, reveals nothing.
-    return "sha256:" + hashlib.sha256(b"pyvorin.hmac-key-fingerprint\0" + secret).hexdigest()
+    return "sha256:" + sha256_hex(b"pyvorin.hmac-key-fingerprint\0" + secret)
 
 
 def short(fingerprint: str) -> str:
