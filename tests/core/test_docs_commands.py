@@ -228,6 +228,13 @@ def _check(command: Command) -> None:
             _check_pyvorin(
                 command, ["pyvorin" if module == "pyvorin" else "pyvorin-server", *argv[3:]]
             )
+        elif module == "pyvorin_runtime":
+            from pyvorin_runtime.__main__ import build_parser
+
+            try:
+                build_parser().parse_args(argv[3:])
+            except SystemExit as exc:
+                raise AssertionError(f"{command}: python -m pyvorin_runtime refuses it") from exc
         elif module == "pip":
             _check_pip(command, ["pip", *argv[3:]])
         elif module == "build":
@@ -267,6 +274,7 @@ def test_commands_are_found() -> None:
     texts = {c.text for c in COMMANDS}
     assert len(COMMANDS) > 100
     assert "pyvorin licence dev" in texts and "pyvorin audit verify" in texts
+    assert "python -m pyvorin_runtime forget-builds numkit" in texts
     assert any(t.startswith("pyvorin-server run --host 0.0.0.0 --port 8443") for t in texts)
     assert not any(t.startswith("pyvorin:") for t in texts)
 
@@ -313,6 +321,7 @@ def test_every_read_only_command_is_documented() -> None:
         "pyvorin signature verify --format yaml x.whl",
         "pyvorin keys generate [--bogus X]",
         "pip install pytest-pyvorin",
+        "python -m pyvorin_runtime trust --no-such-option",
         "pip install ./no/such/dir",
         "python -m build --wheel",
         "pytest --no-such-option",

@@ -6,12 +6,15 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+import pyvorin_runtime
 from pyvorin import keys as keymod
 from pyvorin.artifacts import manifest_path
 from pyvorin.audit import AuditLog
@@ -402,3 +405,67 @@ def test_unreadable_trust_store_entries_are_reported(tmp_path, pyvorin_home) -> 
     assert "warning: trust store entry ignored:" in proc.stderr
     assert "broken.pub: no '-----BEGIN PUBLIC KEY-----' block found" in proc.stderr
     assert "missing (from PYVORIN_TRUSTED_KEYS): no such file or directory" in proc.stderr
+
+
+def _runtime_only(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """A fresh interpreter that can import pyvorin_runtime and ``cwd`` but not the compiler
+    (no site-packages: what an end user's machine with only the runtime sees)."""
+    runtime_src = Path(pyvorin_runtime.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(runtime_src), str(cwd)])}
+    return subprocess.run(
+        [sys.executable, "-S", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_untrusted_key_with_only_the_runtime(tmp_path, project, sign_module, monkeypatch) -> None:
+    """Without the compiler, the refusal names the runtime's own trust command, which
+    trusts exactly the key with that fingerprint (0644 file in the user's trust store)."""
+    key_file, _ = _foreign_key(tmp_path)
+    _set_key_id(project, "ci-2026")
+    monkeypatch.setenv("PYVORIN_SIGNING_KEY", str(key_file))
+    out = tmp_path / "out"
+    sign_module("pkg.mod", out)
+    (out / "pkg" / "__init__.py").write_text("")
+    monkeypatch.delenv("PYVORIN_SIGNING_KEY")
+    code = ["-c", "import pkg.mod as m; print(m.answer())"]
+
+    refused = _runtime_only(code, out)
+    assert refused.returncode == 1 and "which this machine does not trust" in refused.stderr
+    assert "pyvorin keys trust" not in refused.stderr  # not installed here
+    found = re.search(
+        r"python -m pyvorin_runtime trust --from-manifest (\S+) --fingerprint (\S+)",
+        refused.stderr,
+    )
+    assert found is not None, refused.stderr
+    manifest, fingerprint = found.groups()
+
+    trust = ["-m", "pyvorin_runtime", "trust", "--from-manifest", manifest, "--fingerprint"]
+    wrong = _runtime_only([*trust, "sha256:" + "00" * 32], out)
+    assert wrong.returncode == 5 and "nothing trusted" in wrong.stderr
+    store = Path(os.environ["PYVORIN_HOME"]) / "trust"
+    assert not list(store.glob("*.pub"))
+    missing = _runtime_only([*trust[:4], str(tmp_path / "nope.json"), "--fingerprint", "x"], out)
+    assert missing.returncode == 2 and "cannot read the manifest" in missing.stderr
+
+    done = _runtime_only([*trust, fingerprint], out)
+    assert done.returncode == 0, done.stderr
+    assert f"trusted ci-2026 ({fingerprint})" in done.stdout
+    assert _mode(store / "ci-2026.pub") == 0o644
+    loaded = _runtime_only(code, out)
+    assert loaded.returncode == 0 and loaded.stdout.strip() == "compiled mod", loaded.stderr
+    # the compiler reads what the runtime wrote, and refuses a second key under that id
+    rows = {r["id"]: r for r in keymod.list_keys()}
+    assert rows["ci-2026"]["fingerprint"] == fingerprint
+    (tmp_path / "second").mkdir()
+    _, other_pub = _foreign_key(tmp_path / "second")
+    clash = _runtime_only(["-m", "pyvorin_runtime", "trust", str(other_pub)], out)
+    assert clash.returncode == 5 and "different public key for id 'ci-2026'" in clash.stderr
+
+
+def test_runtime_forget_builds_usage(tmp_path) -> None:
+    neither = _runtime_only(["-m", "pyvorin_runtime", "forget-builds"], tmp_path)
+    assert neither.returncode == 2 and "or pass --all" in neither.stderr
+    nothing = _runtime_only(["-m", "pyvorin_runtime", "forget-builds", "--all"], tmp_path)
+    assert nothing.returncode == 0 and nothing.stdout.strip() == "no build is recorded"
+    one = _runtime_only(["-m", "pyvorin_runtime", "forget-builds", "Num_Kit"], tmp_path)
+    assert one.returncode == 0 and one.stdout.strip() == "no build of num-kit is recorded"

@@ -27,7 +27,6 @@ check in :mod:`pyvorin_runtime` stays cheap (the reading side lives there).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -43,9 +42,9 @@ from typing import Any
 
 # Reading the trust store, revocations and HMAC secrets is the runtime's (it verifies at
 # import time without this package); writing them, and signing, is this module's.
+from pyvorin_runtime import trusting
 from pyvorin_runtime.trust import (
     ED25519,
-    ED25519_SPKI_PREFIX,
     ENV_HMAC_KEY,
     HMAC_SHA256,
     TrustedKey,
@@ -61,6 +60,7 @@ from pyvorin_runtime.trust import (
     parse_public_key,
     read_revoked,
 )
+from pyvorin_runtime.trusting import public_file_text
 
 from .errors import SignatureError, UsageError
 from .home import atomic_write, file_lock, pyvorin_home, write_private
@@ -111,19 +111,6 @@ def _locked() -> Iterator[None]:
 
 
 # -- public keys ----------------------------------------------------------------------------
-def public_pem(raw_public: bytes) -> str:
-    b64 = base64.b64encode(ED25519_SPKI_PREFIX + raw_public).decode()
-    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
-    return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
-
-
-def public_file_text(key_id: str, raw_public: bytes) -> str:
-    return (
-        f"# pyvorin key-id: {key_id}\n"
-        f"# fingerprint: {fingerprint_ed25519(raw_public)}\n" + public_pem(raw_public)
-    )
-
-
 # -- private keys --------------------------------------------------------------------------------
 def load_ed25519_private(data: bytes, source: str, passphrase: bytes | None) -> Any:
     """Parse a PEM (PKCS#8) Ed25519 private key; every failure is a clear SignatureError."""
@@ -412,16 +399,7 @@ def is_revoked(key_id: str, fingerprint: str | None) -> bool:
 # -- trust store ----------------------------------------------------------------------------
 def add_trusted(key_id: str, raw_public: bytes) -> Path:
     check_key_id(key_id)
-    path = trust_dir() / f"{key_id}.pub"
-    if path.exists():
-        _, existing = parse_public_key(path.read_text(), str(path))
-        if not hmac.compare_digest(existing, raw_public):
-            raise SignatureError(
-                f"{path}: the trust store already holds a different public key for id {key_id!r}"
-            )
-        return path
-    atomic_write(path, public_file_text(key_id, raw_public).encode())
-    return path
+    return Path(trusting.add_trusted(key_id, raw_public))
 
 
 def trust_file(path: Path, key_id: str | None = None) -> TrustedKey:
@@ -434,8 +412,6 @@ def trust_file(path: Path, key_id: str | None = None) -> TrustedKey:
     file_id, raw = parse_public_key(text, str(path))
     fingerprint = fingerprint_ed25519(raw)
     chosen = check_key_id(key_id or file_id or derived_id("ed25519", fingerprint))
-    if is_revoked(chosen, fingerprint):
-        raise SignatureError(f"{path}: key {chosen!r} ({fingerprint}) is revoked; not trusted")
     stored = add_trusted(chosen, raw)
     return TrustedKey(chosen, raw, fingerprint, str(stored))
 
@@ -443,29 +419,15 @@ def trust_file(path: Path, key_id: str | None = None) -> TrustedKey:
 def trust_from_manifest(manifest_file: Path, fingerprint: str, key_id: str | None = None):
     """``pyvorin keys trust --from-manifest M --fingerprint FP``: trust the public key that
     a signature in ``M`` carries, only if its fingerprint is ``FP`` (compare it with the
-    publisher's, out of band)."""
-    import base64
-    import json
-
+    publisher's, out of band). The runtime does it (``python -m pyvorin_runtime trust``
+    is the same for a machine without the compiler)."""
+    if key_id is not None:
+        check_key_id(key_id)
     try:
-        manifest = json.loads(Path(manifest_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{manifest_file}: cannot read the manifest: {exc}") from exc
-    for entry in manifest.get("signatures") or []:
-        if not isinstance(entry, dict) or entry.get("alg") != ED25519:
-            continue
-        try:
-            raw = base64.b64decode(str(entry.get("public_key", "")), validate=True)
-        except ValueError:
-            continue
-        if len(raw) == 32 and hmac.compare_digest(fingerprint_ed25519(raw), fingerprint):
-            chosen = check_key_id(key_id or str(entry.get("key_id")))
-            if is_revoked(chosen, fingerprint):
-                raise SignatureError(f"key {chosen!r} ({fingerprint}) is revoked; not trusted")
-            return TrustedKey(chosen, raw, fingerprint, str(add_trusted(chosen, raw)))
-    raise SignatureError(
-        f"{manifest_file}: no Ed25519 signature with fingerprint {fingerprint}; nothing trusted"
-    )
+        chosen, raw, stored = trusting.trust_from_manifest(str(manifest_file), fingerprint, key_id)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return TrustedKey(chosen, raw, fingerprint, stored)
 
 
 # -- HMAC keys for verification -------------------------------------------------------------

@@ -37,7 +37,15 @@ from .home import home_dir
 STATE_SCHEMA = "pyvorin.builds-seen/1"
 STATE_DIR = "runtime"
 STATE_FILE = "builds.json"
-FORGET_COMMAND = "pyvorin signature forget-builds"
+
+
+def forget_command() -> str:
+    """``forget-builds`` as this machine can run it (the compiler's, or the runtime's)."""
+    from .errors import fix_command
+
+    return fix_command("pyvorin signature forget-builds", "python -m pyvorin_runtime forget-builds")
+
+
 MAX_BUILD = 2**63 - 1
 
 _DIST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -118,7 +126,7 @@ def read_state(path: str | None = None) -> dict:
     if problem:
         raise SignatureError(
             f"{path}: the recorded build numbers are corrupt: {problem}; to start over, "
-            f"run `{FORGET_COMMAND} --all` (or delete the file)"
+            f"run `{forget_command()} --all` (or delete the file)"
         )
     return document["distributions"]
 
@@ -250,7 +258,7 @@ class Downgrade:
             f"{what} already loaded on this machine, signed by the same "
             f"{describe_key(self.key)}: an older signed build was put in place of a newer "
             f"one (a downgrade). If you mean to go back to it, forget the recorded builds "
-            f"first: {FORGET_COMMAND} {self.seen_in} (they are kept in {self.state})"
+            f"first: {forget_command()} {self.seen_in} (they are kept in {self.state})"
         )
 
 
@@ -377,3 +385,20 @@ def forget(distributions: list[str] | None) -> dict[str, dict]:
         if removed:
             _write_state(path, state)
     return removed
+
+
+def forget_report(removed: dict[str, dict], distributions: list[str] | None) -> list[str]:
+    """The lines both ``forget-builds`` commands print for what :func:`forget` returned."""
+    lines = []
+    for distribution, entries in sorted(removed.items()):
+        for key, entry in sorted(entries.items()):
+            modules = ", ".join(entry.get("modules", []))
+            lines.append(
+                f"forgot build {entry['build']} of {distribution} ({describe_key(key)}; {modules})"
+            )
+    for name in distributions or []:
+        if normalize_distribution(name) not in removed:
+            lines.append(f"no build of {normalize_distribution(name)} is recorded")
+    if distributions is None and not removed:
+        lines.append("no build is recorded")
+    return lines

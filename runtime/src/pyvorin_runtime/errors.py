@@ -19,3 +19,11 @@ class SignatureError(PyvorinError):
     """A signature, hash or trust check failed (exit 5, ``ExitCode.SIGNATURE``)."""
 
     exit_code: int = 5
+
+
+def fix_command(compiler_command: str, runtime_command: str) -> str:
+    """The command a refusal tells the user to run: the compiler's where it is installed,
+    else the runtime's own (``python -m pyvorin_runtime ...``), which does the same."""
+    from .names import PathFinder
+
+    return compiler_command if PathFinder.find_spec("pyvorin") is not None else runtime_command

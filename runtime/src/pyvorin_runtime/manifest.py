@@ -25,7 +25,7 @@ import os
 from .builds import fallback_distribution, identity, is_build_number, is_distribution
 from .cjson import canonical, loads
 from .digest import compare_digest, hmac_sha256, sha256_hex
-from .errors import SignatureError
+from .errors import SignatureError, fix_command
 from .names import binary_leaf, is_leaf
 from .trust import (
     ED25519,
@@ -231,7 +231,7 @@ class SignatureCheck:
         )
 
 
-def _b64(value: str) -> bytes | None:
+def strict_b64decode(value: str) -> bytes | None:
     """Strict base64: only the canonical encoding is accepted.
 
     Decoding and re-encoding must give back ``value`` exactly, which refuses characters
@@ -247,7 +247,7 @@ def _b64(value: str) -> bytes | None:
 
 def _check_signature(entry, body: bytes, keys: VerificationKeys) -> SignatureCheck:
     alg, key_id = entry["alg"], entry["key_id"]
-    sig = _b64(entry["sig"])
+    sig = strict_b64decode(entry["sig"])
     if alg not in ALGORITHMS:
         return SignatureCheck(key_id, alg, "invalid", reason=f"unknown signature algorithm {alg!r}")
     if sig is None:
@@ -290,7 +290,7 @@ def _check_signature(entry, body: bytes, keys: VerificationKeys) -> SignatureChe
     embedded: bytes | None = None
     if "public_key" in entry:
         value = entry["public_key"]
-        embedded = _b64(value) if isinstance(value, str) else None
+        embedded = strict_b64decode(value) if isinstance(value, str) else None
         if embedded is None or len(embedded) != 32:
             return SignatureCheck(
                 key_id,
@@ -330,8 +330,8 @@ def _check_signature(entry, body: bytes, keys: VerificationKeys) -> SignatureChe
             "untrusted",
             reason=f"signed by key {key_id!r} ({fingerprint}), which this machine does not "
             "trust. If you trust its publisher (compare the fingerprint with theirs), run: "
-            f"pyvorin keys trust --from-manifest {MANIFEST_PLACEHOLDER} --fingerprint "
-            f"{fingerprint}",
+            + fix_command("pyvorin keys trust", "python -m pyvorin_runtime trust")
+            + f" --from-manifest {MANIFEST_PLACEHOLDER} --fingerprint {fingerprint}",
         )
     else:
         publics, is_trusted = [embedded], False

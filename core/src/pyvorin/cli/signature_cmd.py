@@ -82,25 +82,16 @@ def forget_builds(distributions: tuple[str, ...], forget_all: bool) -> None:
     purpose: forget what was recorded for its distribution (the name the refusal gives),
     then import it. Recorded per user in PYVORIN_HOME/runtime/builds.json.
     """
-    from pyvorin_runtime.builds import describe_key, forget, normalize_distribution, state_path
+    from pyvorin_runtime.builds import forget, forget_report, state_path
 
     from ..audit import AuditLog
 
     if bool(distributions) == forget_all:
         raise UsageError("name the distributions whose builds to forget, or pass --all")
-    removed = forget(None if forget_all else list(distributions))
-    for distribution, entries in sorted(removed.items()):
-        for key, entry in sorted(entries.items()):
-            modules = ", ".join(entry.get("modules", []))
-            click.echo(
-                f"forgot build {entry['build']} of {distribution} ({describe_key(key)}; {modules})"
-            )
-    if not forget_all:
-        for name in distributions:
-            if normalize_distribution(name) not in removed:
-                click.echo(f"no build of {normalize_distribution(name)} is recorded")
-    elif not removed:
-        click.echo("no build is recorded")
+    wanted = None if forget_all else list(distributions)
+    removed = forget(wanted)
+    for line in forget_report(removed, wanted):
+        click.echo(line)
     try:
         AuditLog().append(
             "access",
