@@ -170,7 +170,7 @@ def test_compile_unsupported_exits_3(tmp_path: Path) -> None:
 def test_compile_without_compiler(tmp_path: Path) -> None:
     good, _ = _write(tmp_path)
     res = run_cli("compile", str(good), "-o", str(tmp_path / "out"), env={"CC": "/nonexistent/cc"})
-    assert res.returncode == 8  # no working C compiler: its own exit code, not "internal"
+    assert res.returncode == 9  # no working C compiler: its own exit code, not "internal"
     assert "no C compiler found" in res.stderr and "/nonexistent/cc" in res.stderr
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
@@ -185,31 +185,31 @@ def _tools_dir(tmp_path: Path, home: Path) -> Path:
 
 
 def test_compile_with_broken_compiler(tmp_path: Path, pyvorin_home: Path) -> None:
-    """A compiler that starts but fails its --version probe is exit 8 with its output."""
+    """A compiler that starts but fails its --version probe is exit 9 with its output."""
     good, _ = _write(tmp_path)
     broken = _tools_dir(tmp_path, pyvorin_home) / "brokencc"
     broken.write_text("#!/bin/sh\necho 'cc: licence server unreachable' >&2\nexit 3\n")
     broken.chmod(0o755)
     res = run_cli("compile", str(good), "-o", str(tmp_path / "out"), env={"CC": str(broken)})
-    assert res.returncode == 8, res.stderr
+    assert res.returncode == 9, res.stderr
     assert "no working C compiler" in res.stderr and "exited 3" in res.stderr
     assert "licence server unreachable" in res.stderr
     assert "Traceback" not in res.stderr
 
 
 def test_compile_with_compiler_hidden_by_sandbox(tmp_path: Path) -> None:
-    """A CC outside what the sandbox shows is exit 8 naming the setting that shows it."""
+    """A CC outside what the sandbox shows is exit 9 naming the setting that shows it."""
     good, _ = _write(tmp_path)
     hidden = tmp_path / "hidden-cc"
     hidden.write_text('#!/bin/sh\nexec cc "$@"\n')
     hidden.chmod(0o755)
     res = run_cli("compile", str(good), "-o", str(tmp_path / "out"), env={"CC": str(hidden)})
-    assert res.returncode == 8, res.stderr
+    assert res.returncode == 9, res.stderr
     assert "sandbox does not show it" in res.stderr and "readable-paths" in res.stderr
 
 
 def test_compile_without_python_headers(tmp_path: Path, pyvorin_home: Path) -> None:
-    """A compiler that cannot find Python.h (no python3-dev) is exit 8 with the fix named."""
+    """A compiler that cannot find Python.h (no python3-dev) is exit 9 with the fix named."""
     good, _ = _write(tmp_path)
     include = sysconfig.get_config_var("INCLUDEPY")
     wrapper = _tools_dir(tmp_path, pyvorin_home) / "cc-without-headers"
@@ -221,7 +221,7 @@ def test_compile_without_python_headers(tmp_path: Path, pyvorin_home: Path) -> N
     )
     wrapper.chmod(0o755)
     res = run_cli("compile", str(good), "-o", str(tmp_path / "out"), env={"CC": str(wrapper)})
-    assert res.returncode == 8, res.stderr
+    assert res.returncode == 9, res.stderr
     assert "cannot find Python.h" in res.stderr and "python3-dev" in res.stderr
     assert "Traceback" not in res.stderr
 

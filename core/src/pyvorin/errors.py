@@ -56,7 +56,7 @@ class ToolchainError(PyvorinError):
 
 
 class NoCompilerError(ToolchainError):
-    """No working C compiler: missing, not executable, or failing ``--version`` (exit 8).
+    """No working C compiler: missing, not executable, or failing ``--version`` (exit 9).
 
     The user's machine needs a compiler (or ``CC`` pointing at one); nothing is wrong
     with their code or with Pyvorin.

@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
     SIGNATURE = 5  # signature or trust failure
     LICENCE = 6  # the licence gate refused
     SANDBOX_LIMIT = 7  # time, memory, process or file limit hit (or isolation refused)
-    NO_COMPILER = 8  # no working C compiler: missing, not executable, or failing its probe
+    NO_COMPILER = 9  # no working C compiler: missing, not executable, or failing its probe
 
     @property
     def meaning(self) -> str:

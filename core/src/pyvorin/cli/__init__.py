@@ -72,7 +72,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
     Exit codes: 0 ok, 1 internal error, 2 usage or configuration error, 3 unsupported
     construct, 4 verification mismatch, 5 signature or trust failure, 6 licence refused,
-    7 sandbox limit hit, 8 no working C compiler.
+    7 sandbox limit hit, 9 no working C compiler.
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
