@@ -220,14 +220,14 @@ def test_artifacts_of_a_module_failing_verification_are_removed(project) -> None
     class WritingBackend(Backend):
         @hookimpl
         def pyvorin_compile(self, ctx, module, backend, workdir):
-            out.mkdir(exist_ok=True)
-            artifact = out / f"{module.name}.pyvorin.so"
+            artifact = ctx.out_dir / f"{module.name}.pyvorin.so"  # the run's staging dir
             artifact.write_bytes(b"binary")
             return CompileResult(module=module, backend="test", artifact=artifact)
 
     result = _run(project, WritingBackend(), Verifier(False))
     assert result.exit_code == ExitCode.VERIFICATION
-    assert list(out.iterdir()) == []
+    assert result.committed is False
+    assert not out.exists()  # it did not exist before the failed run: it does not now
     assert all(m.path.is_file() for m in modules), "sources are never touched"
     discarded = [r for r in AuditLog().records() if r["details"].get("phase") == "discarded"]
     assert len(discarded) == 2
