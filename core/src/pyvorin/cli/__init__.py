@@ -52,7 +52,7 @@ class PyvorinGroup(click.Group):
         except KeyboardInterrupt as exc:
             from ..outputs import interrupt_exit_code
 
-            click.echo(f"pyvorin: {exc or 'interrupted'}", err=True)
+            click.echo(f"pyvorin: {str(exc) or 'interrupted'}", err=True)
             ctx.exit(interrupt_exit_code(exc))
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
