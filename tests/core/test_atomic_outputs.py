@@ -310,6 +310,10 @@ def test_a_killed_build_leaves_a_staging_directory_the_next_build_removes(projec
         k: v for k, v in snapshot(out).items() if not k.startswith((STAGING_PREFIX, LOCK_NAME))
     }
     assert untouched == before  # and nothing else
+    # the leftover (an unsigned binary in a directory no import can name) is not output
+    verify = run_cli("signature", "verify", "out", cwd=project)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "1 verified, 0 failed" in verify.stdout
     again = run_cli("compile", "mod.py", "-o", "out", cwd=project)
     assert again.returncode == 0, again.stderr
     assert "removed the staging directory of a build that died" in again.stderr

@@ -50,10 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .artifacts import LOCK_NAME, STAGING_PREFIX
 from .errors import BusyError, PyvorinError
 
-LOCK_NAME = ".pyvorin.lock"
-STAGING_PREFIX = ".pyvorin-staging-"
 JOURNAL_NAME = ".pyvorin-commit.json"
 JOURNAL_FORMAT = "pyvorin-commit"
 HELD_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
