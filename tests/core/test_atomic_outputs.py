@@ -109,9 +109,9 @@ def built(tmp_path_factory: pytest.TempPathFactory, licensed_home_template: Path
 @pytest.fixture
 def project(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the built project, its module changed to v2 (so a build changes out/)."""
-    monkeypatch.setenv("PYVORIN_HOME", str(built / "home"))  # the key that signed out/
-    shutil.copytree(built / "p", tmp_path / "p", symlinks=True)
-    shutil.copytree(built / "site", tmp_path / "site", symlinks=True)
+    for name in ("p", "site", "home"):  # home: the key that signed out/, its builds seen
+        shutil.copytree(built / name, tmp_path / name, symlinks=True)
+    monkeypatch.setenv("PYVORIN_HOME", str(tmp_path / "home"))
     root = tmp_path / "p"
     (root / "mod.py").write_text(V2)
     return root
