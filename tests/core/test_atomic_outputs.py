@@ -154,6 +154,7 @@ def _start(project: Path, command: str, env: dict[str, str], log: Path) -> subpr
         stdout=handle,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
     )
 
 
@@ -208,6 +209,20 @@ def test_an_interrupted_build_leaves_the_output_exactly_as_it_was(
         signum == signal.SIGINT and "pyvorin: interrupted" in output
     ), output
     assert snapshot(out) == before, output
+    assert _leftovers(out) == []
+
+
+def test_ctrl_c_to_the_whole_process_group_leaves_the_output_as_it_was(project: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the job (workers included)."""
+    out = project / "out"
+    before = snapshot(out)
+    env = _env(project, "verify")
+    log = project.parent / "log.txt"
+    proc = _start(project, "build", env, log)
+    _wait_for(Path(env["PAUSE_MARK"]), proc, log)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=120) == 130, log.read_text()
+    assert snapshot(out) == before
     assert _leftovers(out) == []
 
 
