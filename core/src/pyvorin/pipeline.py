@@ -6,6 +6,10 @@ through (``pyvorin compile|build|check|bench``, the adapters via :mod:`pyvorin.b
 the Python API). Every stage is a hook. It fails closed: a run without the built-in
 licence gate is refused, and a missing verify or sign stage refuses the module. Every
 stage outcome and every refusal is sent to the audit sinks.
+
+A whole-pipeline run locks its output directory and stages into it; the files are moved
+into place only when every module passed (:mod:`pyvorin.outputs`), so a failed or
+interrupted run leaves the output directory as it was.
 """
 
 from __future__ import annotations
