@@ -220,14 +220,75 @@ def test_artifacts_of_a_module_failing_verification_are_removed(project) -> None
     class WritingBackend(Backend):
         @hookimpl
         def pyvorin_compile(self, ctx, module, backend, workdir):
-            out.mkdir(exist_ok=True)
-            artifact = out / f"{module.name}.pyvorin.so"
+            artifact = ctx.out_dir / f"{module.name}.pyvorin.so"  # the run's staging dir
             artifact.write_bytes(b"binary")
             return CompileResult(module=module, backend="test", artifact=artifact)
 
     result = _run(project, WritingBackend(), Verifier(False))
     assert result.exit_code == ExitCode.VERIFICATION
-    assert list(out.iterdir()) == []
+    assert result.committed is False
+    assert not out.exists()  # it did not exist before the failed run: it does not now
     assert all(m.path.is_file() for m in modules), "sources are never touched"
     discarded = [r for r in AuditLog().records() if r["details"].get("phase") == "discarded"]
     assert len(discarded) == 2
+
+
+class StagingBackend(Backend):
+    """Writes its artifact where a backend must: into ``ctx.out_dir`` (the staging dir)."""
+
+    @hookimpl
+    def pyvorin_compile(self, ctx, module, backend, workdir):
+        assert ctx.out_dir.name.startswith(".pyvorin-staging-")
+        assert ctx.out_dir.parent == ctx.output_dir
+        artifact = ctx.out_dir / f"{module.name}.pyvorin.so"
+        artifact.write_bytes(b"new " + module.name.encode())
+        return CompileResult(module=module, backend="test", artifact=artifact)
+
+
+class ReportingVerifier:
+    """Writes a verification report as the built-in verifier does; fails ``failing``."""
+
+    def __init__(self, failing: str = ""):
+        self.failing = failing
+
+    @hookimpl
+    def pyvorin_verify(self, ctx, module, compiled):
+        from pyvorin.verify.report import report_path
+
+        path = report_path(ctx.out_dir, module.name)
+        path.write_text(f"report of {module.name}")
+        return VerificationResult(passed=module.name != self.failing, report_path=path)
+
+
+def test_a_passing_run_moves_its_files_into_the_output_directory(project) -> None:
+    root, _ = project
+    out = root / "out"
+    result = _run(project, StagingBackend(), ReportingVerifier(), Signer(), Gate(True))
+    assert result.exit_code == ExitCode.OK and result.committed is True
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.pyvorin-verify.json",
+        "a.pyvorin.so",
+        "b.pyvorin-verify.json",
+        "b.pyvorin.so",
+    ]
+    # the results name the files where they are now, not in the removed staging directory
+    assert result.modules[0].compiled.artifact == out / "a.pyvorin.so"
+    assert result.modules[1].verification.report_path == out / "b.pyvorin-verify.json"
+
+
+def test_a_failed_verification_commits_its_report_and_nothing_else(project) -> None:
+    root, _ = project
+    out = root / "out"
+    out.mkdir()
+    (out / "a.pyvorin.so").write_bytes(b"old a")
+    (out / "notes.txt").write_text("the user's own file")
+    result = _run(project, StagingBackend(), ReportingVerifier("b"), Signer(), Gate(True))
+    assert result.exit_code == ExitCode.VERIFICATION and result.committed is False
+    # a passed, but the run failed: its new binary and report are not written
+    assert (out / "a.pyvorin.so").read_bytes() == b"old a"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.pyvorin.so",
+        "b.pyvorin-verify.json",  # the report that explains the failure
+        "notes.txt",
+    ]
+    assert (out / "b.pyvorin-verify.json").read_text() == "report of b"

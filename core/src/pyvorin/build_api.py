@@ -11,10 +11,13 @@ signature before distribution" are enforced, once, for all of them:
   the exit code of the failing stage, the stage's message and every diagnostic;
 * a module whose verify or sign stage is not installed is refused: an unverified or
   unsigned binary is never handed to a packager;
-* the artifacts are checked with :func:`pyvorin.signing.verify_path` before they are
-  returned; adapters check what they packaged with :func:`verify_artifacts` too (a
-  stale extension module or package from the source tree beside a loader stub would
-  be imported instead of it).
+* the artifacts are checked with :func:`verify_artifacts` before they are returned, and
+  adapters check the wheel they wrote with it, with the configured modules, before they
+  report success: every module present, compiled and covered by a verifying manifest,
+  and nothing from the source tree shadowing a loader stub;
+* the pipeline writes into a staging directory and moves the artifacts into ``out_dir``
+  only once every module is signed (:mod:`pyvorin.outputs`); :func:`project_lock`
+  serialises two adapter builds of one project.
 
 The manifests carry the distribution's build number (:mod:`pyvorin.signing.builds`):
 adapters pass their host's project name as ``distribution``; ``PYVORIN_BUILD_NUMBER``
@@ -122,21 +125,94 @@ def _require_complete(result: PipelineResult) -> None:
                 )
 
 
-def verify_artifacts(path: Path) -> None:
-    """Check every manifest under ``path`` (a directory, artifact or wheel) before use.
+def _member_names(path: Path) -> tuple[set[str], str]:
+    """The files of a wheel or directory as archive names, and how to name one of them."""
+    import os
+    import zipfile
+
+    if path.is_dir():
+        names = set()
+        for dirpath, _, filenames in os.walk(path):
+            for filename in filenames:
+                names.add(Path(dirpath, filename).relative_to(path).as_posix())
+        return names, f"{path}/"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {i.filename for i in archive.infolist() if not i.is_dir()}, f"{path}!"
+    except (zipfile.BadZipFile, OSError):
+        return set(), f"{path}!"  # verify_path reports the unreadable file itself
+
+
+def verify_artifacts(path: Path, modules: list[ModuleSpec] | None = None) -> None:
+    """Check what a packager is about to ship (a directory, artifact or wheel) before it
+    reports success; the one check every adapter calls.
+
+    * every manifest under ``path`` verifies (signatures, the binary's and the loader
+      stub's sha256), every compiled binary is covered by its module's manifest, and no
+      extension module, package or bytecode beside a loader stub would be imported in its
+      place (:func:`pyvorin.signing.verify_path`);
+    * with ``modules`` (the project's configured modules), each one is present compiled:
+      its binary, its loader stub and its signed manifest are all in ``path`` (a wheel
+      that lost its package files, or a module left as plain source, is refused).
 
     Raises :class:`~pyvorin.errors.SignatureError` (exit 5) listing every failure.
     """
     from .signing import VerificationKeys, verify_path
 
+    path = Path(path)
     # the build checks its own output; the signing key (a CI key) need not be in this
     # machine's trust store: trust is decided where the artifact is used
-    failures = verify_path(Path(path), VerificationKeys(strict=False))
+    failures = [failure.line() for failure in verify_path(path, VerificationKeys(strict=False))]
+    if modules and path.exists():
+        names, prefix = _member_names(path)
+        for module in modules:
+            base = archive_base(module)
+            for arcname, what in (
+                (base + artifacts.BINARY_SUFFIX, "compiled binary"),
+                (base + ".py", "loader stub"),
+                (base + artifacts.MANIFEST_SUFFIX, "signed manifest"),
+            ):
+                if arcname not in names:
+                    failures.append(
+                        f"{prefix}{arcname}: missing: the {what} of the configured module "
+                        f"{module.name} is not there, so it would not be shipped compiled"
+                    )
     if failures:
-        raise SignatureError(
-            f"{path}: signature verification failed:\n"
-            + "\n".join(f"  {failure.line()}" for failure in failures)
-        )
+        incomplete = any(": missing: the " in failure for failure in failures)
+        what = "incomplete or does not verify" if incomplete else "signature verification failed"
+        raise SignatureError(f"{path}: {what}:\n" + "\n".join(f"  {f}" for f in failures))
+
+
+def project_lock_path(project_dir: Path) -> Path:
+    """The lock file of a project's adapter builds: ``$PYVORIN_HOME/locks/project-<sha>``
+    (keyed by the project directory's real path; nothing is written into the project)."""
+    import hashlib
+    import os
+
+    from .home import state_dir
+
+    key = hashlib.sha256(os.path.realpath(project_dir).encode()).hexdigest()[:32]
+    return state_dir("locks") / f"project-{key}.lock"
+
+
+def project_lock(project_dir: Path, *, say: Callable[[str], None], until_exit: bool = False) -> Any:
+    """Serialise the adapters' builds of one project (two ``python -m build`` in one
+    directory share ``build/`` and ``dist/``): wait, saying so, for the lock timeout
+    (``PYVORIN_LOCK_TIMEOUT``, default 600 s), then refuse with exit 8.
+
+    Returns a context manager; with ``until_exit`` the lock is taken now and held until
+    the process ends (a PEP 517 backend process builds one thing and exits).
+    """
+    from . import outputs
+    from .options import lock_timeout
+
+    what = f"the project {Path(project_dir).resolve()}"
+    path = project_lock_path(project_dir)
+    timeout = lock_timeout()
+    if until_exit:
+        outputs.hold_until_exit(path, what=what, timeout=timeout, say=say)
+        return None
+    return outputs.exclusive_lock(path, what=what, timeout=timeout, say=say)
 
 
 def _bool_option(value: Any, name: str) -> bool:

@@ -15,6 +15,7 @@ from pyvorin_runtime.errors import PyvorinError, SignatureError
 from .exitcodes import ExitCode
 
 __all__ = [
+    "BusyError",
     "ConfigError",
     "LicenceError",
     "NoCompilerError",
@@ -81,3 +82,9 @@ class SandboxLimitError(PyvorinError):
     """A sandboxed worker hit a limit, or required isolation was unavailable (exit 7)."""
 
     exit_code = ExitCode.SANDBOX_LIMIT
+
+
+class BusyError(PyvorinError):
+    """Another build holds the lock of the output directory or project (exit 8)."""
+
+    exit_code = ExitCode.BUSY

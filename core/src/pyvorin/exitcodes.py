@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     SIGNATURE = 5  # signature or trust failure
     LICENCE = 6  # the licence gate refused
     SANDBOX_LIMIT = 7  # time, memory, process or file limit hit (or isolation refused)
+    BUSY = 8  # the output directory (or project) is locked by another build
     NO_COMPILER = 9  # no working C compiler: missing, not executable, or failing its probe
 
     @property
@@ -34,5 +35,6 @@ _MEANINGS = {
     ExitCode.SIGNATURE: "signature or trust failure",
     ExitCode.LICENCE: "licence refused",
     ExitCode.SANDBOX_LIMIT: "sandbox limit hit",
+    ExitCode.BUSY: "output locked by another build",
     ExitCode.NO_COMPILER: "no working C compiler",
 }

@@ -72,6 +72,11 @@ def pyvorin_compile(
 ) -> CompileResult | None:
     """Compile ``module`` with ``backend``, writing the artifact into ``ctx.out_dir``.
 
+    During a pipeline run ``ctx.out_dir`` is the run's staging directory (inside the
+    output directory, same file system); its files are moved into ``ctx.output_dir``
+    only once every module was verified and signed (:mod:`pyvorin.outputs`). Write
+    nowhere else: a file written straight into the output directory would bypass that.
+
     ``workdir`` is a private temporary directory for intermediate files, removed after
     the stage. Raise :class:`~pyvorin.errors.UnsupportedError` (with diagnostics) for
     source outside the subset, :class:`~pyvorin.errors.ToolchainError` when the C

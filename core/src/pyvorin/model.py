@@ -109,6 +109,10 @@ class BuildContext:
     decision, set by the pipeline only (signing refuses a context without one).
     ``build_numbers`` holds the build number the run signs for each (signing key id,
     distribution): every module of a distribution signed in one run gets the same one.
+    While the pipeline runs, ``out_dir`` is the run's staging directory (inside the output
+    directory, see :mod:`pyvorin.outputs`): stages write there, and the files are moved
+    into ``destination``, the output directory the user named, once every module passed.
+    Messages and reports name files by their place in :attr:`output_dir`.
     """
 
     settings: Settings
@@ -120,6 +124,12 @@ class BuildContext:
     options: Any = field(default_factory=_default_options)
     licence: LicenceDecision | None = None
     build_numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+    destination: Path | None = None
+
+    @property
+    def output_dir(self) -> Path:
+        """Where the run's files end up (``destination`` while staging, else ``out_dir``)."""
+        return self.destination if self.destination is not None else self.out_dir
 
     @property
     def release(self) -> bool:
@@ -168,8 +178,12 @@ class ModuleResult:
 
 @dataclass
 class PipelineResult:
+    """``committed``: whether the run's artifacts were moved into the output directory
+    (``None`` for runs that write none: ``check``, ``bench``)."""
+
     licence: StageOutcome
     modules: list[ModuleResult] = field(default_factory=list)
+    committed: bool | None = None
 
     @property
     def exit_code(self) -> ExitCode:

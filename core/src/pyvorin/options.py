@@ -34,6 +34,8 @@ from .errors import ConfigError
 
 RELEASE_ENV = "PYVORIN_RELEASE"
 NO_CACHE_ENV = "PYVORIN_NO_CACHE"
+LOCK_TIMEOUT_ENV = "PYVORIN_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 600.0
 LICENCE_MODES = ("licensed", "development")
 COMMANDS = ("api", "compile", "build", "check", "bench", "adapter", "demo", "release")
 
@@ -48,6 +50,27 @@ def parse_bool(value: Any, name: str) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"{name}: expected true or false, found {value!r}")
+
+
+def lock_timeout(flag: float | None = None, env: Mapping[str, str] | None = None) -> float:
+    """Seconds a build waits for another build's lock: the flag, else
+    ``PYVORIN_LOCK_TIMEOUT``, else 600; 0 refuses at once (exit 8)."""
+    env = os.environ if env is None else env
+    if flag is not None:
+        value: Any = flag
+        name = "--lock-timeout"
+    else:
+        value = env.get(LOCK_TIMEOUT_ENV, "").strip()
+        name = LOCK_TIMEOUT_ENV
+        if value == "":
+            return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"{name}: expected a number of seconds >= 0, found {value!r}")
+    return seconds
 
 
 def _default_policy() -> Any:
@@ -72,6 +95,7 @@ class BuildOptions:
     verify_seed: int | None = None  # --seed: the generated verification inputs' seed
     build_number: int | None = None  # None: the signing installation's counter decides
     distribution: str | None = None  # normalised; None: the project's [project] name
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT  # seconds to wait for the output's lock
 
     def __post_init__(self) -> None:
         if self.command not in COMMANDS:
@@ -100,6 +124,7 @@ class BuildOptions:
         verify_seed: int | None = None,
         build_number: int | None = None,
         distribution: str | None = None,
+        lock_wait: float | None = None,
     ) -> BuildOptions:
         """Flags (non-None arguments) override the environment, which overrides config."""
         from .sandbox import SandboxPolicy
@@ -162,6 +187,12 @@ class BuildOptions:
             if not is_distribution(name):
                 raise ConfigError(f"distribution name {distribution!r} is not a valid name")
             distribution = name
+        wait = lock_timeout(lock_wait, env)
+        origins["lock_timeout"] = (
+            "flag"
+            if lock_wait is not None
+            else (f"env {LOCK_TIMEOUT_ENV}" if env.get(LOCK_TIMEOUT_ENV, "").strip() else "default")
+        )
         return cls(
             command=command,
             release=is_release,
@@ -175,6 +206,7 @@ class BuildOptions:
             verify_seed=verify_seed,
             build_number=build_number,
             distribution=distribution,
+            lock_timeout=wait,
         )
 
     def manifest_record(self) -> dict[str, Any]:

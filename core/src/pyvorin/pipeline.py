@@ -6,6 +6,10 @@ through (``pyvorin compile|build|check|bench``, the adapters via :mod:`pyvorin.b
 the Python API). Every stage is a hook. It fails closed: a run without the built-in
 licence gate is refused, and a missing verify or sign stage refuses the module. Every
 stage outcome and every refusal is sent to the audit sinks.
+
+A whole-pipeline run locks its output directory and stages into it; the files are moved
+into place only when every module passed (:mod:`pyvorin.outputs`), so a failed or
+interrupted run leaves the output directory as it was.
 """
 
 from __future__ import annotations
@@ -174,7 +178,89 @@ def run(
     if result.licence.status == "failed":
         ctx.audit("build", phase="end", exit_code=int(result.exit_code))
         return result
+    if stages == STAGES:
+        _run_staged(ctx, modules, result)
+    else:
+        _run_modules(ctx, modules, stages, result)
+    ctx.audit("build", phase="end", exit_code=int(result.exit_code))
+    return result
 
+
+def _run_staged(ctx: BuildContext, modules: list[ModuleSpec], result: PipelineResult) -> None:
+    """Run the modules into a staging directory; commit only if every one passed.
+
+    See :mod:`pyvorin.outputs`: the output directory is locked for the run, the stages
+    write into a staging directory inside it, and its files are renamed into place once
+    every module is signed. A failed run commits nothing but the verification reports of
+    the modules that failed verification (the report explains the failure); an
+    interrupted one (SIGINT, SIGTERM, SIGHUP, an exception) commits nothing at all.
+    """
+    from . import outputs
+    from .errors import BusyError
+
+    destination = Path(ctx.out_dir)
+    try:
+        with outputs.staged_output(
+            destination, timeout=ctx.options.lock_timeout, say=ctx.progress, audit=ctx.audit
+        ) as transaction:
+            ctx.out_dir, ctx.destination = transaction.staging, destination
+            try:
+                _run_modules(ctx, modules, STAGES, result)
+                if result.exit_code == ExitCode.OK:
+                    ctx.progress(f"moving the signed artifacts into {destination}")
+                    transaction.commit()
+                    result.committed = True
+                else:
+                    transaction.commit(_failure_reports(ctx, result))
+                    result.committed = False
+            finally:
+                ctx.out_dir, ctx.destination = destination, None
+    except BusyError as exc:
+        ctx.audit("refusal", stage="lock", reason=str(exc), exit_code=int(exc.exit_code))
+        raise
+    _relocate(result, transaction.staging, destination)
+
+
+def _failure_reports(ctx: BuildContext, result: PipelineResult) -> list[str]:
+    """The staged verification reports of the modules whose verify stage failed."""
+    from .verify.report import report_path
+
+    names = []
+    for module_result in result.modules:
+        if any(o.stage == "verify" and o.status == "failed" for o in module_result.stages):
+            names.append(report_path(Path("."), module_result.module.name).as_posix())
+    return names
+
+
+def _relocate(result: PipelineResult, staging: Path, destination: Path) -> None:
+    """Point the results' file paths at the output directory instead of the staging one."""
+
+    def moved(path: Any) -> Any:
+        if path is None:
+            return None
+        try:
+            return destination / Path(path).relative_to(staging)
+        except ValueError:
+            return path
+
+    for module_result in result.modules:
+        compiled = module_result.compiled
+        if compiled is not None:
+            module_result.compiled = dataclasses.replace(
+                compiled,
+                artifact=moved(compiled.artifact),
+                extra_files=[moved(p) for p in compiled.extra_files],
+            )
+        if module_result.verification is not None:
+            module_result.verification.report_path = moved(module_result.verification.report_path)
+        if module_result.signed is not None:
+            module_result.signed.manifest_path = moved(module_result.signed.manifest_path)
+
+
+def _run_modules(
+    ctx: BuildContext, modules: list[ModuleSpec], stages: tuple[str, ...], result: PipelineResult
+) -> None:
+    backend = ctx.settings["backend"]
     for module in modules:
         module_result = ModuleResult(module)
         result.modules.append(module_result)
@@ -223,9 +309,6 @@ def run(
             module_result.signed = signed
         else:
             _discard(ctx, module, compiled)
-
-    ctx.audit("build", phase="end", exit_code=int(result.exit_code))
-    return result
 
 
 def _audit_interpreted(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> None:

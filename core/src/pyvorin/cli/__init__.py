@@ -49,9 +49,11 @@ class PyvorinGroup(click.Group):
             ctx.exit(int(exc.exit_code))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
-            click.echo("pyvorin: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            from ..outputs import interrupt_exit_code
+
+            click.echo(f"pyvorin: {str(exc) or 'interrupted'}", err=True)
+            ctx.exit(interrupt_exit_code(exc))
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
@@ -72,7 +74,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 
     Exit codes: 0 ok, 1 internal error, 2 usage or configuration error, 3 unsupported
     construct, 4 verification mismatch, 5 signature or trust failure, 6 licence refused,
-    7 sandbox limit hit, 9 no working C compiler.
+    7 sandbox limit hit, 8 output locked by another build, 9 no working C compiler;
+    130/143 interrupted (SIGINT/SIGTERM).
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

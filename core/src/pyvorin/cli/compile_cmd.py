@@ -93,8 +93,14 @@ def _report(result) -> None:
                 click.echo(
                     f"{module.module.name}: {outcome.stage} failed: {outcome.detail}", err=True
                 )
-        if module.compiled is not None and module.exit_code == 0:
+        if module.compiled is not None and result.committed:
             click.echo(f"{module.module.name}: wrote {module.compiled.artifact}", err=True)
+        elif module.compiled is not None and module.exit_code == 0:
+            click.echo(
+                f"{module.module.name}: not written: another module failed, and a build "
+                "changes its output directory only when every module passed",
+                err=True,
+            )
         elif module.compiled is not None:
             click.echo(
                 f"{module.module.name}: nothing written: the artifacts of a module that "
@@ -115,6 +121,7 @@ def _run(
     command: str,
     seed: int | None = None,
     build_number: int | None = None,
+    lock_timeout: float | None = None,
 ) -> None:
     from ..options import BuildOptions
     from ..pipeline import make_context, run
@@ -127,6 +134,7 @@ def _run(
         require_isolation=True if require_isolation else None,
         verify_seed=seed,
         build_number=build_number,
+        lock_wait=lock_timeout,
     )
     ctx = make_context(
         settings,
@@ -174,6 +182,15 @@ def _pipeline_options(command):
                 "PYVORIN_BUILD_NUMBER, [tool.pyvorin.signing] build-number, else this "
                 "installation's counter plus one). CI: pass the run number.",
             ),
+            click.option(
+                "--lock-timeout",
+                type=click.FloatRange(min=0),
+                default=None,
+                metavar="SECONDS",
+                help="How long to wait when another build holds the output directory's "
+                "lock (default: PYVORIN_LOCK_TIMEOUT, else 600); 0 refuses at once "
+                "(exit 8).",
+            ),
         ]
     ):
         command = option(command)
@@ -206,8 +223,14 @@ def compile_(
     release: bool,
     seed: int | None,
     build_number: int | None,
+    lock_timeout: float | None,
 ) -> None:
-    """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT."""
+    """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT.
+
+    The artifacts are staged and moved into OUT only when every module passed; an
+    interrupted or failed build leaves OUT as it was (docs/architecture.md, "Atomic
+    outputs").
+    """
     from ..config import load_settings
     from ..project import spec_for_file
 
@@ -224,6 +247,7 @@ def compile_(
         "compile",
         seed,
         build_number,
+        lock_timeout,
     )
 
 
@@ -246,8 +270,12 @@ def build(
     release: bool,
     seed: int | None,
     build_number: int | None,
+    lock_timeout: float | None,
 ) -> None:
-    """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules."""
+    """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules.
+
+    Like compile, it changes OUT only when every module passed.
+    """
     from ..config import load_settings
     from ..project import resolve_modules
 
@@ -260,4 +288,15 @@ def build(
             "list the modules to compile"
         )
     out = out_dir or (directory / "build" / "pyvorin")
-    _run(settings, modules, out, keep_c, require_isolation, release, "build", seed, build_number)
+    _run(
+        settings,
+        modules,
+        out,
+        keep_c,
+        require_isolation,
+        release,
+        "build",
+        seed,
+        build_number,
+        lock_timeout,
+    )

@@ -43,7 +43,7 @@ from pyvorin_runtime.manifest import (
 from pyvorin_runtime.names import binary_leaf, extension_leaf, manifest_leaf
 
 from .. import __version__
-from ..artifacts import BINARY_SUFFIX, MANIFEST_SUFFIX
+from ..artifacts import BINARY_SUFFIX, MANIFEST_SUFFIX, STAGING_PREFIX
 from ..errors import SignatureError
 from ..keys import ED25519, SigningKey
 
@@ -194,7 +194,13 @@ class _Tree:
 def _dir_tree(root: Path, recursive: bool = True) -> _Tree:
     names = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__") if recursive else []
+        # a build's staging directory (in progress, or left by a killed build until the
+        # next one removes it) is not part of the output, and its name cannot be imported
+        dirnames[:] = (
+            sorted(d for d in dirnames if d != "__pycache__" and not d.startswith(STAGING_PREFIX))
+            if recursive
+            else []
+        )
         for filename in sorted(filenames):
             rel = Path(dirpath, filename).relative_to(root)
             names.append(rel.as_posix())

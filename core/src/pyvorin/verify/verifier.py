@@ -521,8 +521,8 @@ def verify_module(
     stats.reused = len(reused)
     _progress_summary(ctx, module, report, stats)
 
-    path = report_path(ctx.out_dir, module.name)
-    report["report"] = str(path)
+    path = report_path(ctx.out_dir, module.name)  # the staging directory during a run
+    report["report"] = str(report_path(ctx.output_dir, module.name))  # where it ends up
     write_report(path, report)
     passed = report["result"] == "passed"
     covers = [f["coverage"] for f in report["functions"]]

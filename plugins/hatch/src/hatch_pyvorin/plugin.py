@@ -20,9 +20,14 @@ no ``config_settings`` to hooks). For a wheel the hook makes one call of
   interpreter and platform;
 * adds ``pyvorin`` (the runtime that verifies the modules at import) to the wheel's
   dependencies;
-* once hatchling wrote the wheel, checks it as ``pyvorin signature verify`` does and
-  deletes it on a failure (a stale extension module or package from the source tree
-  beside a loader stub would be imported instead of it).
+* once hatchling wrote the wheel, checks it with
+  :func:`pyvorin.build_api.verify_artifacts` before saying it packaged anything: every
+  configured module present, compiled and covered by a verifying manifest, no stale
+  extension module or package from the source tree beside a loader stub; a wheel that
+  fails is deleted;
+* holds the project's build lock (:func:`pyvorin.build_api.project_lock`) from
+  ``initialize`` to ``finalize``: a second build of the same directory waits (or, after
+  the lock timeout, refuses with exit 8).
 
 sdists are left alone: they carry the sources. Editable wheels keep the source
 interpreted (a development install) and say so.
@@ -88,8 +93,14 @@ class PyvorinBuildHook(BuildHookInterface):
                 "source in this development install; build a wheel to get compiled modules"
             )
             return
+        from pyvorin.build_api import project_lock
+
+        # two builds of one project share dist/: one waits for the other (until finalize)
         self._out_dir = Path(tempfile.mkdtemp(prefix="hatch-pyvorin-"))
         try:
+            lock = project_lock(Path(self.root), say=self._say)
+            lock.__enter__()
+            self._lock = lock  # entered: _cleanup releases it
             wheel = build_project(
                 Path(self.root),
                 self._out_dir,
@@ -99,9 +110,13 @@ class PyvorinBuildHook(BuildHookInterface):
                 distribution=self.metadata.name,
             )
         except PyvorinError as exc:
-            shutil.rmtree(self._out_dir, ignore_errors=True)
+            self._cleanup()
             fail_build(exc)
             return
+        except BaseException:
+            self._cleanup()
+            raise
+        self._modules = list(wheel.modules)
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         dependencies = build_data.setdefault("dependencies", [])
@@ -111,21 +126,35 @@ class PyvorinBuildHook(BuildHookInterface):
         for arcname, path in sorted(wheel.files.items()):
             force_include[str(path)] = arcname
         self._say(
-            f"packaged {len(wheel.modules)} compiled module(s): "
-            + ", ".join(m.name for m in wheel.modules)
+            f"compiled {len(wheel.modules)} module(s): " + ", ".join(m.name for m in wheel.modules)
         )
 
-    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+    def _cleanup(self) -> None:
         out_dir = getattr(self, "_out_dir", None)
-        if out_dir is None:
+        if out_dir is not None:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            self._out_dir = None
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            self._lock = None
+            lock.__exit__(None, None, None)
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        if getattr(self, "_out_dir", None) is None:
             return
-        shutil.rmtree(out_dir, ignore_errors=True)
-        self._out_dir = None
+        self._cleanup()
         from pyvorin.build_api import fail_build, verify_artifacts
         from pyvorin.errors import PyvorinError
 
+        modules = self._modules
         try:
-            verify_artifacts(Path(artifact_path))  # the wheel as written, source leftovers too
+            # the wheel as written: every module compiled and signed, no source leftovers
+            verify_artifacts(Path(artifact_path), modules)
         except PyvorinError as exc:
             Path(artifact_path).unlink(missing_ok=True)
             fail_build(exc)
+        self._say(
+            f"packaged {len(modules)} compiled module(s) into {Path(artifact_path).name}: "
+            + ", ".join(m.name for m in modules)
+            + " (checked: each one compiled, its manifest verifying)"
+        )

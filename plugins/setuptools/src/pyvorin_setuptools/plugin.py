@@ -10,6 +10,12 @@ before it reads ``pyproject.toml`` (the way setuptools-rust hooks in). The plugi
   puts the pipeline's artifacts in place of each configured module's source and then
   checks the result as ``pyvorin signature verify`` does (a stale extension module or
   package copied from the source tree beside a stub would be imported instead of it);
+* replaces ``bdist_wheel`` by :class:`PyvorinBdistWheel`, which checks the wheel it
+  wrote (every configured module present, compiled and covered by a verifying
+  manifest) before the build reports success, and deletes a wheel that fails;
+* takes the project's build lock (:func:`pyvorin.build_api.project_lock`) for the
+  life of the backend process: a second build of the same directory waits (or, after
+  the lock timeout, refuses with exit 8) instead of sharing ``build/`` with it;
 * marks the distribution as having extension modules, so the wheel is platform-tagged
   (``cp311-cp311-linux_x86_64``) and installs into platlib.
 
@@ -24,6 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from setuptools.command.bdist_wheel import bdist_wheel as _setuptools_bdist_wheel
 from setuptools.command.build_py import build_py as _setuptools_build_py
 
 ADAPTER = "pyvorin-setuptools"
@@ -111,14 +118,56 @@ class PyvorinBuildPy(_setuptools_build_py):
                 target = build_lib / arcname
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
-            verify_artifacts(build_lib)  # what the wheel will hold, sources' leftovers too
+            # what the wheel will hold, sources' leftovers too
+            verify_artifacts(build_lib, wheel.modules)
         except PyvorinError as exc:
             fail_build(exc)
             return
+        # bdist_wheel checks the wheel it writes against these (PyvorinBdistWheel)
+        self.distribution.pyvorin_modules = list(wheel.modules)
         _log(
-            f"packaged {len(wheel.modules)} compiled module(s): "
+            f"compiled {len(wheel.modules)} module(s) into {build_lib}: "
             + ", ".join(m.name for m in wheel.modules)
         )
+
+
+class PyvorinBdistWheel(_setuptools_bdist_wheel):
+    """``bdist_wheel`` that checks the wheel it wrote before the build reports success:
+    every configured module present, compiled and covered by a verifying manifest
+    (:func:`pyvorin.build_api.verify_artifacts`); a wheel that fails is deleted."""
+
+    def run(self) -> None:
+        super().run()
+        modules = getattr(self.distribution, "pyvorin_modules", None)
+        if not modules:
+            return  # nothing compiled (an editable build, or not opted in)
+        from pyvorin.build_api import fail_build, verify_artifacts
+        from pyvorin.errors import PyvorinError
+
+        wheels = [Path(f[2]) for f in self.distribution.dist_files if f[0] == "bdist_wheel"]
+        if not wheels:
+            fail_build(PyvorinError("bdist_wheel reported no wheel to check"))
+        wheel = wheels[-1]
+        try:
+            verify_artifacts(wheel, modules)
+        except PyvorinError as exc:
+            wheel.unlink(missing_ok=True)
+            fail_build(exc)
+        _log(
+            f"packaged {len(modules)} compiled module(s) into {wheel.name}: "
+            + ", ".join(m.name for m in modules)
+            + " (checked: each one compiled, its manifest verifying)"
+        )
+
+
+def _replace_command(dist: Any, name: str, ours: type, default: type) -> None:
+    base = dist.cmdclass.get(name, default)
+    if isinstance(base, type) and issubclass(base, ours):
+        return
+    if base is default:
+        dist.cmdclass[name] = ours
+    else:
+        dist.cmdclass[name] = type(ours.__name__, (ours, base), {})
 
 
 def finalize_distribution_options(dist: Any) -> None:
@@ -130,12 +179,17 @@ def finalize_distribution_options(dist: Any) -> None:
         return
     if not opted_in(document):
         return
-    base = dist.cmdclass.get("build_py", _setuptools_build_py)
-    if not (isinstance(base, type) and issubclass(base, PyvorinBuildPy)):
-        if base is _setuptools_build_py:
-            dist.cmdclass["build_py"] = PyvorinBuildPy
-        else:
-            dist.cmdclass["build_py"] = type("PyvorinBuildPy", (PyvorinBuildPy, base), {})
+    from pyvorin.build_api import fail_build, project_lock
+    from pyvorin.errors import PyvorinError
+
+    try:
+        # two builds of one project share build/ and dist/: one waits for the other.
+        # A PEP 517 backend process runs one hook and exits, which releases the lock.
+        project_lock(Path.cwd(), say=_log, until_exit=True)
+    except PyvorinError as exc:
+        fail_build(exc)
+    _replace_command(dist, "build_py", PyvorinBuildPy, _setuptools_build_py)
+    _replace_command(dist, "bdist_wheel", PyvorinBdistWheel, _setuptools_bdist_wheel)
     # A wheel of compiled modules is platform-specific: bdist_wheel tags it for this
     # interpreter and platform, and install puts it into platlib.
     dist.has_ext_modules = lambda: True
