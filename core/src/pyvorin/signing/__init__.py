@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import posixpath
 import sys
 import sysconfig
 import zipfile
@@ -283,7 +284,7 @@ def _check_tree(
         result, _ = verify_manifest(
             manifest,
             location=location,
-            read=lambda n, p=prefix: tree.read(p + n),
+            read=lambda n, p=prefix: tree.read(posixpath.normpath(p + n)),
             keys=keys,
             module_path_parts=parts,
         )
