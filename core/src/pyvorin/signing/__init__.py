@@ -226,7 +226,24 @@ def _check_wheel(path: Path, keys: VerificationKeys) -> list[ArtifactCheck]:
             except (zipfile.BadZipFile, OSError, ValueError):  # a damaged member
                 return None
 
-        return _check_tree(_Tree(names, read, lambda name: f"{path}!{name}"), keys)
+        results = _check_tree(_Tree(names, read, lambda name: f"{path}!{name}"), keys)
+    repaired = any(tag in path.name for tag in _REPAIRED_TAGS) or any(
+        n.partition("/")[0].endswith(".libs") for n in names
+    )
+    for result in results:
+        if repaired and not result.ok and any(m in result.reason for m in _CHANGED_BINARY):
+            result.reason += (
+                "; the wheel was changed after signing, as auditwheel repair changes it: "
+                f"re-sign it with `pyvorin wheel resign --original <the wheel before repair> "
+                f"{path}` (or repair with `pyvorin wheel repair <wheel> -w <dir>`, which "
+                "runs auditwheel and re-signs), see docs/adapters/github-actions.md"
+            )
+    return results
+
+
+# a repaired wheel's platform tags, and how a changed binary's failure reads
+_REPAIRED_TAGS = ("manylinux", "musllinux")
+_CHANGED_BINARY = (" has grown: ", " was modified: ", " is truncated: ")
 
 
 def _shadow_problem(name: str, stubs: set[tuple[str, str | None]]) -> str | None:
