@@ -236,7 +236,7 @@ def _check_wheel(path: Path, keys: VerificationKeys) -> list[ArtifactCheck]:
                 "; the wheel was changed after signing, as auditwheel repair changes it: "
                 f"re-sign it with `pyvorin wheel resign --original <the wheel before repair> "
                 f"{path}` (or repair with `pyvorin wheel repair <wheel> -w <dir>`, which "
-                "runs auditwheel and re-signs), see docs/adapters/github-actions.md"
+                "runs auditwheel and re-signs), see docs/wheels.md"
             )
     return results
 
