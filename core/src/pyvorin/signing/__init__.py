@@ -233,10 +233,10 @@ def _check_wheel(path: Path, keys: VerificationKeys) -> list[ArtifactCheck]:
     for result in results:
         if repaired and not result.ok and any(m in result.reason for m in _CHANGED_BINARY):
             result.reason += (
-                "; the wheel was changed after signing, as auditwheel repair changes it: "
-                f"re-sign it with `pyvorin wheel resign --original <the wheel before repair> "
-                f"{path}` (or repair with `pyvorin wheel repair <wheel> -w <dir>`, which "
-                "runs auditwheel and re-signs), see docs/wheels.md"
+                "; if auditwheel repair changed this wheel after it was signed, its "
+                "publisher must sign after the repair: `pyvorin wheel resign --original "
+                f"<the wheel before repair> {path}` (or repair with `pyvorin wheel repair "
+                "<wheel> -w <dir>`, which runs auditwheel and re-signs), see docs/wheels.md"
             )
     return results
 

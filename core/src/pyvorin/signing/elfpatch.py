@@ -167,6 +167,11 @@ class _Elf:
         return rows
 
 
+def needed_libraries(data: bytes, label: str = "library") -> list[str]:
+    """The ``DT_NEEDED`` entries of an ELF file (a ValueError if it is not one)."""
+    return [value for tag, value in _Elf(data, label).dynamic() if tag == "DT_NEEDED"]
+
+
 def _masked(
     data: bytes,
     offset: int,

@@ -40,7 +40,7 @@ from pyvorin_runtime.names import binary_leaf, manifest_leaf
 
 from ..errors import SignatureError
 from . import VerificationKeys, manifest_bytes, parse_manifest, sha256, sign_manifest, verify_path
-from .elfpatch import compare, grafted_stem
+from .elfpatch import compare, grafted_stem, needed_libraries
 
 _REPAIR_FILES = {"WHEEL", "RECORD"}
 
@@ -51,6 +51,8 @@ class ResignReport:
     resigned: list[str] = field(default_factory=list)  # modules whose manifest was re-signed
     unchanged: list[str] = field(default_factory=list)  # modules the repair left alone
     libraries: list[str] = field(default_factory=list)  # grafted files
+    # extension modules not compiled by Pyvorin (no manifest) that auditwheel patched
+    other_binaries: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class ResignReport:
             "resigned": self.resigned,
             "unchanged": self.unchanged,
             "libraries": self.libraries,
+            "other_binaries": self.other_binaries,
         }
 
 
@@ -91,8 +94,6 @@ def _without_tags(wheel_file: bytes) -> list[str]:
 def _library_order(libraries: dict[str, bytes], roots: list[str]) -> list[str]:
     """The grafted libraries a binary needs, dependencies first (they are pre-loaded in
     this order, so each finds the ones it needs already loaded)."""
-    from .elfpatch import _Elf
-
     by_leaf = {name.rpartition("/")[2]: name for name in libraries}
     order: list[str] = []
 
@@ -101,7 +102,7 @@ def _library_order(libraries: dict[str, bytes], roots: list[str]) -> list[str]:
         if name is None or name in order or leaf in trail:
             return
         try:
-            needed = [v for t, v in _Elf(libraries[name], name).dynamic() if t == "DT_NEEDED"]
+            needed = needed_libraries(libraries[name], name)
         except ValueError:
             needed = []
         for dependency in needed:
@@ -136,15 +137,28 @@ def _signers_for(manifest: dict[str, Any], location: str):
     return signers
 
 
+def _is_other_extension(name: str, before: bytes, after: bytes) -> bool:
+    """An ELF shared object Pyvorin did not compile (no manifest covers it): auditwheel
+    may patch it like any extension; the verification of the result still refuses one
+    that would be imported instead of a loader stub."""
+    leaf = name.rpartition("/")[2]
+    return (
+        (leaf.endswith(".so") or ".so." in leaf)
+        and before.startswith(b"\x7fELF")
+        and after.startswith(b"\x7fELF")
+    )
+
+
 def _check_differences(
     original: Path,
     repaired: Path,
     before: dict[str, bytes],
     after: dict[str, bytes],
-) -> tuple[list[str], list[str], list[str]]:
-    """(problems, changed Pyvorin binaries, added libraries)."""
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(problems, changed Pyvorin binaries, added libraries, other changed extensions)."""
     problems: list[str] = []
     changed: list[str] = []
+    others: list[str] = []
     added = sorted(set(after) - set(before))
     libraries = [name for name in added if _is_library(name)]
     for name in added:
@@ -174,11 +188,14 @@ def _check_differences(
         if binary_leaf(leaf):
             changed.append(name)
             continue
+        if _is_other_extension(name, before[name], after[name]):
+            others.append(name)
+            continue
         problems.append(
-            f"{repaired}!{name}: changed by the repair (auditwheel changes only compiled "
-            "binaries, WHEEL and RECORD)"
+            f"{repaired}!{name}: changed by the repair (auditwheel changes only extension "
+            "modules, WHEEL and RECORD)"
         )
-    return problems, changed, libraries
+    return problems, changed, libraries, others
 
 
 def resign_repaired(original: Path, repaired: Path, output: Path | None = None) -> ResignReport:
@@ -197,9 +214,9 @@ def resign_repaired(original: Path, repaired: Path, output: Path | None = None) 
         )
     _, before = _read_all(original)
     infos, after = _read_all(repaired)
-    problems, changed, libraries = _check_differences(original, repaired, before, after)
+    problems, changed, libraries, others = _check_differences(original, repaired, before, after)
 
-    report = ResignReport(wheel=output, libraries=libraries)
+    report = ResignReport(wheel=output, libraries=libraries, other_binaries=others)
     grafted = {name.rpartition("/")[2]: name for name in libraries}
     replaced: dict[str, bytes] = {}
     covered: set[str] = set()
