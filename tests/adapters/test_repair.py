@@ -90,11 +90,13 @@ def repaired_unsigned(grafting_wheel, session_home, tmp_path_factory) -> Path:
     return _auditwheel(session_home, grafting_wheel, tmp_path_factory.mktemp("aw") / "out")
 
 
-def test_numkit_repairs_without_touching_the_binary(setuptools_wheel, session_home, tmp_path):
+@pytest.mark.parametrize("adapter", ["setuptools", "hatch"])
+def test_numkit_repairs_without_touching_the_binary(adapter, request, session_home, tmp_path):
     """The example needs only glibc: auditwheel retags it (manylinux_2_5 on this Debian 12
     machine with glibc 2.36) and the signature is kept as it is."""
+    built = request.getfixturevalue(f"{adapter}_wheel")
     done = _pyvorin(
-        session_home, tmp_path, "wheel", "repair", setuptools_wheel, "-w", tmp_path / "out",
+        session_home, tmp_path, "wheel", "repair", built, "-w", tmp_path / "out",
         "--format", "json",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -102,7 +104,9 @@ def test_numkit_repairs_without_touching_the_binary(setuptools_wheel, session_ho
     assert report["unchanged"] == ["numkit.kernels"] and report["resigned"] == []
     wheel = Path(report["wheel"])
     assert wheel.name.endswith("manylinux1_x86_64.manylinux_2_5_x86_64.whl"), wheel.name
-    assert _member(wheel, MANIFEST) == _member(setuptools_wheel, MANIFEST)
+    assert _member(wheel, MANIFEST) == _member(built, MANIFEST)
+    binary = f"numkit/kernels{BINARY_SUFFIX}"
+    assert _member(wheel, binary) == _member(built, binary)
     verified = _pyvorin(session_home, tmp_path, "signature", "verify", wheel)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
@@ -242,6 +246,12 @@ def _changed_stub(name: str, data: bytes) -> bytes:
     return data + b"\nimport os\n" if name == "numkit/kernels.py" else data
 
 
+def _purelib(name: str, data: bytes) -> bytes:
+    if name.endswith(".dist-info/WHEEL"):
+        return data.replace(b"Root-Is-Purelib: false", b"Root-Is-Purelib: true")
+    return data
+
+
 def _added_module(name: str, data: bytes) -> bytes:
     return data
 
@@ -255,8 +265,9 @@ _added_module.extra = {"numkit/kernels.cpython-311-x86_64-linux-gnu.so": b"\x7fE
         (_tampered_code, "the code of the loadable segment at 0x"),
         (_changed_stub, "numkit/kernels.py: changed by the repair (auditwheel changes only"),
         (_added_module, "added by the repair (auditwheel adds only libraries under"),
+        (_purelib, "dist-info/WHEEL: changed beyond its Tag lines"),
     ],
-    ids=["code-modified", "stub-changed", "module-added"],
+    ids=["code-modified", "stub-changed", "module-added", "wheel-metadata"],
 )
 def test_resign_refuses_changes_beyond_auditwheels(
     grafting_wheel, repaired_unsigned, session_home, tmp_path, change, expected
@@ -334,3 +345,13 @@ def test_resign_accepts_another_extension_patched_by_auditwheel(
     assert report["resigned"] == ["numkit.kernels"]
     verified = _pyvorin(session_home, tmp_path, "signature", "verify", repaired)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_repair_auditwheel_refuses_writes_nothing(setuptools_wheel, session_home, tmp_path):
+    done = _pyvorin(
+        session_home, tmp_path, "wheel", "repair", setuptools_wheel, "-w", tmp_path / "out",
+        "--plat", "musllinux_1_2_x86_64",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{setuptools_wheel}: auditwheel repair refused it (exit " in done.stderr
+    assert not (tmp_path / "out").exists()

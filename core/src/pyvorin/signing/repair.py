@@ -88,7 +88,10 @@ def _read_all(path: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
 
 
 def _without_tags(wheel_file: bytes) -> list[str]:
-    return [line for line in wheel_file.decode().splitlines() if not line.startswith("Tag:")]
+    """WHEEL's lines other than tags (auditwheel rewrites the tags and may end the file
+    with a blank line)."""
+    lines = wheel_file.decode().splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("Tag:")]
 
 
 def _library_order(libraries: dict[str, bytes], roots: list[str]) -> list[str]:
@@ -343,8 +346,9 @@ def repair_wheel(
         done = subprocess.run(command, capture_output=True, text=True)
         sys.stderr.write(done.stderr)
         if done.returncode != 0:
-            raise SignatureError(
-                f"{wheel}: auditwheel repair failed (exit {done.returncode}); its output is above"
+            raise UsageError(
+                f"{wheel}: auditwheel repair refused it (exit {done.returncode}): "
+                + (done.stderr.strip().splitlines() or ["no output"])[-1]
             )
         repaired = sorted(staging.glob("*.whl"))
         if len(repaired) != 1:
