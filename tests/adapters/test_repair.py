@@ -100,7 +100,7 @@ def test_numkit_repairs_without_touching_the_binary(adapter, request, session_ho
         "--format", "json",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout)
+    (report,) = json.loads(done.stdout)
     assert report["unchanged"] == ["numkit.kernels"] and report["resigned"] == []
     wheel = Path(report["wheel"])
     assert wheel.name.endswith("manylinux1_x86_64.manylinux_2_5_x86_64.whl"), wheel.name

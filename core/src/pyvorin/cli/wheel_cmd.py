@@ -28,26 +28,37 @@ def _report(report, fmt: str) -> None:
 
 
 @wheel.command("repair")
-@click.argument("wheel_file", metavar="WHEEL", type=click.Path(path_type=Path))
+@click.argument(
+    "wheels", metavar="WHEEL...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @click.option(
     "-w",
     "--wheel-dir",
     "dest_dir",
     required=True,
     type=click.Path(path_type=Path),
-    help="Directory the repaired wheel is written to (cibuildwheel's {dest_dir}).",
+    help="Directory the repaired wheels are written to (cibuildwheel's {dest_dir}).",
 )
 @click.option("--plat", default=None, help="auditwheel's --plat (default: its best tag).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def repair(wheel_file: Path, dest_dir: Path, plat: str | None, fmt: str) -> None:
-    """Run auditwheel repair on WHEEL, re-sign what it patched, verify, write to -w.
+def repair(wheels: tuple[Path, ...], dest_dir: Path, plat: str | None, fmt: str) -> None:
+    """Run auditwheel repair on each WHEEL, re-sign what it patched, verify, write to -w.
 
-    Exit 5 when the repair changed more than auditwheel changes or the result does not
-    verify; the directory then receives nothing.
+    Exit 2 when auditwheel refuses a wheel, 5 when the repair changed more than
+    auditwheel changes or the result does not verify; a wheel that fails is not written
+    to the directory.
     """
     from ..signing.repair import repair_wheel
 
-    _report(repair_wheel(wheel_file, dest_dir, ("--plat", plat) if plat else ()), fmt)
+    reports = []
+    for wheel_file in wheels:
+        report = repair_wheel(wheel_file, dest_dir, ("--plat", plat) if plat else ())
+        if fmt == "json":
+            reports.append(report.as_dict())
+        else:
+            _report(report, fmt)
+    if fmt == "json":  # one list, one entry per wheel
+        click.echo(json.dumps(reports, indent=2))
 
 
 @wheel.command("resign")
