@@ -146,7 +146,10 @@ def test_before_build_with_a_bad_key_fails(tmp_path):
 def test_cibuildwheels_repair_command_repairs_and_keeps_the_signature(
     setuptools_wheel, session_home, tmp_path
 ):
-    from cibuildwheel.util.helpers import prepare_command
+    try:
+        from cibuildwheel.util.helpers import prepare_command
+    except ImportError:  # cibuildwheel before 3.x kept it in cibuildwheel.util
+        from cibuildwheel.util import prepare_command
 
     dest = tmp_path / "repaired_wheel"
     dest.mkdir()

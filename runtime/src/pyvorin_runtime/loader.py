@@ -39,15 +39,16 @@ from importlib.machinery import ExtensionFileLoader, ModuleSpec
 from .builds import admit
 from .errors import PyvorinError
 from .guard import describe_shadows, shadows
-from .manifest import load_manifest, repair_libraries, verify_manifest
+from .manifest import load_manifest, repair_libraries, sha256, verify_manifest
 from .names import MANIFEST_SUFFIX
 
 # memfds backing loaded extensions stay open for the life of the process: the dynamic
 # linker identifies a loaded object by its path string, so a closed and reused
 # /proc/self/fd/N must never name a second extension.
 _KEEP_OPEN: list[int] = []
-# libraries grafted by auditwheel repair, pre-loaded for repaired modules (kept loaded)
-_LIBRARIES: list = []
+# libraries grafted by auditwheel repair, pre-loaded for repaired modules (kept loaded),
+# by the SHA-256 of their bytes: a library several modules need is loaded once
+_LIBRARIES: dict = {}
 
 
 class RefusedImport(ImportError):
@@ -160,6 +161,7 @@ def _preload_libraries(module: str, binary: str, manifest: dict) -> None:
     import ctypes
 
     directory = os.path.dirname(binary)
+    manifest_file = os.path.join(directory, module.rpartition(".")[2] + MANIFEST_SUFFIX)
 
     def read(name: str) -> bytes | None:
         try:
@@ -170,14 +172,19 @@ def _preload_libraries(module: str, binary: str, manifest: dict) -> None:
 
     libraries, problem = repair_libraries(manifest, read)
     if problem:
-        raise refuse(module, binary, problem)
+        raise refuse(module, manifest_file, problem)
     for file, data in libraries:
+        digest = sha256(data)
+        if digest in _LIBRARIES:
+            continue
         path, fd, tmpdir = _private_copy(data, os.path.basename(file))
         try:
-            _LIBRARIES.append(ctypes.CDLL(path))
+            _LIBRARIES[digest] = ctypes.CDLL(path)
         except OSError as exc:
+            if fd is not None:
+                os.close(fd)
             raise refuse(
-                module, binary, f"the grafted library {file} failed to load: {exc}"
+                module, manifest_file, f"the grafted library {file} failed to load: {exc}"
             ) from None
         finally:
             if tmpdir is not None:
