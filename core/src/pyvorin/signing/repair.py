@@ -153,7 +153,6 @@ def _is_other_extension(name: str, before: bytes, after: bytes) -> bool:
 
 
 def _check_differences(
-    original: Path,
     repaired: Path,
     before: dict[str, bytes],
     after: dict[str, bytes],
@@ -217,7 +216,7 @@ def resign_repaired(original: Path, repaired: Path, output: Path | None = None) 
         )
     _, before = _read_all(original)
     infos, after = _read_all(repaired)
-    problems, changed, libraries, others = _check_differences(original, repaired, before, after)
+    problems, changed, libraries, others = _check_differences(repaired, before, after)
 
     report = ResignReport(wheel=output, libraries=libraries, other_binaries=others)
     grafted = {name.rpartition("/")[2]: name for name in libraries}
