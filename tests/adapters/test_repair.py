@@ -223,6 +223,14 @@ def test_resign_of_auditwheels_output_in_place(
     assert done.returncode == 0, done.stderr[-3000:]
     verified = _pyvorin(session_home, tmp_path, "signature", "verify", target)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    shown = _pyvorin(session_home, tmp_path, "audit", "show", "--type", "sign", "--format", "json")
+    events = json.loads(shown.stdout)
+    assert any(
+        e["details"].get("event") == "resigned"
+        and e["details"]["wheel"] == str(target)
+        and e["details"]["modules"] == ["numkit.kernels"]
+        for e in events
+    ), shown.stdout[-2000:]
 
 
 def _text_offset(binary: bytes) -> int:
@@ -293,6 +301,14 @@ def test_resign_refuses_another_key(grafting_wheel, repaired_unsigned, session_h
     )  # fmt: skip
     assert done.returncode == 5, done.stdout + done.stderr
     assert "is another key. Re-sign with the key that signed the build" in done.stderr
+    shown = _pyvorin(
+        session_home, tmp_path, "audit", "show", "--type", "refusal", "--format", "json"
+    )
+    events = json.loads(shown.stdout)
+    assert any(
+        e["details"].get("stage") == "resign" and e["details"]["file"] == str(target)
+        for e in events
+    ), shown.stdout[-2000:]
 
 
 def test_resign_refuses_an_original_that_does_not_verify(

@@ -200,13 +200,46 @@ def _check_differences(
     return problems, changed, libraries, others
 
 
+def _audit(type_: str, details: dict[str, Any]) -> None:
+    """Best effort, like ``signature verify``: the outcome stands if the log cannot be
+    written."""
+    try:
+        from ..audit import AuditLog
+
+        AuditLog().append(type_, "cli", details)
+    except Exception:  # a read-only home must not hide the outcome
+        pass
+
+
 def resign_repaired(original: Path, repaired: Path, output: Path | None = None) -> ResignReport:
     """Re-sign ``repaired`` (an ``auditwheel repair`` of the signed ``original``).
 
     Writes the result to ``output`` (default: ``repaired`` itself, replaced atomically).
-    Raises :class:`SignatureError` (exit 5) naming every refused difference.
+    Raises :class:`SignatureError` (exit 5) naming every refused difference. The outcome
+    is an audit event: ``sign`` (``event: resigned``) or ``refusal`` (stage ``resign``).
     """
-    original, repaired = Path(original), Path(repaired)
+    try:
+        report = _resign(Path(original), Path(repaired), output)
+    except SignatureError as exc:
+        _audit(
+            "refusal",
+            {"stage": "resign", "file": str(repaired), "reason": str(exc).splitlines()[0]},
+        )
+        raise
+    _audit(
+        "sign",
+        {
+            "event": "resigned",
+            "original": str(original),
+            "wheel": str(report.wheel),
+            "modules": report.resigned,
+            "libraries": report.libraries,
+        },
+    )
+    return report
+
+
+def _resign(original: Path, repaired: Path, output: Path | None) -> ResignReport:
     output = Path(output) if output is not None else repaired
     failures = verify_path(original, VerificationKeys(strict=False))
     if failures:
