@@ -28,7 +28,8 @@ from pyvorin.wheels import (
     platform_problem,
 )
 
-from .conftest import BIN, copy_example, require_tools, run, tool_env
+from .conftest import copy_example, require_tools, run, tool_env
+from .installed import verify_as_user
 from .test_action import ACTION, _load, _release, _release_key
 
 
@@ -170,9 +171,7 @@ def test_cibuildwheels_repair_command_repairs_and_keeps_the_signature(
     assert done.returncode == 0, done.stdout + done.stderr
     (wheel,) = dest.glob("*.whl")
     assert platform_problem(wheel) is None and "manylinux" in wheel.name
-    verified = run(
-        [BIN / "pyvorin", "signature", "verify", wheel], tmp_path, tool_env(session_home)
-    )
+    verified = verify_as_user(session_home, tmp_path, wheel)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 

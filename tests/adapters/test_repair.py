@@ -21,7 +21,7 @@ import pytest
 from pyvorin.artifacts import BINARY_SUFFIX
 
 from .conftest import copy_example, require_tools, run, the_wheel, tool_env
-from .installed import pip_into_fresh_venv
+from .installed import pip_into_fresh_venv, verify_as_user
 
 pytestmark = pytest.mark.slow  # real builds, auditwheel and pip in subprocesses
 
@@ -107,7 +107,7 @@ def test_numkit_repairs_without_touching_the_binary(adapter, request, session_ho
     assert _member(wheel, MANIFEST) == _member(built, MANIFEST)
     binary = f"numkit/kernels{BINARY_SUFFIX}"
     assert _member(wheel, binary) == _member(built, binary)
-    verified = _pyvorin(session_home, tmp_path, "signature", "verify", wheel)
+    verified = verify_as_user(session_home, tmp_path, wheel)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
@@ -146,7 +146,7 @@ def test_grafted_wheel_is_resigned_verifies_installs_and_imports(
     # RECORD lists every file with its new hash
     assert f"numkit/kernels{BINARY_SUFFIX},sha256=" in record and library in record
 
-    verified = _pyvorin(session_home, tmp_path, "signature", "verify", wheel)
+    verified = verify_as_user(session_home, tmp_path, wheel)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     pip_check = run(
         [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index", wheel],
@@ -159,6 +159,10 @@ def test_grafted_wheel_is_resigned_verifies_installs_and_imports(
         session_home, tmp_path, "--find-links", wheel.parent, wheel
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
+    # imports run as a user who trusts the session's key, with a home of their own: the
+    # builds they load are recorded there, not in the session home other tests build in
+    user_home = tmp_path / "user-home"
+    shutil.copytree(session_home / "trust", user_home / "trust")
     probe = (
         "import json, sys\n"
         "import numkit.kernels as k\n"
@@ -168,7 +172,7 @@ def test_grafted_wheel_is_resigned_verifies_installs_and_imports(
         "'preloaded': 'memfd:pyvorin:libbz2-' in maps}))\n"
     )
     imported = subprocess.run(
-        [python, "-c", probe], capture_output=True, text=True, env=tool_env(session_home)
+        [python, "-c", probe], capture_output=True, text=True, env=tool_env(user_home)
     )
     assert imported.returncode == 0, imported.stderr
     data = json.loads(imported.stdout)
@@ -194,7 +198,7 @@ def test_grafted_wheel_is_resigned_verifies_installs_and_imports(
         [python, "-c", "import numkit.kernels"],
         capture_output=True,
         text=True,
-        env=tool_env(session_home),
+        env=tool_env(user_home),
     )
     assert refused.returncode != 0
     assert "RefusedImport" in refused.stderr
@@ -204,7 +208,7 @@ def test_grafted_wheel_is_resigned_verifies_installs_and_imports(
 def test_a_repaired_wheel_not_resigned_names_the_step_to_run(
     repaired_unsigned, session_home, tmp_path
 ):
-    verified = _pyvorin(session_home, tmp_path, "signature", "verify", repaired_unsigned)
+    verified = verify_as_user(session_home, tmp_path, repaired_unsigned)
     assert verified.returncode == 5
     assert "has grown" in verified.stderr
     assert (
@@ -221,7 +225,7 @@ def test_resign_of_auditwheels_output_in_place(
     shutil.copy(repaired_unsigned, target)
     done = _pyvorin(session_home, tmp_path, "wheel", "resign", "--original", grafting_wheel, target)
     assert done.returncode == 0, done.stderr[-3000:]
-    verified = _pyvorin(session_home, tmp_path, "signature", "verify", target)
+    verified = verify_as_user(session_home, tmp_path, target)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     shown = _pyvorin(session_home, tmp_path, "audit", "show", "--type", "sign", "--format", "json")
     events = json.loads(shown.stdout)
@@ -359,7 +363,7 @@ def test_resign_accepts_another_extension_patched_by_auditwheel(
     report = json.loads(done.stdout)
     assert report["other_binaries"] == ["numkit/_helper.so"]
     assert report["resigned"] == ["numkit.kernels"]
-    verified = _pyvorin(session_home, tmp_path, "signature", "verify", repaired)
+    verified = verify_as_user(session_home, tmp_path, repaired)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
