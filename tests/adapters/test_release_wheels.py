@@ -66,6 +66,19 @@ def test_an_unsupported_python_is_a_usage_error_naming_it(version):
         cibuildwheel_environment({}, pythons=["3.12", version])
 
 
+def test_release_refuses_an_unsupported_python_before_any_work(tmp_path, capsys):
+    from pyvorin.release import main
+
+    code = main(
+        ["--project", str(tmp_path), "--builder", "cibuildwheel", "--python-versions", "3.12,3.9"]
+    )
+    assert code == 2
+    assert "--python-versions: Pyvorin compiles for CPython 3.10, 3.11, 3.12, 3.13, not '3.9'" in (
+        capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []  # no SARIF, no dist
+
+
 def test_platform_problem_names_the_repair_step():
     assert platform_problem(Path("x-1-cp312-cp312-manylinux_2_17_x86_64.whl")) is None
     assert platform_problem(Path("x-1-py3-none-any.whl")) is None

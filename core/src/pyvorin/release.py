@@ -49,7 +49,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, render
 from .errors import PyvorinError, SignatureError, UnsupportedError, UsageError
 from .exitcodes import ExitCode
-from .wheels import SUPPORTED_PYTHONS, cibuildwheel_environment, platform_problem
+from .wheels import SUPPORTED_PYTHONS, cibuildwheel_environment, cibw_build, platform_problem
 
 
 @dataclass
@@ -255,6 +255,8 @@ def release(
     pyvorin: str = "",
 ) -> ReleaseReport:
     env = os.environ if env is None else env
+    if builder == "cibuildwheel":
+        cibw_build(pythons)  # an unsupported version is refused before any work
     project = project.resolve()
     dist = dist if dist.is_absolute() else project / dist
     sarif = sarif if sarif.is_absolute() else project / sarif
