@@ -204,3 +204,27 @@ def test_release_with_repair_leaves_only_publishable_verified_wheels(tmp_path, r
     assert report["verified"] == {Path(wheel).name: "verified"}
     assert f"| `{Path(wheel).name}` | verified |" in summary.read_text()
     assert f"wheels={wheel}" in output.read_text().splitlines()
+
+
+def test_docs_workflow_attests_the_repaired_wheels_and_publishes_with_pep740():
+    from .test_action import WORKFLOW
+
+    workflow = _load(WORKFLOW)
+    steps = workflow["jobs"]["wheels"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    pyvorin = next(i for i, u in enumerate(uses) if u.startswith("pyvorin/pyvorin/plugins/"))
+    attest = next(i for i, u in enumerate(uses) if u.startswith("actions/attest-build-provenance@"))
+    assert pyvorin < attest, "attest the wheels after they are signed and repaired"
+    assert steps[attest]["with"]["subject-path"] == "${{ steps.pyvorin.outputs.dist }}/*"
+    assert steps[pyvorin]["with"]["attest"] == "false"
+    declared = set(_load(ACTION)["inputs"])
+    assert set(steps[pyvorin]["with"]) <= declared, set(steps[pyvorin]["with"]) - declared
+    assert steps[pyvorin]["with"]["python-versions"].split() == list(SUPPORTED_PYTHONS)
+    permissions = workflow["jobs"]["wheels"]["permissions"]
+    assert permissions["id-token"] == permissions["attestations"] == "write"
+    publish = workflow["jobs"]["publish"]
+    (upload,) = [
+        s for s in publish["steps"] if s.get("uses", "").startswith("pypa/gh-action-pypi-publish@")
+    ]
+    assert upload["with"]["attestations"] is True  # PEP 740
+    assert publish["permissions"]["id-token"] == "write"  # trusted publishing
