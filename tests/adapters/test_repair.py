@@ -218,6 +218,21 @@ def test_a_repaired_wheel_not_resigned_names_the_step_to_run(
     ) in verified.stderr
 
 
+def test_a_stripped_repair_is_resigned(grafting_wheel, session_home, tmp_path):
+    """auditwheel repair --strip also drops the symbol tables: never loaded, not compared."""
+    done = _pyvorin(
+        session_home, tmp_path, "wheel", "repair", "--strip", grafting_wheel, "-w", tmp_path
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    wheel = the_only(tmp_path)
+    binary = f"numkit/kernels{BINARY_SUFFIX}"
+    assert b".symtab" not in _member(wheel, binary) and b".symtab" in _member(
+        grafting_wheel, binary
+    )
+    verified = verify_as_user(session_home, tmp_path, wheel)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
 def test_resign_of_auditwheels_output_in_place(
     grafting_wheel, repaired_unsigned, session_home, tmp_path
 ):

@@ -40,8 +40,11 @@ def _report(report, fmt: str) -> None:
     help="Directory the repaired wheels are written to (cibuildwheel's {dest_dir}).",
 )
 @click.option("--plat", default=None, help="auditwheel's --plat (default: its best tag).")
+@click.option("--strip", is_flag=True, help="auditwheel's --strip (drop symbol tables).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def repair(wheels: tuple[Path, ...], dest_dir: Path, plat: str | None, fmt: str) -> None:
+def repair(
+    wheels: tuple[Path, ...], dest_dir: Path, plat: str | None, strip: bool, fmt: str
+) -> None:
     """Run auditwheel repair on each WHEEL, re-sign what it patched, verify, write to -w.
 
     Exit 2 when auditwheel refuses a wheel, 5 when the repair changed more than
@@ -52,7 +55,8 @@ def repair(wheels: tuple[Path, ...], dest_dir: Path, plat: str | None, fmt: str)
 
     reports = []
     for wheel_file in wheels:
-        report = repair_wheel(wheel_file, dest_dir, ("--plat", plat) if plat else ())
+        options = (("--plat", plat) if plat else ()) + (("--strip",) if strip else ())
+        report = repair_wheel(wheel_file, dest_dir, options)
         if fmt == "json":
             reports.append(report.as_dict())
         else:
