@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -166,3 +167,14 @@ def assert_tamper_refused(wheel: Path, home: Path, where: Path) -> None:
     assert "refused to load numkit.kernels" in imported.stderr, imported.stderr
     assert f"{binary} was modified" in imported.stderr, imported.stderr
     shutil.rmtree(where / "venv", ignore_errors=True)
+
+
+def verify_as_user(home: Path, where: Path, wheel: Path):
+    """``pyvorin signature verify`` as a user who trusts ``home``'s keys, with a home of
+    their own: the downgrade check then reads no builds other tests loaded into ``home``
+    (a shared session home sees numkit builds of every test, in any order)."""
+    user = Path(tempfile.mkdtemp(prefix="verifier-", dir=where))
+    shutil.copytree(home / "trust", user / "trust")
+    return run(
+        [sys.executable, "-m", "pyvorin", "signature", "verify", wheel], where, tool_env(user)
+    )

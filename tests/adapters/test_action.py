@@ -64,7 +64,10 @@ def test_action_steps_hold_no_shell_logic_and_never_interpolate_into_scripts():
         assert not re.search(r"&&|\|\||;|\bif\b|\bfor\b", script), script
         # Inputs (and so secrets) reach scripts through env, never via ${{ }} (injection).
         assert "${{" not in script, script
-    assert "python -m pyvorin.release --project . --dist dist --sarif pyvorin.sarif" in runs
+    assert (
+        "python -m pyvorin.release --project . --dist dist --sarif pyvorin.sarif "
+        "--builder cibuildwheel"
+    ) in runs
     used = set(re.findall(r"inputs\.([a-z-]+)", ACTION.read_text()))
     assert used <= set(action["inputs"]), used - set(action["inputs"])
     assert action["inputs"]["signing-key"]["required"] is True

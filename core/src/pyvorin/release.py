@@ -11,15 +11,24 @@ decision lives here, where it is tested::
    before anything is built), then the frontend over every configured module, and
    writes all diagnostics as SARIF (written on success too, so the upload step always
    has a file);
-3. builds the sdist and the wheel with the project's own PEP 517 backend
-   (``python -m build``): the Pyvorin adapter in that backend compiles, verifies against
-   CPython and signs, with ``--build-number`` as the manifests' build number (passed as
+3. builds the sdist and the wheels with the project's own PEP 517 backend: the Pyvorin
+   adapter in that backend compiles, verifies against CPython and signs, with
+   ``--build-number`` as the manifests' build number (passed as
    ``PYVORIN_BUILD_NUMBER``: a fresh runner has no counter of its own, so a release
-   pipeline must pass a number that grows, such as the CI run number);
+   pipeline must pass a number that grows, such as the CI run number). With
+   ``--builder build`` (the default) one wheel for this Python, through ``python -m
+   build``, tagged ``linux_*`` unless ``--repair`` runs ``pyvorin wheel repair`` on it;
+   with ``--builder cibuildwheel`` manylinux wheels for every supported CPython
+   (``--python-versions``), through cibuildwheel configured by :mod:`pyvorin.wheels`
+   (its repair step is auditwheel, then sign after repair);
 4. verifies the signature of every built wheel (as ``pyvorin signature verify`` does)
-   and stops on any failure (exit 5);
+   and stops on any failure (exit 5); a repaired or cibuildwheel release also refuses a
+   wheel whose platform tag PyPI refuses (exit 2);
 5. writes the outputs (``dist``, ``wheels``, ``sarif``) to ``$GITHUB_OUTPUT`` and a
    summary table to ``$GITHUB_STEP_SUMMARY`` when those are set.
+
+``python -m pyvorin.release --before-build`` is cibuildwheel's before-build step inside
+each container: it activates ``PYVORIN_LICENCE_KEY`` there, when set.
 
 Keys come from the environment (``PYVORIN_SIGNING_KEY``, ``PYVORIN_HMAC_KEY`` ...,
 see ``docs/adapters/github-actions.md``); they are never printed or written to a file
@@ -40,6 +49,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, render
 from .errors import PyvorinError, SignatureError, UnsupportedError, UsageError
 from .exitcodes import ExitCode
+from .wheels import SUPPORTED_PYTHONS, cibuildwheel_environment, cibw_build, platform_problem
 
 
 @dataclass
@@ -89,7 +99,13 @@ def write_sarif(path: Path, diagnostics: list[Diagnostic]) -> None:
 
 
 def build_distributions(
-    project: Path, dist: Path, *, isolation: bool, sdist: bool, env: Mapping[str, str]
+    project: Path,
+    dist: Path,
+    *,
+    isolation: bool,
+    sdist: bool,
+    env: Mapping[str, str],
+    wheel: bool = True,
 ) -> tuple[int, ExitCode | None]:
     """Run the project's own PEP 517 backend through ``python -m build``.
 
@@ -104,10 +120,31 @@ def build_distributions(
             f"({sys.executable}); install it with: python -m pip install build"
         )
     command = [sys.executable, "-m", "build", "--outdir", str(dist)]
-    command += ["--sdist", "--wheel"] if sdist else ["--wheel"]
+    command += (["--sdist"] if sdist else []) + (["--wheel"] if wheel else [])
     if not isolation:
         command.append("--no-isolation")
     command.append(str(project))
+    return _run_build(command, env)
+
+
+def build_with_cibuildwheel(
+    project: Path, dist: Path, env: Mapping[str, str]
+) -> tuple[int, ExitCode | None]:
+    """``python -m cibuildwheel --platform linux``, configured by ``env`` (see
+    :func:`pyvorin.wheels.cibuildwheel_environment`)."""
+    import importlib.util
+
+    if importlib.util.find_spec("cibuildwheel") is None:
+        raise UsageError(
+            "the 'cibuildwheel' package is not installed in this environment "
+            f"({sys.executable}); install it with: python -m pip install cibuildwheel"
+        )
+    command = [sys.executable, "-m", "cibuildwheel", "--platform", "linux"]
+    command += ["--output-dir", str(dist), str(project)]
+    return _run_build(command, env)
+
+
+def _run_build(command: list[str], env: Mapping[str, str]) -> tuple[int, ExitCode | None]:
     _say("building: " + " ".join(command[1:]))
     process = subprocess.Popen(
         command,
@@ -152,6 +189,31 @@ def verify_wheels(wheels: Sequence[Path]) -> dict[str, str]:
     return status
 
 
+def repair_wheels(wheels: Sequence[Path], dist: Path) -> list[Path]:
+    """``pyvorin wheel repair`` each wheel into ``dist``; the unrepaired wheel is removed
+    once its repaired, re-signed and verified replacement is there."""
+    from .signing.repair import repair_wheel
+
+    repaired = []
+    for wheel in wheels:
+        _say(f"repairing {wheel.name} (auditwheel, then sign after repair)")
+        report = repair_wheel(wheel, dist)
+        if report.wheel != wheel:
+            wheel.unlink()
+        repaired.append(report.wheel)
+    return repaired
+
+
+def before_build(env: Mapping[str, str]) -> int:
+    """cibuildwheel's before-build step in a container: activate the licence there."""
+    if not env.get("PYVORIN_LICENCE_KEY"):
+        _say("no PYVORIN_LICENCE_KEY: builds use the licence already in PYVORIN_HOME")
+        return int(ExitCode.OK)
+    _say("activating the licence in this build environment")
+    done = subprocess.run([sys.executable, "-m", "pyvorin", "licence", "activate"], env=dict(env))
+    return done.returncode
+
+
 def _append(path_var: str | None, text: str) -> None:
     if path_var:
         with open(path_var, "a", encoding="utf-8") as handle:
@@ -187,8 +249,14 @@ def release(
     sdist: bool = True,
     env: Mapping[str, str] | None = None,
     build_number: int | None = None,
+    builder: str = "build",
+    repair: bool = False,
+    pythons: Sequence[str] = SUPPORTED_PYTHONS,
+    pyvorin: str = "",
 ) -> ReleaseReport:
     env = os.environ if env is None else env
+    if builder == "cibuildwheel":
+        cibw_build(pythons)  # an unsupported version is refused before any work
     project = project.resolve()
     dist = dist if dist.is_absolute() else project / dist
     sarif = sarif if sarif.is_absolute() else project / sarif
@@ -208,9 +276,19 @@ def release(
     build_env["PYVORIN_RELEASE"] = "1"  # signing refuses the per-installation key
     if build_number is not None:
         build_env["PYVORIN_BUILD_NUMBER"] = str(build_number)
-    returncode, pyvorin_code = build_distributions(
-        project, dist, isolation=isolation, sdist=sdist, env=build_env
-    )
+    if builder == "cibuildwheel":
+        returncode, pyvorin_code = 0, None
+        if sdist:
+            returncode, pyvorin_code = build_distributions(
+                project, dist, isolation=isolation, sdist=True, wheel=False, env=build_env
+            )
+        if returncode == 0:
+            cibw_env = cibuildwheel_environment(build_env, pythons=pythons, pyvorin=pyvorin)
+            returncode, pyvorin_code = build_with_cibuildwheel(project, dist, cibw_env)
+    else:
+        returncode, pyvorin_code = build_distributions(
+            project, dist, isolation=isolation, sdist=sdist, env=build_env
+        )
     if returncode != 0:
         error = PyvorinError(
             f"the build failed (python -m build exited {returncode}); "
@@ -221,8 +299,14 @@ def release(
     new = sorted(set(dist.glob("*")) - before)
     report.wheels = [p for p in new if p.suffix == ".whl"]
     report.sdists = [p for p in new if p.name.endswith(".tar.gz")]
+    if repair and builder == "build":
+        report.wheels = repair_wheels(report.wheels, dist)
     _say(f"verifying {len(report.wheels)} wheel(s)")
     report.verified = verify_wheels(report.wheels)
+    if repair or builder == "cibuildwheel":
+        problems = [p for p in map(platform_problem, report.wheels) if p]
+        if problems:
+            raise UsageError("not publishable:\n" + "\n".join(f"  {p}" for p in problems))
     write_outputs(report, env)
     return report
 
@@ -237,7 +321,11 @@ def _build_number(text: str) -> int:
     return value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _pythons(text: str) -> list[str]:
+    return text.replace(",", " ").split()
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pyvorin.release",
         description="Build, verify and check the signatures of a release (GitHub Action).",
@@ -254,7 +342,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="build number signed into the manifests (monotonic per distribution; in CI "
         "the run number); default: PYVORIN_BUILD_NUMBER, else the signing counter",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--builder",
+        choices=("build", "cibuildwheel"),
+        default="build",
+        help="build: one wheel for this Python (python -m build); cibuildwheel: manylinux "
+        "wheels for every supported CPython, repaired and signed after repair",
+    )
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="with --builder build: auditwheel repair, then sign after repair",
+    )
+    parser.add_argument(
+        "--python-versions",
+        type=_pythons,
+        default=None,
+        help="with --builder cibuildwheel: the CPython versions, e.g. '3.12 3.13' "
+        "(default: PYVORIN_PYTHON_VERSIONS, else all Pyvorin supports)",
+    )
+    parser.add_argument(
+        "--before-build",
+        action="store_true",
+        help="cibuildwheel's before-build step: activate PYVORIN_LICENCE_KEY here",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.before_build:
+        return before_build(os.environ)
+    pythons = args.python_versions or _pythons(os.environ.get("PYVORIN_PYTHON_VERSIONS", ""))
     try:
         report = release(
             args.project,
@@ -263,6 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             isolation=not args.no_isolation,
             sdist=not args.no_sdist,
             build_number=args.build_number,
+            builder=args.builder,
+            repair=args.repair,
+            pythons=pythons or SUPPORTED_PYTHONS,
+            pyvorin="pyvorin" + os.environ.get("PYVORIN_VERSION", ""),
         )
     except PyvorinError as exc:
         for line in str(exc).splitlines():

@@ -38,13 +38,16 @@ import sys
 from .builds import admit
 from .errors import PyvorinError
 from .guard import describe_shadows, shadows
-from .manifest import load_manifest, verify_manifest
+from .manifest import load_manifest, repair_libraries, sha256, verify_manifest
 from .names import MANIFEST_SUFFIX, ExtensionFileLoader, ModuleSpec
 
 # memfds backing loaded extensions stay open for the life of the process: the dynamic
 # linker identifies a loaded object by its path string, so a closed and reused
 # /proc/self/fd/N must never name a second extension.
 _KEEP_OPEN: list[int] = []
+# libraries grafted by auditwheel repair, pre-loaded for repaired modules (kept loaded),
+# by the SHA-256 of their bytes: a library several modules need is loaded once
+_LIBRARIES: dict = {}
 
 
 class RefusedImport(ImportError):
@@ -147,6 +150,52 @@ def verify_for_import(module: str, stub_file: str) -> tuple[bytes, str, dict]:
     return data, os.path.join(directory, manifest["artifact"]["file"]), manifest
 
 
+def _preload_libraries(module: str, binary: str, manifest: dict) -> None:
+    """Load the libraries auditwheel grafted for a repaired module, from verified bytes.
+
+    The module is loaded from a sealed memfd, so its ``$ORIGIN``-relative RPATH cannot
+    find them; once a library is loaded, the dynamic linker resolves the module's
+    ``DT_NEEDED`` by the library's soname. Each is checked against the signed repair
+    record and loaded from a sealed copy of exactly the bytes that were checked."""
+    import ctypes
+
+    directory = os.path.dirname(binary)
+    manifest_file = os.path.join(directory, module.rpartition(".")[2] + MANIFEST_SUFFIX)
+
+    def read(name: str) -> bytes | None:
+        try:
+            with open(os.path.join(directory, name), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    libraries, problem = repair_libraries(manifest, read)
+    if problem:
+        raise refuse(module, manifest_file, problem)
+    for file, data in libraries:
+        digest = sha256(data)
+        if digest in _LIBRARIES:
+            continue
+        path, fd, tmpdir = _private_copy(data, os.path.basename(file))
+        try:
+            _LIBRARIES[digest] = ctypes.CDLL(path)
+        except OSError as exc:
+            if fd is not None:
+                os.close(fd)
+            raise refuse(
+                module, manifest_file, f"the grafted library {file} failed to load: {exc}"
+            ) from None
+        finally:
+            if tmpdir is not None:
+                try:
+                    os.unlink(path)
+                    os.rmdir(tmpdir)
+                except OSError:
+                    pass
+        if fd is not None:
+            _KEEP_OPEN.append(fd)
+
+
 def _private_copy(data: bytes, name: str) -> tuple[str, int | None, str | None]:
     """A path to a file holding exactly ``data`` that nobody else can modify."""
     if hasattr(os, "memfd_create"):
@@ -186,6 +235,8 @@ def load_verified(module: str, stub_file: str):
     """Verify, then load the compiled ``module`` and install it in ``sys.modules``."""
     data, binary, manifest = verify_for_import(module, stub_file)
     leaf = module.rpartition(".")[2]
+    if manifest.get("repair") is not None:
+        _preload_libraries(module, binary, manifest)
     path, fd, tmpdir = _private_copy(data, os.path.basename(binary))
     try:
         loader = ExtensionFileLoader(module, path)

@@ -625,7 +625,42 @@ def verify_manifest(
             result,
             f"the loader stub {manifest['loader']['file']} was modified (sha256 mismatch)",
         )
+    _, problem = repair_libraries(manifest, read)
+    if problem:
+        return _fail(result, problem)
     return result, data
+
+
+def repair_libraries(manifest, read) -> tuple[list, str | None]:
+    """The libraries ``auditwheel repair`` grafted for this artifact (sign after repair,
+    ``pyvorin wheel resign``): ``([(file, bytes)...], None)`` with each library read
+    through ``read`` and checked against the signed ``repair`` record, dependencies
+    first, or ``(None, problem)``. A manifest without a repair record has none."""
+    record = manifest.get("repair")
+    if record is None:
+        return [], None
+    libraries = record.get("libraries") if isinstance(record, dict) else None
+    if not isinstance(libraries, list):
+        return None, "the manifest's repair record is malformed (no list of libraries)"
+    verified = []
+    for entry in libraries:
+        file = entry.get("file") if isinstance(entry, dict) else None
+        if (
+            not isinstance(file, str)
+            or not file
+            or file.startswith("/")
+            or "\0" in file
+            or not _is_sha256(entry.get("sha256"))
+            or type(entry.get("size")) is not int
+        ):
+            return None, f"the manifest's repair record is malformed (library {entry!r})"
+        data = read(file)
+        if data is None:
+            return None, f"the library {file} grafted by auditwheel repair is missing"
+        if len(data) != entry["size"] or not compare_digest(sha256(data), entry["sha256"]):
+            return None, f"the library {file} grafted by auditwheel repair was modified"
+        verified.append((file, data))
+    return verified, None
 
 
 def _join(manifest_location: str, name: str) -> str:

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("pyvorin.cli.bench_cmd", "bench"),
     ("pyvorin.cli.keys_cmd", "keys"),
     ("pyvorin.cli.signature_cmd", "signature"),
+    ("pyvorin.cli.wheel_cmd", "wheel"),
     ("pyvorin.cli.demo_cmd", "demo"),
 )
 

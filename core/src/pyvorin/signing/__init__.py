@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import posixpath
 import sys
 import sysconfig
 import zipfile
@@ -231,7 +232,24 @@ def _check_wheel(path: Path, keys: VerificationKeys) -> list[ArtifactCheck]:
             except (zipfile.BadZipFile, OSError, ValueError):  # a damaged member
                 return None
 
-        return _check_tree(_Tree(names, read, lambda name: f"{path}!{name}"), keys)
+        results = _check_tree(_Tree(names, read, lambda name: f"{path}!{name}"), keys)
+    repaired = any(tag in path.name for tag in _REPAIRED_TAGS) or any(
+        n.partition("/")[0].endswith(".libs") for n in names
+    )
+    for result in results:
+        if repaired and not result.ok and any(m in result.reason for m in _CHANGED_BINARY):
+            result.reason += (
+                "; if auditwheel repair changed this wheel after it was signed, its "
+                "publisher must sign after the repair: `pyvorin wheel resign --original "
+                f"<the wheel before repair> {path}` (or repair with `pyvorin wheel repair "
+                "<wheel> -w <dir>`, which runs auditwheel and re-signs), see docs/wheels.md"
+            )
+    return results
+
+
+# a repaired wheel's platform tags, and how a changed binary's failure reads
+_REPAIRED_TAGS = ("manylinux", "musllinux")
+_CHANGED_BINARY = (" has grown: ", " was modified: ", " is truncated: ")
 
 
 def _shadow_problem(name: str, stubs: set[tuple[str, str | None]]) -> str | None:
@@ -289,7 +307,7 @@ def _check_tree(
         result, _ = verify_manifest(
             manifest,
             location=location,
-            read=lambda n, p=prefix: tree.read(p + n),
+            read=lambda n, p=prefix: tree.read(posixpath.normpath(p + n)),
             keys=keys,
             module_path_parts=parts,
         )
