@@ -188,7 +188,7 @@ SCHEMA: tuple[Key, ...] = (
         bool,
         False,
         "Accept verification weakening from the project (min-inputs below 100, min-coverage "
-        "below 90, [exhaustive]).",
+        "below 90, min-branch-coverage below 80, [exhaustive]).",
         env="PYVORIN_ALLOW_PROJECT_WEAKENING",
         scope="user",
     ),
@@ -219,6 +219,16 @@ SCHEMA: tuple[Key, ...] = (
         minimum=0,
         maximum=100,
         weakens=lambda value: value < 90,
+    ),
+    Key(
+        "verify.min-branch-coverage",
+        int,
+        80,
+        "Percent of each function's branches (line -> destination arcs) the inputs must take "
+        "under CPython (enforced by --release).",
+        minimum=0,
+        maximum=100,
+        weakens=lambda value: value < 80,
     ),
     Key("signing.key-id", str, None, "Id of the key that signs artifacts."),
     Key(

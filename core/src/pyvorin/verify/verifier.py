@@ -24,7 +24,7 @@ from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
 from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
-from .coverage import executable_lines, function_coverage
+from .coverage import executable_branches, executable_lines, function_coverage
 from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
 from .progress import LiveProgress
@@ -532,6 +532,7 @@ def verify_module(
         "settings": {
             "min_inputs": min_inputs,
             "min_coverage": settings["verify.min-coverage"],
+            "min_branch_coverage": settings["verify.min-branch-coverage"],
             "call_seconds": budget.call_seconds,
             "memory_mb": budget.memory_mb,
             "release": bool(ctx.release),
@@ -548,6 +549,11 @@ def verify_module(
             "lines": sum(c["lines"] for c in covers),
             "covered": sum(c["covered"] for c in covers),
             "lowest_percent": min((c["percent"] for c in covers), default=100.0),
+            "branches": sum(c.get("branches", 0) for c in covers),
+            "branches_covered": sum(c.get("branches_covered", 0) for c in covers),
+            "lowest_branch_percent": min(
+                (c.get("branch_percent", 100.0) for c in covers), default=100.0
+            ),
         },
         "report": path.name,
         "report_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -649,6 +655,7 @@ def _cache_keys(
     settings = {
         "min_inputs": ctx.settings["verify.min-inputs"],
         "min_coverage": ctx.settings["verify.min-coverage"],
+        "min_branch_coverage": ctx.settings["verify.min-branch-coverage"],
         "call_seconds": budget.call_seconds,
         "memory_mb": budget.memory_mb,
         "release": bool(ctx.release),
@@ -713,8 +720,10 @@ def _evaluate(
         stats.compiled_call_seconds += reply.get("ns", 0) / 1e9
 
     executed: set[int] = set()
+    taken: set[tuple[int, int]] = set()
     for reply in cpython_replies:
         executed.update(reply.get("lines", ()))
+        taken.update((arc[0], arc[1]) for arc in reply.get("arcs", ()))
     # lines first run by a conclusive input, by the function the input called: evidence
     # for the functions those calls went through (see _through_callers)
     conclusive_lines: dict[str, set[int]] = {}
@@ -724,7 +733,9 @@ def _evaluate(
             conclusive_lines.setdefault(function.name, set()).update(cpy.get("lines", ()))
     source_text = Path(module.path).read_text(encoding="utf-8")
     lines_of = executable_lines(source_text, str(module.path))
+    branches_of = executable_branches(source_text, str(module.path))
     min_coverage = ctx.settings["verify.min-coverage"]
+    min_branch_coverage = ctx.settings["verify.min-branch-coverage"]
     release = bool(getattr(ctx, "release", False))
 
     functions_report = []
@@ -795,7 +806,12 @@ def _evaluate(
             shrink_started = time.perf_counter()
             generated["shrunk"] = _shrink(function, generated, sides, call_seconds)
             stats.shrink_seconds += time.perf_counter() - shrink_started
-        coverage = function_coverage(lines_of.get(function.name, set()), executed)
+        coverage = function_coverage(
+            lines_of.get(function.name, set()),
+            executed,
+            branches_of.get(function.name, set()),
+            taken,
+        )
         result = "mismatch" if mismatches else ("insufficient-inputs" if problem else "passed")
         if mismatches and unstable:
             # CPython answered each differing input the same twice, so each stays a
@@ -836,6 +852,16 @@ def _evaluate(
                 f"min-coverage); lines never executed under CPython: "
                 f"{', '.join(coverage['uncovered'])}. Give inputs that reach them: "
                 f"{_how_to_add(ctx, function)}"
+            )
+        branch_under = coverage["branch_percent"] < min_branch_coverage
+        if result == "passed" and through is None and release and branch_under:
+            result = "insufficient-coverage"
+            problem = (
+                f"branch coverage {coverage['branch_percent']:g}% of {coverage['branches']} "
+                f"branches is under the --release threshold of {min_branch_coverage}% "
+                f"([tool.pyvorin.verify] min-branch-coverage); branches never taken under "
+                f"CPython (line->destination): {', '.join(coverage['uncovered_branches'])}. "
+                f"Give inputs that take them: {_how_to_add(ctx, function)}"
             )
         entry: dict[str, Any] = {
             "name": function.name,

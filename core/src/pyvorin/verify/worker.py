@@ -207,6 +207,7 @@ def _executor(module: Any, requests: list[dict[str, Any]], out_fd: int, budget: 
             reply = run_call(module, request, capture, errors)
             if recorder is not None:
                 reply["lines"] = recorder.take()
+                reply["arcs"] = recorder.take_arcs()
             out.write(json.dumps(reply, separators=(",", ":")) + "\n")
             out.flush()
         out.close()
