@@ -210,6 +210,16 @@ SCHEMA: tuple[Key, ...] = (
     ),
     Key("verify.corpus", str, ".pyvorin/corpus.json", "Recorded calls file (project-relative)."),
     Key("verify.call-seconds", int, 10, "Time budget of one verification call.", minimum=1),
+    Key(
+        "verify.module-seconds",
+        int,
+        120,
+        "Time budget of one module's CPython verification calls, shared by its functions; "
+        "inputs beyond min-inputs are cut once a function spent its share.",
+        minimum=1,
+        maximum=86400,
+        weakens=lambda value: value < 120,
+    ),
     Key("verify.memory-mb", int, 1024, "Address-space limit of a verification worker.", minimum=64),
     Key(
         "verify.min-coverage",

@@ -316,7 +316,10 @@ class LineRecorder:
         if code.co_filename != self.filename:
             return None
         if code not in self._remaining:
-            self._remaining[code] = (_own_lines(code) - self.seen, code_branches(code) - self.arcs)
+            # the first line (the ``def``: RESUME, generator set-up) makes no line event;
+            # left in, it would keep every frame of the code traced forever
+            lines = _own_lines(code) - {code.co_firstlineno} - self.seen
+            self._remaining[code] = (lines, code_branches(code) - self.arcs)
         remaining = self._remaining[code]
         if remaining is None or not (remaining[0] or remaining[1]):
             return None

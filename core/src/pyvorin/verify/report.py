@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..home import atomic_write
+from .budget import describe as describe_budget
 from .inputs import SOURCES
 
 FORMAT = "pyvorin-verification-report"
@@ -139,6 +140,9 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  ... {more} more differing input(s); see the JSON report")
         if function.get("problem"):
             lines.append(f"{name}: {function['problem']}")
+    short = describe_budget(module, report.get("budget") or {})
+    if short:
+        lines.append(short)
     for function in report.get("interpreted", []):
         lines.append(
             f"{module}:{function['name']}: {function['result']}: not compiled, not verified"

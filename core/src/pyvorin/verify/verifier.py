@@ -23,6 +23,8 @@ from .. import __version__
 from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
+from .budget import describe as describe_budget
+from .budget import protect, summarize
 from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
 from .coverage import executable_branches, executable_lines, function_coverage
 from .generate import effective_seed, generate, seed_source
@@ -61,6 +63,7 @@ class _Side:
         self,
         requests: list[dict[str, Any]],
         on_reply: Callable[[dict[str, Any]], None] | None = None,
+        module_seconds: float | None = None,
     ) -> list[dict[str, Any]]:
         return run_side(
             self.label,
@@ -73,6 +76,7 @@ class _Side:
             self.coverage,
             self.root,
             on_reply,
+            module_seconds,
         )
 
 
@@ -81,13 +85,18 @@ def _run_in_size_order(
     requests: list[dict[str, Any]],
     owners: list[tuple[FunctionInfo, Any]],
     progress: LiveProgress | None = None,
+    module_seconds: float | None = None,
+    required: dict[str, int] | None = None,
 ) -> tuple[list, list]:
     """Run ``requests`` with each function's cheapest inputs first; replies in input order.
 
     Inputs a person chose (examples, doctests, recorded calls) run before generated ones,
     each group cheapest first: a slow function then spends its per-call budget strikes
     (timeouts stop its remaining calls) on generated inputs, never before the chosen
-    inputs have run.
+    inputs have run. With ``module_seconds`` the CPython side shares that budget among the
+    functions (:mod:`.budget`): the chosen inputs and each function's first
+    ``required[name]`` generated ones always run, the larger ones after them only while
+    the function's share lasts.
     """
     order = sorted(
         range(len(requests)),
@@ -98,7 +107,12 @@ def _run_in_size_order(
             i,
         ),
     )
-    cpython, compiled = _run_both(sides, [requests[i] for i in order], progress)
+    ordered = [requests[i] for i in order]
+    if module_seconds is not None:
+        runs = [(owners[i][0].name, owners[i][1].source) for i in order]
+        for request, protected in zip(ordered, protect(runs, required or {}), strict=True):
+            request["protected"] = protected
+    cpython, compiled = _run_both(sides, ordered, progress, module_seconds)
     placed_cpython: list[Any] = [None] * len(requests)
     placed_compiled: list[Any] = [None] * len(requests)
     for position, index in enumerate(order):
@@ -178,7 +192,10 @@ def converts_at_boundary(compiled: CompileResult) -> bool:
 
 
 def _run_both(
-    sides: list[_Side], requests: list[dict[str, Any]], progress: LiveProgress | None = None
+    sides: list[_Side],
+    requests: list[dict[str, Any]],
+    progress: LiveProgress | None = None,
+    module_seconds: float | None = None,
 ) -> tuple[list, list]:
     """Run a batch under CPython, then the calls CPython finished in the compiled worker.
 
@@ -194,6 +211,7 @@ def _run_both(
     cpython = reference.run(
         [_for_cpython(r, converts) for r in requests],
         progress.side("CPython", requests) if progress is not None else None,
+        module_seconds,
     )
     call_seconds = reference.budget.call_seconds
     runnable = [
@@ -492,7 +510,18 @@ def verify_module(
         ]  # fmt: skip
         run_started = time.perf_counter()
         progress = LiveProgress(ctx.progress, module.name, owners)
-        cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners, progress)
+        module_seconds = float(settings["verify.module-seconds"])
+        required = {function.name: _required(ctx, function) for function, _c, _n in plan}
+        cpython_replies, compiled_replies = _run_in_size_order(
+            sides, requests, owners, progress, module_seconds, required
+        )
+        # the module budget covers the first run; top-up rounds (at most twice a
+        # function's deficit of smallest inputs) fill what min-inputs still requires
+        budget_entry = summarize(
+            module_seconds,
+            budget.call_seconds,
+            [(f.name, reply) for (f, _), reply in zip(owners, cpython_replies, strict=True)],
+        )
         for round_number in range(1, TOP_UP_ROUNDS + 1):
             extra = _top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
             if not extra:
@@ -513,6 +542,7 @@ def verify_module(
             ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides,
             budget, stats,
         )  # fmt: skip
+    report["budget"] = budget_entry
     _merge_reused(report, functions, reused)
     report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
@@ -534,6 +564,7 @@ def verify_module(
             "min_coverage": settings["verify.min-coverage"],
             "min_branch_coverage": settings["verify.min-branch-coverage"],
             "call_seconds": budget.call_seconds,
+            "module_seconds": float(settings["verify.module-seconds"]),
             "memory_mb": budget.memory_mb,
             "release": bool(ctx.release),
         },
@@ -545,6 +576,10 @@ def verify_module(
         "inputs": report["inputs"],
         "inconclusive": sum(len(f["inconclusive"]) for f in report["functions"]),
         "mismatches": sum(f["mismatches"] for f in report["functions"]),
+        "budget": {
+            "exhausted": report["budget"]["exhausted"],
+            "cut": report["budget"].get("cut", 0),
+        },
         "coverage": {
             "lines": sum(c["lines"] for c in covers),
             "covered": sum(c["covered"] for c in covers),
@@ -579,7 +614,8 @@ def verify_module(
 def _progress_summary(
     ctx: BuildContext, module: ModuleSpec, report: dict[str, Any], stats: Stats
 ) -> None:
-    """One line per function on the progress channel: inputs, reuse, slowest, inconclusive."""
+    """One line per function on the progress channel: inputs, reuse, slowest, inconclusive;
+    and when the module's time budget ran short, which functions took it and what was cut."""
     reused = {r["function"] for r in report.get("reused", [])}
     plan = {f.name: f for f in parse_functions(module.name, module.path)}
     for entry in report["functions"]:
@@ -599,6 +635,9 @@ def _progress_summary(
             top = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
             text += f", {len(entry['inconclusive'])} inconclusive ({top})"
         ctx.progress(text)
+    short = describe_budget(module.name, report.get("budget") or {})
+    if short:
+        ctx.progress("  " + short)
 
 
 def _outcome_cache():  # type: ignore[no-untyped-def]
@@ -657,6 +696,7 @@ def _cache_keys(
         "min_coverage": ctx.settings["verify.min-coverage"],
         "min_branch_coverage": ctx.settings["verify.min-branch-coverage"],
         "call_seconds": budget.call_seconds,
+        "module_seconds": ctx.settings["verify.module-seconds"],
         "memory_mb": budget.memory_mb,
         "release": bool(ctx.release),
         "exhaustive": None,
