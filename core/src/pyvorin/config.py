@@ -188,7 +188,7 @@ SCHEMA: tuple[Key, ...] = (
         bool,
         False,
         "Accept verification weakening from the project (min-inputs below 100, min-coverage "
-        "below 90, min-branch-coverage below 80, [exhaustive]).",
+        "below 90, min-branch-coverage below 80, module-seconds below 120, [exhaustive]).",
         env="PYVORIN_ALLOW_PROJECT_WEAKENING",
         scope="user",
     ),
