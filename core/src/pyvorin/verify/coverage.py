@@ -217,6 +217,41 @@ def function_coverage(
     return out
 
 
+def coverage_evidence(
+    name: str,
+    generatable: bool,
+    own: set[int],
+    conclusive_lines: dict[str, set[int]],
+    own_inputs: int,
+    min_coverage: int,
+) -> dict[str, Any] | None:
+    """Evidence by coverage, for a function short of inputs of its own.
+
+    A function whose parameters no input source can fill (instances of the module's
+    classes, callables) or whose own inputs all stop at its guards is still compiled code
+    that ran, inside the calls of other functions whose outcomes matched CPython's. It
+    counts as verified when the module's conclusive calls (its own included) executed at
+    least ``min-coverage`` percent of its lines and either a call of another function ran
+    it (verified through callers: the comparison happened at the callers' results,
+    arguments and output), or no generator can make its inputs and its own given inputs
+    (examples, doctests, recorded calls) all matched. A function whose inputs can be
+    generated still needs ``min-inputs`` of its own unless callers ran it
+    (docs/verification.md, "Verified by coverage").
+    """
+    if not own:
+        return None
+    callers = sorted(g for g, lines in conclusive_lines.items() if g != name and lines & own)
+    if not callers and not (own_inputs and not generatable):
+        return None
+    covered: set[int] = set()
+    for lines in conclusive_lines.values():
+        covered |= lines & own
+    coverage = function_coverage(own, covered)
+    if coverage["percent"] < min_coverage:
+        return None
+    return {"callers": callers, "own_inputs": own_inputs, "coverage": coverage}
+
+
 def _ranges(lines: list[int]) -> list[str]:
     """``[3, 4, 5, 9]`` -> ``["3-5", "9"]``."""
     out: list[str] = []

@@ -23,14 +23,19 @@ from .. import __version__
 from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
-from .budget import describe as describe_budget
 from .budget import protect, summarize
 from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
-from .coverage import executable_branches, executable_lines, function_coverage
+from .coverage import (
+    coverage_evidence,
+    executable_branches,
+    executable_lines,
+    function_coverage,
+)
 from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
-from .progress import LiveProgress
+from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
+from .reuse import cache_keys, merge_reused, outcome_cache
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
 from .values import show
@@ -462,8 +467,10 @@ def verify_module(
             # they are not an error, they are just not run
             check_keys(path, module, every_function)
 
-    keys = _cache_keys(ctx, module, compiled, functions, budget)
-    outcomes = _outcome_cache()
+    keys = cache_keys(
+        ctx, module, compiled, functions, budget, lambda f: _declared_exhaustive(ctx, f)
+    )
+    outcomes = outcome_cache()
     reused: dict[str, dict[str, Any]] = {}
     for function in functions:
         hit = outcomes.get(keys[function.name]) if function.name in keys else None
@@ -543,13 +550,13 @@ def verify_module(
             budget, stats,
         )  # fmt: skip
     report["budget"] = budget_entry
-    _merge_reused(report, functions, reused)
+    merge_reused(report, functions, reused)
     report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
         if entry["name"] in keys and entry["name"] not in reused:
             outcomes.put(keys[entry["name"]], entry, seed)
     stats.reused = len(reused)
-    _progress_summary(ctx, module, report, stats)
+    progress_summary(ctx.progress, module, report, stats.slowest)
 
     path = report_path(ctx.out_dir, module.name)
     report["report"] = str(path)
@@ -609,142 +616,6 @@ def verify_module(
         report_path=path,
     )
     return result, report, stats
-
-
-def _progress_summary(
-    ctx: BuildContext, module: ModuleSpec, report: dict[str, Any], stats: Stats
-) -> None:
-    """One line per function on the progress channel: inputs, reuse, slowest, inconclusive;
-    and when the module's time budget ran short, which functions took it and what was cut."""
-    reused = {r["function"] for r in report.get("reused", [])}
-    plan = {f.name: f for f in parse_functions(module.name, module.path)}
-    for entry in report["functions"]:
-        name = entry["name"]
-        text = f"  {module.name}:{name}: {entry['result']}, {entry['conclusive']} inputs"
-        if name in reused:
-            text += " (reused: unchanged since a verified build)"
-        slow = stats.slowest.get(name)
-        if slow is not None and name in plan:
-            seconds, case = slow
-            call = plan[name].call_text(case.args, case.kwargs, show)[:80]
-            text += f", slowest {seconds * 1000:.1f} ms: {call}"
-        if entry["inconclusive"]:
-            reasons: dict[str, int] = {}
-            for item in entry["inconclusive"]:
-                reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
-            top = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
-            text += f", {len(entry['inconclusive'])} inconclusive ({top})"
-        ctx.progress(text)
-    short = describe_budget(module.name, report.get("budget") or {})
-    if short:
-        ctx.progress("  " + short)
-
-
-def _outcome_cache():  # type: ignore[no-untyped-def]
-    from ..home import state_dir
-    from .cache import OutcomeCache
-
-    return OutcomeCache(state_dir("cache") / "verify")
-
-
-BUILTIN_SOURCES = frozenset(
-    {"pyvorin.verify.examples", "pyvorin.verify.doctests", "pyvorin.verify.corpus",
-     "pyvorin.verify.generate"}
-)  # fmt: skip
-
-
-def _cache_keys(
-    ctx: BuildContext,
-    module: ModuleSpec,
-    compiled: CompileResult,
-    functions: list[FunctionInfo],
-    budget: Budget,
-) -> dict[str, str]:
-    """Each function's cache key (see :mod:`.cache`); none when an input source is unknown.
-
-    A third-party input source may give different inputs on every run, so with one
-    installed nothing is reused.
-    """
-    from .cache import SourceSlices, function_key
-    from .corpus import cases_for as corpus_cases
-    from .corpus import corpus_file
-    from .examples import cases_for as example_cases
-    from .examples import examples_file
-
-    sources = {
-        getattr(impl.plugin, "__name__", impl.plugin_name)
-        for impl in ctx.hook.pyvorin_generate_inputs.get_hookimpls()
-    }
-    if not sources <= BUILTIN_SOURCES:
-        return {}
-    try:
-        slices = SourceSlices(Path(module.path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    examples = examples_file(ctx)
-    corpus = corpus_file(ctx)
-    # the native backend's identity is the compiler's own sources; of any other backend
-    # nothing is known, so its whole artifact is part of the key
-    artifact_digest = None
-    if compiled.backend != "native":
-        artifact_digest = hashlib.sha256(Path(compiled.artifact).read_bytes()).hexdigest()
-    explicit = getattr(ctx.options, "verify_seed", None)
-    if explicit is None:
-        explicit = ctx.settings["verify.seed"]
-    settings = {
-        "min_inputs": ctx.settings["verify.min-inputs"],
-        "min_coverage": ctx.settings["verify.min-coverage"],
-        "min_branch_coverage": ctx.settings["verify.min-branch-coverage"],
-        "call_seconds": budget.call_seconds,
-        "module_seconds": ctx.settings["verify.module-seconds"],
-        "memory_mb": budget.memory_mb,
-        "release": bool(ctx.release),
-        "exhaustive": None,
-    }
-    keys: dict[str, str] = {}
-    for function in functions:
-        if function.name not in slices.functions:
-            continue
-        chosen: list[str] = []
-        settings["exhaustive"] = None
-        if examples is not None:
-            chosen += ["examples:" + c.key for c in example_cases(examples, function)]
-            settings["exhaustive"] = _declared_exhaustive(ctx, function)
-        if corpus.is_file():
-            chosen += ["corpus:" + c.key for c in corpus_cases(corpus, function)[0]]
-        keys[function.name] = function_key(
-            artifact=artifact_digest,
-            slices=slices,
-            function=function.name,
-            module=module.name,
-            backend=compiled.backend,
-            toolchain=dict(compiled.facts or {}),
-            chosen_inputs=chosen,
-            settings=dict(settings),
-            explicit_seed=explicit,
-        )
-    return keys
-
-
-def _merge_reused(
-    report: dict[str, Any], functions: list[FunctionInfo], reused: dict[str, dict[str, Any]]
-) -> None:
-    """Put the reused functions' entries into ``report`` in source order; fix the totals."""
-    if not reused:
-        report["reused"] = []
-        return
-    entries = {entry["name"]: entry for entry in report["functions"]}
-    for name, hit in reused.items():
-        entries[name] = hit["entry"]
-    report["functions"] = [entries[f.name] for f in functions if f.name in entries]
-    totals: dict[str, int] = dict.fromkeys(SOURCES, 0)
-    for entry in report["functions"]:
-        for source, count in entry["inputs"].items():
-            totals[source] = totals.get(source, 0) + count
-    report["inputs"] = totals
-    report["reused"] = [{"function": n, "seed": h["seed"]} for n, h in sorted(reused.items())]
-    failed = any(entry["result"] != "passed" for entry in report["functions"])
-    report["result"] = "failed" if failed else "passed"
 
 
 def _evaluate(
@@ -874,8 +745,9 @@ def _evaluate(
             )
         through = None
         if result in ("insufficient-inputs", "not-verified") and not unstable:
-            through = _coverage_evidence(
-                function,
+            through = coverage_evidence(
+                function.name,
+                function.generatable,
                 lines_of.get(function.name, set()),
                 conclusive_lines,
                 conclusive,
@@ -942,42 +814,6 @@ def _evaluate(
         "inputs": totals,
         "functions": functions_report,
     }
-
-
-def _coverage_evidence(
-    function: FunctionInfo,
-    own: set[int],
-    conclusive_lines: dict[str, set[int]],
-    own_inputs: int,
-    min_coverage: int,
-) -> dict[str, Any] | None:
-    """Evidence by coverage, for a function short of inputs of its own.
-
-    A function whose parameters no input source can fill (instances of the module's
-    classes, callables) or whose own inputs all stop at its guards is still compiled code
-    that ran, inside the calls of other functions whose outcomes matched CPython's. It
-    counts as verified when the module's conclusive calls (its own included) executed at
-    least ``min-coverage`` percent of its lines and either a call of another function ran
-    it (verified through callers: the comparison happened at the callers' results,
-    arguments and output), or no generator can make its inputs and its own given inputs
-    (examples, doctests, recorded calls) all matched. A function whose inputs can be
-    generated still needs ``min-inputs`` of its own unless callers ran it
-    (docs/verification.md, "Verified by coverage").
-    """
-    if not own:
-        return None
-    callers = sorted(
-        g for g, lines in conclusive_lines.items() if g != function.name and lines & own
-    )
-    if not callers and not (own_inputs and not function.generatable):
-        return None
-    covered: set[int] = set()
-    for lines in conclusive_lines.values():
-        covered |= lines & own
-    coverage = function_coverage(own, covered)
-    if coverage["percent"] < min_coverage:
-        return None
-    return {"callers": callers, "own_inputs": own_inputs, "coverage": coverage}
 
 
 def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) -> str:
