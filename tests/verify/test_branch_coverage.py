@@ -185,6 +185,7 @@ def test_the_branch_threshold_is_configurable_and_lowering_it_weakens(tmp_path: 
     assert not load_settings(root).weakenings
 
 
+@pytest.mark.slow  # real `pyvorin compile` runs (licence gate, C compiler, signing)
 def test_release_cli_exit_code_and_signed_manifest_record(
     tmp_path: Path, production_licence: Path
 ) -> None:

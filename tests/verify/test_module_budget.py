@@ -124,3 +124,28 @@ def test_lowering_the_budget_from_the_project_is_a_weakening(tmp_path: Path):
     make_project(tmp_path / "z", source=GROWING, min_inputs=100, extra="module-seconds = 0\n")
     with pytest.raises(ConfigError, match=r"verify.module-seconds: expected an integer >= 1"):
         load_settings(tmp_path / "z")
+
+
+@pytest.mark.slow  # a real `pyvorin compile` (licence gate, C compiler, both workers)
+def test_the_cli_names_the_slowest_functions_and_what_was_cut(tmp_path: Path):
+    import json
+
+    from tests.helpers import run_cli
+
+    (tmp_path / "m.py").write_text(GROWING)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pyvorin]\nmodules = ["m.py"]\n[tool.pyvorin.verify]\nmodule-seconds = 1\n'
+        "call-seconds = 5\n"
+    )
+    # (a project lowering the budget needs the user's opt-in: this folder's conftest)
+    built = run_cli("compile", "m.py", "-o", "out", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    (line,) = [text for text in built.stderr.splitlines() if "module time budget" in text]
+    assert "module time budget of 1 s ([tool.pyvorin.verify] module-seconds) ran short" in line
+    assert "larger input(s) cut (grow " in line and "slowest: m:grow " in line
+    record = json.loads((tmp_path / "out" / "m.pyvorin.json").read_text())["verification"]
+    assert record["budget"]["exhausted"] is True and record["budget"]["cut"] > 0
+    assert record["settings"]["module_seconds"] == 1.0
+    report = json.loads((tmp_path / "out" / record["report"]).read_text())
+    assert report["budget"]["cut"] == record["budget"]["cut"]
+    assert report["budget"]["slowest"][0]["function"] == "grow"

@@ -284,13 +284,41 @@ class LineRecorder:
         self._previous: dict[int, int] = {}  # id(frame) -> its last line (settrace)
         # sys.monitoring: per (code, jump offset), the destinations seen
         self._jumps: dict[tuple[types.CodeType, int], set[int]] = {}
+        # settrace: every line and arc of the file's functions (see settle)
+        self._everything: tuple[set[int], set[Arc]] | None = None
 
     def start(self) -> None:
         monitoring = getattr(sys, "monitoring", None)
         if monitoring is not None:
             self._start_monitoring(monitoring)
         else:
+            self._everything = self._file_table()
             sys.settrace(self._global)
+
+    def _file_table(self) -> tuple[set[int], set[Arc]] | None:
+        """Every line and arc of the file's functions: once all ran, tracing stops."""
+        try:
+            with open(self.filename, encoding="utf-8") as handle:
+                module = compile(handle.read(), self.filename, "exec", dont_inherit=True)
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+            return None
+        lines: set[int] = set()
+        arcs: set[Arc] = set()
+        stack = [c for c in module.co_consts if isinstance(c, types.CodeType)]
+        while stack:
+            code = stack.pop()
+            lines |= _own_lines(code) - {code.co_firstlineno}
+            arcs |= code_branches(code)
+            stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        return lines, arcs
+
+    def settle(self) -> None:
+        """After a call: with ``sys.settrace``, stop tracing once every line and arc of the
+        file's functions ran (tracing slows every frame of 3.10/3.11 down, traced or not)."""
+        everything = self._everything
+        if everything is not None and everything[0] <= self.seen and everything[1] <= self.arcs:
+            sys.settrace(None)
+            self._everything = None
 
     def take(self) -> list[int]:
         fresh, self.fresh = self.fresh, set()

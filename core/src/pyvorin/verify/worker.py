@@ -223,6 +223,7 @@ def _executor(
             if recorder is not None:
                 reply["lines"] = recorder.take()
                 reply["arcs"] = recorder.take_arcs()
+                recorder.settle()
             out.write(json.dumps(reply, separators=(",", ":")) + "\n")
             out.flush()
         out.close()
