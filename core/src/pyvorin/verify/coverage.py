@@ -281,7 +281,6 @@ class LineRecorder:
         self.fresh_arcs: set[Arc] = set()
         # settrace: per code object, the lines and arcs not seen yet (None: not traced)
         self._remaining: dict[types.CodeType, tuple[set[int], set[Arc]] | None] = {}
-        self._previous: dict[int, int] = {}  # id(frame) -> its last line (settrace)
         # sys.monitoring: per (code, jump offset), the destinations seen
         self._jumps: dict[tuple[types.CodeType, int], set[int]] = {}
         # settrace: every line and arc of the file's functions (see settle)
@@ -378,38 +377,42 @@ class LineRecorder:
         code = frame.f_code
         if code.co_filename != self.filename:
             return None
-        if code not in self._remaining:
+        remaining = self._remaining.get(code)
+        if remaining is None:
             # the first line (the ``def``: RESUME, generator set-up) makes no line event;
             # left in, it would keep every frame of the code traced forever
             lines = _own_lines(code) - {code.co_firstlineno} - self.seen
-            self._remaining[code] = (lines, code_branches(code) - self.arcs)
-        remaining = self._remaining[code]
-        if remaining is None or not (remaining[0] or remaining[1]):
+            remaining = self._remaining[code] = (lines, code_branches(code) - self.arcs)
+        if not (remaining[0] or remaining[1]):
             return None
-        self._previous.pop(id(frame), None)  # a new call (or a generator resumed)
-        return self._local
+        return self._frame_tracer(*remaining)
 
-    def _local(self, frame: types.FrameType, event: str, arg: Any) -> Any:
-        key = id(frame)
-        if event == "line":
-            line = frame.f_lineno
-            previous = self._previous.get(key)
-            self._previous[key] = line
-            remaining = self._remaining.get(frame.f_code)
-            if line not in self.seen:
-                self.seen.add(line)
-                self.fresh.add(line)
-            if remaining is not None:
-                remaining[0].discard(line)
-                if previous is not None and (previous, line) in remaining[1]:
-                    remaining[1].discard((previous, line))
-                    self._arc((previous, line))
-                if not remaining[0] and not remaining[1]:
+    def _frame_tracer(self, lines: set[int], arcs: set[Arc]) -> Any:
+        """The local trace function of one frame: its previous line in a closure cell, the
+        code's remaining lines and arcs shared by all its frames (the per-line path is hot:
+        a 3.11 frame whose code still has a branch to see runs it on every line)."""
+        sources = {arc[0] for arc in arcs}
+        previous = 0
+        seen, fresh, record = self.seen, self.fresh, self._arc
+
+        def local(frame: types.FrameType, event: str, arg: Any) -> Any:
+            nonlocal previous
+            if event == "line":
+                line = frame.f_lineno
+                if line in lines:
+                    lines.discard(line)
+                    if line not in seen:
+                        seen.add(line)
+                        fresh.add(line)
+                if previous in sources and (previous, line) in arcs:
+                    arcs.discard((previous, line))
+                    record((previous, line))
+                previous = line
+                if not lines and not arcs:
                     frame.f_trace_lines = False
-        elif event == "return":
-            previous = self._previous.pop(key, None)
-            remaining = self._remaining.get(frame.f_code)
-            if remaining is not None and (previous, EXIT) in remaining[1]:
-                remaining[1].discard((previous, EXIT))  # (previous is never EXIT's line 0)
-                self._arc((previous, EXIT))
-        return self._local
+            elif event == "return" and (previous, EXIT) in arcs:
+                arcs.discard((previous, EXIT))  # (previous is never EXIT's line 0)
+                record((previous, EXIT))
+            return local
+
+        return local
