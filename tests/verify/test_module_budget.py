@@ -22,12 +22,17 @@ def test_shares_pass_what_a_cheap_function_leaves_to_the_next():
     ledger.charge("a", 2.5)  # a spent 3.5 s: over its share
     assert not ledger.admit("a", False)
     assert ledger.admit("a", True)  # protected inputs always run
-    assert ledger.admit("b", False)  # b's share: (9 - 3.5) / 2 = 2.75 s
-    assert ledger.share["b"] == pytest.approx(2.75)
+    # b's share: (9 - 3.5) / 2 = 2.75 s, but never under an even split (3 s): a's overrun
+    # is not taken from b
+    assert ledger.admit("b", False) and ledger.share["b"] == pytest.approx(3.0)
     ledger.charge("b", 0.25)  # b is cheap: c gets the rest
     assert ledger.admit("c", False) and ledger.share["c"] == pytest.approx(5.25)
     ledger.charge("c", 5.25)
     assert not ledger.admit("c", False)
+    # a first function whose protected inputs took everything leaves the others their 1/3
+    greedy = ModuleBudget(3.0, ["a", "b", "c"])
+    greedy.charge("a", 10.0)
+    assert greedy.admit("b", False) and greedy.share["b"] == pytest.approx(1.0)
     # no module budget (shrinking, top-up rounds): everything runs
     free = ModuleBudget(None, ["a"])
     free.charge("a", 1e9)

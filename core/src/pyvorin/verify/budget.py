@@ -8,7 +8,9 @@ its largest inputs: generation grows sizes only while the budget allows.
 
 Sharing: when a function's first input is about to run, its **share** is what is left of
 the module's budget divided by the functions not started yet (itself included), so the
-time a cheap function leaves unused goes to the functions after it. A function's input is
+time a cheap function leaves unused goes to the functions after it; but never less than
+an even split of the whole budget, so a function whose protected inputs alone overran it
+does not leave the functions after it nothing. A function's input is
 **cut** (answered ``not-run`` with ``"cut": true``, never run) when the function has
 already spent its share. **Protected** inputs always run: the inputs a person chose
 (examples, doctests, recorded calls) and the first ``required`` generated ones of each
@@ -46,7 +48,12 @@ class ModuleBudget:
         if share is None:
             started = len(self.share)
             left = max(1, len(self.order) - started)
-            share = max(0.0, (self.seconds or 0.0) - self.spent) / left
+            budget = self.seconds or 0.0
+            # what is left, shared by the functions not started; never less than an even
+            # split of the whole, so a function whose protected inputs overran the budget
+            # does not take the time of the cheap functions after it
+            fair = budget / max(1, len(self.order))
+            share = max(fair, (budget - self.spent) / left)
             self.share[function] = share
         return share
 
