@@ -1,7 +1,9 @@
 """The module's time budget: ``verify.module-seconds`` shared by its functions.
 
-The budget counts the time of the CPython side's calls (the reference run, which decides
-which inputs are run at all: the compiled side runs only the inputs CPython finished).
+The budget counts the time the CPython side's worker spends on each call (the reference
+run, which decides which inputs are run at all: the compiled side runs only the inputs
+CPython finished): the call itself, encoding its result and arguments, and coverage
+(``wall_ns`` of a reply), not starting the worker.
 Each function's inputs run cheapest first (chosen inputs, then generated ones by size,
 see :func:`pyvorin.verify.verifier._run_in_size_order`), so cutting a function's tail cuts
 its largest inputs: generation grows sizes only while the budget allows.
@@ -107,7 +109,7 @@ def summarize(
             continue
         if reply.get("kind") == "not-run":
             continue
-        ns = reply.get("ns")
+        ns = reply.get("wall_ns", reply.get("ns"))
         taken = ns / 1e9 if isinstance(ns, int) else 0.0
         if reply.get("kind") == "timeout":
             taken = max(taken, call_seconds)
