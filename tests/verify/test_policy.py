@@ -172,7 +172,9 @@ def test_summary_for_the_manifest(tmp_path: Path):
         "settings": {
             "min_inputs": 10,
             "min_coverage": 90,
+            "min_branch_coverage": 80,
             "call_seconds": 2.0,
+            "module_seconds": 120.0,
             "memory_mb": 1024,
             "release": False,
         },
@@ -184,7 +186,15 @@ def test_summary_for_the_manifest(tmp_path: Path):
         "inputs": {"examples": 1, "doctests": 1, "corpus": 0, "generated": generated},
         "inconclusive": 0,
         "mismatches": 0,
-        "coverage": {"lines": 1, "covered": 1, "lowest_percent": 100.0},
+        "budget": {"exhausted": False, "cut": 0},
+        "coverage": {
+            "lines": 1,
+            "covered": 1,
+            "lowest_percent": 100.0,
+            "branches": 0,
+            "branches_covered": 0,
+            "lowest_branch_percent": 100.0,
+        },
         "report": "kernels.pyvorin-verify.json",
         "report_sha256": hashlib.sha256(report_file.read_bytes()).hexdigest(),
     }

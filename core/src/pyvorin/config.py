@@ -188,7 +188,7 @@ SCHEMA: tuple[Key, ...] = (
         bool,
         False,
         "Accept verification weakening from the project (min-inputs below 100, min-coverage "
-        "below 90, [exhaustive]).",
+        "below 90, min-branch-coverage below 80, module-seconds below 120, [exhaustive]).",
         env="PYVORIN_ALLOW_PROJECT_WEAKENING",
         scope="user",
     ),
@@ -210,6 +210,16 @@ SCHEMA: tuple[Key, ...] = (
     ),
     Key("verify.corpus", str, ".pyvorin/corpus.json", "Recorded calls file (project-relative)."),
     Key("verify.call-seconds", int, 10, "Time budget of one verification call.", minimum=1),
+    Key(
+        "verify.module-seconds",
+        int,
+        120,
+        "Time budget of one module's CPython verification calls, shared by its functions; "
+        "inputs beyond min-inputs are cut once a function spent its share.",
+        minimum=1,
+        maximum=86400,
+        weakens=lambda value: value < 120,
+    ),
     Key("verify.memory-mb", int, 1024, "Address-space limit of a verification worker.", minimum=64),
     Key(
         "verify.min-coverage",
@@ -219,6 +229,16 @@ SCHEMA: tuple[Key, ...] = (
         minimum=0,
         maximum=100,
         weakens=lambda value: value < 90,
+    ),
+    Key(
+        "verify.min-branch-coverage",
+        int,
+        80,
+        "Percent of each function's branches (line -> destination arcs) the inputs must take "
+        "under CPython (enforced by --release).",
+        minimum=0,
+        maximum=100,
+        weakens=lambda value: value < 80,
     ),
     Key("signing.key-id", str, None, "Id of the key that signs artifacts."),
     Key(

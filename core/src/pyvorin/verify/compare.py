@@ -18,6 +18,10 @@ from typing import Any
 from .values import dumps, float_text, lines_of, parse_float, show_encoded
 
 INCONCLUSIVE_KINDS = ("timeout", "crash", "not-run")
+BUDGET_CUT = (
+    "not run: cut by the module's time budget ([tool.pyvorin.verify] module-seconds): the "
+    "function had spent its share on smaller inputs"
+)
 
 
 NONDETERMINISTIC = (
@@ -45,6 +49,8 @@ def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | N
         return f"CPython did not finish within the {call_seconds:g} s per-call budget"
     if kind == "crash":
         return f"the CPython worker died ({cpython.get('signal') or cpython.get('returncode')})"
+    if kind == "not-run" and cpython.get("cut"):
+        return BUDGET_CUT
     if kind == "not-run":
         return "not run: CPython already exceeded the budget on a smaller input of this function"
     if kind == "raise" and cpython.get("type") == "MemoryError":

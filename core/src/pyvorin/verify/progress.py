@@ -1,6 +1,6 @@
 """Live progress while the verification workers run.
 
-The summary line per function (:func:`pyvorin.verify.verifier._progress_summary`) comes
+The summary line per function (:func:`progress_summary`) comes
 after the module; a long verification would be silent until then. :class:`LiveProgress`
 watches the replies as each worker sends them and writes, on the progress channel:
 
@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .budget import describe as describe_budget
 from .values import show
 
 PROGRESS_SECONDS = 5.0
@@ -108,3 +109,37 @@ class LiveProgress:
             call = function.call_text(case.args, case.kwargs, show)[:80]
             text += f", slowest {entry.slowest_ns / 1e6:.1f} ms: {call}"
         return text
+
+
+def progress_summary(
+    emit: Callable[[str], None],
+    module: Any,
+    report: dict[str, Any],
+    slowest: dict[str, tuple[float, Any]],
+) -> None:
+    """One line per function on the progress channel: inputs, reuse, slowest, inconclusive;
+    and when the module's time budget ran short, which functions took it and what was cut."""
+    reused = {r["function"] for r in report.get("reused", [])}
+    from .signature import parse_functions
+
+    plan = {f.name: f for f in parse_functions(module.name, module.path)}
+    for entry in report["functions"]:
+        name = entry["name"]
+        text = f"  {module.name}:{name}: {entry['result']}, {entry['conclusive']} inputs"
+        if name in reused:
+            text += " (reused: unchanged since a verified build)"
+        slow = slowest.get(name)
+        if slow is not None and name in plan:
+            seconds, case = slow
+            call = plan[name].call_text(case.args, case.kwargs, show)[:80]
+            text += f", slowest {seconds * 1000:.1f} ms: {call}"
+        if entry["inconclusive"]:
+            reasons: dict[str, int] = {}
+            for item in entry["inconclusive"]:
+                reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
+            top = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+            text += f", {len(entry['inconclusive'])} inconclusive ({top})"
+        emit(text)
+    short = describe_budget(module.name, report.get("budget") or {})
+    if short:
+        emit("  " + short)

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from ..home import atomic_write
+from .budget import describe as describe_budget
 from .inputs import SOURCES
 
 FORMAT = "pyvorin-verification-report"
 VERSION = 1
 REPORT_SUFFIX = ".pyvorin-verify.json"
 TEXT_FINDINGS_PER_FUNCTION = 3
+TEXT_MISSING_BRANCHES = 6  # branch arcs named per function in the text form
 
 
 def report_path(out_dir: Path, module_name: str) -> Path:
@@ -76,6 +78,13 @@ def render_text(report: dict[str, Any]) -> str:
         if function["result"] == "passed":
             cover = function.get("coverage")
             covered = f"; lines run {cover['covered']}/{cover['lines']}" if cover else ""
+            if cover and cover.get("branches"):
+                covered += f", branches taken {cover['branches_covered']}/{cover['branches']}"
+                missing = cover.get("uncovered_branches") or []
+                if missing:
+                    shown = ", ".join(missing[:TEXT_MISSING_BRANCHES])
+                    more = len(missing) - TEXT_MISSING_BRANCHES
+                    covered += f" (not taken: {shown}" + (f", +{more}" if more > 0 else "") + ")"
             if any(r["function"] == function["name"] for r in report.get("reused", [])):
                 covered += "; reused from an earlier verified build"
             through = function.get("by_coverage")
@@ -131,6 +140,9 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  ... {more} more differing input(s); see the JSON report")
         if function.get("problem"):
             lines.append(f"{name}: {function['problem']}")
+    short = describe_budget(module, report.get("budget") or {})
+    if short:
+        lines.append(short)
     for function in report.get("interpreted", []):
         lines.append(
             f"{module}:{function['name']}: {function['result']}: not compiled, not verified"

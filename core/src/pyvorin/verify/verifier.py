@@ -23,12 +23,19 @@ from .. import __version__
 from ..errors import ConfigError, VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
+from .budget import protect, summarize
 from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
-from .coverage import executable_lines, function_coverage
+from .coverage import (
+    coverage_evidence,
+    executable_branches,
+    executable_lines,
+    function_coverage,
+)
 from .generate import effective_seed, generate, seed_source
 from .inputs import SOURCES, InputCase, input_size, source_rank
-from .progress import LiveProgress
+from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
+from .reuse import cache_keys, merge_reused, outcome_cache
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
 from .values import show
@@ -61,6 +68,7 @@ class _Side:
         self,
         requests: list[dict[str, Any]],
         on_reply: Callable[[dict[str, Any]], None] | None = None,
+        module_seconds: float | None = None,
     ) -> list[dict[str, Any]]:
         return run_side(
             self.label,
@@ -73,6 +81,7 @@ class _Side:
             self.coverage,
             self.root,
             on_reply,
+            module_seconds,
         )
 
 
@@ -81,13 +90,18 @@ def _run_in_size_order(
     requests: list[dict[str, Any]],
     owners: list[tuple[FunctionInfo, Any]],
     progress: LiveProgress | None = None,
+    module_seconds: float | None = None,
+    required: dict[str, int] | None = None,
 ) -> tuple[list, list]:
     """Run ``requests`` with each function's cheapest inputs first; replies in input order.
 
     Inputs a person chose (examples, doctests, recorded calls) run before generated ones,
     each group cheapest first: a slow function then spends its per-call budget strikes
     (timeouts stop its remaining calls) on generated inputs, never before the chosen
-    inputs have run.
+    inputs have run. With ``module_seconds`` the CPython side shares that budget among the
+    functions (:mod:`.budget`): the chosen inputs and each function's first
+    ``required[name]`` generated ones always run, the larger ones after them only while
+    the function's share lasts.
     """
     order = sorted(
         range(len(requests)),
@@ -98,7 +112,12 @@ def _run_in_size_order(
             i,
         ),
     )
-    cpython, compiled = _run_both(sides, [requests[i] for i in order], progress)
+    ordered = [requests[i] for i in order]
+    if module_seconds is not None:
+        runs = [(owners[i][0].name, owners[i][1].source) for i in order]
+        for request, protected in zip(ordered, protect(runs, required or {}), strict=True):
+            request["protected"] = protected
+    cpython, compiled = _run_both(sides, ordered, progress, module_seconds)
     placed_cpython: list[Any] = [None] * len(requests)
     placed_compiled: list[Any] = [None] * len(requests)
     for position, index in enumerate(order):
@@ -178,7 +197,10 @@ def converts_at_boundary(compiled: CompileResult) -> bool:
 
 
 def _run_both(
-    sides: list[_Side], requests: list[dict[str, Any]], progress: LiveProgress | None = None
+    sides: list[_Side],
+    requests: list[dict[str, Any]],
+    progress: LiveProgress | None = None,
+    module_seconds: float | None = None,
 ) -> tuple[list, list]:
     """Run a batch under CPython, then the calls CPython finished in the compiled worker.
 
@@ -194,6 +216,7 @@ def _run_both(
     cpython = reference.run(
         [_for_cpython(r, converts) for r in requests],
         progress.side("CPython", requests) if progress is not None else None,
+        module_seconds,
     )
     call_seconds = reference.budget.call_seconds
     runnable = [
@@ -444,8 +467,10 @@ def verify_module(
             # they are not an error, they are just not run
             check_keys(path, module, every_function)
 
-    keys = _cache_keys(ctx, module, compiled, functions, budget)
-    outcomes = _outcome_cache()
+    keys = cache_keys(
+        ctx, module, compiled, functions, budget, lambda f: _declared_exhaustive(ctx, f)
+    )
+    outcomes = outcome_cache()
     reused: dict[str, dict[str, Any]] = {}
     for function in functions:
         hit = outcomes.get(keys[function.name]) if function.name in keys else None
@@ -492,7 +517,18 @@ def verify_module(
         ]  # fmt: skip
         run_started = time.perf_counter()
         progress = LiveProgress(ctx.progress, module.name, owners)
-        cpython_replies, compiled_replies = _run_in_size_order(sides, requests, owners, progress)
+        module_seconds = float(settings["verify.module-seconds"])
+        required = {function.name: _required(ctx, function) for function, _c, _n in plan}
+        cpython_replies, compiled_replies = _run_in_size_order(
+            sides, requests, owners, progress, module_seconds, required
+        )
+        # the module budget covers the first run; top-up rounds (at most twice a
+        # function's deficit of smallest inputs) fill what min-inputs still requires
+        budget_entry = summarize(
+            module_seconds,
+            budget.call_seconds,
+            [(f.name, reply) for (f, _), reply in zip(owners, cpython_replies, strict=True)],
+        )
         for round_number in range(1, TOP_UP_ROUNDS + 1):
             extra = _top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
             if not extra:
@@ -513,13 +549,14 @@ def verify_module(
             ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides,
             budget, stats,
         )  # fmt: skip
-    _merge_reused(report, functions, reused)
+    report["budget"] = budget_entry
+    merge_reused(report, functions, reused)
     report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
         if entry["name"] in keys and entry["name"] not in reused:
             outcomes.put(keys[entry["name"]], entry, seed)
     stats.reused = len(reused)
-    _progress_summary(ctx, module, report, stats)
+    progress_summary(ctx.progress, module, report, stats.slowest)
 
     path = report_path(ctx.out_dir, module.name)  # the staging directory during a run
     report["report"] = str(report_path(ctx.output_dir, module.name))  # where it ends up
@@ -532,7 +569,9 @@ def verify_module(
         "settings": {
             "min_inputs": min_inputs,
             "min_coverage": settings["verify.min-coverage"],
+            "min_branch_coverage": settings["verify.min-branch-coverage"],
             "call_seconds": budget.call_seconds,
+            "module_seconds": float(settings["verify.module-seconds"]),
             "memory_mb": budget.memory_mb,
             "release": bool(ctx.release),
         },
@@ -544,10 +583,19 @@ def verify_module(
         "inputs": report["inputs"],
         "inconclusive": sum(len(f["inconclusive"]) for f in report["functions"]),
         "mismatches": sum(f["mismatches"] for f in report["functions"]),
+        "budget": {
+            "exhausted": report["budget"]["exhausted"],
+            "cut": report["budget"].get("cut", 0),
+        },
         "coverage": {
             "lines": sum(c["lines"] for c in covers),
             "covered": sum(c["covered"] for c in covers),
             "lowest_percent": min((c["percent"] for c in covers), default=100.0),
+            "branches": sum(c.get("branches", 0) for c in covers),
+            "branches_covered": sum(c.get("branches_covered", 0) for c in covers),
+            "lowest_branch_percent": min(
+                (c.get("branch_percent", 100.0) for c in covers), default=100.0
+            ),
         },
         "report": path.name,
         "report_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -570,136 +618,6 @@ def verify_module(
     return result, report, stats
 
 
-def _progress_summary(
-    ctx: BuildContext, module: ModuleSpec, report: dict[str, Any], stats: Stats
-) -> None:
-    """One line per function on the progress channel: inputs, reuse, slowest, inconclusive."""
-    reused = {r["function"] for r in report.get("reused", [])}
-    plan = {f.name: f for f in parse_functions(module.name, module.path)}
-    for entry in report["functions"]:
-        name = entry["name"]
-        text = f"  {module.name}:{name}: {entry['result']}, {entry['conclusive']} inputs"
-        if name in reused:
-            text += " (reused: unchanged since a verified build)"
-        slow = stats.slowest.get(name)
-        if slow is not None and name in plan:
-            seconds, case = slow
-            call = plan[name].call_text(case.args, case.kwargs, show)[:80]
-            text += f", slowest {seconds * 1000:.1f} ms: {call}"
-        if entry["inconclusive"]:
-            reasons: dict[str, int] = {}
-            for item in entry["inconclusive"]:
-                reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
-            top = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
-            text += f", {len(entry['inconclusive'])} inconclusive ({top})"
-        ctx.progress(text)
-
-
-def _outcome_cache():  # type: ignore[no-untyped-def]
-    from ..home import state_dir
-    from .cache import OutcomeCache
-
-    return OutcomeCache(state_dir("cache") / "verify")
-
-
-BUILTIN_SOURCES = frozenset(
-    {"pyvorin.verify.examples", "pyvorin.verify.doctests", "pyvorin.verify.corpus",
-     "pyvorin.verify.generate"}
-)  # fmt: skip
-
-
-def _cache_keys(
-    ctx: BuildContext,
-    module: ModuleSpec,
-    compiled: CompileResult,
-    functions: list[FunctionInfo],
-    budget: Budget,
-) -> dict[str, str]:
-    """Each function's cache key (see :mod:`.cache`); none when an input source is unknown.
-
-    A third-party input source may give different inputs on every run, so with one
-    installed nothing is reused.
-    """
-    from .cache import SourceSlices, function_key
-    from .corpus import cases_for as corpus_cases
-    from .corpus import corpus_file
-    from .examples import cases_for as example_cases
-    from .examples import examples_file
-
-    sources = {
-        getattr(impl.plugin, "__name__", impl.plugin_name)
-        for impl in ctx.hook.pyvorin_generate_inputs.get_hookimpls()
-    }
-    if not sources <= BUILTIN_SOURCES:
-        return {}
-    try:
-        slices = SourceSlices(Path(module.path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    examples = examples_file(ctx)
-    corpus = corpus_file(ctx)
-    # the native backend's identity is the compiler's own sources; of any other backend
-    # nothing is known, so its whole artifact is part of the key
-    artifact_digest = None
-    if compiled.backend != "native":
-        artifact_digest = hashlib.sha256(Path(compiled.artifact).read_bytes()).hexdigest()
-    explicit = getattr(ctx.options, "verify_seed", None)
-    if explicit is None:
-        explicit = ctx.settings["verify.seed"]
-    settings = {
-        "min_inputs": ctx.settings["verify.min-inputs"],
-        "min_coverage": ctx.settings["verify.min-coverage"],
-        "call_seconds": budget.call_seconds,
-        "memory_mb": budget.memory_mb,
-        "release": bool(ctx.release),
-        "exhaustive": None,
-    }
-    keys: dict[str, str] = {}
-    for function in functions:
-        if function.name not in slices.functions:
-            continue
-        chosen: list[str] = []
-        settings["exhaustive"] = None
-        if examples is not None:
-            chosen += ["examples:" + c.key for c in example_cases(examples, function)]
-            settings["exhaustive"] = _declared_exhaustive(ctx, function)
-        if corpus.is_file():
-            chosen += ["corpus:" + c.key for c in corpus_cases(corpus, function)[0]]
-        keys[function.name] = function_key(
-            artifact=artifact_digest,
-            slices=slices,
-            function=function.name,
-            module=module.name,
-            backend=compiled.backend,
-            toolchain=dict(compiled.facts or {}),
-            chosen_inputs=chosen,
-            settings=dict(settings),
-            explicit_seed=explicit,
-        )
-    return keys
-
-
-def _merge_reused(
-    report: dict[str, Any], functions: list[FunctionInfo], reused: dict[str, dict[str, Any]]
-) -> None:
-    """Put the reused functions' entries into ``report`` in source order; fix the totals."""
-    if not reused:
-        report["reused"] = []
-        return
-    entries = {entry["name"]: entry for entry in report["functions"]}
-    for name, hit in reused.items():
-        entries[name] = hit["entry"]
-    report["functions"] = [entries[f.name] for f in functions if f.name in entries]
-    totals: dict[str, int] = dict.fromkeys(SOURCES, 0)
-    for entry in report["functions"]:
-        for source, count in entry["inputs"].items():
-            totals[source] = totals.get(source, 0) + count
-    report["inputs"] = totals
-    report["reused"] = [{"function": n, "seed": h["seed"]} for n, h in sorted(reused.items())]
-    failed = any(entry["result"] != "passed" for entry in report["functions"])
-    report["result"] = "failed" if failed else "passed"
-
-
 def _evaluate(
     ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides, budget, stats,
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]  # fmt: skip
@@ -713,8 +631,10 @@ def _evaluate(
         stats.compiled_call_seconds += reply.get("ns", 0) / 1e9
 
     executed: set[int] = set()
+    taken: set[tuple[int, int]] = set()
     for reply in cpython_replies:
         executed.update(reply.get("lines", ()))
+        taken.update((arc[0], arc[1]) for arc in reply.get("arcs", ()))
     # lines first run by a conclusive input, by the function the input called: evidence
     # for the functions those calls went through (see _through_callers)
     conclusive_lines: dict[str, set[int]] = {}
@@ -724,7 +644,9 @@ def _evaluate(
             conclusive_lines.setdefault(function.name, set()).update(cpy.get("lines", ()))
     source_text = Path(module.path).read_text(encoding="utf-8")
     lines_of = executable_lines(source_text, str(module.path))
+    branches_of = executable_branches(source_text, str(module.path))
     min_coverage = ctx.settings["verify.min-coverage"]
+    min_branch_coverage = ctx.settings["verify.min-branch-coverage"]
     release = bool(getattr(ctx, "release", False))
 
     functions_report = []
@@ -795,7 +717,12 @@ def _evaluate(
             shrink_started = time.perf_counter()
             generated["shrunk"] = _shrink(function, generated, sides, call_seconds)
             stats.shrink_seconds += time.perf_counter() - shrink_started
-        coverage = function_coverage(lines_of.get(function.name, set()), executed)
+        coverage = function_coverage(
+            lines_of.get(function.name, set()),
+            executed,
+            branches_of.get(function.name, set()),
+            taken,
+        )
         result = "mismatch" if mismatches else ("insufficient-inputs" if problem else "passed")
         if mismatches and unstable:
             # CPython answered each differing input the same twice, so each stays a
@@ -818,8 +745,9 @@ def _evaluate(
             )
         through = None
         if result in ("insufficient-inputs", "not-verified") and not unstable:
-            through = _coverage_evidence(
-                function,
+            through = coverage_evidence(
+                function.name,
+                function.generatable,
                 lines_of.get(function.name, set()),
                 conclusive_lines,
                 conclusive,
@@ -836,6 +764,16 @@ def _evaluate(
                 f"min-coverage); lines never executed under CPython: "
                 f"{', '.join(coverage['uncovered'])}. Give inputs that reach them: "
                 f"{_how_to_add(ctx, function)}"
+            )
+        branch_under = coverage["branch_percent"] < min_branch_coverage
+        if result == "passed" and through is None and release and branch_under:
+            result = "insufficient-coverage"
+            problem = (
+                f"branch coverage {coverage['branch_percent']:g}% of {coverage['branches']} "
+                f"branches is under the --release threshold of {min_branch_coverage}% "
+                f"([tool.pyvorin.verify] min-branch-coverage); branches never taken under "
+                f"CPython (line->destination): {', '.join(coverage['uncovered_branches'])}. "
+                f"Give inputs that take them: {_how_to_add(ctx, function)}"
             )
         entry: dict[str, Any] = {
             "name": function.name,
@@ -876,42 +814,6 @@ def _evaluate(
         "inputs": totals,
         "functions": functions_report,
     }
-
-
-def _coverage_evidence(
-    function: FunctionInfo,
-    own: set[int],
-    conclusive_lines: dict[str, set[int]],
-    own_inputs: int,
-    min_coverage: int,
-) -> dict[str, Any] | None:
-    """Evidence by coverage, for a function short of inputs of its own.
-
-    A function whose parameters no input source can fill (instances of the module's
-    classes, callables) or whose own inputs all stop at its guards is still compiled code
-    that ran, inside the calls of other functions whose outcomes matched CPython's. It
-    counts as verified when the module's conclusive calls (its own included) executed at
-    least ``min-coverage`` percent of its lines and either a call of another function ran
-    it (verified through callers: the comparison happened at the callers' results,
-    arguments and output), or no generator can make its inputs and its own given inputs
-    (examples, doctests, recorded calls) all matched. A function whose inputs can be
-    generated still needs ``min-inputs`` of its own unless callers ran it
-    (docs/verification.md, "Verified by coverage").
-    """
-    if not own:
-        return None
-    callers = sorted(
-        g for g, lines in conclusive_lines.items() if g != function.name and lines & own
-    )
-    if not callers and not (own_inputs and not function.generatable):
-        return None
-    covered: set[int] = set()
-    for lines in conclusive_lines.values():
-        covered |= lines & own
-    coverage = function_coverage(own, covered)
-    if coverage["percent"] < min_coverage:
-        return None
-    return {"callers": callers, "own_inputs": own_inputs, "coverage": coverage}
 
 
 def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) -> str:

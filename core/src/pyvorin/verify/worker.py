@@ -49,6 +49,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pyvorin.verify.budget import ModuleBudget
 from pyvorin.verify.values import decode, dumps, encode, has_construct, realize
 
 MAX_OUTPUT = 1 << 20
@@ -179,7 +180,13 @@ def run_call(
     return reply
 
 
-def _executor(module: Any, requests: list[dict[str, Any]], out_fd: int, budget: dict) -> None:
+def _executor(
+    module: Any,
+    requests: list[dict[str, Any]],
+    out_fd: int,
+    budget: dict,
+    ledger: ModuleBudget | None = None,
+) -> None:
     """Runs in the forked child; never returns."""
     try:
         if _protocol_fd is not None:
@@ -198,15 +205,29 @@ def _executor(module: Any, requests: list[dict[str, Any]], out_fd: int, budget: 
             recorder.start()
         out = os.fdopen(out_fd, "w", encoding="utf-8")
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        ledger = ledger or ModuleBudget(None, ())
         for request in requests:
+            if not ledger.admit(request["function"], bool(request.get("protected"))):
+                # the function spent its share of the module's budget: cut, not run
+                cut = {"id": request["id"], "kind": "not-run", "cut": True}
+                out.write(json.dumps(cut, separators=(",", ":")) + "\n")
+                out.flush()
+                continue
             used = resource.getrusage(resource.RUSAGE_SELF)
             soft = math.ceil(used.ru_utime + used.ru_stime + budget["call_seconds"]) + 1
             if cpu_hard == resource.RLIM_INFINITY or soft < cpu_hard:
                 with contextlib.suppress(ValueError, OSError):
                     resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            started = time.perf_counter_ns()
             reply = run_call(module, request, capture, errors)
             if recorder is not None:
                 reply["lines"] = recorder.take()
+                reply["arcs"] = recorder.take_arcs()
+                recorder.settle()
+            # what the call cost the worker (the call, encoding its result and arguments,
+            # coverage): the module budget's measure
+            reply["wall_ns"] = time.perf_counter_ns() - started
+            ledger.charge(request["function"], reply["wall_ns"] / 1e9)
             out.write(json.dumps(reply, separators=(",", ":")) + "\n")
             out.flush()
         out.close()
@@ -232,8 +253,15 @@ def supervise(
     budget: dict[str, Any],
     send: Callable[[dict[str, Any]], None],
 ) -> None:
-    """Run ``requests`` in forked executors, enforcing the budgets; one reply each."""
+    """Run ``requests`` in forked executors, enforcing the budgets; one reply each.
+
+    ``budget["module_seconds"]`` (optional) is the module's time budget shared by the
+    functions (:mod:`pyvorin.verify.budget`): the supervisor's ledger is charged with every
+    reply, and each executor it forks starts from a copy of it.
+    """
     failures: dict[str, int] = {}
+    ledger = ModuleBudget(budget.get("module_seconds"), [r["function"] for r in requests])
+    by_id = {request["id"]: request["function"] for request in requests}
     max_failures = int(budget.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION))
     pending = list(requests)
     call_seconds = float(budget["call_seconds"])
@@ -252,7 +280,7 @@ def supervise(
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _executor(module, pending, write_fd, budget)
+            _executor(module, pending, write_fd, budget, ledger)
         os.close(write_fd)
         buffer = b""
         ended = None
@@ -264,6 +292,8 @@ def supervise(
                     line, buffer = buffer.split(b"\n", 1)
                     reply = json.loads(line)
                     pending.pop(0)
+                    cost = reply.get("wall_ns", reply.get("ns", 0))
+                    ledger.charge(by_id.get(reply.get("id"), ""), cost / 1e9)
                     send(reply)
                     deadline = time.monotonic() + call_seconds
                     continue
@@ -288,6 +318,7 @@ def supervise(
         request = pending.pop(0)
         failures[request["function"]] = failures.get(request["function"], 0) + 1
         if ended == "timeout":
+            ledger.charge(request["function"], call_seconds)
             send({"id": request["id"], "kind": "timeout"})
         elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
             send({"id": request["id"], "kind": "timeout", "cpu": True})
@@ -329,6 +360,7 @@ def main() -> int:
         "call_seconds": header["call_seconds"],
         "memory_mb": header["memory_mb"],
         "max_failures": header.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION),
+        "module_seconds": header.get("module_seconds"),
         "coverage_file": header["path"] if header.get("coverage") else None,
     }
     supervise(module, requests, budget, send)
