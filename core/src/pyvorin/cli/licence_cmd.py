@@ -95,7 +95,7 @@ def dev(days: int) -> None:
     marked licence.mode: development and --release refuses them. Running it again
     renews the licence.
     """
-    from ..audit import AuditLog
+    from ..audit import emit
 
     made = license_for_development(days=days)
     if made.key_created:
@@ -111,7 +111,7 @@ def dev(days: int) -> None:
     )
     click.echo(DEVELOPMENT_NOTE + "; a release needs a licence from a production issuer:")
     click.echo("  pyvorin licence activate KEY --server URL")
-    AuditLog().append(
+    emit(
         "licence",
         "cli",
         {
