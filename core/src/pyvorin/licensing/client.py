@@ -561,8 +561,13 @@ class LicenceClient:
             except ServerRefusal as exc:
                 raise self._refused(state, server, exc, now) from exc
             else:
+                from .tickets import flush_offline
+
                 lease = self._accept_lease(state, body, now, issuers)
-                save_state(state, self.home)
+                try:
+                    flush_offline(self, state, server)  # builds made offline, reported now
+                finally:
+                    save_state(state, self.home)
                 return _verdict(
                     "online",
                     lease,
@@ -614,15 +619,6 @@ class LicenceClient:
         """The verdict while the bound server cannot be reached: only from a state
         pyvorin wrote, with no refusal, a lease bound to a server and carrying a quota,
         within min(lease expiry, last contact + grace, quota expiry)."""
-        if clock_problem:
-            raise LicenceError(clock_problem)
-        if state.refused or lease is None:
-            raise LicenceError(
-                f"the licence server refused this licence ({state.refused or 'no lease'}) "
-                f"and cannot be reached now to confirm otherwise; only the server can "
-                f"clear a refusal: reconnect to {state.server} and run `pyvorin licence "
-                f"refresh`, or {ACTIVATE_HINT}"
-            )
         if not state_intact(state):
             raise LicenceError(
                 f"{state_mod.state_path(self.home)}: the licence state was changed outside "
@@ -630,6 +626,15 @@ class LicenceClient:
                 f"offline; reconnect to {state.server} and run `pyvorin licence refresh` "
                 "(the server confirms the licence and a new state is written)"
             )
+        if state.refused or lease is None:
+            raise LicenceError(
+                f"the licence server refused this licence ({state.refused or 'no lease'}) "
+                f"and cannot be reached now to confirm otherwise; only the server can "
+                f"clear a refusal: reconnect to {state.server} and run `pyvorin licence "
+                f"refresh`, or {ACTIVATE_HINT}"
+            )
+        if clock_problem:
+            raise LicenceError(clock_problem)
         if "qid" not in lease.payload or "srv" not in lease.payload:
             raise LicenceError(
                 f"cannot confirm the licence: {unreachable}; the stored lease carries no "
