@@ -136,6 +136,7 @@ def load_state(home: Path | None = None) -> LicenceState | None:
 def save_state(state: LicenceState, home: Path | None = None) -> Path:
     path = state_path(home)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state.last_seen, state.last_online = float(state.last_seen), float(state.last_online)
     state.mac = state_mac(state)
     write_private(path, json.dumps(asdict(state), indent=2, sort_keys=True).encode())
     return path
