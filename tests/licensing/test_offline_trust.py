@@ -212,9 +212,7 @@ def small_quota_server(tmp_path_factory):
         yield server
 
 
-def test_offline_quota_exhausted_then_reported_when_back_online(
-    small_quota_server, home, tmp_path
-):
+def test_offline_quota_exhausted_then_reported_when_back_online(small_quota_server, home, tmp_path):
     server = small_quota_server
     gateway = Gateway(server.url)
     lid = activate_through(home, server, gateway, seats=1)
@@ -289,4 +287,3 @@ def test_a_forged_quota_in_the_lease_is_refused(small_quota_server, home, tmp_pa
     forged = compile_once(tmp_path / "a", home)
     assert forged.exit_code == ExitCode.LICENCE
     assert "has been altered" in forged.licence.detail
-

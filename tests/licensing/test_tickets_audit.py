@@ -56,9 +56,7 @@ def resign(home: Path, path: Path, manifest: dict) -> None:
     write_manifest(path, sign_manifest(manifest, [signer]))
 
 
-def test_manifest_carries_a_server_signed_ticket_that_verify_shows(
-    licence_server, home, compiled
-):
+def test_manifest_carries_a_server_signed_ticket_that_verify_shows(licence_server, home, compiled):
     _, manifest = manifest_of(compiled, "m")
     ticket = manifest["licence"]["ticket"]
     assert ticket["kind"] == "online" and ticket["token"].startswith(TICKET_PREFIX + ".")
@@ -196,8 +194,23 @@ def test_cli_events_reach_every_audit_sink(home, tmp_path):
     assert cli(home, "signature", "forget-builds", "--all", **env).returncode == 0
     seen = [json.loads(line) for line in sink.read_text().splitlines()]
     logged = [r for r in AuditLog(home / "audit").records() if r["type"] != "checkpoint"]
-    assert [(e["type"], e["details"]) for e in seen] == [
-        (r["type"], r["details"]) for r in logged
-    ]
+    assert [(e["type"], e["details"]) for e in seen] == [(r["type"], r["details"]) for r in logged]
     kinds = {(e["type"], e["details"].get("stage") or e["details"].get("event")) for e in seen}
     assert ("refusal", "signature-verify") in kinds and ("access", "builds-forgotten") in kinds
+
+
+def test_the_python_api_logs_like_the_cli(home, tmp_path):
+    """build_project (what every adapter calls) records an access event, then the
+    pipeline's events; here the licence gate refuses (no licence in this home)."""
+    from pyvorin.build_api import BuildFailed, build_project
+
+    (tmp_path / "pyproject.toml").write_text('[tool.pyvorin]\nmodules = ["m"]\n')
+    (tmp_path / "m.py").write_text("def f(x: int) -> int:\n    return x\n")
+    with pytest.raises(BuildFailed) as refused:
+        build_project(tmp_path, tmp_path / "out", actor="api-test")
+    assert refused.value.exit_code == ExitCode.LICENCE
+    records = AuditLog(home / "audit").records()
+    access = [r for r in records if r["type"] == "access"]
+    assert access and access[0]["actor"] == "api-test"
+    assert access[0]["details"]["command"] == "build_project"
+    assert any(r["type"] == "refusal" and r["details"]["stage"] == "licence" for r in records)

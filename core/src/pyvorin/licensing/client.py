@@ -30,21 +30,21 @@ import httpx
 
 from ..errors import LicenceError, UsageError
 from ..home import pyvorin_home
+from . import offline
 from . import state as state_mod
 from . import transport as tr
+from .offline import CLOCK_TOLERANCE
 from .state import (
     LicenceState,
     load_state,
     machine_fingerprint,
     remove_state,
     save_state,
-    state_intact,
 )
 from .tokens import KEY_PREFIX, LEASE_PREFIX, LicenceKeyError, Token, iso, verify_token
 from .trust import DEVELOPMENT, Issuer, keys_of, trusted_issuers
 
 DEFAULT_GRACE_HOURS = 72
-CLOCK_TOLERANCE = 300  # seconds of clock difference tolerated (server vs client, rewinds)
 RETRY_STATUSES = frozenset({502, 503, 504})
 # server refusals after which the lease is dropped: only the server can issue a new one
 REVOKING = frozenset(
@@ -539,7 +539,7 @@ class LicenceClient:
         if state.lease or state.serverless or not state.refused:
             lease = self._verify_lease(state.lease, state.activation_id, where, issuers, recovery)
         renew = "`pyvorin licence dev`" if state.serverless else "`pyvorin licence refresh`"
-        clock_problem = self._clock_problem(state, lease, now, renew)
+        clock_problem = offline.clock_problem(self.home, state, lease, now, renew)
         # Online, the server's clock decides (_accept_lease refuses a clock behind it);
         # offline, a clock behind what this client has already seen is refused.
         if state.serverless:
@@ -577,83 +577,10 @@ class LicenceClient:
                 )
         else:
             unreachable = "offline check requested"
-        return self._check_offline(state, lease, issuers, now, clock_problem, unreachable)
-
-    def _clock_problem(
-        self, state: LicenceState, lease: Token | None, now: float, renew: str
-    ) -> str | None:
-        """Why the clock cannot be believed offline: behind the last time this client
-        saw, the lease's issue time, or the last audit record (a second witness the
-        licence state cannot rewrite: the log is hash-chained and checkpointed)."""
-        from .tickets import audit_last_time
-
-        if now + CLOCK_TOLERANCE < state.last_seen:
-            return (
-                f"the system clock ({iso(now)}) is behind the last time this licence was "
-                f"used ({iso(state.last_seen)}): the clock was set back; set it right "
-                f"and run {renew}"
-            )
-        if lease is not None and now + CLOCK_TOLERANCE < lease["iat"]:
-            return (
-                f"the system clock ({iso(now)}) is behind the time the lease was issued "
-                f"({iso(lease['iat'])}); set it right and run {renew}"
-            )
-        audited = audit_last_time(self.home)
-        if audited is not None and now + CLOCK_TOLERANCE < audited[1]:
-            return (
-                f"the system clock ({iso(now)}) is behind the audit log's record seq "
-                f"{audited[0]} ({iso(audited[1])}): the clock was set back; set it right "
-                f"and run {renew}"
-            )
-        return None
-
-    def _check_offline(
-        self,
-        state: LicenceState,
-        lease: Token | None,
-        issuers: Mapping[str, Issuer],
-        now: float,
-        clock_problem: str | None,
-        unreachable: str,
-    ) -> GateResult:
-        """The verdict while the bound server cannot be reached: only from a state
-        pyvorin wrote, with no refusal, a lease bound to a server and carrying a quota,
-        within min(lease expiry, last contact + grace, quota expiry)."""
-        if not state_intact(state):
-            raise LicenceError(
-                f"{state_mod.state_path(self.home)}: the licence state was changed outside "
-                f"pyvorin (its integrity code does not match), so it is not trusted "
-                f"offline; reconnect to {state.server} and run `pyvorin licence refresh` "
-                "(the server confirms the licence and a new state is written)"
-            )
-        if state.refused or lease is None:
-            raise LicenceError(
-                f"the licence server refused this licence ({state.refused or 'no lease'}) "
-                f"and cannot be reached now to confirm otherwise; only the server can "
-                f"clear a refusal: reconnect to {state.server} and run `pyvorin licence "
-                f"refresh`, or {ACTIVATE_HINT}"
-            )
-        if clock_problem:
-            raise LicenceError(clock_problem)
-        if "qid" not in lease.payload or "srv" not in lease.payload:
-            raise LicenceError(
-                f"cannot confirm the licence: {unreachable}; the stored lease carries no "
-                f"offline quota (issued by an older server); reconnect to {state.server} "
-                "and run `pyvorin licence refresh`"
-            )
-        state.last_seen = max(state.last_seen, now)
-        save_state(state, self.home)
-        deadline = int(min(lease["exp"], state.last_online + self.grace_seconds, lease["qexp"]))
-        if now >= deadline:
-            raise LicenceError(
-                f"cannot confirm the licence: {unreachable}; the offline grace period ended "
-                f"at {iso(deadline)} (last server contact {iso(state.last_online)}, grace "
-                f"{self.grace_seconds // 3600} h, lease expiry {iso(lease['exp'])}); "
-                f"reconnect to {state.server} and run `pyvorin licence refresh`"
-            )
+        offline.check(self, state, lease, now, clock_problem, unreachable)
+        assert lease is not None
         used = state.quota_used if state.quota_id == lease["qid"] else 0
-        if used >= lease["qn"]:
-            raise LicenceError(quota_exhausted(lease, state.server))
+        deadline = offline.deadline(self, state, lease)
         return _verdict(
             "offline",
             lease,
