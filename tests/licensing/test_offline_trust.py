@@ -66,6 +66,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_blanking_the_refusal_flag_does_not_bring_a_revoked_licence_back(
     licence_server, home, tmp_path
 ):
@@ -131,6 +132,7 @@ def test_editing_last_seen_after_a_clock_rollback_is_detected(licence_server, ho
     assert fine.exit_code == ExitCode.OK, fine.licence.detail
 
 
+@pytest.mark.slow
 def test_a_dead_port_or_another_server_does_not_extend_a_licence(licence_server, home, tmp_path):
     gateway = Gateway(licence_server.url)
     lid = activate_through(home, licence_server, gateway, seats=1)
@@ -161,6 +163,7 @@ def test_a_dead_port_or_another_server_does_not_extend_a_licence(licence_server,
     assert licence_refusals(home)
 
 
+@pytest.mark.slow
 def test_state_copied_to_another_machine_is_refused(licence_server, home, tmp_path):
     """The copy runs under another /etc/machine-id (a private mount namespace)."""
     if shutil.which("unshare") is None:
@@ -212,6 +215,7 @@ def small_quota_server(tmp_path_factory):
         yield server
 
 
+@pytest.mark.slow
 def test_offline_quota_exhausted_then_reported_when_back_online(small_quota_server, home, tmp_path):
     server = small_quota_server
     gateway = Gateway(server.url)

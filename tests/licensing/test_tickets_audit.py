@@ -74,6 +74,7 @@ def test_manifest_carries_a_server_signed_ticket_that_verify_shows(licence_serve
     assert counted["online"] == 2
 
 
+@pytest.mark.slow
 def test_edited_forged_or_transplanted_tickets_fail_signature_verify(home, compiled):
     path, manifest = manifest_of(compiled, "m")
     _, other = manifest_of(compiled, "n")
@@ -131,6 +132,7 @@ def anchored(licence_server, home: Path) -> None:
     assert f"holds the head the licence server {licence_server.url} recorded" in ok.stdout
 
 
+@pytest.mark.slow
 def test_deleted_audit_log_is_detected(licence_server, home):
     anchored(licence_server, home)
     shutil.rmtree(home / "audit")
@@ -147,6 +149,7 @@ def test_deleted_audit_log_is_detected(licence_server, home):
     assert "this audit log replaced log" in later.stderr
 
 
+@pytest.mark.slow
 def test_rolled_back_audit_log_is_detected(licence_server, home, tmp_path):
     anchored(licence_server, home)
     backup = tmp_path / "audit-backup"
