@@ -35,8 +35,9 @@ def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str, require_ticket
     artifact's build number is shown; a build older than one of the same distribution
     and key already loaded by this user fails, as its import would. The build ticket
     in each manifest (proof the licence server counted the compile) is checked against
-    the licence issuers this installation trusts and shown; a forged, altered or
-    transplanted ticket fails, and with --require-ticket so does a missing one.
+    the licence issuers this installation trusts and shown; an altered or transplanted
+    ticket fails; with --require-ticket so does a missing one or one from an issuer
+    this installation does not trust.
     """
     from ..audit import emit
     from ..signing import VerificationKeys, check_path
@@ -46,12 +47,14 @@ def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str, require_ticket
     results = [result for path in paths for result in check_path(path, keys)]
     flag_downgrades(results)
     if require_ticket:
+        from ..licensing.tickets import UNVERIFIED
+
         for result in results:
-            if result.ok and not result.ticket:
+            if result.ok and (not result.ticket or result.ticket.startswith(UNVERIFIED)):
                 result.ok = False
                 result.reason = (
-                    "no build ticket: the manifest does not show that a licence server "
-                    "counted this compile (--require-ticket)"
+                    f"{result.ticket or 'no build ticket'}: the manifest does not show that "
+                    "a trusted licence server counted this compile (--require-ticket)"
                 )
     failures = [r for r in results if not r.ok]
     for failure in failures:

@@ -35,6 +35,7 @@ from .tokens import (
     Token,
     WrongIssuerError,
     iso,
+    parse_unverified,
     verify_token,
 )
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from .client import LicenceClient
 
 ONLINE, OFFLINE = "online", "offline"
+UNVERIFIED = "build ticket NOT verified"
 
 
 def source_digest(path: Path | str) -> str:
@@ -157,9 +159,11 @@ def flush_offline(client: LicenceClient, state: LicenceState, server: str) -> di
 def check_ticket(manifest: Mapping[str, Any], trusted: Mapping[str, Any]) -> tuple[str | None, str]:
     """``(problem, note)`` for the build ticket in ``manifest["licence"]["ticket"]``.
 
-    ``problem`` is None when the ticket verifies (or there is none: ``note`` says so);
-    otherwise it says what is wrong: forged or altered, signed by an issuer this
-    installation does not trust, or issued for another module, source or licence."""
+    ``problem`` is None when the ticket verifies, when there is none (``note`` is
+    empty) or when its issuer is not trusted here (``note`` starts with
+    :data:`UNVERIFIED`); otherwise it says what is wrong: altered (a trusted issuer's
+    signature does not hold), malformed, or issued for another module, source or
+    licence."""
     licence = manifest.get("licence")
     ticket = licence.get("ticket") if isinstance(licence, dict) else None
     if ticket is None:
@@ -188,8 +192,10 @@ def check_ticket(manifest: Mapping[str, Any], trusted: Mapping[str, Any]) -> tup
             )
     except TamperedTokenError as exc:
         return f"the build ticket is forged or altered: {exc}", ""
-    except WrongIssuerError as exc:
-        return f"the build ticket is not from a trusted licence server: {exc}", ""
+    except WrongIssuerError:
+        # not a failure by itself: whoever verifies may simply not know that licence
+        # server; the note says so, and --require-ticket refuses it
+        return None, UNVERIFIED + f" (issuer {_kid_of(ticket)} is not trusted here)"
     except LicenceKeyError as exc:
         return f"the build ticket is malformed: {exc}", ""
     if found != expected:
@@ -201,6 +207,15 @@ def check_ticket(manifest: Mapping[str, Any], trusted: Mapping[str, Any]) -> tup
         ]
         return f"the build ticket was issued for another build: {'; '.join(wrong)}", ""
     return None, note
+
+
+def _kid_of(ticket: Mapping[str, Any]) -> str:
+    text = str(ticket.get("token") or ticket.get("lease") or "")
+    try:
+        prefix = TICKET_PREFIX if ticket.get("kind") == ONLINE else LEASE_PREFIX
+        return str(parse_unverified(text, prefix)[0]["kid"])
+    except LicenceKeyError:
+        return "?"
 
 
 def _offline_problem(ticket: Mapping[str, Any], lease: Token) -> str | None:
