@@ -41,8 +41,8 @@ from pyvorin.licensing.tokens import (
 )
 
 from . import events
-from .models import Activation, Base, Licence
-from .service import ApiError, Signer, _live
+from .models import Activation, Base
+from .service import ApiError, Signer, _live, _lock_licence
 
 MAX_MODULES = 1000  # tickets asked for in one call
 SHA256_HEX = r"^[0-9a-f]{64}$"
@@ -181,7 +181,9 @@ def record_offline(
         raise ApiError(400, "invalid_lease", f"the reported lease does not verify: {exc}") from exc
     if token["aid"] != activation.id or "qid" not in token.payload:
         raise ApiError(400, "invalid_lease", "the reported lease is not this activation's")
-    licence = session.get(Licence, activation.licence_id)
+    # the licence row is locked: concurrent reports take distinct serials (a revoked
+    # licence's offline builds are still recorded: that is what they are for)
+    licence = _lock_licence(session, activation.licence_id)
     assert licence is not None
     qid, size = str(token["qid"]), int(token["qn"])
     recorded = duplicates = conflicts = 0
@@ -265,7 +267,30 @@ def record_checkpoint(
     checkpointed, when it is not ``log_id``: the new log is marked as replacing it (for
     as long as it lives) if the server holds a checkpoint of that log."""
     row = session.get(AuditCheckpoint, (activation.id, log_id), with_for_update=True)
-    if row is not None and seq < row.seq:
+    if row is None:
+        # the first head of this log: two refreshes may race to insert it
+        try:
+            with session.begin_nested():
+                session.add(
+                    AuditCheckpoint(
+                        activation_id=activation.id,
+                        log_id=log_id,
+                        licence_id=activation.licence_id,
+                        seq=-1,
+                        head_hash="",
+                        recorded_at=now,
+                        token="",
+                        rollbacks=0,
+                    )
+                )
+                fresh = True
+        except IntegrityError:
+            fresh = False
+        row = session.get(AuditCheckpoint, (activation.id, log_id), with_for_update=True)
+        assert row is not None
+        if fresh:
+            _mark_replacement(session, activation, row, previous)
+    if seq < row.seq:
         row.rollbacks += 1
         events.emit(
             events.AUDIT_ROLLBACK,
@@ -276,31 +301,8 @@ def record_checkpoint(
             reported_seq=seq,
         )
         return row.token
-    if row is not None and seq == row.seq and head_hash == row.head_hash:
+    if seq == row.seq and head_hash == row.head_hash:
         return row.token
-    if row is None:
-        row = AuditCheckpoint(
-            activation_id=activation.id,
-            log_id=log_id,
-            licence_id=activation.licence_id,
-            rollbacks=0,
-        )
-        old = (
-            session.get(AuditCheckpoint, (activation.id, previous))
-            if previous and previous != log_id
-            else None
-        )
-        if old is not None:
-            row.replaced_log, row.replaced_seq = old.log_id, old.seq
-            events.emit(
-                events.AUDIT_ROLLBACK,
-                licence_id=activation.licence_id,
-                activation_id=activation.id,
-                log_id=old.log_id,
-                recorded_seq=old.seq,
-                reported_seq=0,
-            )
-        session.add(row)
     payload: dict[str, Any] = {
         "lid": activation.licence_id,
         "aid": activation.id,
@@ -318,6 +320,28 @@ def record_checkpoint(
     return row.token
 
 
+def _mark_replacement(
+    session: Session, activation: Activation, row: AuditCheckpoint, previous: str | None
+) -> None:
+    """A new log whose client last had ``previous`` checkpointed replaces that log."""
+    old = (
+        session.get(AuditCheckpoint, (activation.id, previous))
+        if previous and previous != row.log_id
+        else None
+    )
+    if old is None or old.seq < 0:
+        return
+    row.replaced_log, row.replaced_seq = old.log_id, old.seq
+    events.emit(
+        events.AUDIT_ROLLBACK,
+        licence_id=activation.licence_id,
+        activation_id=activation.id,
+        log_id=old.log_id,
+        recorded_seq=old.seq,
+        reported_seq=0,
+    )
+
+
 def latest_checkpoint(session: Session, activation: Activation, log_id: str) -> str | None:
     row = session.get(AuditCheckpoint, (activation.id, log_id))
-    return row.token if row is not None else None
+    return row.token if row is not None and row.token else None

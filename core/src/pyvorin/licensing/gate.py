@@ -97,7 +97,13 @@ def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
             usage = client.report_usage_offline("compile", 1)
         # "local": a development licence without a server has nobody to report to
         if ctx.options.command not in NO_ARTIFACT and ctx.modules:
-            wanted = [(m.name, tickets_mod.source_digest(m.path)) for m in ctx.modules]
+            # a module whose name is not a dotted identifier is refused by the check
+            # stage (exit 2) and never compiled: it takes no ticket
+            wanted = [
+                (m.name, tickets_mod.source_digest(m.path))
+                for m in ctx.modules
+                if tickets_mod.MODULE_NAME.fullmatch(m.name)
+            ]
             if result.mode == "online":
                 tickets = tickets_mod.request_tickets(client, wanted)
             elif result.mode == "offline":

@@ -21,6 +21,7 @@ Ticket and checkpoint payloads are defined in :mod:`.tokens`; the server side is
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 ONLINE, OFFLINE = "online", "offline"
 UNVERIFIED = "build ticket NOT verified"
+MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+BATCH = 1000  # modules per ticket request (the server's limit)
 
 
 def source_digest(path: Path | str) -> str:
@@ -63,24 +66,28 @@ def request_tickets(
         return {}
     state = client._state()
     server = client._server_for(state)
-    try:
-        body = client._request(
-            "POST",
-            server,
-            "/v1/tickets",
-            bearer=state.bearer,
-            json={"modules": [{"module": m, "source_sha256": s} for m, s in modules]},
-            signing=client._signing(state),
-        )
-    except ServerUnreachable as exc:
-        raise LicenceError(
-            f"could not obtain build tickets from {server}: {exc}; retry the build"
-        ) from exc
-    except ServerRefusal as exc:
-        raise client._refused(state, server, exc, client.now()) from exc
-    issued = body.get("tickets")
-    if not isinstance(issued, list) or len(issued) != len(modules):
-        raise LicenceError(f"{server}: the build ticket answer is malformed")
+    issued: list[Any] = []
+    for start in range(0, len(modules), BATCH):
+        batch = modules[start : start + BATCH]
+        try:
+            body = client._request(
+                "POST",
+                server,
+                "/v1/tickets",
+                bearer=state.bearer,
+                json={"modules": [{"module": m, "source_sha256": s} for m, s in batch]},
+                signing=client._signing(state),
+            )
+        except ServerUnreachable as exc:
+            raise LicenceError(
+                f"could not obtain build tickets from {server}: {exc}; retry the build"
+            ) from exc
+        except ServerRefusal as exc:
+            raise client._refused(state, server, exc, client.now()) from exc
+        answer = body.get("tickets")
+        if not isinstance(answer, list) or len(answer) != len(batch):
+            raise LicenceError(f"{server}: the build ticket answer is malformed")
+        issued += answer
     trusted = client._trusted()
     tickets = {}
     for (module, source), text in zip(modules, issued, strict=True):
