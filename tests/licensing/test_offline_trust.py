@@ -190,6 +190,8 @@ def test_state_copied_to_another_machine_is_refused(licence_server, home, tmp_pa
     assert copied.returncode == ExitCode.LICENCE, copied.stderr
     assert "bound to another machine" in copied.stderr
     assert nothing_written(work)
+    refusals = [r for r in audit_records(other) if r["type"] == "refusal"]
+    assert any("bound to another machine" in r["details"].get("reason", "") for r in refusals)
     # offline too: the copy cannot draw on the lease's offline quota
     gateway.cut()
     offline = subprocess.run(
