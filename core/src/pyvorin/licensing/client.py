@@ -523,10 +523,12 @@ class LicenceClient:
     def check(self, online: bool = True) -> GateResult:
         """Decide whether this machine may compile now; raise LicenceError if not.
 
-        Online (the server answers): the server decides, every time - a revoked or
-        deactivated licence is refused on the next check. Offline: the stored lease
-        allows compiling until ``min(lease expiry, last server contact + grace)``.
-        A clock set back behind the last time seen is refused either way. A development
+        Online (the bound server answers): the server decides, every time - a revoked or
+        deactivated licence is refused on the next check, and the refusal drops the
+        lease. Offline (the bound server cannot be reached): see :mod:`.offline` - a
+        state pyvorin wrote, no refusal, a believable clock, until ``min(lease expiry,
+        last server contact + grace, quota expiry)`` while the lease's offline quota has
+        builds left. A server URL other than the bound one is refused. A development
         licence without a server (``pyvorin licence dev``) is checked offline until its
         lease expires. The result names the licence mode (the lease issuer's).
         """
