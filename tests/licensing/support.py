@@ -173,3 +173,100 @@ def start_postgres(workdir: Path) -> PostgresCluster:
         port=port,
         user=user,
     )
+
+
+# -- a cuttable network path to a server ------------------------------------------------------
+class Gateway:
+    """A real TCP forwarder on 127.0.0.1 in front of a server.
+
+    Activating through ``gateway.url`` binds the activation to that URL (the server signs
+    it into the lease); :meth:`cut` then closes the port (connections are refused: the
+    bound server is unreachable, as when the network is down) and :meth:`restore` listens
+    on the same port again. Nothing is simulated: every byte crosses real sockets.
+    """
+
+    def __init__(self, target_url: str) -> None:
+        import threading
+
+        host_port = target_url.split("://", 1)[1].rstrip("/")
+        host, _, port = host_port.rpartition(":")
+        self.target = (host, int(port))
+        self.port = free_port()
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self._lock = threading.Lock()
+        self._connections: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        import threading
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((LOOPBACK, self.port))
+        listener.listen(64)
+        listener.settimeout(0.1)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        import threading
+
+        while self._listener is listener:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._connections += [client, upstream]
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+            target.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cut()
+
+
+def activate_through(home: Path, server: LicenceServer, gateway: Gateway, **issue) -> str:
+    """Issue a licence and activate it in ``home`` through ``gateway`` (the activation is
+    bound to the gateway's URL). Returns the licence id."""
+    from pyvorin.licensing.client import LicenceClient
+    from pyvorin.licensing.trust import trust_issuer
+
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lid, key = server.issue(**issue)
+    trust_issuer(server.issuer_pub, home)
+    LicenceClient(home, env={}).activate(key, gateway.url)
+    return lid

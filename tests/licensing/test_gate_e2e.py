@@ -30,7 +30,7 @@ from pyvorin.licensing.trust import trust_issuer
 from pyvorin.model import BuildContext, CompileResult, ModuleSpec, SignResult, VerificationResult
 from pyvorin.plugins import build_plugin_manager
 from tests.helpers import run_cli
-from tests.licensing.support import activate_into, free_port
+from tests.licensing.support import Gateway, activate_into, activate_through, free_port
 
 HOUR = 3600
 
@@ -148,8 +148,8 @@ def test_activate_compile_refresh_with_the_real_cli(licence_server, home, tmp_pa
 
 
 def test_revocation_refuses_the_next_compile_even_offline(licence_server, home, tmp_path):
-    lid, key = licence_server.issue(seats=1)
-    activate_into(home, licence_server, key=key)
+    gateway = Gateway(licence_server.url)
+    lid = activate_through(home, licence_server, gateway, seats=1)
     assert compile_once(tmp_path / "a", home).exit_code == ExitCode.OK
     licence_server.revoke(lid, reason="refund")
 
@@ -160,11 +160,16 @@ def test_revocation_refuses_the_next_compile_even_offline(licence_server, home, 
     assert refused.modules == []  # nothing was compiled
 
     # the refusal is remembered: cutting the network does not bring the licence back
-    offline = compile_once(tmp_path / "c", home, server=dead_url())
+    gateway.cut()
+    offline = compile_once(tmp_path / "c", home)
     assert offline.exit_code == ExitCode.LICENCE
     assert "refused this licence" in offline.licence.detail
     cli = run_cli("licence", "status", env={"PYVORIN_HOME": str(home)})
     assert cli.returncode == ExitCode.LICENCE and "revoked" in cli.stderr
+    # nor does pointing the client at another (dead) server: the activation is bound
+    elsewhere = compile_once(tmp_path / "d", home, server=dead_url())
+    assert elsewhere.exit_code == ExitCode.LICENCE
+    assert "is not the server this activation is bound to" in elsewhere.licence.detail
     refusals = [r for r in audit_records(home) if r["type"] == "licence"]
     assert any(r["details"].get("outcome") == "refused" for r in refusals)
 
@@ -223,7 +228,8 @@ def test_lease_copied_to_another_machine_is_refused(licence_server, home):
 
 
 def test_clock_set_back_is_detected(licence_server, home, tmp_path):
-    activate_into(home, licence_server, seats=1)
+    gateway = Gateway(licence_server.url)
+    activate_through(home, licence_server, gateway, seats=1)
     now = time.time()
     assert LicenceClient(home, now=lambda: now, env={}).check().allowed
     rewound = LicenceClient(home, now=lambda: now - HOUR, env={})
@@ -238,11 +244,14 @@ def test_clock_set_back_is_detected(licence_server, home, tmp_path):
     # a clock that ran ahead, then was corrected, blocks offline use until the server
     # confirms the time again with `pyvorin licence refresh`
     assert LicenceClient(home, now=lambda: now + 5 * HOUR, env={}).check().allowed
-    dead = LicenceClient(home, server=dead_url(), env={})
+    gateway.cut()
+    dead = LicenceClient(home, env={})
     with pytest.raises(LicenceError, match="the clock was set back"):
         dead.check()
+    gateway.restore()
     refreshed = run_cli("licence", "refresh", env={"PYVORIN_HOME": str(home)})
     assert refreshed.returncode == 0, refreshed.stderr
+    gateway.cut()
     assert dead.check().mode == "offline"
 
 
@@ -260,35 +269,34 @@ def test_clock_skew_against_the_server_is_detected(licence_server, home, tmp_pat
 
 
 def test_unreachable_server_grace_then_refusal(licence_server, home, tmp_path):
-    lid, key = licence_server.issue(seats=1)
-    activate_into(home, licence_server, key=key)
-    dead = dead_url()
+    gateway = Gateway(licence_server.url)
+    lid = activate_through(home, licence_server, gateway, seats=1)
+    gateway.cut()
     start = time.time()
 
-    offline = compile_once(tmp_path / "a", home, server=dead)
+    offline = compile_once(tmp_path / "a", home)
     assert offline.exit_code == ExitCode.OK, offline.licence.detail
     assert "offline grace until" in offline.licence.detail
     assert load_state(home).pending_usage  # queued, not lost
 
-    no_grace = compile_once(tmp_path / "b", home, server=dead, **{"grace-hours": 0})
+    no_grace = compile_once(tmp_path / "b", home, **{"grace-hours": 0})
     assert no_grace.exit_code == ExitCode.LICENCE
     assert "grace period ended" in no_grace.licence.detail
 
-    later = LicenceClient(home, server=dead, now=lambda: start + 71 * HOUR, env={})
+    later = LicenceClient(home, now=lambda: start + 71 * HOUR, env={})
     assert later.check().mode == "offline"
-    too_late = LicenceClient(home, server=dead, now=lambda: start + 73 * HOUR, env={})
+    too_late = LicenceClient(home, now=lambda: start + 73 * HOUR, env={})
     with pytest.raises(LicenceError, match="offline grace period ended") as info:
         too_late.check()
     message = str(info.value)
     assert "pyvorin licence refresh" in message and "grace 72 h" in message
     # a longer configured grace never outlives the signed lease (168 h)
-    generous = LicenceClient(
-        home, server=dead, grace_hours=720, now=lambda: start + 200 * HOUR, env={}
-    )
+    generous = LicenceClient(home, grace_hours=720, now=lambda: start + 200 * HOUR, env={})
     with pytest.raises(LicenceError, match="offline grace period ended"):
         generous.check()
 
     # back online: the queued report is delivered once and counted
+    gateway.restore()
     back = compile_once(tmp_path / "c", home)
     assert back.exit_code == ExitCode.OK, back.licence.detail
     assert load_state(home).pending_usage == []

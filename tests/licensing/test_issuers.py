@@ -67,6 +67,11 @@ def _forged_state(home: Path, key: Ed25519PrivateKey, server: str) -> str:
             "exp": now + 7 * 86400,
             "lexp": now + 365 * 86400,
             "kid": kid,
+            # the forger signs a server binding and an offline quota too
+            "srv": server,
+            "qid": "q_forged",
+            "qn": 1000,
+            "qexp": now + 7 * 86400,
         },
         key,
     )
@@ -209,7 +214,10 @@ def test_a_lease_forged_with_a_self_made_key_cannot_build_a_release(
     assert built.returncode == 0, built.stderr
     manifest = json.loads((tmp_path / "out" / "m.pyvorin.json").read_text())
     assert manifest["licence_id"] == lid
+    ticket = manifest["licence"].pop("ticket")
     assert manifest["licence"] == {"mode": "development", "issuer": kid}
+    # an offline ticket on the forged quota: its issuer is the forger's development key
+    assert ticket["kind"] == "offline" and ticket["slot"] == 0
 
     # every user-level way of vouching for the key again: still development
     env = {ENV: str(pub), "PYVORIN_RELEASE": "1"}

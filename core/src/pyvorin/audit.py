@@ -14,6 +14,15 @@ Format: one JSON object per line (canonical: sorted keys, no spaces)::
 * ``prune`` removes records past retention and appends a ``checkpoint`` whose
   authenticated ``gaps`` list the sequence ranges removed on purpose; any other gap is
   reported as a deletion.
+* The head is also anchored outside the log: every licence refresh sends it to the
+  licence server, which keeps the highest one per installation and signs it (a
+  checkpoint, ``PVC1``). :meth:`AuditLog.check_anchor` compares the log with such a
+  checkpoint: a deleted log, or one rolled back to an older copy (the log key and head
+  with it), ends before the checkpoint or differs at its sequence number.
+
+Every event goes through the ``pyvorin_audit_event`` hook, so every sink sees it: in a
+pipeline run through ``BuildContext.audit``, elsewhere (CLI commands, the sandbox)
+through :func:`emit`. Nothing else calls :meth:`AuditLog.append`.
 
 Writers take an exclusive ``flock`` and append each record with a single ``write`` on
 an ``O_APPEND`` descriptor, so concurrent processes never interleave or fork the chain.
@@ -109,6 +118,8 @@ class VerifyReport:
     def describe(self) -> str:
         if self.ok:
             return f"audit log verifies: {self.records} records, chain and checkpoints intact"
+        if self.first_bad_seq is None:
+            return f"audit log is NOT intact: {self.reason}"
         return f"audit log is NOT intact: first bad record seq {self.first_bad_seq}: {self.reason}"
 
 
@@ -263,6 +274,68 @@ class AuditLog:
                 continue
             selected.append(record)
         return selected
+
+    def log_id(self) -> str | None:
+        """This log's id, derived from its key (None before the first record): a log
+        deleted and started again, or replaced by another, has another id."""
+        key = self._key(create=False)
+        if key is None:
+            return None
+        return hashlib.sha256(b"pyvorin-audit-log-id/1:" + key).hexdigest()[:32]
+
+    def head(self) -> tuple[int, str]:
+        """The authenticated head (last seq, its hash); (0, genesis) for no log."""
+        head = self._read_head()
+        if head is None:
+            return 0, GENESIS
+        return int(head.get("seq", 0)), str(head.get("hash", ""))
+
+    def last_time(self) -> tuple[int, float] | None:
+        """(seq, unix time) of the last complete record, read from the file's end."""
+        try:
+            with open(self.path, "rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - 65536))
+                tail = handle.read()
+        except FileNotFoundError:
+            return None
+        for line in reversed(tail.split(b"\n")):
+            try:
+                record = json.loads(line)
+                return int(record["seq"]), _utc(record["ts"]).timestamp()
+            except (ValueError, KeyError, TypeError):
+                continue
+        return None
+
+    def check_anchor(self, seq: int, head_hash: str, where: str) -> VerifyReport | None:
+        """Compare the log with a head recorded outside it (``where`` names who recorded
+        it); a report naming the first missing or differing seq, or None if it holds."""
+        if seq <= 0:
+            return None
+        records = [r for r in self.records() if isinstance(r, dict)]
+        last = max((r.get("seq", 0) for r in records if isinstance(r.get("seq"), int)), default=0)
+        found = next((r for r in records if r.get("seq") == seq), None)
+        if found is None and last < seq:
+            return VerifyReport(
+                False,
+                len(records),
+                last + 1,
+                f"the log ends at seq {last} but {where} recorded its head at seq {seq} "
+                f"(hash {head_hash[:16]}...): records {last + 1}..{seq} were deleted or the "
+                "log was rolled back to an older copy",
+            )
+        if found is None:
+            return None  # removed by an authenticated prune (verify() checks the gaps)
+        if found.get("hash") != head_hash:
+            return VerifyReport(
+                False,
+                len(records),
+                seq,
+                f"record seq {seq} is not the one {where} recorded (hash "
+                f"{head_hash[:16]}..., the log has {str(found.get('hash'))[:16]}...): the log "
+                "was replaced or rolled back to an older copy and written again",
+            )
+        return None
 
     # -- verification ----------------------------------------------------------------
     def verify(self) -> VerifyReport:
@@ -442,3 +515,24 @@ def _well_formed(record: dict[str, Any]) -> bool:
 @hookimpl
 def pyvorin_audit_event(event: AuditEvent) -> None:
     AuditLog().append(event.type, event.actor, event.details)
+
+
+_hooks: dict[tuple[str, ...], Any] = {}
+
+
+def emit(type: str, actor: str, details: dict[str, Any] | None = None) -> None:
+    """Send one event outside a pipeline run through the ``pyvorin_audit_event`` hook,
+    to every sink the user's plugin settings register (the built-in log among them),
+    exactly as ``BuildContext.audit`` does inside a run."""
+    try:
+        from .config import load_settings
+
+        allow = tuple(load_settings()["plugins"])
+    except Exception:  # no readable project here: the built-in sinks still record
+        allow = ()
+    hook = _hooks.get(allow)
+    if hook is None:
+        from .plugins import build_plugin_manager
+
+        hook = _hooks[allow] = build_plugin_manager(list(allow))[0].hook
+    hook.pyvorin_audit_event(event=AuditEvent(type=type, actor=actor, details=dict(details or {})))

@@ -310,6 +310,8 @@ def build_project(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = make_context(settings, out_dir, actor=actor, progress=progress, options=options)
+    # the Python API's counterpart of the CLI's per-command access event
+    ctx.audit("access", command="build_project", api=True, project=str(project_dir))
     result = run(ctx, modules)
     if result.exit_code != ExitCode.OK:
         raise BuildFailed(describe_failure(result), result.exit_code, result)

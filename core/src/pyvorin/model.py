@@ -47,6 +47,9 @@ class LicenceDecision:
     licence_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     mode: str = "development"
+    # module name -> its build ticket (server-signed online, an offline quota slot
+    # otherwise); the signer puts it in the manifest (licence.ticket)
+    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,6 +127,7 @@ class BuildContext:
     options: Any = field(default_factory=_default_options)
     licence: LicenceDecision | None = None
     build_numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+    modules: tuple[ModuleSpec, ...] = ()  # this run's modules (the gate tickets each)
     destination: Path | None = None
 
     @property

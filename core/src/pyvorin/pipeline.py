@@ -174,6 +174,7 @@ def run(
         backend=backend,
         options=ctx.options.manifest_record(),
     )
+    ctx.modules = tuple(modules)
     result = PipelineResult(licence=licence_gate(ctx))
     if result.licence.status == "failed":
         ctx.audit("build", phase="end", exit_code=int(result.exit_code))

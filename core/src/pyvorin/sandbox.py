@@ -1130,11 +1130,11 @@ AuditSink = Callable[[IsolationReport, list[str]], None]
 
 
 def _audit_default(report: IsolationReport, argv: list[str]) -> None:
-    from .audit import AuditLog
+    from .audit import emit
 
     details = report.to_dict()
     details["argv0"] = argv[0] if argv else None
-    AuditLog().append("sandbox", "sandbox", details)
+    emit("sandbox", "sandbox", details)
 
 
 def run_command(

@@ -423,6 +423,7 @@ class ArtifactCheck:
         "ok",
         "reason",
         "signers",
+        "ticket",
         "unchecked",
         "untrusted",
     )
@@ -451,6 +452,9 @@ class ArtifactCheck:
         self.distribution: str | None = None
         self.build: int | None = None
         self.keys: list[str] = []
+        # the build ticket the manifest carries, as checked by `pyvorin signature verify`
+        # (the runtime itself does not check licences): a description, "" for none
+        self.ticket = ""
 
     def __repr__(self) -> str:
         return f"ArtifactCheck({self.as_dict()!r})"
@@ -472,6 +476,8 @@ class ArtifactCheck:
             if self.licence_mode:
                 issuer = f" from issuer {self.licence_issuer}" if self.licence_issuer else ""
                 note += f"; {self.licence_mode} licence{issuer}"
+            if self.ticket:
+                note += f"; {self.ticket}"
             if self.build is not None:
                 note += f"; build {self.build} of {self.distribution}"
             else:
@@ -493,6 +499,7 @@ class ArtifactCheck:
             "licence_issuer": self.licence_issuer,
             "distribution": self.distribution,
             "build": self.build,
+            "ticket": self.ticket,
         }
 
 

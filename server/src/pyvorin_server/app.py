@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pyvorin.licensing import transport
 
-from . import __version__, apitokens, atrest, auth, events, service
+from . import __version__, apitokens, atrest, auth, events, service, tickets, tickets_api
 from .accounts import bootstrap, operator_principal, record
 from .alerts import AlertEngine, AlertThresholds, sinks_from
 from .bodylimit import BodySizeLimit
@@ -82,12 +82,18 @@ class ActivateResponse(BaseModel):
 
 class RefreshRequest(BaseModel):
     fingerprint: str = Field(min_length=8, max_length=128, pattern=ID)
+    # the installation's audit log head, checkpointed by the server (tickets.py)
+    audit_log: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    audit_seq: int | None = Field(default=None, ge=0, le=2**53)
+    audit_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    audit_previous: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
 class RefreshResponse(BaseModel):
     lease: str
     server_time: int
     licence_id: str
+    checkpoint: str | None = None
 
 
 class UsageRequest(BaseModel):
@@ -193,7 +199,7 @@ def create_app(
     """The application. ``clock`` is the console's time source (sessions, sign-in
     throttling); tests pass a controllable one."""
     config = config or ServerConfig.from_env()
-    signer = Signer(load_issuer_key(config), config.lease_hours * 3600)
+    signer = Signer(load_issuer_key(config), config.lease_hours * 3600, config.offline_builds)
     admin = AdminTokenVerifier(config)
     engine = make_engine(config.database_url)
     sessions = sessionmaker(engine, expire_on_commit=False)
@@ -353,9 +359,12 @@ def create_app(
             raise
         return apitokens.principal_of(claims)
 
+    def base_url(request: Request) -> str:
+        """The URL clients reach this server at: signed into leases (``srv``)."""
+        return config.public_url or f"{request.url.scheme}://{request.url.netloc}"
+
     def htu(request: Request) -> str:
-        base = config.public_url or f"{request.url.scheme}://{request.url.netloc}"
-        return base + request.url.path
+        return base_url(request) + request.url.path
 
     def machine_gate(address: str) -> None:
         """Refuse an address with too many refused machine credentials, before any check."""
@@ -543,6 +552,7 @@ def create_app(
                 key=body.key,
                 fingerprint=body.fingerprint,
                 hostname=body.hostname,
+                server_url=base_url(request),
             )
         events.emit(
             events.ACTIVATION_CREATED,
@@ -564,9 +574,26 @@ def create_app(
         activation = machine(request, parts)
         with transaction() as session:
             activation = session.get(Activation, activation.id)
-            return service.refresh(
-                session, signer, bearer=None, fingerprint=body.fingerprint, activation=activation
+            answer = service.refresh(
+                session,
+                signer,
+                bearer=None,
+                fingerprint=body.fingerprint,
+                activation=activation,
+                server_url=base_url(request),
             )
+            if body.audit_log and body.audit_seq is not None and body.audit_hash:
+                answer["checkpoint"] = tickets.record_checkpoint(
+                    session,
+                    signer,
+                    activation,
+                    body.audit_log,
+                    body.audit_seq,
+                    body.audit_hash,
+                    body.audit_previous,
+                    int(time.time()),
+                )
+            return answer
 
     @app.post("/v1/deactivate", response_model=DeactivateResponse, **client)
     def deactivate(request: Request, parts: SignedParts = Depends(signed_parts)) -> dict[str, Any]:
@@ -702,6 +729,9 @@ def create_app(
         )
         return {"recorded": True}
 
+    tickets_api.register(
+        app, machine=machine, transaction=transaction, signer=signer, responses=ERRORS
+    )
     build_console(app, transaction=transaction, signer=signer, clock=clock)
     # Outermost (after the routes and the http middleware above): bodies are limited
     # before anything in the app reads them.

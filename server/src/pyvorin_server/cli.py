@@ -264,7 +264,9 @@ def issue(
     if not config.initialised:
         initialise(config)
     _migrate(config)
-    signer = service.Signer(load_issuer_key(config), config.lease_hours * 3600)
+    signer = service.Signer(
+        load_issuer_key(config), config.lease_hours * 3600, config.offline_builds
+    )
     try:
         with _session(config)() as session, session.begin():
             licence, key = service.issue(

@@ -99,6 +99,7 @@ class ServerConfig:
     home: Path
     database_url: str
     lease_hours: int = 168
+    offline_builds: int = 20  # builds a lease allows while the server cannot be reached
     activations_per_minute: int = 30  # per licence and machine, after verification
     requests_per_minute_per_ip: int = 600  # activation attempts per client address
     machine_calls_per_minute: int = 600  # signed calls per activation, after verification
@@ -135,6 +136,7 @@ class ServerConfig:
             home=home,
             database_url=normalise_db_url(url),
             lease_hours=_int_env(env, "PYVORIN_SERVER_LEASE_HOURS", 168, 1),
+            offline_builds=_int_env(env, "PYVORIN_SERVER_OFFLINE_BUILDS", 20, 0, 100_000),
             activations_per_minute=_int_env(env, "PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE", 30, 1),
             requests_per_minute_per_ip=_int_env(
                 env, "PYVORIN_SERVER_ACTIVATIONS_PER_MINUTE_PER_IP", 600, 1

@@ -23,6 +23,8 @@ REFRESH_TOKEN_REUSE = "refresh_token.reuse"  # family_id, subject, address
 REQUEST_REPLAYED = "request.replayed"  # credential, path, address
 SIGNATURE_REFUSED = "request.signature_refused"  # credential, path, reason, address
 CLIENT_REFUSAL = "client.refusal"  # licence_id, activation_id, kind, detail
+OFFLINE_SLOT_REUSED = "offline.slot_reused"  # licence_id, activation_id, quota_id, slot
+AUDIT_ROLLBACK = "audit.rollback"  # licence_id, activation_id, recorded_seq, reported_seq
 
 ALL_EVENTS = frozenset(
     {
@@ -33,6 +35,8 @@ ALL_EVENTS = frozenset(
         REQUEST_REPLAYED,
         SIGNATURE_REFUSED,
         CLIENT_REFUSAL,
+        OFFLINE_SLOT_REUSED,
+        AUDIT_ROLLBACK,
     }
 )
 

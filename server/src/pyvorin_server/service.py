@@ -54,6 +54,7 @@ class ApiError(Exception):
 class Signer:
     key: Ed25519PrivateKey
     lease_seconds: int
+    offline_builds: int = 20  # the offline quota each lease carries (tickets.py)
 
     @property
     def kid(self) -> str:
@@ -153,7 +154,14 @@ def _check_usable(licence: Licence, now: int) -> None:
         raise ApiError(403, "licence_expired", f"licence {licence.id} has expired")
 
 
-def _lease(signer: Signer, licence: Licence, activation: Activation, now: int) -> str:
+def _lease(
+    signer: Signer, licence: Licence, activation: Activation, now: int, server_url: str = ""
+) -> str:
+    """The signed lease. With ``server_url`` (the URL the client reached this server
+    at) it binds the activation to that URL (``srv``) and carries the offline quota."""
+    from .tickets import quota_claims
+
+    exp = min(now + signer.lease_seconds, licence.expires_at)
     payload = {
         "lid": licence.id,
         "aid": activation.id,
@@ -161,10 +169,13 @@ def _lease(signer: Signer, licence: Licence, activation: Activation, now: int) -
         "plan": licence.plan,
         "features": json.loads(licence.features),
         "iat": now,
-        "exp": min(now + signer.lease_seconds, licence.expires_at),
+        "exp": exp,
         "lexp": licence.expires_at,
         "kid": signer.kid,
     }
+    if server_url:
+        payload["srv"] = server_url
+        payload.update(quota_claims(signer, activation, now, exp))
     return sign_token(LEASE_PREFIX, payload, signer.key)
 
 
@@ -187,6 +198,7 @@ def activate(
     fingerprint: str,
     hostname: str,
     now: float | None = None,
+    server_url: str = "",
 ) -> dict[str, Any]:
     now = int(now if now is not None else time.time())
     token = verify_key(signer, key, now)
@@ -251,7 +263,7 @@ def activate(
         "activation_secret": secret,
         "request_key": request_key,
         "licence_id": licence.id,
-        "lease": _lease(signer, licence, activation, now),
+        "lease": _lease(signer, licence, activation, now, server_url),
         "server_time": now,
     }
 
@@ -289,6 +301,7 @@ def refresh(
     fingerprint: str,
     now: float | None = None,
     activation: Activation | None = None,
+    server_url: str = "",
 ) -> dict[str, Any]:
     now = int(now if now is not None else time.time())
     activation = activation or authenticate(session, bearer)
@@ -297,7 +310,7 @@ def refresh(
         raise ApiError(403, "fingerprint_mismatch", "this activation belongs to another machine")
     activation.last_seen_at = now
     return {
-        "lease": _lease(signer, licence, activation, now),
+        "lease": _lease(signer, licence, activation, now, server_url),
         "server_time": now,
         "licence_id": licence.id,
     }

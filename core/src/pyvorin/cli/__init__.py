@@ -82,9 +82,9 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
     sub = ctx.invoked_subcommand
     if sub and sub not in _UNAUDITED and "--help" not in sys.argv and "-h" not in sys.argv:
-        from ..audit import AuditLog
+        from ..audit import emit
 
-        AuditLog().append("access", "cli", {"command": sub})
+        emit("access", "cli", {"command": sub})
 
 
 for _module, _attr in COMMAND_MODULES:

@@ -13,6 +13,7 @@ from ..audit import (
     EVENT_TYPES,
     TELEMETRY_RETENTION_DAYS,
     AuditLog,
+    emit,
 )
 from ..errors import SignatureError, UsageError
 
@@ -67,12 +68,31 @@ def show(types: tuple[str, ...], since: str | None, until: str | None, fmt: str)
 
 
 @audit.command("verify")
-def verify() -> None:
-    """Check the hash chain, checkpoints and head; exit 5 naming the first bad record."""
-    report = AuditLog().verify()
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Compare with the server checkpoint kept at the last refresh; do not ask the server.",
+)
+def verify(offline: bool) -> None:
+    """Check the hash chain, checkpoints and head, then compare the log with the head the
+    licence server recorded (deleted or rolled back logs); exit 5 naming the first bad
+    record."""
+    from ..licensing.tickets import anchor_problem
+
+    log = AuditLog()
+    report = log.verify()
+    note = ""
+    if report.ok:
+        problem, note = anchor_problem(online=not offline)
+        report = problem or report
     if not report.ok:
+        emit(
+            "refusal",
+            "cli",
+            {"stage": "audit-verify", "seq": report.first_bad_seq, "reason": report.reason},
+        )
         raise SignatureError(report.describe())
-    click.echo(report.describe())
+    click.echo(f"{report.describe()}; {note}")
 
 
 @audit.command("prune")

@@ -22,9 +22,9 @@ def _passphrase(var: str | None) -> bytes | None:
 
 
 def _audit(action: str, **details: object) -> None:
-    from ..audit import AuditLog
+    from ..audit import emit
 
-    AuditLog().append("sign", "cli", {"action": action, **details})
+    emit("sign", "cli", {"action": action, **details})
 
 
 _TYPE = click.Choice(sorted(keymod.KEY_TYPES))

@@ -95,7 +95,7 @@ def dev(days: int) -> None:
     marked licence.mode: development and --release refuses them. Running it again
     renews the licence.
     """
-    from ..audit import AuditLog
+    from ..audit import emit
 
     made = license_for_development(days=days)
     if made.key_created:
@@ -111,7 +111,7 @@ def dev(days: int) -> None:
     )
     click.echo(DEVELOPMENT_NOTE + "; a release needs a licence from a production issuer:")
     click.echo("  pyvorin licence activate KEY --server URL")
-    AuditLog().append(
+    emit(
         "licence",
         "cli",
         {
@@ -181,6 +181,10 @@ def status(offline: bool, fmt: str) -> None:
         report["server"]["expires_at"] = iso(server.get("expires_at", 0))
     state = load_state(client.home)
     report["pending_usage_reports"] = len(state.pending_usage) if state else 0
+    report["pending_offline_builds"] = len(state.pending_offline) if state else 0
+    if result.quota:
+        used = state.quota_used if state and state.quota_id == result.quota["id"] else 0
+        report["offline_quota"] = {**result.quota, "used": used}
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
         return
@@ -191,6 +195,12 @@ def status(offline: bool, fmt: str) -> None:
         click.echo(f"  note:              {DEVELOPMENT_NOTE}")
     click.echo(f"  lease expires:     {report['lease_expires']}")
     click.echo(f"  offline deadline:  {report['offline_deadline']}")
+    if "offline_quota" in report:
+        quota = report["offline_quota"]
+        click.echo(
+            f"  offline quota:     {quota['used']} of {quota['size']} build(s) used "
+            f"(until {iso(quota['expires'])}; {report['pending_offline_builds']} to report)"
+        )
     if "server" in report:
         srv = report["server"]
         usage = srv.get("usage") or {}

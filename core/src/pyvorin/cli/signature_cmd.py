@@ -20,27 +20,46 @@ def signature() -> None:
 @signature.command("verify")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--require-ticket",
+    is_flag=True,
+    help="Fail artifacts whose manifest carries no build ticket from a licence server.",
+)
 @click.pass_context
-def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+def verify(ctx: click.Context, paths: tuple[Path, ...], fmt: str, require_ticket: bool) -> None:
     """Check every artifact in directories, binaries, manifests or wheels.
 
     Exit 0 when all verify; exit 5 with one line per failure otherwise. Signatures by
     keys outside the trust store fail too (strict by default; the opt-out
     PYVORIN_REQUIRE_TRUSTED=0 is reported on stderr and in the audit log). Each
     artifact's build number is shown; a build older than one of the same distribution
-    and key already loaded by this user fails, as its import would.
+    and key already loaded by this user fails, as its import would. The build ticket
+    in each manifest (proof the licence server counted the compile) is checked against
+    the licence issuers this installation trusts and shown; an altered or transplanted
+    ticket fails; with --require-ticket so does a missing one or one from an issuer
+    this installation does not trust.
     """
-    from ..audit import AuditLog
+    from ..audit import emit
     from ..signing import VerificationKeys, check_path
     from ..signing.builds import flag_downgrades
 
     keys = VerificationKeys()
     results = [result for path in paths for result in check_path(path, keys)]
     flag_downgrades(results)
+    if require_ticket:
+        from ..licensing.tickets import UNVERIFIED
+
+        for result in results:
+            if result.ok and (not result.ticket or result.ticket.startswith(UNVERIFIED)):
+                result.ok = False
+                result.reason = (
+                    f"{result.ticket or 'no build ticket'}: the manifest does not show that "
+                    "a trusted licence server counted this compile (--require-ticket)"
+                )
     failures = [r for r in results if not r.ok]
     for failure in failures:
         try:
-            AuditLog().append(
+            emit(
                 "refusal",
                 "cli",
                 {"stage": "signature-verify", "file": failure.location, "reason": failure.reason},
@@ -84,7 +103,7 @@ def forget_builds(distributions: tuple[str, ...], forget_all: bool) -> None:
     """
     from pyvorin_runtime.builds import forget, forget_report, state_path
 
-    from ..audit import AuditLog
+    from ..audit import emit
 
     if bool(distributions) == forget_all:
         raise UsageError("name the distributions whose builds to forget, or pass --all")
@@ -93,7 +112,7 @@ def forget_builds(distributions: tuple[str, ...], forget_all: bool) -> None:
     for line in forget_report(removed, wanted):
         click.echo(line)
     try:
-        AuditLog().append(
+        emit(
             "access",
             "cli",
             {

@@ -30,21 +30,41 @@ import httpx
 
 from ..errors import LicenceError, UsageError
 from ..home import pyvorin_home
+from . import offline
 from . import state as state_mod
 from . import transport as tr
-from .state import LicenceState, load_state, machine_fingerprint, remove_state, save_state
-from .tokens import KEY_PREFIX, LEASE_PREFIX, Token, iso, verify_token
+from .offline import CLOCK_TOLERANCE
+from .state import (
+    LicenceState,
+    load_state,
+    machine_fingerprint,
+    remove_state,
+    save_state,
+)
+from .tokens import KEY_PREFIX, LEASE_PREFIX, LicenceKeyError, Token, iso, verify_token
 from .trust import DEVELOPMENT, Issuer, keys_of, trusted_issuers
 
 DEFAULT_GRACE_HOURS = 72
-CLOCK_TOLERANCE = 300  # seconds of clock difference tolerated (server vs client, rewinds)
 RETRY_STATUSES = frozenset({502, 503, 504})
+# server refusals after which the lease is dropped: only the server can issue a new one
+REVOKING = frozenset(
+    {"licence_revoked", "licence_expired", "activation_deactivated", "invalid_activation"}
+)
 ACTIVATE_HINT = "run `pyvorin licence activate KEY --server URL`"
 DEV_HINT = "run `pyvorin licence dev`"
 NO_LICENCE_HINT = (
     f"{ACTIVATE_HINT}; for development, `pyvorin licence dev` licenses this machine in "
     "one command (its builds are marked development and `--release` refuses them)"
 )
+
+
+def quota_exhausted(lease: Token, server: str) -> str:
+    return (
+        f"offline quota exhausted: the lease allows {lease['qn']} build(s) while the "
+        f"licence server cannot be reached (quota {lease['qid']}, until "
+        f"{iso(lease['qexp'])}) and all are used; reconnect to {server} and run "
+        "`pyvorin licence refresh` (the builds made offline are reported then)"
+    )
 
 
 class ServerUnreachable(Exception):
@@ -72,6 +92,7 @@ class GateResult:
     licence_mode: str = DEVELOPMENT  # production | development: the lease issuer's mode
     issuer: str = ""  # the lease's issuer key id
     issuer_origin: str = ""  # where that key is trusted from
+    quota: dict[str, Any] = field(default_factory=dict)  # the lease's offline quota
 
 
 def _verdict(
@@ -79,6 +100,11 @@ def _verdict(
 ) -> GateResult:
     """The gate's ``allowed`` verdict for ``lease``, with its issuer's licence mode."""
     issuer = issuers[lease["kid"]]
+    quota = (
+        {"id": lease["qid"], "size": lease["qn"], "expires": lease["qexp"]}
+        if "qid" in lease.payload
+        else {}
+    )
     return GateResult(
         True,
         mode,
@@ -90,6 +116,7 @@ def _verdict(
         licence_mode=issuer.mode,
         issuer=lease["kid"],
         issuer_origin=issuer.origin,
+        quota=quota,
     )
 
 
@@ -272,6 +299,17 @@ class LicenceClient:
                 f"licence server's ({iso(token['iat'])}); set the clock right (e.g. enable "
                 "NTP) and run `pyvorin licence refresh`"
             )
+        bound = token.payload.get("srv")
+        if bound is not None and _check_url(bound) != state.server:
+            raise LicenceError(
+                f"{where}: the server signed a lease bound to {bound}, not to {state.server}; "
+                f"activate with `--server {bound}`"
+            )
+        if token.payload.get("qid") != (state.quota_id or None):
+            state.quota_id, state.quota_used = str(token.payload.get("qid", "")), 0
+        checkpoint = body.get("checkpoint")
+        if isinstance(checkpoint, str):
+            state.checkpoint = checkpoint
         state.lease = token.text
         state.refused = None
         state.last_online = now
@@ -295,7 +333,52 @@ class LicenceClient:
         )
 
     def _server_for(self, state: LicenceState) -> str:
-        return _check_url(self.server_override or state.server)
+        """The server this activation is bound to: the URL its lease signs (``srv``).
+
+        A URL given by ``--server``, ``PYVORIN_LICENCE_SERVER`` or ``[licence] server``
+        that is not that one is refused, and so is a state file naming another server
+        than its lease: the activation's secret is never sent elsewhere, and pointing
+        the client at a dead port does not turn a refusal into offline grace."""
+        bound = state.server
+        if state.lease:
+            try:
+                lease = verify_token(state.lease, LEASE_PREFIX, self._trusted())
+            except LicenceKeyError:
+                lease = None  # checked (and reported) by the gate; a refresh replaces it
+            if lease is not None and "srv" in lease.payload:
+                bound = _check_url(lease["srv"])
+                if _check_url(state.server) != bound:
+                    raise LicenceError(
+                        f"{state_mod.state_path(self.home)}: the state names the licence "
+                        f"server {state.server} but its lease is bound to {bound} (signed "
+                        f"by the server): the file was edited; reconnect to {bound} and "
+                        f"run `pyvorin licence refresh`, or {ACTIVATE_HINT}"
+                    )
+        if self.server_override and _check_url(self.server_override) != _check_url(bound):
+            raise LicenceError(
+                f"licence server {self.server_override} (from --server, "
+                f"PYVORIN_LICENCE_SERVER or [licence] server) is not the server this "
+                f"activation is bound to ({bound}, signed in its lease); the activation "
+                f"works only with that server: unset the override, or run `pyvorin licence "
+                f"activate KEY --server {self.server_override}` to move to that server"
+            )
+        return _check_url(bound)
+
+    def _refused(self, state: LicenceState, server: str, exc: ServerRefusal, now: float):
+        """Record a server refusal: the lease is dropped, so clearing the refusal flag
+        in the file leaves nothing to compile with; only the server can issue a new
+        lease. Returns the LicenceError to raise."""
+        state.refused = f"{exc.code}: {exc.message}"
+        if exc.code in REVOKING:
+            state.lease = ""
+        state.last_seen = max(state.last_seen, now)
+        save_state(state, self.home)
+        return LicenceError(self._refusal_message(server, exc))
+
+    def _refresh_body(self, state: LicenceState) -> dict[str, Any]:
+        from .tickets import audit_head
+
+        return {"fingerprint": self.fingerprint, **audit_head(self.home, state)}
 
     # -- operations ---------------------------------------------------------------------
     def activate(self, key: str, server: str | None = None) -> tuple[Token, Path]:
@@ -356,20 +439,26 @@ class LicenceClient:
                 server,
                 "/v1/refresh",
                 bearer=state.bearer,
-                json={"fingerprint": self.fingerprint},
+                json=self._refresh_body(state),
                 signing=self._signing(state),
             )
         except ServerUnreachable as exc:
             raise LicenceError(f"refresh failed: {exc}") from exc
         except ServerRefusal as exc:
-            state.refused = f"{exc.code}: {exc.message}"
-            state.last_seen = max(state.last_seen, now)
-            save_state(state, self.home)
-            raise LicenceError(self._refusal_message(server, exc)) from exc
+            raise self._refused(state, server, exc, now) from exc
         token = self._accept_lease(state, body, now)
-        self._flush_usage(state, server)
-        save_state(state, self.home)
+        self._deliver(state, server)
         return token
+
+    def _deliver(self, state: LicenceState, server: str) -> None:
+        """Deliver queued usage and offline build reports; save the state."""
+        from .tickets import flush_offline
+
+        try:
+            self._flush_usage(state, server)
+            flush_offline(self, state, server)
+        finally:
+            save_state(state, self.home)
 
     def _refusal_message(self, server: str, exc: ServerRefusal) -> str:
         recovery = {
@@ -434,10 +523,12 @@ class LicenceClient:
     def check(self, online: bool = True) -> GateResult:
         """Decide whether this machine may compile now; raise LicenceError if not.
 
-        Online (the server answers): the server decides, every time - a revoked or
-        deactivated licence is refused on the next check. Offline: the stored lease
-        allows compiling until ``min(lease expiry, last server contact + grace)``.
-        A clock set back behind the last time seen is refused either way. A development
+        Online (the bound server answers): the server decides, every time - a revoked or
+        deactivated licence is refused on the next check, and the refusal drops the
+        lease. Offline (the bound server cannot be reached): see :mod:`.offline` - a
+        state pyvorin wrote, no refusal, a believable clock, until ``min(lease expiry,
+        last server contact + grace, quota expiry)`` while the lease's offline quota has
+        builds left. A server URL other than the bound one is refused. A development
         licence without a server (``pyvorin licence dev``) is checked offline until its
         lease expires. The result names the licence mode (the lease issuer's).
         """
@@ -446,45 +537,39 @@ class LicenceClient:
         now = self.now()
         issuers = self.issuers()
         recovery = f"{DEV_HINT} to make a new one" if state.serverless else ""
-        lease = self._verify_lease(state.lease, state.activation_id, where, issuers, recovery)
+        lease = None
+        if state.lease or state.serverless or not state.refused:
+            lease = self._verify_lease(state.lease, state.activation_id, where, issuers, recovery)
         renew = "`pyvorin licence dev`" if state.serverless else "`pyvorin licence refresh`"
-        clock_problem = None
-        if now + CLOCK_TOLERANCE < state.last_seen:
-            clock_problem = (
-                f"the system clock ({iso(now)}) is behind the last time this licence was "
-                f"used ({iso(state.last_seen)}): the clock was set back; set it right "
-                f"and run {renew}"
-            )
-        elif now + CLOCK_TOLERANCE < lease["iat"]:
-            clock_problem = (
-                f"the system clock ({iso(now)}) is behind the time the lease was issued "
-                f"({iso(lease['iat'])}); set it right and run {renew}"
-            )
+        clock_problem = offline.clock_problem(self.home, state, lease, now, renew)
         # Online, the server's clock decides (_accept_lease refuses a clock behind it);
         # offline, a clock behind what this client has already seen is refused.
         if state.serverless:
+            assert lease is not None
             return self._check_local(state, where, lease, issuers, now, clock_problem)
+        server = self._server_for(state)
         if online:
-            server = self._server_for(state)
             try:
                 body = self._request(
                     "POST",
                     server,
                     "/v1/refresh",
                     bearer=state.bearer,
-                    json={"fingerprint": self.fingerprint},
+                    json=self._refresh_body(state),
                     signing=self._signing(state),
                 )
             except ServerUnreachable as exc:
                 unreachable = str(exc)
             except ServerRefusal as exc:
-                state.refused = f"{exc.code}: {exc.message}"
-                state.last_seen = max(state.last_seen, now)
-                save_state(state, self.home)
-                raise LicenceError(self._refusal_message(server, exc)) from exc
+                raise self._refused(state, server, exc, now) from exc
             else:
+                from .tickets import flush_offline
+
                 lease = self._accept_lease(state, body, now, issuers)
-                save_state(state, self.home)
+                try:
+                    flush_offline(self, state, server)  # builds made offline, reported now
+                finally:
+                    save_state(state, self.home)
                 return _verdict(
                     "online",
                     lease,
@@ -494,29 +579,17 @@ class LicenceClient:
                 )
         else:
             unreachable = "offline check requested"
-        if clock_problem:
-            raise LicenceError(clock_problem)
-        state.last_seen = max(state.last_seen, now)
-        save_state(state, self.home)
-        if state.refused:
-            raise LicenceError(
-                f"the licence server refused this licence ({state.refused}) and cannot be "
-                f"reached now to confirm otherwise; {ACTIVATE_HINT}"
-            )
-        deadline = int(min(lease["exp"], state.last_online + self.grace_seconds))
-        if now >= deadline:
-            raise LicenceError(
-                f"cannot confirm the licence: {unreachable}; the offline grace period ended "
-                f"at {iso(deadline)} (last server contact {iso(state.last_online)}, grace "
-                f"{self.grace_seconds // 3600} h, lease expiry {iso(lease['exp'])}); "
-                f"reconnect to {state.server} and run `pyvorin licence refresh`"
-            )
+        offline.check(self, state, lease, now, clock_problem, unreachable)
+        assert lease is not None
+        used = state.quota_used if state.quota_id == lease["qid"] else 0
+        deadline = offline.deadline(self, state, lease)
         return _verdict(
             "offline",
             lease,
             issuers,
             deadline,
-            f"licence server unreachable ({unreachable}); offline grace until {iso(deadline)}",
+            f"licence server unreachable ({unreachable}); offline grace until {iso(deadline)}, "
+            f"{lease['qn'] - used} of {lease['qn']} offline build(s) left",
         )
 
     def _check_local(

@@ -13,7 +13,12 @@ Before any module is compiled the gate
    mode); a ``--release`` run refuses a development licence;
 4. reports one ``compile`` usage event (idempotent; queued while offline); the server
    refuses it when the plan's monthly limit is reached. A development licence made by
-   ``pyvorin licence dev`` has no server and reports nothing.
+   ``pyvorin licence dev`` has no server and reports nothing;
+5. obtains a build ticket per module to compile (:mod:`.tickets`): online, signed by the
+   server with the licence's next ticket number; offline, a slot of the lease's
+   server-signed offline quota (refused once the quota is used up), reported to the
+   server when it answers again. The signer puts the ticket in the module's manifest.
+   ``pyvorin check`` and ``pyvorin bench`` produce no artifact and take no ticket.
 
 Refusals raise :class:`~pyvorin.errors.LicenceError` (exit 6) with a recovery hint.
 Every decision is audited as a ``licence`` event (with the licence mode), without keys or
@@ -27,6 +32,7 @@ from typing import Any
 from ..errors import LicenceError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, LicenceDecision
+from . import tickets as tickets_mod
 from .client import ACTIVATE_HINT, GateResult, LicenceClient
 from .tokens import iso
 from .trust import DEVELOPMENT, PRODUCTION, SYSTEM_ISSUERS_DIR, package_issuers_dir
@@ -82,6 +88,7 @@ def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
         if ctx.release and mode != PRODUCTION:
             raise LicenceError(release_refusal(result))
         usage: dict[str, Any] = {}
+        tickets: dict[str, dict[str, Any]] = {}
         if ctx.options.command == "check":
             pass  # the frontend alone compiles nothing: no usage is counted
         elif result.mode == "online":
@@ -89,6 +96,18 @@ def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
         elif result.mode == "offline":
             usage = client.report_usage_offline("compile", 1)
         # "local": a development licence without a server has nobody to report to
+        if ctx.options.command not in NO_ARTIFACT and ctx.modules:
+            # a module whose name is not a dotted identifier is refused by the check
+            # stage (exit 2) and never compiled: it takes no ticket
+            wanted = [
+                (m.name, tickets_mod.source_digest(m.path))
+                for m in ctx.modules
+                if tickets_mod.MODULE_NAME.fullmatch(m.name)
+            ]
+            if result.mode == "online":
+                tickets = tickets_mod.request_tickets(client, wanted)
+            elif result.mode == "offline":
+                tickets = tickets_mod.draw_offline(client, wanted)
     except LicenceError as exc:
         extra = {"licence_mode": mode} if mode else {}
         ctx.audit("licence", outcome="refused", reason=str(exc), **extra)
@@ -101,6 +120,19 @@ def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
         "lease_expires": iso(result.lease_expires),
         "offline_deadline": iso(result.offline_deadline),
         "usage": {k: v for k, v in usage.items() if k in ("period", "used", "limit", "pending")},
+        "quota": result.quota,
+        "tickets": {name: _ticket_summary(t) for name, t in tickets.items()},
     }
     ctx.audit("licence", outcome="checked", licence_id=result.licence_id, **details)
-    return LicenceDecision(True, result.message, result.licence_id, details, mode=mode)
+    return LicenceDecision(
+        True, result.message, result.licence_id, details, mode=mode, tickets=tickets
+    )
+
+
+NO_ARTIFACT = frozenset({"check", "bench"})
+
+
+def _ticket_summary(ticket: dict[str, Any]) -> str:
+    if ticket["kind"] == tickets_mod.OFFLINE:
+        return f"offline slot {ticket['slot']}"
+    return "online"

@@ -6,13 +6,21 @@ deactivate and usage reports), the current lease (signed by the server; verified
 read), the last moments the client saw the clock and reached the server, a refusal the
 server pronounced (revoked, deactivated) and usage reports not yet delivered.
 
-Only the lease is signed. The bookkeeping fields are the client's own memory: editing
-them can at most move the offline deadline within the signed lease lifetime, never past it.
+The lease is signed by the server: it binds the activation to the server's URL
+(``srv``) and carries the offline quota (``qid``, ``qn``, ``qexp``). The bookkeeping
+fields (last clock reading, refusal, quota slots used, reports not yet delivered, the
+last audit checkpoint) are the client's own memory. They are covered by ``mac``, an
+HMAC keyed by the activation secret: an edit made outside pyvorin (a text editor, a
+script that does not recompute it) is detected, and such a state is not trusted offline
+until the server confirms the licence again. The key is on this machine, so a user who
+reads the code can recompute the MAC; what the server makes visible regardless is
+described in docs/security.md ("Offline state: what holds").
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import socket
@@ -21,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..canonical import canonical
 from ..errors import LicenceError
 from ..home import pyvorin_home, write_private
 
@@ -57,7 +66,12 @@ class LicenceState:
     last_online: float = 0.0  # the last time the server confirmed the lease
     refused: str | None = None  # a refusal pronounced by the server (revoked ...)
     pending_usage: list[dict[str, Any]] = field(default_factory=list)
+    quota_id: str = ""  # the offline quota (lease ``qid``) the slots below were drawn on
+    quota_used: int = 0  # offline builds made on it
+    pending_offline: list[dict[str, Any]] = field(default_factory=list)  # not yet reported
+    checkpoint: str = ""  # the last audit checkpoint the server signed (PVC1 token)
     version: int = STATE_VERSION
+    mac: str = ""  # HMAC of everything above under the activation secret (see module doc)
 
     @property
     def bearer(self) -> str:
@@ -68,6 +82,19 @@ class LicenceState:
         """A development licence made on this machine (``pyvorin licence dev``): no
         server to confirm it; the gate accepts it only from a development issuer."""
         return not self.server
+
+
+def state_mac(state: LicenceState) -> str:
+    """The integrity code of ``state``: HMAC-SHA256 over its canonical JSON without
+    ``mac``, keyed by a hash of the activation secret."""
+    key = hashlib.sha256(f"pyvorin-licence-state/1:{state.activation_secret}".encode()).digest()
+    body = {k: v for k, v in asdict(state).items() if k != "mac"}
+    return hmac.new(key, canonical(body), hashlib.sha256).hexdigest()
+
+
+def state_intact(state: LicenceState) -> bool:
+    """Whether ``state`` is exactly what pyvorin last wrote (its MAC verifies)."""
+    return hmac.compare_digest(state.mac, state_mac(state))
 
 
 def load_state(home: Path | None = None) -> LicenceState | None:
@@ -88,8 +115,14 @@ def load_state(home: Path | None = None) -> LicenceState | None:
         for name in ("server", "activation_id", "activation_secret", "lease", "licence_key"):
             if not isinstance(getattr(state, name), str):
                 raise ValueError(f"{name} is not a string")
-        if not isinstance(state.pending_usage, list):
-            raise ValueError("pending_usage is not a list")
+        for name in ("pending_usage", "pending_offline"):
+            if not isinstance(getattr(state, name), list):
+                raise ValueError(f"{name} is not a list")
+        for name in ("quota_id", "checkpoint", "mac"):
+            if not isinstance(getattr(state, name), str):
+                raise ValueError(f"{name} is not a string")
+        if not isinstance(state.quota_used, int) or isinstance(state.quota_used, bool):
+            raise ValueError("quota_used is not an integer")
         state.last_seen = float(state.last_seen)
         state.last_online = float(state.last_online)
     except (ValueError, TypeError) as exc:
@@ -103,6 +136,8 @@ def load_state(home: Path | None = None) -> LicenceState | None:
 def save_state(state: LicenceState, home: Path | None = None) -> Path:
     path = state_path(home)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state.last_seen, state.last_online = float(state.last_seen), float(state.last_online)
+    state.mac = state_mac(state)
     write_private(path, json.dumps(asdict(state), indent=2, sort_keys=True).encode())
     return path
 

@@ -36,6 +36,8 @@ from ..errors import LicenceError
 
 KEY_PREFIX = "PVL1"
 LEASE_PREFIX = "PVS1"
+TICKET_PREFIX = "PVT1"  # a build ticket: one compile the server counted (see tickets.py)
+CHECKPOINT_PREFIX = "PVC1"  # an audit checkpoint: an installation's log head, server-signed
 MAX_TOKEN_CHARS = 8192
 _B64 = re.compile(r"^[A-Za-z0-9_-]+$")
 _KID = re.compile(r"^pvk_[0-9a-f]{16}$")
@@ -111,6 +113,35 @@ LEASE_FIELDS = {
     "lexp": _INT,  # licence expiry
     "kid": _STR,
 }
+# Lease fields a server adds since issue 13 (finding 6); checked when present, required
+# by the client for a lease from a server (tickets.py): the URL the activation is bound
+# to and the offline quota (``qn`` builds until ``qexp``; ``qid`` names it).
+LEASE_OPTIONAL = {"srv": _STR, "qid": _STR, "qn": _INT, "qexp": _INT}
+TICKET_FIELDS = {
+    "lid": _STR,
+    "aid": _STR,
+    "mod": _STR,  # the module name
+    "src": _STR,  # SHA-256 of the module's source
+    "n": _INT,  # the licence's ticket counter: 1, 2, 3 ... per licence, never reused
+    "iat": _INT,
+    "kid": _STR,
+}
+CHECKPOINT_FIELDS = {
+    "lid": _STR,
+    "aid": _STR,
+    "log": _STR,  # the audit log's id (derived from its key: a new log has a new id)
+    "seq": _INT,  # the audit log's last sequence number the server saw
+    "hash": _STR,  # that record's hash
+    "iat": _INT,
+    "kid": _STR,
+}
+FIELDS = {
+    KEY_PREFIX: (LICENCE_FIELDS, {}),
+    LEASE_PREFIX: (LEASE_FIELDS, LEASE_OPTIONAL),
+    TICKET_PREFIX: (TICKET_FIELDS, {}),
+    # rlog/rseq: the log this one replaced, and the last seq the server saw of it
+    CHECKPOINT_PREFIX: (CHECKPOINT_FIELDS, {"rlog": _STR, "rseq": _INT}),
+}
 
 
 def _typed(value: Any, kind: str) -> bool:
@@ -138,7 +169,11 @@ class Token:
 
 
 def _what(prefix: str) -> str:
-    return "licence key" if prefix == KEY_PREFIX else "lease"
+    return {
+        KEY_PREFIX: "licence key",
+        TICKET_PREFIX: "build ticket",
+        CHECKPOINT_PREFIX: "audit checkpoint",
+    }.get(prefix, "lease")
 
 
 def parse_unverified(text: str, prefix: str) -> tuple[dict[str, Any], str, bytes]:
@@ -164,9 +199,11 @@ def parse_unverified(text: str, prefix: str) -> tuple[dict[str, Any], str, bytes
         raise MalformedTokenError(f"malformed {what}: the payload is not a JSON object")
     if len(signature) != 64:
         raise MalformedTokenError(f"malformed {what}: the signature is not 64 bytes")
-    fields = LICENCE_FIELDS if prefix == KEY_PREFIX else LEASE_FIELDS
-    for name, kind in fields.items():
+    fields, optional = FIELDS[prefix]
+    for name, kind in [*fields.items(), *optional.items()]:
         if name not in payload:
+            if name in optional:
+                continue
             raise MalformedTokenError(f"malformed {what}: field {name!r} is missing")
         if not _typed(payload[name], kind):
             raise MalformedTokenError(f"malformed {what}: field {name!r} is not a valid {kind}")
@@ -205,7 +242,7 @@ def verify_token(
             f"{what} {payload.get('lid', '?')} has been altered: its signature does not "
             f"verify under issuer key {payload['kid']}"
         ) from exc
-    if now is not None and now >= payload["exp"]:
+    if now is not None and "exp" in payload and now >= payload["exp"]:
         raise ExpiredTokenError(f"{what} {payload['lid']} expired at {iso(payload['exp'])}")
     return Token(prefix, payload, "".join(str(text).split()))
 

@@ -281,6 +281,23 @@ def _shadow_problem(name: str, stubs: set[tuple[str, str | None]]) -> str | None
     return None
 
 
+def _check_build_ticket(result: ArtifactCheck, manifest: dict[str, Any]) -> None:
+    """The manifest's build ticket, checked against the licence issuers this
+    installation trusts (the keys it verifies leases with); a forged, altered or
+    transplanted ticket fails the artifact."""
+    from ..licensing.tickets import check_ticket
+    from ..licensing.trust import keys_of, trusted_issuers
+
+    licence = manifest.get("licence")
+    if not isinstance(licence, dict) or "ticket" not in licence:
+        return
+    problem, note = check_ticket(manifest, keys_of(trusted_issuers()))
+    if problem:
+        result.ok, result.reason = False, problem
+    else:
+        result.ticket = note
+
+
 def _check_tree(
     tree: _Tree, keys: VerificationKeys, only: set[str] | None = None
 ) -> list[ArtifactCheck]:
@@ -311,6 +328,8 @@ def _check_tree(
             keys=keys,
             module_path_parts=parts,
         )
+        if result.ok:
+            _check_build_ticket(result, manifest)
         results.append(result)
     stubs = {
         (m.rpartition("/")[0], manifest_leaf(m.rpartition("/")[2]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from pyvorin_runtime.names import binary_leaf
 
@@ -12,7 +13,14 @@ from ..errors import LicenceError, SignatureError
 from ..home import atomic_write
 from ..hookspecs import hookimpl
 from ..keys import ED25519, select_hmac, select_signer
-from ..model import BuildContext, CompileResult, ModuleSpec, SignResult, VerificationResult
+from ..model import (
+    BuildContext,
+    CompileResult,
+    LicenceDecision,
+    ModuleSpec,
+    SignResult,
+    VerificationResult,
+)
 from . import (
     VerificationKeys,
     build_manifest,
@@ -34,6 +42,16 @@ def _config_origin(ctx: BuildContext) -> str:
         if where
         else (origin or "[tool.pyvorin.signing] key-id")
     )
+
+
+def _licence_record(licence: LicenceDecision, module: str) -> dict[str, Any]:
+    """The manifest's ``licence``: mode, issuer and the module's build ticket (none for
+    a development licence without a server)."""
+    record: dict[str, Any] = {"mode": licence.mode, "issuer": licence.details.get("issuer")}
+    ticket = licence.tickets.get(module)
+    if ticket is not None:
+        record["ticket"] = ticket
+    return record
 
 
 def sign_artifact(
@@ -112,7 +130,7 @@ def sign_artifact(
         verification=verification.summary if verification is not None else None,
         isolation=compiled.isolation,
         licence_id=licence.licence_id,
-        licence={"mode": licence.mode, "issuer": licence.details.get("issuer")},
+        licence=_licence_record(licence, module.name),
         build=ctx.options.manifest_record(),
         interpreted=getattr(compiled, "interpreted", None) or (),
         distribution=distribution,
