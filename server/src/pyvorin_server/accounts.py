@@ -227,6 +227,7 @@ def set_role(
         assert current is not None
         session.delete(current)
         result = None
+        _revoke_api_tokens(session, principal, user_id, org_id, now_i)
     elif current is None:
         result = Membership(
             user_id=user_id, org_id=org_id, role=role, granted_at=now_i, granted_by=principal.actor
@@ -243,6 +244,23 @@ def set_role(
     record(session, principal, org_id, action, user.email, state(before), state(role), now)
     session.flush()
     return result
+
+
+def _revoke_api_tokens(
+    session: Session, principal: Principal, user_id: str, org_id: str, now: int
+) -> None:
+    """A member's API tokens end with their membership (membertokens.py)."""
+    from sqlalchemy import update
+
+    from .models import ApiToken
+
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user_id, ApiToken.org_id == org_id, ApiToken.revoked_at.is_(None)
+        )
+        .values(revoked_at=now, revoked_by=principal.actor)
+    )
 
 
 def members(session: Session, org_id: str) -> list[tuple[User, Membership]]:
@@ -276,7 +294,7 @@ def delete_memberships(session: Session, org_id: str) -> None:
 # -- organisation data export and deletion --------------------------------------------------
 def export_org(session: Session, org_id: str) -> dict[str, Any]:
     """Everything the server holds about an organisation, as one JSON-able document."""
-    from .models import Activation, UsageEvent
+    from .models import Activation, ApiToken, ClientReport, UsageEvent
 
     org = session.get(Organisation, org_id)
     if org is None:
@@ -293,6 +311,14 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
         if ids
         else []
     )
+    reports = (
+        session.execute(select(ClientReport).where(ClientReport.licence_id.in_(ids))).scalars()
+        if ids
+        else []
+    )
+    api_tokens = session.execute(
+        select(ApiToken).where(ApiToken.org_id == org_id).order_by(ApiToken.created_at)
+    ).scalars()
     return {
         "format": "pyvorin.org-export/1",
         "organisation": {"id": org.id, "name": org.name, "created_at": org.created_at},
@@ -345,6 +371,29 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
             }
             for e in usage
         ],
+        "client_reports": [
+            {
+                "licence_id": r.licence_id,
+                "activation_id": r.activation_id,
+                "kind": r.kind,
+                "detail": r.detail,
+                "created_at": r.created_at,
+            }
+            for r in reports
+        ],
+        "api_tokens": [  # never the secret (the server does not have it) nor its hash
+            {
+                "token_id": t.id,
+                "user_id": t.user_id,
+                "name": t.name,
+                "scope": t.scope.split(),
+                "created_at": t.created_at,
+                "expires_at": t.expires_at,
+                "last_used_at": t.last_used_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in api_tokens
+        ],
         "audit": [
             {
                 "actor": e.actor,
@@ -361,10 +410,18 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
 
 def delete_org(session: Session, principal: Principal, org_id: str, now=None) -> dict[str, int]:
     """Delete an organisation and all of its data: licences (so their keys and machines
-    stop working), machines, usage, memberships, sessions, its audit trail, and the users
-    who belong to no other organisation. One server-level audit event records the
-    deletion (without personal data). Returns counts of what was deleted."""
-    from .models import Activation, UsageEvent, WebSession
+    stop working), machines with their refresh tokens, usage, client reports, API tokens,
+    memberships, sessions, its audit trail, and the users who belong to no other
+    organisation. One server-level audit event records the deletion (without personal
+    data). Returns counts of what was deleted."""
+    from .models import (
+        Activation,
+        ApiToken,
+        ClientReport,
+        RefreshToken,
+        UsageEvent,
+        WebSession,
+    )
 
     org = session.get(Organisation, org_id)
     if org is None or org.kind != "customer":
@@ -373,6 +430,13 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
     user_ids = [u.id for u, _ in members(session, org_id)]
     counts: dict[str, int] = {"licences": len(ids), "users": 0}
     if ids:
+        machines = select(Activation.id).where(Activation.licence_id.in_(ids))
+        counts["refresh_tokens"] = session.execute(
+            delete(RefreshToken).where(RefreshToken.subject.in_(machines))
+        ).rowcount
+        counts["client_reports"] = session.execute(
+            delete(ClientReport).where(ClientReport.licence_id.in_(ids))
+        ).rowcount
         counts["usage"] = session.execute(
             delete(UsageEvent).where(UsageEvent.licence_id.in_(ids))
         ).rowcount
@@ -381,6 +445,9 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
         ).rowcount
         session.execute(delete(Licence).where(Licence.id.in_(ids)))
     session.execute(delete(WebSession).where(WebSession.org_id == org_id))
+    counts["api_tokens"] = session.execute(
+        delete(ApiToken).where(ApiToken.org_id == org_id)
+    ).rowcount
     counts["members"] = session.execute(
         delete(Membership).where(Membership.org_id == org_id)
     ).rowcount
@@ -393,6 +460,7 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
         ).first()
         if elsewhere is None:
             session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
             session.execute(  # the server-level "user.created" record holds the address
                 delete(AuditEvent).where(AuditEvent.org_id.is_(None), AuditEvent.subject == user_id)
             )

@@ -606,6 +606,19 @@ def build_console(
             accounts.create_org(s, principal, field(form, "name", 256), now())
         return redirect("/orgs")
 
+    # -- API tokens (console_tokens.py) ----------------------------------------------------
+    from .console_tokens import build_token_pages
+
+    build_token_pages(
+        app,
+        get=get,
+        post=post,
+        page=page,
+        redirect=redirect,
+        transaction=transaction,
+        now=now,
+    )
+
     # -- the organisation's data: export, deletion -----------------------------------------
     @get("/organisation")
     def organisation(request: Request, principal: Principal = requires(SIGNED_IN)) -> Response:

@@ -273,3 +273,26 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
     reset_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# -- issue 14, part C: API tokens members create in the console (see membertokens.py) -------
+class ApiToken(Base):
+    """A member's API token, stored as its SHA-256 (the secret is shown once). Valid
+    while ``membership_id`` (the membership it was created under) exists, until
+    ``expires_at`` or ``revoked_at``."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(512))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise it
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
