@@ -122,7 +122,7 @@ def test_role_definitions_are_versioned_and_each_change_audited(request, backend
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_grant_change_revoke_are_audited_with_before_after_actor_time(request, backend, tmp_path):
-    sessions = session_factory(migrated_url(request, backend, tmp_path))
+    sessions = session_factory(migrated_url(request, backend, tmp_path), tmp_path / "home")
     op = accounts.operator_principal("admin-token", "admin-token")
     with sessions() as s, s.begin():
         accounts.bootstrap(s)
@@ -151,7 +151,7 @@ def test_grant_change_revoke_are_audited_with_before_after_actor_time(request, b
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_role_escalation_is_refused(request, backend, tmp_path):
-    sessions = session_factory(migrated_url(request, backend, tmp_path))
+    sessions = session_factory(migrated_url(request, backend, tmp_path), tmp_path / "home")
     op = accounts.operator_principal("admin-token", "admin-token")
     with sessions() as s, s.begin():
         accounts.bootstrap(s)

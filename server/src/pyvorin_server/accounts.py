@@ -110,8 +110,10 @@ def ensure_operator_org(session: Session, now: float | None = None) -> Organisat
 
 
 def bootstrap(session: Session, now: float | None = None):
-    """What every start needs: the operator organisation and current role definitions."""
+    """What every start needs: the operator organisation, current role definitions, and
+    the accounts made before e-mail addresses were sealed: sealed and indexed."""
     ensure_operator_org(session, now)
+    index_users(session)
     return sync_roles(session, now=now)
 
 
@@ -139,6 +141,36 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_index(email: str) -> str:
+    """The blind index of an e-mail address (users.email is sealed): the one way
+    accounts are looked up by address, without opening every row."""
+    from . import atrest
+
+    return atrest.installed().blind_index(normalise_email(email), "users.email")
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The account with this e-mail address (any case), or None."""
+    return session.execute(
+        select(User).where(User.email_index == email_index(email))
+    ).scalar_one_or_none()
+
+
+def index_users(session: Session) -> int:
+    """Seal and index the accounts stored before e-mail addresses were sealed (their
+    ``email_index`` is NULL); the server does it at start and maintenance too. Returns
+    how many."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    rows = list(session.execute(select(User).where(User.email_index.is_(None))).scalars())
+    for user in rows:
+        user.email_index = email_index(user.email)
+        flag_modified(user, "email")  # written again: sealed
+        flag_modified(user, "name")
+    session.flush()
+    return len(rows)
+
+
 def create_user(
     session: Session,
     principal: Principal | None,
@@ -151,11 +183,12 @@ def create_user(
     email = normalise_email(email)
     if not EMAIL.match(email):
         raise ApiError(422, "invalid_email", f"not an e-mail address: {email!r}")
-    if session.execute(select(User.id).where(User.email == email)).first() is not None:
+    if find_user(session, email) is not None:
         raise ApiError(409, "user_exists", f"a user with the e-mail address {email!r} exists")
     user = User(
         id="usr_" + secrets.token_hex(8),
         email=email,
+        email_index=email_index(email),
         name=name.strip() or email,
         password_hash=password_hash,
         created_at=_now(now),
@@ -268,9 +301,9 @@ def members(session: Session, org_id: str) -> list[tuple[User, Membership]]:
         select(User, Membership)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.org_id == org_id)
-        .order_by(User.email)
     ).all()
-    return [(u, m) for u, m in rows]
+    # sealed addresses: ordered here, not by the database
+    return sorted(((u, m) for u, m in rows), key=lambda row: (row[0].email, row[0].id))
 
 
 def audit_trail(session: Session, org_id: str | None, limit: int = 500) -> list[AuditEvent]:

@@ -541,9 +541,7 @@ def build_console(
         name = field(form, "name", 256)
         password = None
         with transaction() as s:
-            user = s.execute(
-                select(User).where(User.email == accounts.normalise_email(email))
-            ).scalar_one_or_none()
+            user = accounts.find_user(s, email)
             if user is None:
                 password = secrets.token_urlsafe(12)
                 user = accounts.create_user(

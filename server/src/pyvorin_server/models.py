@@ -111,13 +111,18 @@ class Organisation(Base):
 
 
 class User(Base):
-    """A person. ``email`` is stored lower-cased; ``password_hash`` is argon2id."""
+    """A person. ``email`` (lower-cased) and ``name`` are sealed at rest; ``email_index``
+    is the e-mail address's blind index (HMAC, see atrest.py), unique, by which accounts
+    are found (NULL only until an account made before sealing is indexed at the next
+    start); ``password_hash`` is argon2id."""
 
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_index", "email_index", unique=True),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(256))
+    email: Mapped[str] = mapped_column(EncryptedText("users.email", legacy_plaintext=True))
+    email_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str] = mapped_column(EncryptedText("users.name", legacy_plaintext=True))
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[int] = mapped_column(BigInteger)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
