@@ -238,6 +238,18 @@ def test_idor_another_organisation_cannot_see_or_revoke_tokens(world):
 
     operator = browser_for(srv, srv.user(OPERATOR_ORG, "operator"))
     assert operator.post(f"/console/tokens/{tid}/revoke").status_code == 404
+    # an operator's own token acts as an operator (across organisations)
+    operator.get("/console/tokens")
+    access = exchange(srv, new_token(operator, ["licences:issue"])).json()["access_token"]
+    issued = api(
+        srv,
+        access,
+        "POST",
+        "/v1/licences",
+        json={"licensee": "Via API token", "plan": "team", "seats": 1, "org_id": world["b"]},
+    )
+    assert issued.status_code == 201, issued.text
+    assert api(srv, access, "GET", f"/v1/licences/{world['lid_a']}").status_code == 403
 
 
 def test_csrf_and_origin_are_checked_on_the_token_forms(world):
