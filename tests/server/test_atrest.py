@@ -4,6 +4,7 @@ downtime (a real server keeps serving across `pyvorin-server encryption rotate-k
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sqlite3
 import stat
@@ -124,6 +125,10 @@ def test_server_stores_personal_data_sealed_and_survives_kek_rotation(tmp_path):
         # rotate the KEK while the server runs: no downtime, everything still reads
         rotated = server.cli("encryption", "rotate-kek")
         assert "re-wrapped 1 data key(s) and the blind-index key" in rotated.stdout, rotated.stderr
+        report = json.loads(server.cli("encryption", "status").stdout)
+        new_kek = rotated.stdout.split()[2].rstrip(";")
+        assert report["blind_index_key"] == {"id": atrest.INDEX_KEY_ID, "kek_id": new_kek}
+        assert [k["kek_id"] for k in report["data_keys"]] == [new_kek]
         status = server.status(lid)
         assert status["licensee"] == "Zebulon Quux Personal Name"
         assert status["activations"][0]["hostname"] == "zq-laptop"

@@ -536,15 +536,12 @@ def encryption_status(home: Path | None) -> None:
     vault = atrest.installed()
     kid, _ = vault.provider.current()
     with sessions() as session:
-        keys = [
-            {"id": row.id, "kek_id": row.kek_id}
-            for row in session.execute(select(DataKey).order_by(DataKey.created_at)).scalars()
-        ]
-    click.echo(
-        json.dumps(
-            {"provider": vault.provider.name, "current_kek": kid, "data_keys": keys}, indent=2
-        )
-    )
+        rows = list(session.execute(select(DataKey).order_by(DataKey.created_at)).scalars())
+    keys = [{"id": r.id, "kek_id": r.kek_id} for r in rows if r.id != atrest.INDEX_KEY_ID]
+    index = [{"id": r.id, "kek_id": r.kek_id} for r in rows if r.id == atrest.INDEX_KEY_ID]
+    report = {"provider": vault.provider.name, "current_kek": kid, "data_keys": keys}
+    report["blind_index_key"] = index[0] if index else None
+    click.echo(json.dumps(report, indent=2))
 
 
 @encryption.command("rotate-kek")
