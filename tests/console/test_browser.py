@@ -157,3 +157,34 @@ def test_idle_and_absolute_timeouts_in_the_browser(chrome, console):
     console.clock.advance(11 * 60)  # 61 minutes after sign-in, never idle for long
     chrome.get(f"{console.url}/console/licences")
     assert chrome.current_url == f"{console.url}/console/login"
+
+
+def test_api_tokens_page_in_the_browser(chrome, console):
+    org = console.org("Tokens Browser Ltd")
+    sign_in(chrome, console, console.user(org, "developer"))
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "API tokens"))
+    form = chrome.find_element(By.ID, "create-token")
+    form.find_element(By.ID, "token-name").send_keys("ci deploy")
+    form.find_element(By.ID, "perm-licences-read").click()
+    form.find_element(By.ID, "perm-usage-read").click()
+    click_and_load(chrome, form.find_element(By.ID, "create"))
+    secret = chrome.find_element(By.ID, "secret").text
+    assert secret.startswith("pvt_")
+    exchanged = httpx.post(
+        f"{console.url}/v1/access-token", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert exchanged.status_code == 200 and exchanged.json()["scope"] == "licences:read usage:read"
+    # shown once: a reload of the list does not show it again
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "API tokens"))
+    assert secret not in chrome.page_source and not chrome.find_elements(By.ID, "secret")
+    row = chrome.find_element(By.CSS_SELECTOR, "#tokens tr[id^=token-]")
+    assert row.find_element(By.CLASS_NAME, "name").text == "ci deploy"
+    assert row.find_element(By.CLASS_NAME, "state").text == "active"
+    click_and_load(chrome, row.find_element(By.TAG_NAME, "button"))  # revoke
+    row = chrome.find_element(By.CSS_SELECTOR, "#tokens tr[id^=token-]")
+    assert row.find_element(By.CLASS_NAME, "state").text == "revoked"
+    assert not row.find_elements(By.TAG_NAME, "button")
+    refused = httpx.post(
+        f"{console.url}/v1/access-token", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert refused.status_code == 401

@@ -28,5 +28,12 @@ def server_config(url: str, home: Path, **overrides) -> ServerConfig:
     return config
 
 
-def session_factory(url: str):
-    return sessionmaker(make_engine(url), expire_on_commit=False)
+def session_factory(url: str, home: Path | None = None):
+    """Sessions on ``url``. With ``home``: first load (and install) the at-rest keys of
+    that server home (file KEK), as a server or the CLI would: sealed columns need them."""
+    engine = make_engine(url)
+    if home is not None:
+        from pyvorin_server import atrest
+
+        atrest.install(atrest.Vault(engine, atrest.FileKek(Path(home) / "kek")).load())
+    return sessionmaker(engine, expire_on_commit=False)

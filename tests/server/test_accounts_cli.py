@@ -9,6 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
+from pyvorin_server import accounts
 from pyvorin_server.models import Membership, User
 from tests.server.accounts_support import session_factory
 from tests.server.console_support import Browser, ConsoleServer
@@ -51,9 +52,9 @@ def test_org_and_user_commands_make_a_working_account(tmp_path):
     nowhere = create("dan@acme.example", "--org", "org_missing", "--role", "viewer")
     assert nowhere.returncode == 1 and "no organisation 'org_missing'" in nowhere.stderr
     url = f"sqlite:///{home / 'pyvorin-server.db'}"
-    sessions = session_factory(url)
+    sessions = session_factory(url, home)
     with sessions() as s:
-        user = s.execute(select(User).where(User.email == "alice@acme.example")).scalar_one()
+        user = accounts.find_user(s, "ALICE@acme.example")
         assert user.password_hash.startswith("$argon2id$")
         [member] = s.execute(select(Membership).where(Membership.user_id == user.id)).scalars()
         assert (member.org_id, member.role) == (org_id, "owner")

@@ -4,6 +4,7 @@ downtime (a real server keeps serving across `pyvorin-server encryption rotate-k
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sqlite3
 import stat
@@ -80,7 +81,9 @@ def test_wrong_or_tampered_kek_material_is_detected(engine, tmp_path):
     with pytest.raises(atrest.AtRestError, match="is not in PYVORIN_SERVER_KEK"):
         atrest.Vault(engine, atrest.EnvKek({"PYVORIN_SERVER_KEK": other})).load()
     with engine.begin() as connection:
-        wrapped = connection.execute(text("SELECT wrapped FROM data_keys")).scalar_one()
+        wrapped = connection.execute(
+            text("SELECT wrapped FROM data_keys WHERE id LIKE 'dek_%'")
+        ).scalar_one()
         raw = bytearray(base64.b64decode(wrapped))
         raw[3] ^= 0xFF
         connection.execute(
@@ -121,7 +124,11 @@ def test_server_stores_personal_data_sealed_and_survives_kek_rotation(tmp_path):
         assert "Zebulon" not in dump and "zq-laptop" not in dump and dump
         # rotate the KEK while the server runs: no downtime, everything still reads
         rotated = server.cli("encryption", "rotate-kek")
-        assert "re-wrapped 1 data key(s)" in rotated.stdout, rotated.stderr
+        assert "re-wrapped 1 data key(s) and the blind-index key" in rotated.stdout, rotated.stderr
+        report = json.loads(server.cli("encryption", "status").stdout)
+        new_kek = rotated.stdout.split()[2].rstrip(";")
+        assert report["blind_index_key"] == {"id": atrest.INDEX_KEY_ID, "kek_id": new_kek}
+        assert [k["kek_id"] for k in report["data_keys"]] == [new_kek]
         status = server.status(lid)
         assert status["licensee"] == "Zebulon Quux Personal Name"
         assert status["activations"][0]["hostname"] == "zq-laptop"

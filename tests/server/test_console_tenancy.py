@@ -61,6 +61,9 @@ def test_idor_every_resource_route_hides_another_tenants_resources(world):
     beta = signed_in(world, "owner_b")
     alpha_owner = signed_in(world, "owner_a")
     alpha_member = user_id(alpha_owner, world["viewer_a"])
+    alpha_owner.get("/console/tokens")
+    made = alpha_owner.post("/console/tokens", {"name": "idor", "permission": ["licences:read"]})
+    alpha_token = re.search(r'id="token-(tok_[0-9a-f]+)"', made.text).group(1)
     # every console route that names a resource in its path has a case here
     cases = {
         "/console/licences/{licence_id}": ("GET", f"/console/licences/{world['lid_a']}", {}),
@@ -79,6 +82,7 @@ def test_idor_every_resource_route_hides_another_tenants_resources(world):
             f"/console/members/{alpha_member}/role",
             {"role": "viewer"},
         ),
+        "/console/tokens/{token_id}/revoke": ("POST", f"/console/tokens/{alpha_token}/revoke", {}),
     }
     resource_routes = {
         r.path for r in srv.app.routes if r.path.startswith("/console") and "{" in r.path
@@ -91,7 +95,7 @@ def test_idor_every_resource_route_hides_another_tenants_resources(world):
         # and the same answer as for an id that exists nowhere
         assert response.status_code in (403, 404), (path, response.status_code)
         assert 'id="seats"' not in response.text and "a-build" not in response.text, path
-        made_up = re.sub(r"(lic|act|usr)_[0-9a-f]+", r"\1_0000000000000000", concrete)
+        made_up = re.sub(r"(lic|act|usr|tok)_[0-9a-f]+", r"\1_0000000000000000", concrete)
         beta.get("/console/licences")
         twin = beta.post(made_up, form) if method == "POST" else beta.get(made_up)
         code = re.compile(r'data-code="([^"]+)"')
@@ -105,6 +109,8 @@ def test_idor_every_resource_route_hides_another_tenants_resources(world):
     assert re.search(rf'id="machine-{world["act_a"]}".*?class="state">active<', page, re.S)
     assert srv.report_usage(world["bearer_a"], 1) is None  # the machine still works
     assert alpha_member not in beta.get("/console/members").text
+    assert alpha_token not in beta.get("/console/tokens").text
+    assert 'class="state">active<' in alpha_owner.get("/console/tokens").text
     # lists show only one's own organisation
     listing = beta.get("/console/licences").text
     assert world["lid_b"] in listing and world["lid_a"] not in listing

@@ -45,6 +45,12 @@ def test_every_route_declares_exactly_one_known_permission(app):
     assert seen[("POST", "/v1/licences")] == "licences:issue"
     assert seen[("POST", "/v1/licences/{licence_id}/revoke")] == "licences:revoke"
     assert seen[("GET", "/v1/licences/{licence_id}")] == "licences:read"
+    # members' API tokens: the exchange is opened by the API token alone (checked by
+    # membertokens.exchange); the console pages by the tokens permissions
+    assert seen[("POST", "/v1/access-token")] == "api-token"
+    assert seen[("GET", "/console/tokens")] == "tokens:read"
+    assert seen[("POST", "/console/tokens")] == "tokens:manage"
+    assert seen[("POST", "/console/tokens/{token_id}/revoke")] == "tokens:manage"
     assert len(seen) >= 9
 
 
@@ -62,6 +68,31 @@ def test_the_check_catches_a_route_without_a_permission(app):
     assert "GET /v1/twice: declares ['audit:read', 'usage:read']" in missing
     with pytest.raises(ValueError, match="unknown permission 'licences:steal'"):
         requires("licences:steal")
+
+
+def test_every_state_changing_console_route_checks_the_csrf_token(app):
+    from pyvorin_server.console import PREFIX, action, unprotected_forms
+
+    assert unprotected_forms(app) == []
+    changing = {
+        route.path
+        for route in app.routes
+        if getattr(route, "path", "").startswith(PREFIX)
+        and set(getattr(route, "methods", ()) or ()) - {"GET", "HEAD"}
+    }
+    assert {"/console/tokens", "/console/tokens/{token_id}/revoke", "/console/members"} <= (
+        changing
+    )
+
+    @app.post("/console/forgotten", dependencies=[requires("tokens:manage")])
+    def forgotten() -> dict:
+        return {}
+
+    @app.post("/console/guarded")
+    def guarded(principal=action("tokens:manage")) -> dict:
+        return {}
+
+    assert unprotected_forms(app) == ["POST /console/forgotten"]
 
 
 def test_roles_grant_only_known_permissions_and_operator_only_to_operators():
@@ -122,7 +153,7 @@ def test_role_definitions_are_versioned_and_each_change_audited(request, backend
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_grant_change_revoke_are_audited_with_before_after_actor_time(request, backend, tmp_path):
-    sessions = session_factory(migrated_url(request, backend, tmp_path))
+    sessions = session_factory(migrated_url(request, backend, tmp_path), tmp_path / "home")
     op = accounts.operator_principal("admin-token", "admin-token")
     with sessions() as s, s.begin():
         accounts.bootstrap(s)
@@ -151,7 +182,7 @@ def test_grant_change_revoke_are_audited_with_before_after_actor_time(request, b
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_role_escalation_is_refused(request, backend, tmp_path):
-    sessions = session_factory(migrated_url(request, backend, tmp_path))
+    sessions = session_factory(migrated_url(request, backend, tmp_path), tmp_path / "home")
     op = accounts.operator_principal("admin-token", "admin-token")
     with sessions() as s, s.begin():
         accounts.bootstrap(s)

@@ -110,8 +110,10 @@ def ensure_operator_org(session: Session, now: float | None = None) -> Organisat
 
 
 def bootstrap(session: Session, now: float | None = None):
-    """What every start needs: the operator organisation and current role definitions."""
+    """What every start needs: the operator organisation, current role definitions, and
+    the accounts made before e-mail addresses were sealed: sealed and indexed."""
     ensure_operator_org(session, now)
+    index_users(session)
     return sync_roles(session, now=now)
 
 
@@ -139,6 +141,36 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_index(email: str) -> str:
+    """The blind index of an e-mail address (users.email is sealed): the one way
+    accounts are looked up by address, without opening every row."""
+    from . import atrest
+
+    return atrest.installed().blind_index(normalise_email(email), "users.email")
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The account with this e-mail address (any case), or None."""
+    return session.execute(
+        select(User).where(User.email_index == email_index(email))
+    ).scalar_one_or_none()
+
+
+def index_users(session: Session) -> int:
+    """Seal and index the accounts stored before e-mail addresses were sealed (their
+    ``email_index`` is NULL); the server does it at start and maintenance too. Returns
+    how many."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    rows = list(session.execute(select(User).where(User.email_index.is_(None))).scalars())
+    for user in rows:
+        user.email_index = email_index(user.email)
+        flag_modified(user, "email")  # written again: sealed
+        flag_modified(user, "name")
+    session.flush()
+    return len(rows)
+
+
 def create_user(
     session: Session,
     principal: Principal | None,
@@ -151,11 +183,12 @@ def create_user(
     email = normalise_email(email)
     if not EMAIL.match(email):
         raise ApiError(422, "invalid_email", f"not an e-mail address: {email!r}")
-    if session.execute(select(User.id).where(User.email == email)).first() is not None:
+    if find_user(session, email) is not None:
         raise ApiError(409, "user_exists", f"a user with the e-mail address {email!r} exists")
     user = User(
         id="usr_" + secrets.token_hex(8),
         email=email,
+        email_index=email_index(email),
         name=name.strip() or email,
         password_hash=password_hash,
         created_at=_now(now),
@@ -227,6 +260,7 @@ def set_role(
         assert current is not None
         session.delete(current)
         result = None
+        _revoke_api_tokens(session, principal, user_id, org_id, now_i)
     elif current is None:
         result = Membership(
             user_id=user_id, org_id=org_id, role=role, granted_at=now_i, granted_by=principal.actor
@@ -245,14 +279,31 @@ def set_role(
     return result
 
 
+def _revoke_api_tokens(
+    session: Session, principal: Principal, user_id: str, org_id: str, now: int
+) -> None:
+    """A member's API tokens end with their membership (membertokens.py)."""
+    from sqlalchemy import update
+
+    from .models import ApiToken
+
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user_id, ApiToken.org_id == org_id, ApiToken.revoked_at.is_(None)
+        )
+        .values(revoked_at=now, revoked_by=principal.actor)
+    )
+
+
 def members(session: Session, org_id: str) -> list[tuple[User, Membership]]:
     rows = session.execute(
         select(User, Membership)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.org_id == org_id)
-        .order_by(User.email)
     ).all()
-    return [(u, m) for u, m in rows]
+    # sealed addresses: ordered here, not by the database
+    return sorted(((u, m) for u, m in rows), key=lambda row: (row[0].email, row[0].id))
 
 
 def audit_trail(session: Session, org_id: str | None, limit: int = 500) -> list[AuditEvent]:
@@ -276,7 +327,7 @@ def delete_memberships(session: Session, org_id: str) -> None:
 # -- organisation data export and deletion --------------------------------------------------
 def export_org(session: Session, org_id: str) -> dict[str, Any]:
     """Everything the server holds about an organisation, as one JSON-able document."""
-    from .models import Activation, UsageEvent
+    from .models import Activation, ApiToken, ClientReport, UsageEvent
 
     org = session.get(Organisation, org_id)
     if org is None:
@@ -293,6 +344,14 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
         if ids
         else []
     )
+    reports = (
+        session.execute(select(ClientReport).where(ClientReport.licence_id.in_(ids))).scalars()
+        if ids
+        else []
+    )
+    api_tokens = session.execute(
+        select(ApiToken).where(ApiToken.org_id == org_id).order_by(ApiToken.created_at)
+    ).scalars()
     return {
         "format": "pyvorin.org-export/1",
         "organisation": {"id": org.id, "name": org.name, "created_at": org.created_at},
@@ -345,6 +404,29 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
             }
             for e in usage
         ],
+        "client_reports": [
+            {
+                "licence_id": r.licence_id,
+                "activation_id": r.activation_id,
+                "kind": r.kind,
+                "detail": r.detail,
+                "created_at": r.created_at,
+            }
+            for r in reports
+        ],
+        "api_tokens": [  # never the secret (the server does not have it) nor its hash
+            {
+                "token_id": t.id,
+                "user_id": t.user_id,
+                "name": t.name,
+                "scope": t.scope.split(),
+                "created_at": t.created_at,
+                "expires_at": t.expires_at,
+                "last_used_at": t.last_used_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in api_tokens
+        ],
         "audit": [
             {
                 "actor": e.actor,
@@ -361,10 +443,18 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
 
 def delete_org(session: Session, principal: Principal, org_id: str, now=None) -> dict[str, int]:
     """Delete an organisation and all of its data: licences (so their keys and machines
-    stop working), machines, usage, memberships, sessions, its audit trail, and the users
-    who belong to no other organisation. One server-level audit event records the
-    deletion (without personal data). Returns counts of what was deleted."""
-    from .models import Activation, UsageEvent, WebSession
+    stop working), machines with their refresh tokens, usage, client reports, API tokens,
+    memberships, sessions, its audit trail, and the users who belong to no other
+    organisation. One server-level audit event records the deletion (without personal
+    data). Returns counts of what was deleted."""
+    from .models import (
+        Activation,
+        ApiToken,
+        ClientReport,
+        RefreshToken,
+        UsageEvent,
+        WebSession,
+    )
 
     org = session.get(Organisation, org_id)
     if org is None or org.kind != "customer":
@@ -373,6 +463,13 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
     user_ids = [u.id for u, _ in members(session, org_id)]
     counts: dict[str, int] = {"licences": len(ids), "users": 0}
     if ids:
+        machines = select(Activation.id).where(Activation.licence_id.in_(ids))
+        counts["refresh_tokens"] = session.execute(
+            delete(RefreshToken).where(RefreshToken.subject.in_(machines))
+        ).rowcount
+        counts["client_reports"] = session.execute(
+            delete(ClientReport).where(ClientReport.licence_id.in_(ids))
+        ).rowcount
         counts["usage"] = session.execute(
             delete(UsageEvent).where(UsageEvent.licence_id.in_(ids))
         ).rowcount
@@ -381,6 +478,9 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
         ).rowcount
         session.execute(delete(Licence).where(Licence.id.in_(ids)))
     session.execute(delete(WebSession).where(WebSession.org_id == org_id))
+    counts["api_tokens"] = session.execute(
+        delete(ApiToken).where(ApiToken.org_id == org_id)
+    ).rowcount
     counts["members"] = session.execute(
         delete(Membership).where(Membership.org_id == org_id)
     ).rowcount
@@ -393,6 +493,7 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
         ).first()
         if elsewhere is None:
             session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+            session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
             session.execute(  # the server-level "user.created" record holds the address
                 delete(AuditEvent).where(AuditEvent.org_id.is_(None), AuditEvent.subject == user_id)
             )

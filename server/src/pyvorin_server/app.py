@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pyvorin.licensing import transport
 
-from . import __version__, apitokens, atrest, auth, events, service, tickets, tickets_api
+from . import (
+    __version__,
+    apitokens,
+    atrest,
+    auth,
+    events,
+    membertokens,
+    service,
+    tickets,
+    tickets_api,
+)
 from .accounts import bootstrap, operator_principal, record
 from .alerts import AlertEngine, AlertThresholds, sinks_from
 from .bodylimit import BodySizeLimit
@@ -27,7 +37,7 @@ from .console import TEMPLATES, build_console
 from .db import make_engine
 from .maintenance import MaintenanceScheduler
 from .models import Activation, ClientReport, Organisation
-from .permissions import ACTIVATION, PUBLIC, Principal, requires
+from .permissions import ACTIVATION, API_TOKEN, PUBLIC, Principal, requires
 from .ratelimit import RateLimit, RateLimitStore, too_many
 from .reqsign import RequestVerifier, SignedParts, signed_parts
 from .service import ApiError, Signer
@@ -164,6 +174,17 @@ class TokenResponse(BaseModel):
     token_type: str
     expires_in: int
     refresh_token: str
+    scope: str
+
+
+class AccessTokenRequest(BaseModel):
+    scope: str | None = Field(default=None, max_length=512, pattern=r"^[a-z:_ ]*$")
+
+
+class AccessTokenResponse(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
     scope: str
 
 
@@ -635,6 +656,42 @@ def create_app(
     def jwks() -> dict[str, Any]:
         """The public keys that verify API access tokens (RS256), current and overlapping."""
         return tokens.jwks()
+
+    @app.post(
+        "/v1/access-token",
+        response_model=AccessTokenResponse,
+        responses=ERRORS,
+        tags=["tokens"],
+        dependencies=[requires(API_TOKEN)],
+    )
+    def access_token_for_api_token(
+        request: Request, body: AccessTokenRequest | None = None
+    ) -> dict[str, Any]:
+        """Exchange a member's API token (``Authorization: Bearer pvt_…``, made in the
+        console) for an RS256 access token of the admin API (audience ``pyvorin-admin``,
+        at most 15 minutes): the token's permissions that the member's role still grants,
+        narrowed to ``scope`` when given. Refusals count against the caller's address
+        like refused admin credentials."""
+        address = client_address(request)
+        admin_gate(address)
+        requested = apitokens.parse_scope(body.scope) if body and body.scope else None
+        try:
+            with transaction() as session:
+                grant = membertokens.exchange(
+                    session, _bearer(request), app.state.roles, int(clock()), requested
+                )
+        except ApiError:
+            admin_failures.hit(address)
+            raise
+        access, ttl = tokens.issue(
+            grant.subject, apitokens.AUD_ADMIN, grant.scope, extra=grant.claims
+        )
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "scope": " ".join(sorted(grant.scope)),
+        }
 
     @app.post("/v1/token", response_model=TokenResponse, **{**client, "tags": ["tokens"]})
     def token(

@@ -15,12 +15,18 @@
   :class:`TamperedCiphertext`.
 * :class:`EncryptedText` is the SQLAlchemy column type that seals on write and opens on
   read, through the process's installed :class:`Vault` (:func:`install`).
+* A **blind index** finds a sealed value without opening every row: HMAC-SHA256 of the
+  (normalised) value under the *index key*, stored beside it (``users.email_index``).
+  The index key is one more row of ``data_keys`` (id ``bik_1``), wrapped by the KEK like
+  the data keys (so KEK rotation re-wraps it too); it never rotates by itself, since
+  every stored index would have to be recomputed.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -40,6 +46,7 @@ from pyvorin.home import atomic_write, write_private
 
 PREFIX = "pve1"
 KEY_BYTES = 32
+INDEX_KEY_ID = "bik_1"  # the blind-index key's row in data_keys (never a data key)
 
 
 class AtRestError(Exception):
@@ -168,6 +175,7 @@ class Vault:
         self.provider = provider
         self._keys: dict[str, bytes] = {}
         self._active: str | None = None
+        self._index_key: bytes | None = None
         self._lock = threading.Lock()
 
     # -- data keys --------------------------------------------------------------------------
@@ -185,28 +193,50 @@ class Vault:
             ) from None
 
     def load(self, create: bool = True) -> Vault:
-        """Unwrap every data key; create the first one when the table is empty."""
+        """Unwrap every data key and the blind-index key; create the first data key and
+        the index key when they are missing."""
+        from sqlalchemy.exc import IntegrityError
+
         from .models import DataKey
 
-        with Session(self.engine) as session, session.begin():
-            rows = session.execute(
-                select(DataKey).order_by(DataKey.created_at, DataKey.id)
-            ).scalars()
-            keys = {row.id: self._unwrap(row) for row in rows}
-            active = list(keys)[-1] if keys else None
-            if active is None and create:
-                active, key = self._new_data_key(session)
-                keys[active] = key
+        for attempt in (1, 2):  # another process may create the index key at the same time
+            try:
+                with Session(self.engine) as session, session.begin():
+                    rows = session.execute(
+                        select(DataKey).order_by(DataKey.created_at, DataKey.id)
+                    ).scalars()
+                    keys = {row.id: self._unwrap(row) for row in rows}
+                    index_key = keys.pop(INDEX_KEY_ID, None)
+                    active = list(keys)[-1] if keys else None
+                    if active is None and create:
+                        active, key = self._new_data_key(session)
+                        keys[active] = key
+                    if index_key is None and create:
+                        _, index_key = self._new_data_key(session, INDEX_KEY_ID)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
         with self._lock:
             self._keys, self._active = keys, active
+            self._index_key = index_key
         return self
 
-    def _new_data_key(self, session: Session) -> tuple[str, bytes]:
+    def blind_index(self, value: str, context: str) -> str:
+        """The blind index of ``value`` in ``context`` (a column): HMAC-SHA256 under the
+        index key, hex. Equal values give equal indexes; nothing else can be read."""
+        if self._index_key is None:
+            self.load()
+        assert self._index_key is not None
+        message = f"pyvorin-blind-index/1|{context}|".encode() + value.encode()
+        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def _new_data_key(self, session: Session, dek_id: str | None = None) -> tuple[str, bytes]:
         from .models import DataKey
 
         kid, kek = self.provider.current()
         dek = secrets.token_bytes(KEY_BYTES)
-        dek_id = "dek_" + secrets.token_hex(8)
+        dek_id = dek_id or "dek_" + secrets.token_hex(8)
         nonce = os.urandom(12)
         wrapped = AESGCM(kek).encrypt(nonce, dek, _wrap_aad(dek_id, kid))
         session.add(

@@ -211,7 +211,12 @@ def _session(config: ServerConfig):
         )
     engine = make_engine(config.database_url)
     _vault(config, engine)
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    from .accounts import index_users
+
+    with factory() as session, session.begin():  # accounts made before sealing
+        index_users(session)
+    return factory
 
 
 def _vault(config: ServerConfig, engine):
@@ -427,14 +432,9 @@ def user_create(
 
 
 def _find_user(session, email: str):
-    from sqlalchemy import select
+    from .accounts import find_user
 
-    from .accounts import normalise_email
-    from .models import User
-
-    user = session.execute(
-        select(User).where(User.email == normalise_email(email))
-    ).scalar_one_or_none()
+    user = find_user(session, email)
     if user is None:
         raise click.ClickException(f"no user {email!r}")
     return user
@@ -538,15 +538,12 @@ def encryption_status(home: Path | None) -> None:
     vault = atrest.installed()
     kid, _ = vault.provider.current()
     with sessions() as session:
-        keys = [
-            {"id": row.id, "kek_id": row.kek_id}
-            for row in session.execute(select(DataKey).order_by(DataKey.created_at)).scalars()
-        ]
-    click.echo(
-        json.dumps(
-            {"provider": vault.provider.name, "current_kek": kid, "data_keys": keys}, indent=2
-        )
-    )
+        rows = list(session.execute(select(DataKey).order_by(DataKey.created_at)).scalars())
+    keys = [{"id": r.id, "kek_id": r.kek_id} for r in rows if r.id != atrest.INDEX_KEY_ID]
+    index = [{"id": r.id, "kek_id": r.kek_id} for r in rows if r.id == atrest.INDEX_KEY_ID]
+    report = {"provider": vault.provider.name, "current_kek": kid, "data_keys": keys}
+    report["blind_index_key"] = index[0] if index else None
+    click.echo(json.dumps(report, indent=2))
 
 
 @encryption.command("rotate-kek")
@@ -567,7 +564,11 @@ def rotate_kek(home: Path | None) -> None:
         new, _ = vault.provider.current()
         old = None
     changed = vault.rewrap()
-    click.echo(f"current KEK {new}; re-wrapped {len(changed)} data key(s)")
+    index = [k for k in changed if k == atrest.INDEX_KEY_ID]
+    click.echo(
+        f"current KEK {new}; re-wrapped {len(changed) - len(index)} data key(s)"
+        + (" and the blind-index key" if index else "")
+    )
     if old and old != new:
         click.echo(f"previous KEK {old} is no longer used; its file may be removed", err=True)
 

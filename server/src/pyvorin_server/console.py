@@ -541,9 +541,7 @@ def build_console(
         name = field(form, "name", 256)
         password = None
         with transaction() as s:
-            user = s.execute(
-                select(User).where(User.email == accounts.normalise_email(email))
-            ).scalar_one_or_none()
+            user = accounts.find_user(s, email)
             if user is None:
                 password = secrets.token_urlsafe(12)
                 user = accounts.create_user(
@@ -605,6 +603,19 @@ def build_console(
         with transaction() as s:
             accounts.create_org(s, principal, field(form, "name", 256), now())
         return redirect("/orgs")
+
+    # -- API tokens (console_tokens.py) ----------------------------------------------------
+    from .console_tokens import build_token_pages
+
+    build_token_pages(
+        app,
+        get=get,
+        post=post,
+        page=page,
+        redirect=redirect,
+        transaction=transaction,
+        now=now,
+    )
 
     # -- the organisation's data: export, deletion -----------------------------------------
     @get("/organisation")

@@ -9,7 +9,9 @@ One run deletes
 * request nonces whose signature window has passed, refresh tokens past their expiry,
   JWT signing keys past their retirement time, rate-limit counters whose window closed;
 
-and seals licensee names and host names written before at-rest encryption was enabled.
+and seals licensee names and host names written before at-rest encryption was enabled,
+and the e-mail addresses and names of accounts made before they were sealed (indexing
+them, see accounts.index_users).
 Every step is idempotent, so several server processes may run it concurrently.
 """
 
@@ -70,6 +72,9 @@ def run_maintenance(engine: Engine, config: Any, now: float | None = None) -> di
                 flag_modified(row, column)
                 sealed += 1
         counts["sealed_legacy_values"] = sealed
+        from .accounts import index_users
+
+        counts["indexed_accounts"] = index_users(session)
     return counts
 
 

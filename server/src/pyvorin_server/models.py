@@ -111,13 +111,18 @@ class Organisation(Base):
 
 
 class User(Base):
-    """A person. ``email`` is stored lower-cased; ``password_hash`` is argon2id."""
+    """A person. ``email`` (lower-cased) and ``name`` are sealed at rest; ``email_index``
+    is the e-mail address's blind index (HMAC, see atrest.py), unique, by which accounts
+    are found (NULL only until an account made before sealing is indexed at the next
+    start); ``password_hash`` is argon2id."""
 
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_index", "email_index", unique=True),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(256))
+    email: Mapped[str] = mapped_column(EncryptedText("users.email", legacy_plaintext=True))
+    email_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str] = mapped_column(EncryptedText("users.name", legacy_plaintext=True))
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[int] = mapped_column(BigInteger)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -273,3 +278,26 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
     reset_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# -- issue 14, part C: API tokens members create in the console (see membertokens.py) -------
+class ApiToken(Base):
+    """A member's API token, stored as its SHA-256 (the secret is shown once). Valid
+    while ``membership_id`` (the membership it was created under) exists, until
+    ``expires_at`` or ``revoked_at``."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(512))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise it
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -25,7 +25,8 @@ from .service import ApiError
 PUBLIC = "public"  # no credential at all (health, issuer key, sign-in page)
 ACTIVATION = "activation"  # the activation credential, checked by the service itself
 SIGNED_IN = "signed-in"  # any authenticated principal (console home, sign-out)
-PSEUDO = (PUBLIC, ACTIVATION, SIGNED_IN)
+API_TOKEN = "api-token"  # a member's API token, checked by membertokens.exchange itself
+PSEUDO = (PUBLIC, ACTIVATION, SIGNED_IN, API_TOKEN)
 
 # Real permissions. Org permissions apply inside the principal's organisation; operator
 # permissions (licences:issue, licences:revoke, orgs:manage) only come with the operator
@@ -126,12 +127,12 @@ def authenticate(request: Request) -> Principal | None:
 
 def requires(permission: str) -> Any:
     """The dependency declaring (and enforcing) ``permission`` for a route. Returns the
-    :class:`Principal` (None for PUBLIC and ACTIVATION routes)."""
+    :class:`Principal` (None for PUBLIC, ACTIVATION and API_TOKEN routes)."""
     if permission not in PERMISSIONS and permission not in PSEUDO:
         raise ValueError(f"unknown permission {permission!r}")
 
     def dependency(request: Request) -> Principal | None:
-        if permission in (PUBLIC, ACTIVATION):
+        if permission in (PUBLIC, ACTIVATION, API_TOKEN):
             return None
         principal = authenticate(request)
         if principal is None:
