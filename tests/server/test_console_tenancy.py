@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from pyvorin_server.tickets import AuditCheckpoint, BuildTicket
 from tests.server import signed
 from tests.server.conftest import BACKENDS, database_for
 from tests.server.console_support import PASSWORD, Browser, ConsoleServer
@@ -243,6 +245,26 @@ def test_export_then_delete_an_organisation(world):
     lid, key = srv.issue(gamma)
     _, bearer = srv.activate(key, hostname="gamma-ci")
     srv.report_usage(bearer, 4)
+    ticket = signed.call(
+        srv.url,
+        "POST",
+        "/v1/tickets",
+        bearer,
+        json={"modules": [{"module": "gamma.kern", "source_sha256": "0" * 64}]},
+    )
+    assert ticket.status_code == 200, ticket.text
+    with srv.sessions() as session, session.begin():  # as a refresh with an audit head records
+        session.add(
+            AuditCheckpoint(
+                activation_id=bearer.split(".", 1)[0],
+                log_id="ab" * 16,
+                licence_id=lid,
+                seq=3,
+                head_hash="3" * 64,
+                recorded_at=0,
+                token="t",
+            )
+        )
     owner = Browser(srv.url)
     owner.sign_in(owner_email)
     export = owner.post("/console/organisation/export")
@@ -258,6 +280,11 @@ def test_export_then_delete_an_organisation(world):
     assert wrong.status_code == 422 and "exact name" in wrong.text
     gone = owner.post("/console/organisation/delete", {"confirm": "Gamma SA"})
     assert gone.status_code == 303 and owner.session is None
+    # its build tickets and audit checkpoints are gone with it
+    with srv.sessions() as session:
+        for model in (BuildTicket, AuditCheckpoint):
+            left = session.scalars(select(model).where(model.licence_id == lid)).all()
+            assert left == [], model.__name__
     # its licence and machines stop working at once
     status = signed.call(srv.url, "GET", "/v1/status", bearer)
     assert status.status_code == 401

@@ -443,7 +443,8 @@ def export_org(session: Session, org_id: str) -> dict[str, Any]:
 
 def delete_org(session: Session, principal: Principal, org_id: str, now=None) -> dict[str, int]:
     """Delete an organisation and all of its data: licences (so their keys and machines
-    stop working), machines with their refresh tokens, usage, client reports, API tokens,
+    stop working), machines with their refresh tokens, usage, build tickets and audit checkpoints,
+    client reports, API tokens,
     memberships, sessions, its audit trail, and the users who belong to no other
     organisation. One server-level audit event records the deletion (without personal
     data). Returns counts of what was deleted."""
@@ -455,6 +456,7 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
         UsageEvent,
         WebSession,
     )
+    from .tickets import AuditCheckpoint, BuildTicket
 
     org = session.get(Organisation, org_id)
     if org is None or org.kind != "customer":
@@ -472,6 +474,12 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
         ).rowcount
         counts["usage"] = session.execute(
             delete(UsageEvent).where(UsageEvent.licence_id.in_(ids))
+        ).rowcount
+        counts["build_tickets"] = session.execute(
+            delete(BuildTicket).where(BuildTicket.licence_id.in_(ids))
+        ).rowcount
+        counts["audit_checkpoints"] = session.execute(
+            delete(AuditCheckpoint).where(AuditCheckpoint.licence_id.in_(ids))
         ).rowcount
         counts["machines"] = session.execute(
             delete(Activation).where(Activation.licence_id.in_(ids))

@@ -1,7 +1,7 @@
 """API tokens members create in the console (issue 14, part C)
 
 Revision ID: t14c
-Revises: t13g
+Revises: t13h
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t14c"
-down_revision = "t13g"
+down_revision = "t13h"
 branch_labels = None
 depends_on = None
 
