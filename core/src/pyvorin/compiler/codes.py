@@ -61,7 +61,7 @@ CODES: dict[str, str] = {
     "PV402": "frame introspection",
     "PV403": "locals(), vars() or dir() of the running frame",
     "PV404": "async code is not compiled yet",
-    "PV405": "yield inside an exception handler is not compiled yet",
+    "PV405": "yield inside an exception handler was not compiled (no longer reported)",
     "PV406": "match statements were not compiled (no longer reported: they are compiled)",
     "PV407": "except* is not compiled yet",
     "PV408": "type parameter syntax is not compiled yet",

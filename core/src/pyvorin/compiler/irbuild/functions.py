@@ -448,15 +448,6 @@ def _yield_from(b: FunctionBuilder, node: ast.YieldFrom) -> gir.Reg:
 def _check_yield(b: FunctionBuilder, node: ast.expr) -> None:
     if b.kind != "generator":
         raise Unsupported(node, "PV499", "'yield' outside a function body is not compiled")
-    if b.in_handler:
-        raise Unsupported(
-            node,
-            "PV405",
-            "yield inside an except block or a finally block that handles an exception "
-            "is not compiled yet",
-            "move the yield after the try statement (keep the value in a variable), or "
-            "declare the function interpreted",
-        )
 
 
 @lowers(ast.Await)

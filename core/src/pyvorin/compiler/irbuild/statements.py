@@ -391,7 +391,6 @@ def _try_except(
     exc = b.prim("fetch_exc")
     saved = _enter_handler_state(b, exc)
     escape = b.push_handler(b.label("except_escape"))
-    b.in_handler += 1
     done = b.label("except_done")
     for clause in handlers:
         b.at(clause)
@@ -425,7 +424,6 @@ def _try_except(
         b.place(nxt)
         if clause.type is None:
             break
-    b.in_handler -= 1
     b.pop_handler(escape)
     # no clause matched: re-raise, with the handled exception restored
     b.do("set_handled", saved)
@@ -465,9 +463,7 @@ def _try_finally(b: FunctionBuilder, node: ast.Try) -> None:
     state = HandlerStateFrame(saved, None, exc)
     state.hdepth = len(b.handlers) - 1
     b.unwind.append(state)
-    b.in_handler += 1
     block(b, node.finalbody)
-    b.in_handler -= 1
     b.unwind.pop()
     b.pop_handler(escape)
     b.do("set_handled", saved)

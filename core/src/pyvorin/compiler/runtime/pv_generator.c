@@ -20,8 +20,19 @@ PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame)
     g->qualname = func->qualname;
     Py_INCREF(g->qualname);
     g->weakreflist = NULL;
+    memset(&g->exc_state, 0, sizeof g->exc_state);
     PyObject_GC_Track(g);
     return (PyObject *)g;
+}
+
+/* Release the exception a generator's code was handling (its gi_exc_state). */
+void pv_gen_clear_exc_state(PvGen *g)
+{
+#if PY_VERSION_HEX < 0x030B0000
+    Py_CLEAR(g->exc_state.exc_type);
+    Py_CLEAR(g->exc_state.exc_traceback);
+#endif
+    Py_CLEAR(g->exc_state.exc_value);
 }
 
 void pv_gen_finish(PvGen *g)
@@ -29,6 +40,30 @@ void pv_gen_finish(PvGen *g)
     g->state = -1;
     if (g->frame) g->spec->clear(g->frame);
     Py_CLEAR(g->yf);
+    pv_gen_clear_exc_state(g);
+}
+
+/* Run the generator's code with its own exc_info entry on the thread's chain, as
+   CPython's gen_send_ex2 does: sys.exc_info(), a bare `raise` and implicit chaining
+   inside see the exception its code handles (kept while it is suspended in an except or
+   finally block), else the caller's. An exception thrown in is chained to the one the
+   generator handles (_PyErr_ChainStackItem). */
+static PyObject *pv_gen_run(PvGen *g, PyObject *sent)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    g->exc_state.previous_item = ts->exc_info;
+    ts->exc_info = &g->exc_state;
+    if (sent == NULL && g->exc_state.exc_value != NULL && g->exc_state.exc_value != Py_None) {
+        PyObject *exc = pv_fetch_exc();
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    g->running = 1;
+    PyObject *r = g->spec->resume(g, sent);
+    g->running = 0;
+    ts->exc_info = g->exc_state.previous_item;
+    g->exc_state.previous_item = NULL;
+    return r;
 }
 
 /* StopIteration's value (None when no exception is set); 0, or -1 for another error. */
@@ -90,9 +125,7 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
         PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started generator");
         return NULL;
     }
-    g->running = 1;
-    PyObject *r = g->spec->resume(g, exc ? NULL : (arg ? arg : Py_None));
-    g->running = 0;
+    PyObject *r = pv_gen_run(g, exc ? NULL : (arg ? arg : Py_None));
     if (r != NULL) return r;
     if (!PyErr_Occurred() && g->state == -1) {
         *returned = g->retval ? g->retval : (Py_INCREF(Py_None), Py_None);
@@ -345,6 +378,7 @@ int pv_gen_traverse(PvGen *g, visitproc visit, void *arg)
     Py_VISIT(g->yf);
     Py_VISIT(g->name);
     Py_VISIT(g->qualname);
+    Py_VISIT(g->exc_state.exc_value);
     if (g->frame && g->state != -1) return g->spec->traverse(g->frame, visit, arg);
     return 0;
 }
@@ -354,6 +388,7 @@ int pv_gen_tp_clear(PvGen *g)
     if (g->frame) g->spec->clear(g->frame);
     Py_CLEAR(g->yf);
     Py_CLEAR(g->retval);
+    pv_gen_clear_exc_state(g);
     return 0;
 }
 
@@ -372,6 +407,7 @@ void pv_gen_dealloc(PvGen *g)
     Py_CLEAR(g->yf);
     Py_CLEAR(g->name);
     Py_CLEAR(g->qualname);
+    pv_gen_clear_exc_state(g);
     PyObject_GC_Del(g);
 }
 

@@ -111,6 +111,9 @@ typedef struct PvGen {
     PyObject *name;
     PyObject *qualname;
     PyObject *weakreflist;
+    /* the exception this generator's code is handling (CPython's gi_exc_state): pushed
+       on the thread's exc_info chain while it runs, kept while it is suspended */
+    _PyErr_StackItem exc_state;
 } PvGen;
 
 extern PyTypeObject PvGen_Type;
@@ -242,6 +245,7 @@ static inline int pv_load_method_cached(PyObject *obj, PyObject *name, PyObject 
 PyObject *pv_fetch_exc(void);
 void pv_restore_exc(PyObject *exc);
 PyObject *pv_get_handled(void);
+PyObject *pv_topmost_handled(void);
 void pv_set_handled(PyObject *exc);
 int pv_exc_match(PyObject *exc, PyObject *type);
 int pv_raise(PyObject *exc, PyObject *cause);
