@@ -64,6 +64,7 @@ class HandlerStateFrame:
 @dataclass
 class WithFrame:
     exit: Reg
+    is_async: bool = False  # ``async with``: __aexit__'s result is awaited
 
 
 class ModuleBuilder:

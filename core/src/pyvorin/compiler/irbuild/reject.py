@@ -3,7 +3,8 @@
 Compiled code has no interpreter frame, so anything that reads or writes the running
 frame (``eval``/``exec``/``compile`` of code that would run in it, ``locals()``,
 ``sys._getframe``...) would behave differently; it is rejected with a precise diagnostic
-instead. So is what is not built yet (async, ``except*``, type-parameter syntax).
+instead. So is what is not built yet (async generators, ``except*``, type-parameter
+syntax).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Collection, Iterator
 
 from ...diagnostics import Diagnostic
 from ..interpreted import compiled_parts
+from .asyncs import is_async_comprehension
 
 INTERPRETED_HINT = (
     "or declare the function interpreted: [tool.pyvorin] interpreted = "
@@ -59,6 +61,12 @@ FRAME_ATTRS = {
     ("inspect", "getouterframes"),
     ("inspect", "getframeinfo"),
 }
+
+
+def _is_async_generator(node: ast.AsyncFunctionDef) -> bool:
+    from .functions import contains_yield
+
+    return contains_yield(node.body)
 
 
 def _defined_names(tree: ast.Module) -> set[str]:
@@ -138,15 +146,20 @@ def _check(node: ast.AST, diag, defined: set[str], declared: Collection[int]) ->
                 "use typing.TypeVar instead",
             )
         return
-    if isinstance(node, (ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith, ast.Await)):
+    if isinstance(node, ast.AsyncFunctionDef) and _is_async_generator(node):
         diag(
             node,
             "PV404",
-            "async code is not compiled yet",
-            "keep coroutines in a module that is not compiled",
+            "async generators (yield inside async def) are not compiled yet",
+            "return a list, or write an async iterator class with __aiter__/__anext__",
         )
-    elif isinstance(node, ast.comprehension) and node.is_async:
-        diag(node.target, "PV404", "async comprehensions are not compiled yet", "use a for loop")
+    elif isinstance(node, ast.GeneratorExp) and is_async_comprehension(node):
+        diag(
+            node,
+            "PV404",
+            "asynchronous generator expressions are not compiled yet",
+            "use an async list comprehension",
+        )
     elif type(node).__name__ == "TryStar":
         diag(
             node,

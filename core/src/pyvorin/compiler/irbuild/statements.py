@@ -277,6 +277,10 @@ def exit_frames(b: FunctionBuilder, down_to: int) -> None:
         with outside(b, hdepth, i):
             if isinstance(frame, FinallyFrame):
                 block(b, frame.body)
+            elif isinstance(frame, WithFrame) and frame.is_async:
+                from .asyncs import await_exit_ok
+
+                await_exit_ok(b, frame.exit)
             elif isinstance(frame, WithFrame):
                 b.do("with_exit_ok", frame.exit)
                 b.free(frame.exit)

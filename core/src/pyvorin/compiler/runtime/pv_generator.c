@@ -3,9 +3,20 @@
  * resumable C function over a heap frame of registers; see pv_generic.h. */
 #include "pv_generic.h"
 
+/* What the messages call it: "generator" or "coroutine". */
+static const char *pv_gen_kind(PvGen *g)
+{
+    return Py_TYPE(g) == &PvCoro_Type ? "coroutine" : "generator";
+}
+
 PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame)
 {
-    PvGen *g = PyObject_GC_New(PvGen, &PvGen_Type);
+    return pv_gen_new_of(&PvGen_Type, func, spec, frame);
+}
+
+PyObject *pv_gen_new_of(PyTypeObject *type, PvFunction *func, const PvGenSpec *spec, void *frame)
+{
+    PvGen *g = PyObject_GC_New(PvGen, type);
     if (!g) return NULL;
     g->spec = spec;
     g->frame = frame;
@@ -111,10 +122,14 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
 {
     *returned = NULL;
     if (g->running) {
-        PyErr_SetString(PyExc_ValueError, "generator already executing");
+        PyErr_Format(PyExc_ValueError, "%s already executing", pv_gen_kind(g));
         return NULL;
     }
     if (g->state == -1) {
+        if (Py_TYPE(g) == &PvCoro_Type) {
+            PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
+            return NULL;
+        }
         if (!exc) {
             Py_INCREF(Py_None);
             *returned = Py_None;
@@ -122,7 +137,8 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
         return NULL;
     }
     if (g->state == 0 && arg && arg != Py_None && !exc) {
-        PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started generator");
+        PyErr_Format(PyExc_TypeError, "can't send non-None value to a just-started %s",
+                     pv_gen_kind(g));
         return NULL;
     }
     PyObject *r = pv_gen_run(g, exc ? NULL : (arg ? arg : Py_None));
@@ -136,7 +152,7 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
     pv_gen_finish(g);
     if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
         PyObject *cause = pv_fetch_exc();
-        PyErr_SetString(PyExc_RuntimeError, "generator raised StopIteration");
+        PyErr_Format(PyExc_RuntimeError, "%s raised StopIteration", pv_gen_kind(g));
         PyObject *err = pv_fetch_exc();
         if (err) {
             Py_INCREF(cause);
@@ -186,8 +202,8 @@ PyObject *pv_gen_send_exc(PvGen *g)
 int pv_gen_close_iter(PyObject *yf)
 {
     PyObject *retval = NULL;
-    if (PyGen_CheckExact(yf) || Py_TYPE(yf) == &PvGen_Type) {
-        retval = Py_TYPE(yf) == &PvGen_Type ? pv_gen_close((PvGen *)yf, NULL)
+    if (PyGen_CheckExact(yf) || pv_is_compiled_gen(yf)) {
+        retval = pv_is_compiled_gen(yf) ? pv_gen_close((PvGen *)yf, NULL)
                                             : PyObject_CallMethod(yf, "close", NULL);
         if (retval == NULL) return -1;
     } else {
@@ -221,7 +237,7 @@ PyObject *pv_gen_throw_impl(PvGen *g, int close_on_genexit, PyObject *typ, PyObj
             }
             goto throw_here;
         }
-        if (Py_TYPE(yf) == &PvGen_Type) {
+        if (pv_is_compiled_gen(yf)) {
             g->running = 1;
             ret = pv_gen_throw_impl((PvGen *)yf, close_on_genexit, typ, val, tb);
             g->running = 0;
@@ -305,6 +321,7 @@ PyObject *pv_gen_throw(PvGen *g, PyObject *const *args, Py_ssize_t nargs)
 PyObject *pv_gen_close(PvGen *g, PyObject *unused)
 {
     int err = 0;
+    if (g->state == -1) Py_RETURN_NONE;
     if (g->state == 0) {
         pv_gen_finish(g);
         Py_RETURN_NONE;
@@ -323,7 +340,7 @@ PyObject *pv_gen_close(PvGen *g, PyObject *unused)
     PyObject *r = pv_gen_step(g, Py_None, 1, &ret);
     if (r) {
         Py_DECREF(r);
-        PyErr_SetString(PyExc_RuntimeError, "generator ignored GeneratorExit");
+        PyErr_Format(PyExc_RuntimeError, "%s ignored GeneratorExit", pv_gen_kind(g));
         return NULL;
     }
     if (ret) { Py_DECREF(ret); Py_RETURN_NONE; }
@@ -338,7 +355,9 @@ PyObject *pv_gen_close(PvGen *g, PyObject *unused)
 int pv_yf_send(PyObject *yf, PyObject *v, PyObject **out)
 {
     PyObject *r;
-    if (v == Py_None && PyIter_Check(yf))
+    if (pv_is_compiled_gen(yf))
+        r = pv_gen_send((PvGen *)yf, v);
+    else if (v == Py_None && PyIter_Check(yf))
         r = Py_TYPE(yf)->tp_iternext(yf);
     else
         r = PyObject_CallMethodOneArg(yf, pv_istr("send"), v);
@@ -362,12 +381,17 @@ PyObject *pv_yf_iter(PyObject *v)
 void pv_gen_finalize(PyObject *self)
 {
     PvGen *g = (PvGen *)self;
-    if (g->state <= 0) return;
+    int unawaited = g->state == 0 && Py_TYPE(g) == &PvCoro_Type;
+    if (g->state < 0 || (g->state == 0 && !unawaited)) return;
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
-    PyObject *res = pv_gen_close(g, NULL);
-    if (res == NULL) PyErr_WriteUnraisable(self);
-    else Py_DECREF(res);
+    if (unawaited) {
+        pv_coro_warn_unawaited(self);
+    } else {
+        PyObject *res = pv_gen_close(g, NULL);
+        if (res == NULL) PyErr_WriteUnraisable(self);
+        else Py_DECREF(res);
+    }
     PyErr_Restore(t, v, tb);
 }
 
@@ -499,5 +523,5 @@ int pv_types_ready(void)
     Py_DECREF(gen_abc);
     if (!r) return -1;
     Py_DECREF(r);
-    return 0;
+    return pv_coro_types_ready();
 }

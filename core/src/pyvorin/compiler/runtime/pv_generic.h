@@ -117,6 +117,14 @@ typedef struct PvGen {
 } PvGen;
 
 extern PyTypeObject PvGen_Type;
+extern PyTypeObject PvCoro_Type;
+extern PyTypeObject PvCoroWrapper_Type;
+
+/* A generator or coroutine of compiled code (they share PvGen and its functions). */
+static inline int pv_is_compiled_gen(PyObject *o)
+{
+    return Py_TYPE(o) == &PvGen_Type || Py_TYPE(o) == &PvCoro_Type;
+}
 
 
 /* ---- the runtime's functions (defined in pv_*.c; hidden outside the module) ---- */
@@ -351,6 +359,7 @@ PyObject *pv_function_reduce(PvFunction *f, PyObject *unused);
 int pv_spec_init(PvFuncSpec *s);
 /* pv_generator.c */
 PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame);
+PyObject *pv_gen_new_of(PyTypeObject *type, PvFunction *func, const PvGenSpec *spec, void *frame);
 void pv_gen_finish(PvGen *g);
 int pv_fetch_stop_value(PyObject **pvalue);
 void pv_set_stop_value(PyObject *value);
@@ -378,6 +387,16 @@ int pv_gen_set_name(PvGen *g, PyObject *v, void *c);
 PyObject *pv_gen_get_qualname(PvGen *g, void *c);
 int pv_gen_set_qualname(PvGen *g, PyObject *v, void *c);
 int pv_types_ready(void);
+/* pv_coroutine.c: coroutines (PEP 492), await, async for, async with */
+int pv_coro_types_ready(void);
+void pv_coro_warn_unawaited(PyObject *coro);
+PyObject *pv_get_awaitable(PyObject *o, int where);
+PyObject *pv_get_aiter(PyObject *o);
+PyObject *pv_get_anext(PyObject *aiter);
+int pv_is_stop_async(PyObject *exc);
+PyObject *pv_async_with_enter(PyObject *mgr, PyObject **exit_out);
+PyObject *pv_async_with_exit_ok(PyObject *exit);
+PyObject *pv_async_with_exit_exc(PyObject *exit, PyObject *exc);
 /* pv_match.c: structural pattern matching */
 int pv_match_len(PyObject *subject, Py_ssize_t n, int exact);
 PyObject *pv_match_item(PyObject *subject, Py_ssize_t i);
