@@ -273,7 +273,7 @@ def comprehensions():
         c = {i: await add(i) async for i in Ticker(2) if i > 1}
         d = [await add(x) for x in range(3)]
         e = [(i, j) async for i in Ticker(2) for j in range(i) if j >= 0]
-        f = [[j async for j in Ticker(i)] for i in range(3)]
+        f = [[j async for j in Ticker(i)] async for i in Ticker(2)]
         return a, sorted(b), c, d, e, f
 
     return asyncio.run(main())
