@@ -89,6 +89,21 @@ def test_traceback_names_the_coroutine(modules) -> None:
     assert frames(compiled) == frames(py)
 
 
+def test_verifier_compares_outcomes(modules) -> None:
+    """The verifier's encoding drives a compiled coroutine and CPython's to completion and
+    compares what they return or raise (verify/values.py)."""
+    from pyvorin.verify.values import encode
+
+    py, compiled = modules
+    assert encode(compiled.add(1, c=0.5)) == encode(py.add(1, c=0.5))
+    assert encode(compiled.add(1, c=0.5)) != encode(py.add(1, c=1))
+    assert encode(compiled.chain_error())["outcome"] == {
+        "raised": "ZeroDivisionError",
+        "message": "division by zero",
+    }
+    assert encode(compiled.chain_error()) == encode(py.chain_error())
+
+
 def test_probe_same_as_cpython(modules) -> None:
     py, compiled = modules
     assert outcome(compiled.probe, ("x",), {}) == outcome(py.probe, ("x",), {})

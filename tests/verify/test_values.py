@@ -177,3 +177,30 @@ def test_containers_and_objects_compare_by_content():
     assert encode(_Point(1, [2])) != encode(_Point(1, [2.0]))
     assert encode(object()) == encode(object())  # the address is masked
     assert encode(len) == {"function": "len"}
+
+
+async def _coro(value, exc=None):
+    import asyncio
+
+    await asyncio.sleep(0)
+    if exc is not None:
+        raise exc
+    return value
+
+
+def test_coroutines_compare_by_their_outcome_not_as_objects():
+    """A returned coroutine is driven to completion (its own event loop) and its value or
+    exception is compared: never the opaque object (whose repr would match anyway)."""
+    from pyvorin.verify.values import encode, show_encoded
+
+    data = encode(_coro([1, 2.0]))
+    assert data == {
+        "coroutine": "coroutine",
+        "outcome": {"returned": {"list": [{"int": "1"}, {"float": (2.0).hex()}]}},
+    }
+    assert encode(_coro(2.0)) != encode(_coro(2))  # 2.0 is not 2
+    raised = encode(_coro(None, ValueError("bad")))
+    assert raised["outcome"] == {"raised": "ValueError", "message": "bad"}
+    assert raised != encode(_coro(None, ValueError("other")))
+    assert show_encoded(raised) == "<coroutine raising ValueError: bad>"
+    assert "returning" in show_encoded(encode(_coro(3)))
