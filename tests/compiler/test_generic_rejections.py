@@ -151,8 +151,9 @@ def test_shadowed_builtins_are_not_rejected(tmp_path: Path) -> None:
         "def g(x):\n    try:\n        yield 1\n    except ValueError:\n        yield 2\n"
         "    finally:\n        yield 3\n",
         # formerly PV404: coroutines, await, async with / for, async comprehensions
-        "import asyncio\nasync def f(m, xs):\n    async with m as v:\n        await asyncio.sleep(0)\n"
-        "    async for x in xs:\n        pass\n    return [y async for y in xs], v\n",
+        "import asyncio\nasync def f(m, xs):\n    async with m as v:\n"
+        "        await asyncio.sleep(0)\n    async for x in xs:\n        pass\n"
+        "    return [y async for y in xs], v\n",
         "def h(xs):\n    try:\n        return xs[0]\n    except IndexError:\n        return None\n",
         "if __name__ == '__main__':\n    print('hi')\n",
         "d = vars(object)\ng = globals()\n",
