@@ -60,7 +60,7 @@ CODES: dict[str, str] = {
     "PV401": "eval, exec or compile of source text at run time",
     "PV402": "frame introspection",
     "PV403": "locals(), vars() or dir() of the running frame",
-    "PV404": "async generators are not compiled yet",
+    "PV404": "async code was not compiled (no longer reported: it is compiled)",
     "PV405": "yield inside an exception handler was not compiled (no longer reported)",
     "PV406": "match statements were not compiled (no longer reported: they are compiled)",
     "PV407": "except* is not compiled yet",

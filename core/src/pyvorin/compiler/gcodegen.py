@@ -18,13 +18,18 @@ from .gprims import PRIMS
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 # code objects compiled as a resumable function over a heap frame, and their object type
-GENERATOR_KINDS = {"generator": "PvGen_Type", "coroutine": "PvCoro_Type"}
+GENERATOR_KINDS = {
+    "generator": "PvGen_Type",
+    "coroutine": "PvCoro_Type",
+    "asyncgen": "PvAsyncGen_Type",
+}
 RUNTIME_FILES = (
     "pv_generic.h",
     "pv_ops.c",
     "pv_function.c",
     "pv_generator.c",
     "pv_coroutine.c",
+    "pv_asyncgen.c",
     "pv_match.c",
     "pv_attr.c",
 )
@@ -265,7 +270,12 @@ class FuncEmitter:
     def op_Yield(self, op: gir.Yield) -> None:
         v = self.r(op.value)
         self.w(f"gen->state = {op.state};")
-        self.w(f"{{ PyObject *pv_y = {v}; {v} = NULL; Py_LeaveRecursiveCall(); return pv_y; }}")
+        if self.f.kind == "asyncgen":  # a yield, told apart from an await's suspension
+            self.w(f"{{ PyObject *pv_y = pv_ag_wrap({v}); {v} = NULL;")
+            self.w(f"  if (pv_y == NULL) {self.fail(op.line, op.err)}")
+            self.w("  Py_LeaveRecursiveCall(); return pv_y; }")
+        else:
+            self.w(f"{{ PyObject *pv_y = {v}; {v} = NULL; Py_LeaveRecursiveCall(); return pv_y; }}")
         self.lines.append(f"  L_resume_{op.state}:;")
         self.w(f"if (sent == NULL) {self.fail(op.line, op.err)}")
         self.w(f"Py_INCREF(sent); {self.r(op.dst)} = sent;")

@@ -6,8 +6,8 @@ made as a ``coroutine`` object (runtime/pv_coroutine.c). ``await x`` is CPython'
 GET_AWAITABLE then the ``yield from`` loop (SEND); ``async for`` is GET_AITER, then per
 item GET_ANEXT, an await, and END_ASYNC_FOR's StopAsyncIteration test; ``async with`` is
 BEFORE_ASYNC_WITH, with ``__aenter__``'s and ``__aexit__``'s results awaited. Async
-generators (``yield`` in ``async def``) and asynchronous generator expressions are not
-compiled yet (PV404, reported by :mod:`.reject`).
+generators (``yield`` in ``async def``) and asynchronous generator expressions are made
+as ``async_generator`` objects (runtime/pv_asyncgen.c) whose yields are wrapped values.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from .. import gir
 from .builder import FunctionBuilder, Unsupported, WithFrame
 from .expressions import expr, lowers
 
+ASYNC_KINDS = ("coroutine", "asyncgen")  # code objects that may await
+
 
 def await_value(b: FunctionBuilder, src: gir.Reg, where: int = 0, tb: bool = True) -> gir.Reg:
     """``await src`` (src borrowed): GET_AWAITABLE ``where`` (0 await, 1 the result of
     ``__aenter__``, 2 of ``__aexit__``), then delegate until it returns."""
-    if b.kind != "coroutine":
+    if b.kind not in ASYNC_KINDS:
         raise Unsupported(_node_at(b), "PV404", "'await' outside a coroutine is not compiled")
     aw = b.prim("get_awaitable", src, gir.CExpr(str(where)))
     dst = b.temp()
@@ -117,7 +119,7 @@ def _items(b: FunctionBuilder, node: ast.AsyncWith, items: list[ast.withitem]) -
 def anext_or_done(b: FunctionBuilder, it: gir.Reg, done: str) -> gir.Reg:
     """One step of ``async for``: ``await anext(it)``; StopAsyncIteration goes to ``done``
     (END_ASYNC_FOR), any other exception propagates."""
-    if b.kind != "coroutine":
+    if b.kind not in ASYNC_KINDS:
         raise Unsupported(_node_at(b), "PV404", "'async for' outside a coroutine is not compiled")
     aw = b.prim("get_anext", it)
     h = b.push_handler(b.label("anext_exc"))
@@ -203,7 +205,8 @@ def _has_await(node: ast.AST) -> bool:
 
 def coroutine_code(fir: gir.FuncIR) -> tuple[str, tuple[str, ...]] | None:
     """The source of a stub ``async def`` with the function's parameters, on its line, for
-    its ``__code__``: a code object with CO_COROUTINE and the same signature, as
+    its ``__code__``: a code object with CO_COROUTINE (CO_ASYNC_GENERATOR for an async
+    generator: the stub then has a ``yield``) and the same signature, as
     ``inspect.iscoroutinefunction``/``asyncio.iscoroutinefunction``/``inspect.signature``
     read it. None when the name is not an identifier (a comprehension)."""
     if not fir.name.isidentifier():
@@ -223,7 +226,8 @@ def coroutine_code(fir: gir.FuncIR) -> tuple[str, tuple[str, ...]] | None:
     parts += kwonly
     if fir.varkw:
         parts.append("**" + rest.pop(0))
-    text = "\n" * (fir.line - 1) + f"async def {fir.name}({', '.join(parts)}):\n    pass\n"
+    body = "yield" if fir.kind == "asyncgen" else "pass"
+    text = "\n" * (fir.line - 1) + f"async def {fir.name}({', '.join(parts)}):\n    {body}\n"
     return text, (fir.name,)
 
 

@@ -260,9 +260,7 @@ def _compiled_function(
 ) -> gir.Reg:
     is_gen = contains_yield(node.body)
     if isinstance(node, ast.AsyncFunctionDef):
-        if is_gen:
-            raise Unsupported(node, "PV404", "async generators are not compiled yet")
-        kind = "coroutine"
+        kind = "asyncgen" if is_gen else "coroutine"
     else:
         kind = "generator" if is_gen else "function"
     fir, fb = new_code(b.mb, b, node, node.name, child_qualname(b, node.name), node.args, kind)
@@ -272,8 +270,8 @@ def _compiled_function(
     _finish(fb)
     b.at(node)
     func = make_function(b, fir, doc, defaults, kwdefaults)
-    stub = asyncs.coroutine_code(fir) if kind == "coroutine" else None
-    if stub is not None:  # a __code__ with CO_COROUTINE (inspect.iscoroutinefunction...)
+    stub = asyncs.coroutine_code(fir) if kind in ("coroutine", "asyncgen") else None
+    if stub is not None:  # a __code__ with CO_COROUTINE/CO_ASYNC_GENERATOR (inspect...)
         text, path = stub
         code = b.const((text, b.mb.path, b.mb.future_flags, path), "code")
         b.do("setattr", func, b.name_const("__code__"), code)
@@ -329,17 +327,15 @@ def _lambda(b: FunctionBuilder, node: ast.Lambda) -> gir.Reg:
 def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     """A comprehension is a function called with iter(first iterable), as in CPython 3.11."""
     is_async = asyncs.is_async_comprehension(node)
-    if is_async and isinstance(node, ast.GeneratorExp):
-        raise Unsupported(node, "PV404", "asynchronous generator expressions are not compiled yet")
     first = expr(b, node.generators[0].iter)
     b.at(node)
     it = b.prim("get_aiter" if node.generators[0].is_async else "getiter", first)
     b.free(first)
     name = _COMP_NAMES[type(node)]
-    if is_async:
-        kind = "coroutine"
+    if isinstance(node, ast.GeneratorExp):
+        kind = "asyncgen" if is_async else "generator"
     else:
-        kind = "generator" if isinstance(node, ast.GeneratorExp) else "function"
+        kind = "coroutine" if is_async else "function"
     fir, fb = new_code(b.mb, b, node, name, child_qualname(b, name), None, kind)
     inlined = _inlined(fb)
     if inlined:
@@ -376,7 +372,7 @@ def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     args = [it] if outer_self is None else [it, outer_self]
     b.emit(gir.Call(b.line, r, func, args, None, b.err, tb=not inlined))
     b.free(func, *args)
-    if is_async:  # the comprehension's coroutine, awaited where it stands
+    if kind == "coroutine":  # the comprehension's coroutine, awaited where it stands
         value = asyncs.await_value(b, r, tb=not inlined)
         b.free(r)
         return value
@@ -459,7 +455,7 @@ def _yield_from(b: FunctionBuilder, node: ast.YieldFrom) -> gir.Reg:
 
 
 def _check_yield(b: FunctionBuilder, node: ast.expr) -> None:
-    if b.kind != "generator":
+    if b.kind not in ("generator", "asyncgen"):
         raise Unsupported(node, "PV499", "'yield' outside a function body is not compiled")
 
 

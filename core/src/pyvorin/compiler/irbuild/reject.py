@@ -3,8 +3,7 @@
 Compiled code has no interpreter frame, so anything that reads or writes the running
 frame (``eval``/``exec``/``compile`` of code that would run in it, ``locals()``,
 ``sys._getframe``...) would behave differently; it is rejected with a precise diagnostic
-instead. So is what is not built yet (async generators, ``except*``, type-parameter
-syntax).
+instead. So is what is not built yet (``except*``, type-parameter syntax).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from collections.abc import Collection, Iterator
 
 from ...diagnostics import Diagnostic
 from ..interpreted import compiled_parts
-from .asyncs import is_async_comprehension
 
 INTERPRETED_HINT = (
     "or declare the function interpreted: [tool.pyvorin] interpreted = "
@@ -61,12 +59,6 @@ FRAME_ATTRS = {
     ("inspect", "getouterframes"),
     ("inspect", "getframeinfo"),
 }
-
-
-def _is_async_generator(node: ast.AsyncFunctionDef) -> bool:
-    from .functions import contains_yield
-
-    return contains_yield(node.body)
 
 
 def _defined_names(tree: ast.Module) -> set[str]:
@@ -146,21 +138,7 @@ def _check(node: ast.AST, diag, defined: set[str], declared: Collection[int]) ->
                 "use typing.TypeVar instead",
             )
         return
-    if isinstance(node, ast.AsyncFunctionDef) and _is_async_generator(node):
-        diag(
-            node,
-            "PV404",
-            "async generators (yield inside async def) are not compiled yet",
-            "return a list, or write an async iterator class with __aiter__/__anext__",
-        )
-    elif isinstance(node, ast.GeneratorExp) and is_async_comprehension(node):
-        diag(
-            node,
-            "PV404",
-            "asynchronous generator expressions are not compiled yet",
-            "use an async list comprehension",
-        )
-    elif type(node).__name__ == "TryStar":
+    if type(node).__name__ == "TryStar":
         diag(
             node,
             "PV407",

@@ -6,7 +6,8 @@
 /* What the messages call it: "generator" or "coroutine". */
 static const char *pv_gen_kind(PvGen *g)
 {
-    return Py_TYPE(g) == &PvCoro_Type ? "coroutine" : "generator";
+    if (Py_TYPE(g) == &PvCoro_Type) return "coroutine";
+    return Py_TYPE(g) == &PvAsyncGen_Type ? "async generator" : "generator";
 }
 
 PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame)
@@ -32,6 +33,8 @@ PyObject *pv_gen_new_of(PyTypeObject *type, PvFunction *func, const PvGenSpec *s
     Py_INCREF(g->qualname);
     g->weakreflist = NULL;
     memset(&g->exc_state, 0, sizeof g->exc_state);
+    g->ag_finalizer = NULL;
+    g->ag_hooks_inited = g->ag_closed = g->ag_running_async = 0;
     PyObject_GC_Track(g);
     return (PyObject *)g;
 }
@@ -150,9 +153,12 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
         return NULL;
     }
     pv_gen_finish(g);
-    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+    int stop_async = Py_TYPE(g) == &PvAsyncGen_Type &&
+                     PyErr_ExceptionMatches(PyExc_StopAsyncIteration);
+    if (stop_async || PyErr_ExceptionMatches(PyExc_StopIteration)) {
         PyObject *cause = pv_fetch_exc();
-        PyErr_Format(PyExc_RuntimeError, "%s raised StopIteration", pv_gen_kind(g));
+        PyErr_Format(PyExc_RuntimeError, "%s raised %s", pv_gen_kind(g),
+                     stop_async ? "StopAsyncIteration" : "StopIteration");
         PyObject *err = pv_fetch_exc();
         if (err) {
             Py_INCREF(cause);
@@ -166,14 +172,23 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
     return NULL;
 }
 
+/* The generator returned ret (stolen): StopIteration(ret), or StopAsyncIteration for an
+   async generator (gen_send_ex). */
+static PyObject *pv_gen_returned(PvGen *g, PyObject *ret)
+{
+    if (Py_TYPE(g) == &PvAsyncGen_Type) PyErr_SetNone(PyExc_StopAsyncIteration);
+    else pv_set_stop_value(ret);
+    Py_DECREF(ret);
+    return NULL;
+}
+
 PyObject *pv_gen_iternext(PvGen *g)
 {
     PyObject *ret;
     PyObject *r = pv_gen_step(g, NULL, 0, &ret);
     if (r || !ret) return r;
-    if (ret != Py_None) pv_set_stop_value(ret);
-    Py_DECREF(ret);
-    return NULL;
+    if (ret == Py_None && Py_TYPE(g) != &PvAsyncGen_Type) { Py_DECREF(ret); return NULL; }
+    return pv_gen_returned(g, ret);
 }
 
 PyObject *pv_gen_send(PvGen *g, PyObject *arg)
@@ -181,9 +196,7 @@ PyObject *pv_gen_send(PvGen *g, PyObject *arg)
     PyObject *ret;
     PyObject *r = pv_gen_step(g, arg, 0, &ret);
     if (r || !ret) return r;
-    pv_set_stop_value(ret);
-    Py_DECREF(ret);
-    return NULL;
+    return pv_gen_returned(g, ret);
 }
 
 /* Resume with the exception that is set; as send() for the value it produces. */
@@ -192,9 +205,7 @@ PyObject *pv_gen_send_exc(PvGen *g)
     PyObject *ret;
     PyObject *r = pv_gen_step(g, Py_None, 1, &ret);
     if (r || !ret) return r;
-    pv_set_stop_value(ret);
-    Py_DECREF(ret);
-    return NULL;
+    return pv_gen_returned(g, ret);
 }
 
 
@@ -381,6 +392,7 @@ PyObject *pv_yf_iter(PyObject *v)
 void pv_gen_finalize(PyObject *self)
 {
     PvGen *g = (PvGen *)self;
+    if (Py_TYPE(g) == &PvAsyncGen_Type && pv_ag_finalize(g)) return;
     int unawaited = g->state == 0 && Py_TYPE(g) == &PvCoro_Type;
     if (g->state < 0 || (g->state == 0 && !unawaited)) return;
     PyObject *t, *v, *tb;
@@ -403,6 +415,7 @@ int pv_gen_traverse(PvGen *g, visitproc visit, void *arg)
     Py_VISIT(g->name);
     Py_VISIT(g->qualname);
     Py_VISIT(g->exc_state.exc_value);
+    Py_VISIT(g->ag_finalizer);
     if (g->frame && g->state != -1) return g->spec->traverse(g->frame, visit, arg);
     return 0;
 }
@@ -412,6 +425,7 @@ int pv_gen_tp_clear(PvGen *g)
     if (g->frame) g->spec->clear(g->frame);
     Py_CLEAR(g->yf);
     Py_CLEAR(g->retval);
+    Py_CLEAR(g->ag_finalizer);
     pv_gen_clear_exc_state(g);
     return 0;
 }
@@ -431,6 +445,7 @@ void pv_gen_dealloc(PvGen *g)
     Py_CLEAR(g->yf);
     Py_CLEAR(g->name);
     Py_CLEAR(g->qualname);
+    Py_CLEAR(g->ag_finalizer);
     pv_gen_clear_exc_state(g);
     PyObject_GC_Del(g);
 }
@@ -523,5 +538,6 @@ int pv_types_ready(void)
     Py_DECREF(gen_abc);
     if (!r) return -1;
     Py_DECREF(r);
-    return pv_coro_types_ready();
+    if (pv_coro_types_ready() < 0) return -1;
+    return pv_asyncgen_types_ready();
 }

@@ -114,16 +114,22 @@ typedef struct PvGen {
     /* the exception this generator's code is handling (CPython's gi_exc_state): pushed
        on the thread's exc_info chain while it runs, kept while it is suspended */
     _PyErr_StackItem exc_state;
+    /* async generators: the finalizer hook taken at the first iteration, whether the hooks
+       were taken, closed (aclose() or exhausted), an asend/athrow awaitable running */
+    PyObject *ag_finalizer;
+    char ag_hooks_inited, ag_closed, ag_running_async;
 } PvGen;
 
 extern PyTypeObject PvGen_Type;
 extern PyTypeObject PvCoro_Type;
 extern PyTypeObject PvCoroWrapper_Type;
+extern PyTypeObject PvAsyncGen_Type;
 
 /* A generator or coroutine of compiled code (they share PvGen and its functions). */
 static inline int pv_is_compiled_gen(PyObject *o)
 {
-    return Py_TYPE(o) == &PvGen_Type || Py_TYPE(o) == &PvCoro_Type;
+    return Py_TYPE(o) == &PvGen_Type || Py_TYPE(o) == &PvCoro_Type ||
+           Py_TYPE(o) == &PvAsyncGen_Type;
 }
 
 
@@ -394,6 +400,10 @@ PyObject *pv_get_awaitable(PyObject *o, int where);
 PyObject *pv_get_aiter(PyObject *o);
 PyObject *pv_get_anext(PyObject *aiter);
 int pv_is_stop_async(PyObject *exc);
+/* pv_asyncgen.c: async generators (PEP 525) */
+int pv_asyncgen_types_ready(void);
+PyObject *pv_ag_wrap(PyObject *value);
+int pv_ag_finalize(PvGen *g);
 PyObject *pv_async_with_enter(PyObject *mgr, PyObject **exit_out);
 PyObject *pv_async_with_exit_ok(PyObject *exit);
 PyObject *pv_async_with_exit_exc(PyObject *exit, PyObject *exc);
