@@ -53,6 +53,17 @@ def test_async_generators_are_compiled(modules) -> None:
     assert type(g).__name__ == "async_generator" and type(g) is not type(plain())
 
 
+def test_verifier_compares_items(modules) -> None:
+    """The verifier's encoding iterates a compiled async generator and CPython's and
+    compares their items and how they ended (verify/values.py)."""
+    from pyvorin.verify.values import encode
+
+    py, compiled = modules
+    assert encode(compiled.ticks(3)) == encode(py.ticks(3))
+    assert encode(compiled.ticks(3))["items"] == [{"int": "0"}, {"int": "1"}, {"int": "2"}]
+    assert encode(compiled.ticks(3)) != encode(py.ticks(2))
+
+
 def test_probe_same_as_cpython(modules) -> None:
     py, compiled = modules
     assert outcome(compiled.probe, ("x",), {}) == outcome(py.probe, ("x",), {})

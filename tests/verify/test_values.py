@@ -204,3 +204,26 @@ def test_coroutines_compare_by_their_outcome_not_as_objects():
     assert raised != encode(_coro(None, ValueError("other")))
     assert show_encoded(raised) == "<coroutine raising ValueError: bad>"
     assert "returning" in show_encoded(encode(_coro(3)))
+
+
+async def _agen(values, exc=None):
+    import asyncio
+
+    for v in values:
+        await asyncio.sleep(0)
+        yield v
+    if exc is not None:
+        raise exc
+
+
+def test_async_generators_compare_by_their_items():
+    from pyvorin.verify.values import encode, show_encoded
+
+    data = encode(_agen([1, 2.0]))
+    assert data["async_iterator"] == "async_generator"
+    assert data["items"] == [{"int": "1"}, {"float": (2.0).hex()}]
+    assert data["then"] == "exhausted"
+    assert encode(_agen([2.0])) != encode(_agen([2]))
+    raised = encode(_agen([1], ValueError("bad")))
+    assert raised["then"] == {"raised": "ValueError", "message": "bad"}
+    assert show_encoded(raised) == "<async_generator yielding [1], then raised ValueError: bad>"

@@ -37,6 +37,9 @@ it holds, not by a ``repr`` that names an address:
   and ``outcome`` is ``{"returned": <value>}`` or ``{"raised": "<type>", "message": "..."}``
   (an opaque coroutine object is never compared as such); compiled coroutines are of a type
   named ``coroutine`` like CPython's
+* an async generator -> ``{"async_iterator": "<type name>", "items": [...], "then": ...}``:
+  iterated with ``async for`` in a fresh event loop, up to :data:`MAX_ITEMS` items, and
+  compared like an iterator
 * a function -> ``{"function": "<qualified name>"}`` (compiled functions are of another
   type, as docs/subset.md says; what is compared is which function it is)
 * an instance of a class with a ``__dict__`` and the default ``__repr__`` ->
@@ -172,6 +175,8 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
         return {"function": str(getattr(value, "__qualname__", "?"))}
     if _is_coroutine(value):
         return _run_coroutine(value, kind, depth)
+    if _is_async_generator(value):
+        return _consume_async(value, kind, depth)
     if _is_iterator(value, kind):
         return _consume(value, kind, depth)
     attrs = getattr(value, "__dict__", None)
@@ -207,6 +212,39 @@ def _run_coroutine(value: Any, kind: type, depth: int) -> dict[str, Any]:
     finally:
         loop.close()
     return {"coroutine": _type_name(kind), "outcome": outcome}
+
+
+def _is_async_generator(value: Any) -> bool:
+    import collections.abc
+
+    return isinstance(value, collections.abc.AsyncGenerator)
+
+
+def _consume_async(value: Any, kind: type, depth: int) -> dict[str, Any]:
+    """Iterate a returned async generator in an event loop of its own, as
+    :func:`_consume` does an iterator."""
+    import asyncio
+
+    items: list[Any] = []
+
+    async def drive() -> Any:
+        try:
+            async for item in value:
+                if len(items) == MAX_ITEMS:
+                    return "more"
+                items.append(encode(item, depth + 1))
+            return "exhausted"
+        finally:
+            await value.aclose()
+
+    loop = asyncio.new_event_loop()
+    try:
+        then: Any = loop.run_until_complete(drive())
+    except Exception as exc:  # how the iteration ended is part of the result
+        then = {"raised": type(exc).__name__, "message": str(exc)}
+    finally:
+        loop.close()
+    return {"async_iterator": _type_name(kind), "items": items, "then": then}
 
 
 def _is_iterator(value: Any, kind: type) -> bool:
@@ -459,12 +497,13 @@ def _show_encoded(data: Any) -> str:
         if "returned" in out:
             return f"<coroutine returning {_show_encoded(out['returned'])}>"
         return f"<coroutine raising {out['raised']}: {out['message']}>"
-    if isinstance(data, dict) and "iterator" in data:
+    if isinstance(data, dict) and ("iterator" in data or "async_iterator" in data):
         items = ", ".join(_show_encoded(v) for v in data.get("items", []))
         then = data.get("then")
         if isinstance(then, dict):
             then = f"then raised {then.get('raised')}: {then.get('message')}"
-        return f"<{data['iterator']} yielding [{items}], {then}>"
+        name = data.get("iterator") or data.get("async_iterator")
+        return f"<{name} yielding [{items}], {then}>"
     if isinstance(data, dict) and "object" in data:
         attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
         return f"<{data['object']} object: {attrs}>"
