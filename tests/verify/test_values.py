@@ -177,3 +177,53 @@ def test_containers_and_objects_compare_by_content():
     assert encode(_Point(1, [2])) != encode(_Point(1, [2.0]))
     assert encode(object()) == encode(object())  # the address is masked
     assert encode(len) == {"function": "len"}
+
+
+async def _coro(value, exc=None):
+    import asyncio
+
+    await asyncio.sleep(0)
+    if exc is not None:
+        raise exc
+    return value
+
+
+def test_coroutines_compare_by_their_outcome_not_as_objects():
+    """A returned coroutine is driven to completion (its own event loop) and its value or
+    exception is compared: never the opaque object (whose repr would match anyway)."""
+    from pyvorin.verify.values import encode, show_encoded
+
+    data = encode(_coro([1, 2.0]))
+    assert data == {
+        "coroutine": "coroutine",
+        "outcome": {"returned": {"list": [{"int": "1"}, {"float": (2.0).hex()}]}},
+    }
+    assert encode(_coro(2.0)) != encode(_coro(2))  # 2.0 is not 2
+    raised = encode(_coro(None, ValueError("bad")))
+    assert raised["outcome"] == {"raised": "ValueError", "message": "bad"}
+    assert raised != encode(_coro(None, ValueError("other")))
+    assert show_encoded(raised) == "<coroutine raising ValueError: bad>"
+    assert "returning" in show_encoded(encode(_coro(3)))
+
+
+async def _agen(values, exc=None):
+    import asyncio
+
+    for v in values:
+        await asyncio.sleep(0)
+        yield v
+    if exc is not None:
+        raise exc
+
+
+def test_async_generators_compare_by_their_items():
+    from pyvorin.verify.values import encode, show_encoded
+
+    data = encode(_agen([1, 2.0]))
+    assert data["async_iterator"] == "async_generator"
+    assert data["items"] == [{"int": "1"}, {"float": (2.0).hex()}]
+    assert data["then"] == "exhausted"
+    assert encode(_agen([2.0])) != encode(_agen([2]))
+    raised = encode(_agen([1], ValueError("bad")))
+    assert raised["then"] == {"raised": "ValueError", "message": "bad"}
+    assert show_encoded(raised) == "<async_generator yielding [1], then raised ValueError: bad>"

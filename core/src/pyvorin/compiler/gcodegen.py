@@ -17,11 +17,19 @@ from .gir import FuncIR, ModuleIR, Reg
 from .gprims import PRIMS
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
+# code objects compiled as a resumable function over a heap frame, and their object type
+GENERATOR_KINDS = {
+    "generator": "PvGen_Type",
+    "coroutine": "PvCoro_Type",
+    "asyncgen": "PvAsyncGen_Type",
+}
 RUNTIME_FILES = (
     "pv_generic.h",
     "pv_ops.c",
     "pv_function.c",
     "pv_generator.c",
+    "pv_coroutine.c",
+    "pv_asyncgen.c",
     "pv_match.c",
     "pv_attr.c",
 )
@@ -62,7 +70,7 @@ class FuncEmitter:
     def __init__(self, me: ModuleEmitter, f: FuncIR):
         self.me = me
         self.f = f
-        self.gen = f.kind == "generator"
+        self.gen = f.kind in GENERATOR_KINDS
         self.lines: list[str] = []
         self.fname = c_name(f.tb_name or f.name)
 
@@ -262,7 +270,12 @@ class FuncEmitter:
     def op_Yield(self, op: gir.Yield) -> None:
         v = self.r(op.value)
         self.w(f"gen->state = {op.state};")
-        self.w(f"{{ PyObject *pv_y = {v}; {v} = NULL; Py_LeaveRecursiveCall(); return pv_y; }}")
+        if self.f.kind == "asyncgen":  # a yield, told apart from an await's suspension
+            self.w(f"{{ PyObject *pv_y = pv_ag_wrap({v}); {v} = NULL;")
+            self.w(f"  if (pv_y == NULL) {self.fail(op.line, op.err)}")
+            self.w("  Py_LeaveRecursiveCall(); return pv_y; }")
+        else:
+            self.w(f"{{ PyObject *pv_y = {v}; {v} = NULL; Py_LeaveRecursiveCall(); return pv_y; }}")
         self.lines.append(f"  L_resume_{op.state}:;")
         self.w(f"if (sent == NULL) {self.fail(op.line, op.err)}")
         self.w(f"Py_INCREF(sent); {self.r(op.dst)} = sent;")
@@ -270,7 +283,7 @@ class FuncEmitter:
     def op_YieldFrom(self, op: gir.YieldFrom) -> None:
         k = op.state
         it = self.r(op.it)
-        fail = self.fail(op.line, op.err)
+        fail = self.fail(op.line, op.err, op.tb)
         self.w(f"gen->yf = {it}; {it} = NULL; sent = Py_None; goto L_yfsend_{k};")
         self.lines.append(f"  L_resume_{k}:;")
         self.w(f"if (sent == NULL) {fail}")
@@ -396,7 +409,7 @@ class FuncEmitter:
         out += self.entry("args")
         out += self.cells("self->closure", f"{{ pvclr_{c}(f); PyMem_Free(f); return NULL; }}")
         out += [
-            f"    PyObject *g = pv_gen_new(self, &pvgs_{c}, f);",
+            f"    PyObject *g = pv_gen_new_of(&{GENERATOR_KINDS[f.kind]}, self, &pvgs_{c}, f);",
             f"    if (g == NULL) {{ pvclr_{c}(f); PyMem_Free(f); }}",
             "    return g;",
             "}",
@@ -430,7 +443,7 @@ class FuncEmitter:
     def emit(self) -> list[str]:
         f = self.f
         c = f.cname
-        if f.kind == "generator":
+        if f.kind in GENERATOR_KINDS:
             return self.emit_generator()
         if f.kind == "function":
             return self.emit_plain(
@@ -541,14 +554,14 @@ class ModuleEmitter:
         decls: list[str] = []
         bodies: list[str] = []
         for f in m.functions:
-            if f.kind in ("function", "generator"):
+            if f.kind in ("function", *GENERATOR_KINDS):
                 decls += self.spec(f)
             elif f.kind == "class":
                 decls.append(f"static PyObject *pvc_{f.cname}(PyObject *pv_ns, PyObject *closure);")
         decls.append("static PyObject *pvm_body(void);")
         for f in [*m.functions, m.body]:
             bodies += FuncEmitter(self, f).emit()
-        specs = [f for f in m.functions if f.kind in ("function", "generator")]
+        specs = [f for f in m.functions if f.kind in ("function", *GENERATOR_KINDS)]
         exec_fn = [
             "static int pv_exec(PyObject *module)",
             "{",

@@ -192,12 +192,15 @@ class Yield(Op):
 
 @dataclass(eq=False)
 class YieldFrom(Op):
-    """``dst = yield from it`` (``it`` already made by GET_YIELD_FROM_ITER)."""
+    """``dst = yield from it`` (``it`` already made by GET_YIELD_FROM_ITER), or ``dst =
+    await`` of the iterator GET_AWAITABLE made. ``tb=False``: a failure adds no traceback
+    entry (the awaited code is an inlined comprehension, whose entries are this code's)."""
 
     it: Reg
     dst: Reg
     state: int
     err: str | None = None
+    tb: bool = True
 
 
 @dataclass(eq=False)
@@ -241,7 +244,7 @@ class FuncIR:
     cname: str  # C identifier stem, unique in the module
     name: str
     qualname: str
-    kind: str  # "function" | "generator" | "class" | "module"
+    kind: str  # "function" | "generator" | "coroutine" | "class" | "module"
     line: int
     argnames: list[str] = field(default_factory=list)
     argcount: int = 0

@@ -135,6 +135,15 @@ PRIMS.update(
         "assertion_error": ("(Py_INCREF(PyExc_AssertionError), PyExc_AssertionError)", "obj_ok"),
         "super0": ("pv_super0({0}, {1}, {2})", "obj"),
         "yf_iter": ("pv_yf_iter({0})", "obj"),
+        # coroutines (runtime/pv_coroutine.c): GET_AWAITABLE (0 await, 1 __aenter__'s
+        # result, 2 __aexit__'s), GET_AITER, GET_ANEXT, END_ASYNC_FOR's test, async with
+        "get_awaitable": ("pv_get_awaitable({0}, {1})", "obj"),
+        "get_aiter": ("pv_get_aiter({0})", "obj"),
+        "get_anext": ("pv_get_anext({0})", "obj"),
+        "is_stop_async": ("pv_is_stop_async({0})", "cint_ok"),
+        "async_with_enter": ("pv_async_with_enter({0}, &{1})", "obj"),
+        "async_with_exit_ok": ("pv_async_with_exit_ok({0})", "obj"),
+        "async_with_exit_exc": ("pv_async_with_exit_exc({0}, {1})", "obj"),
         "tuple_from_iter": ("PySequence_Tuple({0})", "obj"),
         "call_globals": ("pv_call_globals({0}, pv_globals, pv_builtins)", "obj"),
         # pattern matching (runtime/pv_match.c): MATCH_SEQUENCE, MATCH_MAPPING, GET_LEN and

@@ -32,6 +32,14 @@ it holds, not by a ``repr`` that names an address:
   "items": [...], "then": ...}``: it is consumed, up to :data:`MAX_ITEMS` items, and
   ``then`` says how that ended (``"exhausted"``, ``"more"`` or the exception raised);
   compiled generators are of a type named ``generator`` like CPython's
+* a coroutine (what calling an ``async def`` returns) -> ``{"coroutine": "<type name>",
+  "outcome": ...}``: it is driven to completion in a fresh asyncio event loop on each side
+  and ``outcome`` is ``{"returned": <value>}`` or ``{"raised": "<type>", "message": "..."}``
+  (an opaque coroutine object is never compared as such); compiled coroutines are of a type
+  named ``coroutine`` like CPython's
+* an async generator -> ``{"async_iterator": "<type name>", "items": [...], "then": ...}``:
+  iterated with ``async for`` in a fresh event loop, up to :data:`MAX_ITEMS` items, and
+  compared like an iterator
 * a function -> ``{"function": "<qualified name>"}`` (compiled functions are of another
   type, as docs/subset.md says; what is compared is which function it is)
 * an instance of a class with a ``__dict__`` and the default ``__repr__`` ->
@@ -165,6 +173,10 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
         return {kind.__name__: bytes(value).hex()}
     if kind.__name__ in _FUNCTION_TYPES:
         return {"function": str(getattr(value, "__qualname__", "?"))}
+    if _is_coroutine(value):
+        return _run_coroutine(value, kind, depth)
+    if _is_async_generator(value):
+        return _consume_async(value, kind, depth)
     if _is_iterator(value, kind):
         return _consume(value, kind, depth)
     attrs = getattr(value, "__dict__", None)
@@ -176,6 +188,63 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
     except Exception as exc:  # a broken __repr__ must not break the report
         shown = f"<repr failed: {type(exc).__name__}>"
     return {"other": _type_name(kind), "repr": shown}
+
+
+def _is_coroutine(value: Any) -> bool:
+    import collections.abc
+
+    return isinstance(value, collections.abc.Coroutine)
+
+
+def _run_coroutine(value: Any, kind: type, depth: int) -> dict[str, Any]:
+    """Drive a returned coroutine to completion in an event loop of its own; the outcome
+    (value or exception) is what is compared."""
+    import asyncio
+
+    async def drive() -> Any:
+        return await value
+
+    loop = asyncio.new_event_loop()
+    try:
+        outcome: Any = {"returned": encode(loop.run_until_complete(drive()), depth + 1)}
+    except Exception as exc:  # how the coroutine ended is part of the result
+        outcome = {"raised": type(exc).__name__, "message": str(exc)}
+    finally:
+        loop.close()
+    return {"coroutine": _type_name(kind), "outcome": outcome}
+
+
+def _is_async_generator(value: Any) -> bool:
+    import collections.abc
+
+    return isinstance(value, collections.abc.AsyncGenerator)
+
+
+def _consume_async(value: Any, kind: type, depth: int) -> dict[str, Any]:
+    """Iterate a returned async generator in an event loop of its own, as
+    :func:`_consume` does an iterator."""
+    import asyncio
+
+    items: list[Any] = []
+
+    async def drive() -> Any:
+        try:
+            async for item in value:
+                if len(items) == MAX_ITEMS:
+                    return "more"
+                items.append(encode(item, depth + 1))
+            return "exhausted"
+        finally:
+            await value.aclose()
+
+    loop = asyncio.new_event_loop()
+    try:
+        then: Any = loop.run_until_complete(drive())
+    except Exception as exc:  # how the iteration ended is part of the result
+        then = {"raised": type(exc).__name__, "message": str(exc)}
+    finally:
+        loop.close()
+    return {"async_iterator": _type_name(kind), "items": items, "then": then}
 
 
 def _is_iterator(value: Any, kind: type) -> bool:
@@ -423,12 +492,18 @@ def show_encoded(data: Any, limit: int = 2000) -> str:
 def _show_encoded(data: Any) -> str:
     if isinstance(data, dict) and "other" in data:
         return f"<{data['other']}: {data.get('repr', '')}>"
-    if isinstance(data, dict) and "iterator" in data:
+    if isinstance(data, dict) and "coroutine" in data:
+        out = data["outcome"]
+        if "returned" in out:
+            return f"<coroutine returning {_show_encoded(out['returned'])}>"
+        return f"<coroutine raising {out['raised']}: {out['message']}>"
+    if isinstance(data, dict) and ("iterator" in data or "async_iterator" in data):
         items = ", ".join(_show_encoded(v) for v in data.get("items", []))
         then = data.get("then")
         if isinstance(then, dict):
             then = f"then raised {then.get('raised')}: {then.get('message')}"
-        return f"<{data['iterator']} yielding [{items}], {then}>"
+        name = data.get("iterator") or data.get("async_iterator")
+        return f"<{name} yielding [{items}], {then}>"
     if isinstance(data, dict) and "object" in data:
         attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
         return f"<{data['object']} object: {attrs}>"

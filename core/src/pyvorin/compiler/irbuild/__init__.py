@@ -11,7 +11,7 @@ import ast
 
 from .. import gir
 from ..interpreted import Declarations, future_flags
-from . import functions, scopes, statements  # noqa: F401  (registers the lowerings)
+from . import asyncs, functions, scopes, statements  # noqa: F401  (registers the lowerings)
 from .builder import FunctionBuilder, ModuleBuilder, Unsupported
 from .functions import docstring_of, find_annotations
 

@@ -64,6 +64,7 @@ class HandlerStateFrame:
 @dataclass
 class WithFrame:
     exit: Reg
+    is_async: bool = False  # ``async with``: __aexit__'s result is awaited
 
 
 class ModuleBuilder:
@@ -153,7 +154,6 @@ class FunctionBuilder:
         self.first_arg: str | None = None
         # an inlined comprehension (3.12+): the enclosing code's first argument, passed in
         self.super_arg: Reg | None = None
-        self.in_handler = 0  # depth of except/finally-for-exception bodies (for yield)
         # the class whose private names are mangled here: a class body's own name, else
         # the enclosing code's (set by the class statement's lowering)
         self.private: str | None = parent.private if parent is not None else None

@@ -350,7 +350,7 @@ def _is_zero_arg_super(b: FunctionBuilder, node: ast.Call) -> bool:
         and node.func.id == "super"
         and not node.args
         and not node.keywords
-        and b.kind in ("function", "generator")
+        and b.kind in ("function", "generator", "coroutine")
         and "__class__" in b.cells
     )
 

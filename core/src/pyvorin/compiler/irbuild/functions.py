@@ -12,7 +12,7 @@ import ast
 
 from .. import gir
 from ..gir import FuncIR
-from . import classattrs, scopes
+from . import asyncs, classattrs, scopes
 from .builder import FunctionBuilder, ModuleBuilder, Unsupported
 from .expressions import cond, expr, lowers
 from .statements import assign, block, stmt
@@ -236,8 +236,6 @@ def function_def(b: FunctionBuilder, node: ast.FunctionDef | ast.AsyncFunctionDe
     function made (compiled, or from the interpreter's code object when declared
     interpreted), decorated innermost first and bound to its name."""
     declared = b.mb.declared.by_node.get(id(node)) if b.mb.declared else None
-    if declared is None and isinstance(node, ast.AsyncFunctionDef):
-        raise Unsupported(node, "PV404", "async functions are not compiled yet")
     decorators = [expr(b, d) for d in node.decorator_list]
     b.at(node)
     defaults, kwdefaults = _defaults(b, node.args)
@@ -261,21 +259,23 @@ def _compiled_function(
     b: FunctionBuilder, node: ast.FunctionDef, defaults: gir.Operand, kwdefaults: gir.Operand
 ) -> gir.Reg:
     is_gen = contains_yield(node.body)
-    fir, fb = new_code(
-        b.mb,
-        b,
-        node,
-        node.name,
-        child_qualname(b, node.name),
-        node.args,
-        "generator" if is_gen else "function",
-    )
+    if isinstance(node, ast.AsyncFunctionDef):
+        kind = "asyncgen" if is_gen else "coroutine"
+    else:
+        kind = "generator" if is_gen else "function"
+    fir, fb = new_code(b.mb, b, node, node.name, child_qualname(b, node.name), node.args, kind)
     doc = docstring_of(node.body)
     body = node.body[1:] if doc is not None else node.body
     block(fb, body)
     _finish(fb)
     b.at(node)
-    return make_function(b, fir, doc, defaults, kwdefaults)
+    func = make_function(b, fir, doc, defaults, kwdefaults)
+    stub = asyncs.coroutine_code(fir) if kind in ("coroutine", "asyncgen") else None
+    if stub is not None:  # a __code__ with CO_COROUTINE/CO_ASYNC_GENERATOR (inspect...)
+        text, path = stub
+        code = b.const((text, b.mb.path, b.mb.future_flags, path), "code")
+        b.do("setattr", func, b.name_const("__code__"), code)
+    return func
 
 
 def _interpreted_function(
@@ -326,12 +326,16 @@ def _lambda(b: FunctionBuilder, node: ast.Lambda) -> gir.Reg:
 @lowers(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     """A comprehension is a function called with iter(first iterable), as in CPython 3.11."""
+    is_async = asyncs.is_async_comprehension(node)
     first = expr(b, node.generators[0].iter)
     b.at(node)
-    it = b.prim("getiter", first)
+    it = b.prim("get_aiter" if node.generators[0].is_async else "getiter", first)
     b.free(first)
     name = _COMP_NAMES[type(node)]
-    kind = "generator" if isinstance(node, ast.GeneratorExp) else "function"
+    if isinstance(node, ast.GeneratorExp):
+        kind = "asyncgen" if is_async else "generator"
+    else:
+        kind = "coroutine" if is_async else "function"
     fir, fb = new_code(b.mb, b, node, name, child_qualname(b, name), None, kind)
     inlined = _inlined(fb)
     if inlined:
@@ -368,25 +372,30 @@ def _comprehension(b: FunctionBuilder, node) -> gir.Reg:
     args = [it] if outer_self is None else [it, outer_self]
     b.emit(gir.Call(b.line, r, func, args, None, b.err, tb=not inlined))
     b.free(func, *args)
+    if kind == "coroutine":  # the comprehension's coroutine, awaited where it stands
+        value = asyncs.await_value(b, r, tb=not inlined)
+        b.free(r)
+        return value
     return r
 
 
 def _comp_loop(fb: FunctionBuilder, node, i: int, result: gir.Reg | None) -> None:
     gen = node.generators[i]
-    if gen.is_async:
-        raise Unsupported(gen, "PV404", "async comprehensions are not supported")
     if i == 0:
         it = fb.local_reg(".0")
     else:
         src = expr(fb, gen.iter)
         fb.at(gen.iter)
-        it = fb.prim("getiter", src)
+        it = fb.prim("get_aiter" if gen.is_async else "getiter", src)
         fb.free(src)
     top, done = fb.label("comp"), fb.label("comp_done")
     fb.place(top)
     fb.at(node)
-    item = fb.temp()
-    fb.emit(gir.ForIter(fb.line, item, it, done, fb.err))
+    if gen.is_async:
+        item = asyncs.anext_or_done(fb, it, done)
+    else:
+        item = fb.temp()
+        fb.emit(gir.ForIter(fb.line, item, it, done, fb.err))
     assign(fb, gen.target, item)
     for test in gen.ifs:
         ok = fb.label("comp_ok")
@@ -446,22 +455,8 @@ def _yield_from(b: FunctionBuilder, node: ast.YieldFrom) -> gir.Reg:
 
 
 def _check_yield(b: FunctionBuilder, node: ast.expr) -> None:
-    if b.kind != "generator":
+    if b.kind not in ("generator", "asyncgen"):
         raise Unsupported(node, "PV499", "'yield' outside a function body is not compiled")
-    if b.in_handler:
-        raise Unsupported(
-            node,
-            "PV405",
-            "yield inside an except block or a finally block that handles an exception "
-            "is not compiled yet",
-            "move the yield after the try statement (keep the value in a variable), or "
-            "declare the function interpreted",
-        )
-
-
-@lowers(ast.Await)
-def _await(b: FunctionBuilder, node: ast.Await) -> gir.Reg:
-    raise Unsupported(node, "PV404", "await is not supported (async functions are not compiled)")
 
 
 # -- classes -------------------------------------------------------------------------
@@ -587,7 +582,7 @@ def _register_statements() -> None:
     from .statements import _LOWER
 
     _LOWER[ast.FunctionDef] = function_def
-    _LOWER[ast.AsyncFunctionDef] = function_def  # only a declared one gets this far
+    _LOWER[ast.AsyncFunctionDef] = function_def
     _LOWER[ast.ClassDef] = class_def
 
 

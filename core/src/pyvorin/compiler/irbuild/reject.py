@@ -3,7 +3,7 @@
 Compiled code has no interpreter frame, so anything that reads or writes the running
 frame (``eval``/``exec``/``compile`` of code that would run in it, ``locals()``,
 ``sys._getframe``...) would behave differently; it is rejected with a precise diagnostic
-instead. So is what is not built yet (async, ``except*``, type-parameter syntax).
+instead. So is what is not built yet (``except*``, type-parameter syntax).
 """
 
 from __future__ import annotations
@@ -138,16 +138,7 @@ def _check(node: ast.AST, diag, defined: set[str], declared: Collection[int]) ->
                 "use typing.TypeVar instead",
             )
         return
-    if isinstance(node, (ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith, ast.Await)):
-        diag(
-            node,
-            "PV404",
-            "async code is not compiled yet",
-            "keep coroutines in a module that is not compiled",
-        )
-    elif isinstance(node, ast.comprehension) and node.is_async:
-        diag(node.target, "PV404", "async comprehensions are not compiled yet", "use a for loop")
-    elif type(node).__name__ == "TryStar":
+    if type(node).__name__ == "TryStar":
         diag(
             node,
             "PV407",

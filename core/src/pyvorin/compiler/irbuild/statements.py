@@ -277,6 +277,10 @@ def exit_frames(b: FunctionBuilder, down_to: int) -> None:
         with outside(b, hdepth, i):
             if isinstance(frame, FinallyFrame):
                 block(b, frame.body)
+            elif isinstance(frame, WithFrame) and frame.is_async:
+                from .asyncs import await_exit_ok
+
+                await_exit_ok(b, frame.exit)
             elif isinstance(frame, WithFrame):
                 b.do("with_exit_ok", frame.exit)
                 b.free(frame.exit)
@@ -391,7 +395,6 @@ def _try_except(
     exc = b.prim("fetch_exc")
     saved = _enter_handler_state(b, exc)
     escape = b.push_handler(b.label("except_escape"))
-    b.in_handler += 1
     done = b.label("except_done")
     for clause in handlers:
         b.at(clause)
@@ -425,7 +428,6 @@ def _try_except(
         b.place(nxt)
         if clause.type is None:
             break
-    b.in_handler -= 1
     b.pop_handler(escape)
     # no clause matched: re-raise, with the handled exception restored
     b.do("set_handled", saved)
@@ -465,9 +467,7 @@ def _try_finally(b: FunctionBuilder, node: ast.Try) -> None:
     state = HandlerStateFrame(saved, None, exc)
     state.hdepth = len(b.handlers) - 1
     b.unwind.append(state)
-    b.in_handler += 1
     block(b, node.finalbody)
-    b.in_handler -= 1
     b.unwind.pop()
     b.pop_handler(escape)
     b.do("set_handled", saved)

@@ -3,9 +3,21 @@
  * resumable C function over a heap frame of registers; see pv_generic.h. */
 #include "pv_generic.h"
 
+/* What the messages call it: "generator" or "coroutine". */
+static const char *pv_gen_kind(PvGen *g)
+{
+    if (Py_TYPE(g) == &PvCoro_Type) return "coroutine";
+    return Py_TYPE(g) == &PvAsyncGen_Type ? "async generator" : "generator";
+}
+
 PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame)
 {
-    PvGen *g = PyObject_GC_New(PvGen, &PvGen_Type);
+    return pv_gen_new_of(&PvGen_Type, func, spec, frame);
+}
+
+PyObject *pv_gen_new_of(PyTypeObject *type, PvFunction *func, const PvGenSpec *spec, void *frame)
+{
+    PvGen *g = PyObject_GC_New(PvGen, type);
     if (!g) return NULL;
     g->spec = spec;
     g->frame = frame;
@@ -20,8 +32,21 @@ PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame)
     g->qualname = func->qualname;
     Py_INCREF(g->qualname);
     g->weakreflist = NULL;
+    memset(&g->exc_state, 0, sizeof g->exc_state);
+    g->ag_finalizer = NULL;
+    g->ag_hooks_inited = g->ag_closed = g->ag_running_async = 0;
     PyObject_GC_Track(g);
     return (PyObject *)g;
+}
+
+/* Release the exception a generator's code was handling (its gi_exc_state). */
+void pv_gen_clear_exc_state(PvGen *g)
+{
+#if PY_VERSION_HEX < 0x030B0000
+    Py_CLEAR(g->exc_state.exc_type);
+    Py_CLEAR(g->exc_state.exc_traceback);
+#endif
+    Py_CLEAR(g->exc_state.exc_value);
 }
 
 void pv_gen_finish(PvGen *g)
@@ -29,6 +54,30 @@ void pv_gen_finish(PvGen *g)
     g->state = -1;
     if (g->frame) g->spec->clear(g->frame);
     Py_CLEAR(g->yf);
+    pv_gen_clear_exc_state(g);
+}
+
+/* Run the generator's code with its own exc_info entry on the thread's chain, as
+   CPython's gen_send_ex2 does: sys.exc_info(), a bare `raise` and implicit chaining
+   inside see the exception its code handles (kept while it is suspended in an except or
+   finally block), else the caller's. An exception thrown in is chained to the one the
+   generator handles (_PyErr_ChainStackItem). */
+static PyObject *pv_gen_run(PvGen *g, PyObject *sent)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    g->exc_state.previous_item = ts->exc_info;
+    ts->exc_info = &g->exc_state;
+    if (sent == NULL && g->exc_state.exc_value != NULL && g->exc_state.exc_value != Py_None) {
+        PyObject *exc = pv_fetch_exc();
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    g->running = 1;
+    PyObject *r = g->spec->resume(g, sent);
+    g->running = 0;
+    ts->exc_info = g->exc_state.previous_item;
+    g->exc_state.previous_item = NULL;
+    return r;
 }
 
 /* StopIteration's value (None when no exception is set); 0, or -1 for another error. */
@@ -76,10 +125,14 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
 {
     *returned = NULL;
     if (g->running) {
-        PyErr_SetString(PyExc_ValueError, "generator already executing");
+        PyErr_Format(PyExc_ValueError, "%s already executing", pv_gen_kind(g));
         return NULL;
     }
     if (g->state == -1) {
+        if (Py_TYPE(g) == &PvCoro_Type) {
+            PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
+            return NULL;
+        }
         if (!exc) {
             Py_INCREF(Py_None);
             *returned = Py_None;
@@ -87,12 +140,11 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
         return NULL;
     }
     if (g->state == 0 && arg && arg != Py_None && !exc) {
-        PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started generator");
+        PyErr_Format(PyExc_TypeError, "can't send non-None value to a just-started %s",
+                     pv_gen_kind(g));
         return NULL;
     }
-    g->running = 1;
-    PyObject *r = g->spec->resume(g, exc ? NULL : (arg ? arg : Py_None));
-    g->running = 0;
+    PyObject *r = pv_gen_run(g, exc ? NULL : (arg ? arg : Py_None));
     if (r != NULL) return r;
     if (!PyErr_Occurred() && g->state == -1) {
         *returned = g->retval ? g->retval : (Py_INCREF(Py_None), Py_None);
@@ -101,9 +153,12 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
         return NULL;
     }
     pv_gen_finish(g);
-    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+    int stop_async = Py_TYPE(g) == &PvAsyncGen_Type &&
+                     PyErr_ExceptionMatches(PyExc_StopAsyncIteration);
+    if (stop_async || PyErr_ExceptionMatches(PyExc_StopIteration)) {
         PyObject *cause = pv_fetch_exc();
-        PyErr_SetString(PyExc_RuntimeError, "generator raised StopIteration");
+        PyErr_Format(PyExc_RuntimeError, "%s raised %s", pv_gen_kind(g),
+                     stop_async ? "StopAsyncIteration" : "StopIteration");
         PyObject *err = pv_fetch_exc();
         if (err) {
             Py_INCREF(cause);
@@ -117,14 +172,23 @@ PyObject *pv_gen_step(PvGen *g, PyObject *arg, int exc, PyObject **returned)
     return NULL;
 }
 
+/* The generator returned ret (stolen): StopIteration(ret), or StopAsyncIteration for an
+   async generator (gen_send_ex). */
+static PyObject *pv_gen_returned(PvGen *g, PyObject *ret)
+{
+    if (Py_TYPE(g) == &PvAsyncGen_Type) PyErr_SetNone(PyExc_StopAsyncIteration);
+    else pv_set_stop_value(ret);
+    Py_DECREF(ret);
+    return NULL;
+}
+
 PyObject *pv_gen_iternext(PvGen *g)
 {
     PyObject *ret;
     PyObject *r = pv_gen_step(g, NULL, 0, &ret);
     if (r || !ret) return r;
-    if (ret != Py_None) pv_set_stop_value(ret);
-    Py_DECREF(ret);
-    return NULL;
+    if (ret == Py_None && Py_TYPE(g) != &PvAsyncGen_Type) { Py_DECREF(ret); return NULL; }
+    return pv_gen_returned(g, ret);
 }
 
 PyObject *pv_gen_send(PvGen *g, PyObject *arg)
@@ -132,9 +196,7 @@ PyObject *pv_gen_send(PvGen *g, PyObject *arg)
     PyObject *ret;
     PyObject *r = pv_gen_step(g, arg, 0, &ret);
     if (r || !ret) return r;
-    pv_set_stop_value(ret);
-    Py_DECREF(ret);
-    return NULL;
+    return pv_gen_returned(g, ret);
 }
 
 /* Resume with the exception that is set; as send() for the value it produces. */
@@ -143,9 +205,7 @@ PyObject *pv_gen_send_exc(PvGen *g)
     PyObject *ret;
     PyObject *r = pv_gen_step(g, Py_None, 1, &ret);
     if (r || !ret) return r;
-    pv_set_stop_value(ret);
-    Py_DECREF(ret);
-    return NULL;
+    return pv_gen_returned(g, ret);
 }
 
 
@@ -153,8 +213,8 @@ PyObject *pv_gen_send_exc(PvGen *g)
 int pv_gen_close_iter(PyObject *yf)
 {
     PyObject *retval = NULL;
-    if (PyGen_CheckExact(yf) || Py_TYPE(yf) == &PvGen_Type) {
-        retval = Py_TYPE(yf) == &PvGen_Type ? pv_gen_close((PvGen *)yf, NULL)
+    if (PyGen_CheckExact(yf) || pv_is_compiled_gen(yf)) {
+        retval = pv_is_compiled_gen(yf) ? pv_gen_close((PvGen *)yf, NULL)
                                             : PyObject_CallMethod(yf, "close", NULL);
         if (retval == NULL) return -1;
     } else {
@@ -188,7 +248,7 @@ PyObject *pv_gen_throw_impl(PvGen *g, int close_on_genexit, PyObject *typ, PyObj
             }
             goto throw_here;
         }
-        if (Py_TYPE(yf) == &PvGen_Type) {
+        if (pv_is_compiled_gen(yf)) {
             g->running = 1;
             ret = pv_gen_throw_impl((PvGen *)yf, close_on_genexit, typ, val, tb);
             g->running = 0;
@@ -272,6 +332,7 @@ PyObject *pv_gen_throw(PvGen *g, PyObject *const *args, Py_ssize_t nargs)
 PyObject *pv_gen_close(PvGen *g, PyObject *unused)
 {
     int err = 0;
+    if (g->state == -1) Py_RETURN_NONE;
     if (g->state == 0) {
         pv_gen_finish(g);
         Py_RETURN_NONE;
@@ -290,7 +351,7 @@ PyObject *pv_gen_close(PvGen *g, PyObject *unused)
     PyObject *r = pv_gen_step(g, Py_None, 1, &ret);
     if (r) {
         Py_DECREF(r);
-        PyErr_SetString(PyExc_RuntimeError, "generator ignored GeneratorExit");
+        PyErr_Format(PyExc_RuntimeError, "%s ignored GeneratorExit", pv_gen_kind(g));
         return NULL;
     }
     if (ret) { Py_DECREF(ret); Py_RETURN_NONE; }
@@ -305,7 +366,9 @@ PyObject *pv_gen_close(PvGen *g, PyObject *unused)
 int pv_yf_send(PyObject *yf, PyObject *v, PyObject **out)
 {
     PyObject *r;
-    if (v == Py_None && PyIter_Check(yf))
+    if (pv_is_compiled_gen(yf))
+        r = pv_gen_send((PvGen *)yf, v);
+    else if (v == Py_None && PyIter_Check(yf))
         r = Py_TYPE(yf)->tp_iternext(yf);
     else
         r = PyObject_CallMethodOneArg(yf, pv_istr("send"), v);
@@ -329,12 +392,18 @@ PyObject *pv_yf_iter(PyObject *v)
 void pv_gen_finalize(PyObject *self)
 {
     PvGen *g = (PvGen *)self;
-    if (g->state <= 0) return;
+    if (Py_TYPE(g) == &PvAsyncGen_Type && pv_ag_finalize(g)) return;
+    int unawaited = g->state == 0 && Py_TYPE(g) == &PvCoro_Type;
+    if (g->state < 0 || (g->state == 0 && !unawaited)) return;
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
-    PyObject *res = pv_gen_close(g, NULL);
-    if (res == NULL) PyErr_WriteUnraisable(self);
-    else Py_DECREF(res);
+    if (unawaited) {
+        pv_coro_warn_unawaited(self);
+    } else {
+        PyObject *res = pv_gen_close(g, NULL);
+        if (res == NULL) PyErr_WriteUnraisable(self);
+        else Py_DECREF(res);
+    }
     PyErr_Restore(t, v, tb);
 }
 
@@ -345,6 +414,8 @@ int pv_gen_traverse(PvGen *g, visitproc visit, void *arg)
     Py_VISIT(g->yf);
     Py_VISIT(g->name);
     Py_VISIT(g->qualname);
+    Py_VISIT(g->exc_state.exc_value);
+    Py_VISIT(g->ag_finalizer);
     if (g->frame && g->state != -1) return g->spec->traverse(g->frame, visit, arg);
     return 0;
 }
@@ -354,6 +425,8 @@ int pv_gen_tp_clear(PvGen *g)
     if (g->frame) g->spec->clear(g->frame);
     Py_CLEAR(g->yf);
     Py_CLEAR(g->retval);
+    Py_CLEAR(g->ag_finalizer);
+    pv_gen_clear_exc_state(g);
     return 0;
 }
 
@@ -372,6 +445,8 @@ void pv_gen_dealloc(PvGen *g)
     Py_CLEAR(g->yf);
     Py_CLEAR(g->name);
     Py_CLEAR(g->qualname);
+    Py_CLEAR(g->ag_finalizer);
+    pv_gen_clear_exc_state(g);
     PyObject_GC_Del(g);
 }
 
@@ -463,5 +538,6 @@ int pv_types_ready(void)
     Py_DECREF(gen_abc);
     if (!r) return -1;
     Py_DECREF(r);
-    return 0;
+    if (pv_coro_types_ready() < 0) return -1;
+    return pv_asyncgen_types_ready();
 }

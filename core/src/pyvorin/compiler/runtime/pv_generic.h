@@ -111,9 +111,26 @@ typedef struct PvGen {
     PyObject *name;
     PyObject *qualname;
     PyObject *weakreflist;
+    /* the exception this generator's code is handling (CPython's gi_exc_state): pushed
+       on the thread's exc_info chain while it runs, kept while it is suspended */
+    _PyErr_StackItem exc_state;
+    /* async generators: the finalizer hook taken at the first iteration, whether the hooks
+       were taken, closed (aclose() or exhausted), an asend/athrow awaitable running */
+    PyObject *ag_finalizer;
+    char ag_hooks_inited, ag_closed, ag_running_async;
 } PvGen;
 
 extern PyTypeObject PvGen_Type;
+extern PyTypeObject PvCoro_Type;
+extern PyTypeObject PvCoroWrapper_Type;
+extern PyTypeObject PvAsyncGen_Type;
+
+/* A generator or coroutine of compiled code (they share PvGen and its functions). */
+static inline int pv_is_compiled_gen(PyObject *o)
+{
+    return Py_TYPE(o) == &PvGen_Type || Py_TYPE(o) == &PvCoro_Type ||
+           Py_TYPE(o) == &PvAsyncGen_Type;
+}
 
 
 /* ---- the runtime's functions (defined in pv_*.c; hidden outside the module) ---- */
@@ -242,6 +259,7 @@ static inline int pv_load_method_cached(PyObject *obj, PyObject *name, PyObject 
 PyObject *pv_fetch_exc(void);
 void pv_restore_exc(PyObject *exc);
 PyObject *pv_get_handled(void);
+PyObject *pv_topmost_handled(void);
 void pv_set_handled(PyObject *exc);
 int pv_exc_match(PyObject *exc, PyObject *type);
 int pv_raise(PyObject *exc, PyObject *cause);
@@ -347,6 +365,7 @@ PyObject *pv_function_reduce(PvFunction *f, PyObject *unused);
 int pv_spec_init(PvFuncSpec *s);
 /* pv_generator.c */
 PyObject *pv_gen_new(PvFunction *func, const PvGenSpec *spec, void *frame);
+PyObject *pv_gen_new_of(PyTypeObject *type, PvFunction *func, const PvGenSpec *spec, void *frame);
 void pv_gen_finish(PvGen *g);
 int pv_fetch_stop_value(PyObject **pvalue);
 void pv_set_stop_value(PyObject *value);
@@ -374,6 +393,20 @@ int pv_gen_set_name(PvGen *g, PyObject *v, void *c);
 PyObject *pv_gen_get_qualname(PvGen *g, void *c);
 int pv_gen_set_qualname(PvGen *g, PyObject *v, void *c);
 int pv_types_ready(void);
+/* pv_coroutine.c: coroutines (PEP 492), await, async for, async with */
+int pv_coro_types_ready(void);
+void pv_coro_warn_unawaited(PyObject *coro);
+PyObject *pv_get_awaitable(PyObject *o, int where);
+PyObject *pv_get_aiter(PyObject *o);
+PyObject *pv_get_anext(PyObject *aiter);
+int pv_is_stop_async(PyObject *exc);
+/* pv_asyncgen.c: async generators (PEP 525) */
+int pv_asyncgen_types_ready(void);
+PyObject *pv_ag_wrap(PyObject *value);
+int pv_ag_finalize(PvGen *g);
+PyObject *pv_async_with_enter(PyObject *mgr, PyObject **exit_out);
+PyObject *pv_async_with_exit_ok(PyObject *exit);
+PyObject *pv_async_with_exit_exc(PyObject *exit, PyObject *exc);
 /* pv_match.c: structural pattern matching */
 int pv_match_len(PyObject *subject, Py_ssize_t n, int exact);
 PyObject *pv_match_item(PyObject *subject, Py_ssize_t i);

@@ -73,8 +73,23 @@ void pv_restore_exc(PyObject *exc)
 #endif
 }
 
-/* The exception being handled (sys.exc_info()[1]) as a new reference, or None. */
+/* The exception the innermost exc_info entry holds (a new reference, or None): what an
+   except/finally handler saves on entry and restores on exit (PUSH_EXC_INFO/POP_EXCEPT).
+   Not the topmost handled exception (sys.exc_info()), which looks through the entries of
+   the generators below: inside a generator, the entry is the generator's own. */
 PyObject *pv_get_handled(void)
+{
+    _PyErr_StackItem *ei = PyThreadState_Get()->exc_info;
+    PyObject *e = ei->exc_value;
+    if (e == NULL) e = Py_None;
+    Py_INCREF(e);
+    return e;
+}
+
+/* sys.exc_info()[1] (a new reference, or None): the topmost exception being handled,
+   looking through the entries of generators that handle none (what a bare `raise`
+   re-raises and implicit chaining uses). */
+PyObject *pv_topmost_handled(void)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     PyObject *e = PyErr_GetHandledException();
@@ -176,7 +191,7 @@ error:
 /* A bare `raise`: re-raise the exception being handled. Always -1. */
 int pv_reraise_handled(void)
 {
-    PyObject *exc = pv_get_handled();
+    PyObject *exc = pv_topmost_handled();
     if (exc == Py_None) {
         Py_DECREF(exc);
         PyErr_SetString(PyExc_RuntimeError, "No active exception to reraise");
