@@ -136,6 +136,39 @@ def test_server_alerts_reach_the_webhook(tmp_path, receiver):
         assert report.status_code == 200, report.text
         refusal = receiver.wait_for("client_refusal")
         assert refusal[0]["details"]["kind"] == "signature"
+
+        # an audit log reported behind the server's checkpoint (deleted or rolled back)
+        machine_fp = uuid.uuid4().hex
+        machine = signed.activate(server.url, key, machine_fp)
+        assert machine.status_code == 201, machine.text
+        mdata = machine.json()
+        mbearer = f"{mdata['activation_id']}.{mdata['activation_secret']}"
+        for seq in (9, 3):
+            head = {"audit_log": "ab" * 16, "audit_seq": seq, "audit_hash": f"{seq}" * 64}
+            answer = signed.call(
+                server.url, "POST", "/v1/refresh", mbearer, json={"fingerprint": machine_fp, **head}
+            )
+            assert answer.status_code == 200, answer.text
+        # one offline quota slot reported twice for different builds (copied client state)
+        lease = mdata["lease"]
+        for source in ("a", "b"):
+            build = {"slot": 0, "module": "pkg.kern", "time": 1, "source_sha256": source * 64}
+            answer = signed.call(
+                server.url,
+                "POST",
+                "/v1/tickets/offline",
+                mbearer,
+                json={"lease": lease, "builds": [build]},
+            )
+            assert answer.status_code == 200, answer.text
+        assert answer.json()["conflicts"] == 1
+        reused = receiver.wait_for("offline_slot_reused")
+        assert reused[0]["details"]["activation_id"] == mdata["activation_id"]
+        assert reused[0]["details"]["slot"] == 0
+        rollback = receiver.wait_for("audit_rollback")
+        assert rollback[0]["severity"] == "critical"
+        assert rollback[0]["details"]["activation_id"] == mdata["activation_id"]
+        assert rollback[0]["details"]["recorded_seq"] == 9
         # windowed rules fire once per window: no storm
         assert len(receiver.alerts("activation_burst")) == 1
         log = server.log_path.read_text()

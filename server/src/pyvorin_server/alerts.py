@@ -51,6 +51,8 @@ SEVERITY = {
     "request_replay": "critical",
     "request_signature_refused": "warning",
     "client_refusal": "critical",
+    "offline_slot_reused": "critical",
+    "audit_rollback": "critical",
 }
 
 _log = logging.getLogger("pyvorin_server.alerts")
@@ -280,6 +282,22 @@ class AlertEngine:
                         f"{count} refused request signatures from {key} within 10 minutes",
                         {"credential": key, "refusals": count, "threshold": t.signature_failures},
                     )
+            elif name == events.OFFLINE_SLOT_REUSED:
+                self.raise_alert(
+                    "offline_slot_reused",
+                    f"machine {fields.get('activation_id')} of licence {fields.get('licence_id')} "
+                    f"reported offline slot {fields.get('slot')} of quota {fields.get('quota_id')} "
+                    "again for a different build (copied client state?)",
+                    dict(fields),
+                )
+            elif name == events.AUDIT_ROLLBACK:
+                self.raise_alert(
+                    "audit_rollback",
+                    f"machine {fields.get('activation_id')} of licence {fields.get('licence_id')} "
+                    f"reported an audit log behind its checkpoint (log {fields.get('log_id')}, "
+                    f"seq {fields.get('recorded_seq')} recorded): deleted or rolled back",
+                    dict(fields),
+                )
             elif name == events.CLIENT_REFUSAL:
                 self.raise_alert(
                     "client_refusal",
