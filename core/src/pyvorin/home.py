@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pyvorin_runtime import home as runtime_home
 from pyvorin_runtime.home import home_dir
 
 
@@ -39,23 +39,11 @@ def state_dir(name: str, create: bool = True) -> Path:
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` atomically; the file has ``mode`` from creation on."""
+    """Write ``data`` to ``path`` atomically; the file has ``mode`` from creation on
+    (the parent directories are created first)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    runtime_home.atomic_write(str(path), data, mode)
 
 
 def write_private(path: Path, data: bytes) -> None:

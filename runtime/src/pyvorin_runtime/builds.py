@@ -32,7 +32,7 @@ import os
 
 from .cjson import loads
 from .errors import SignatureError
-from .home import home_dir
+from .home import atomic_write, home_dir
 
 STATE_SCHEMA = "pyvorin.builds-seen/1"
 STATE_DIR = "runtime"
@@ -155,24 +155,7 @@ def _write_state(path: str, distributions: dict) -> None:
     from .cjson import canonical
 
     data = canonical({"schema": STATE_SCHEMA, "distributions": distributions}) + b"\n"
-    directory = os.path.dirname(path)
-    tmp = os.path.join(directory, f".{STATE_FILE}.{os.getpid()}.{os.urandom(6).hex()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, data, 0o600)
 
 
 def _state_dir(path: str) -> None:

@@ -94,6 +94,19 @@ def refuse(
     return error
 
 
+def _reader(directory: str):
+    """``read(name)``: the bytes of ``name`` in ``directory``, or None when it is missing."""
+
+    def read(name: str) -> bytes | None:
+        try:
+            with open(os.path.join(directory, name), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    return read
+
+
 def verify_for_import(module: str, stub_file: str) -> tuple[bytes, str, dict]:
     """Verify the artifact of ``module`` whose stub is ``stub_file``.
 
@@ -107,18 +120,11 @@ def verify_for_import(module: str, stub_file: str) -> tuple[bytes, str, dict]:
     except PyvorinError as exc:
         raise refuse(module, manifest_file, str(exc).split(": ", 1)[-1]) from None
 
-    def read(name: str) -> bytes | None:
-        try:
-            with open(os.path.join(directory, name), "rb") as handle:
-                return handle.read()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
-
     try:
         check, data = verify_manifest(
             manifest,
             location=manifest_file,
-            read=read,
+            read=_reader(directory),
             expected_module=module,
             check_abi=True,
         )
@@ -162,38 +168,19 @@ def _preload_libraries(module: str, binary: str, manifest: dict) -> None:
     directory = os.path.dirname(binary)
     manifest_file = os.path.join(directory, module.rpartition(".")[2] + MANIFEST_SUFFIX)
 
-    def read(name: str) -> bytes | None:
-        try:
-            with open(os.path.join(directory, name), "rb") as handle:
-                return handle.read()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
-
-    libraries, problem = repair_libraries(manifest, read)
+    libraries, problem = repair_libraries(manifest, _reader(directory))
     if problem:
         raise refuse(module, manifest_file, problem)
     for file, data in libraries:
         digest = sha256(data)
         if digest in _LIBRARIES:
             continue
-        path, fd, tmpdir = _private_copy(data, os.path.basename(file))
         try:
-            _LIBRARIES[digest] = ctypes.CDLL(path)
+            _LIBRARIES[digest] = _load_sealed(data, os.path.basename(file), ctypes.CDLL)
         except OSError as exc:
-            if fd is not None:
-                os.close(fd)
             raise refuse(
                 module, manifest_file, f"the grafted library {file} failed to load: {exc}"
             ) from None
-        finally:
-            if tmpdir is not None:
-                try:
-                    os.unlink(path)
-                    os.rmdir(tmpdir)
-                except OSError:
-                    pass
-        if fd is not None:
-            _KEEP_OPEN.append(fd)
 
 
 def _private_copy(data: bytes, name: str) -> tuple[str, int | None, str | None]:
@@ -231,14 +218,38 @@ def _private_copy(data: bytes, name: str) -> tuple[str, int | None, str | None]:
     return path, None, directory
 
 
+def _load_sealed(data: bytes, name: str, load):
+    """``load(path)`` with ``path`` a private copy of exactly ``data`` (:func:`_private_copy`).
+
+    Once ``load`` succeeds, a memfd stays open for the life of the process (see
+    ``_KEEP_OPEN``); on failure it is closed. A temporary copy is removed either way."""
+    path, fd, tmpdir = _private_copy(data, name)
+    try:
+        loaded = load(path)
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        raise
+    finally:
+        if tmpdir is not None:
+            try:
+                os.unlink(path)
+                os.rmdir(tmpdir)
+            except OSError:
+                pass
+    if fd is not None:
+        _KEEP_OPEN.append(fd)
+    return loaded
+
+
 def load_verified(module: str, stub_file: str):
     """Verify, then load the compiled ``module`` and install it in ``sys.modules``."""
     data, binary, manifest = verify_for_import(module, stub_file)
     leaf = module.rpartition(".")[2]
     if manifest.get("repair") is not None:
         _preload_libraries(module, binary, manifest)
-    path, fd, tmpdir = _private_copy(data, os.path.basename(binary))
-    try:
+
+    def load(path: str):
         loader = ExtensionFileLoader(module, path)
         spec = ModuleSpec(module, loader, origin=path)
         spec.has_location = True
@@ -256,19 +267,9 @@ def load_verified(module: str, stub_file: str):
             raise refuse(
                 module, binary, f"the verified binary failed to load (PyInit_{leaf}): {exc}"
             ) from None
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        raise
-    finally:
-        if tmpdir is not None:
-            try:
-                os.unlink(path)
-                os.rmdir(tmpdir)
-            except OSError:
-                pass
-    if fd is not None:
-        _KEEP_OPEN.append(fd)
+        return extension, spec
+
+    extension, spec = _load_sealed(data, os.path.basename(binary), load)
     # Point __file__ and the spec's origin at the real binary for tools and reprs; the
     # loader keeps the sealed copy, so nothing can later load unverified bytes through it.
     spec.origin = binary

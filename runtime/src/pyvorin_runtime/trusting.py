@@ -15,7 +15,7 @@ import os
 from .cjson import loads
 from .digest import compare_digest
 from .errors import SignatureError
-from .home import home_dir
+from .home import atomic_write, home_dir
 from .manifest import strict_b64decode
 from .trust import (
     ED25519,
@@ -58,25 +58,6 @@ def trust_dir() -> str:
     return path
 
 
-def _write_new(path: str, data: bytes) -> None:
-    """Write ``path`` atomically (0644 from creation: public keys are not secret)."""
-    tmp = f"{path}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def add_trusted(key_id: str, raw_public: bytes) -> str:
     """Trust ``raw_public`` under ``key_id``; returns the file. Idempotent for the same key."""
     check_key_id(key_id)
@@ -92,7 +73,7 @@ def add_trusted(key_id: str, raw_public: bytes) -> str:
                 f"{path}: the trust store already holds a different public key for id {key_id!r}"
             )
         return path
-    _write_new(path, public_file_text(key_id, raw_public).encode())
+    atomic_write(path, public_file_text(key_id, raw_public).encode(), 0o644)  # not secret
     return path
 
 
