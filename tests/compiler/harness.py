@@ -85,3 +85,11 @@ def assert_conforms(py_fn, native_fn, args: tuple, kwargs: dict | None = None) -
         assert same(expected[1], got[1]), f"value differs: {expected[1]!r} vs {got[1]!r}"
     assert same(expected[2], got[2]), f"argument mutation differs: {expected[2]} vs {got[2]}"
     assert expected[3] == got[3], f"printed output differs: {expected[3]!r} vs {got[3]!r}"
+
+
+def python_and_compiled(tmp_path_factory, source: Path) -> tuple[ModuleType, ModuleType]:
+    """``source`` (named by its stem) as plain Python and compiled, for module fixtures
+    that compare the two."""
+    name = source.stem
+    root = tmp_path_factory.mktemp(name)
+    return load_python(source, name), compile_and_load(source, name, root / "out", root / "cache")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import python_and_compiled
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "asyncgens.py"
@@ -29,10 +29,7 @@ SCENARIOS = [
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("asyncgens")
-    py = load_python(SOURCE, "asyncgens")
-    compiled = compile_and_load(SOURCE, "asyncgens", root / "out", root / "cache")
-    return py, compiled
+    return python_and_compiled(tmp_path_factory, SOURCE)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

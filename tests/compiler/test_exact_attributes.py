@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import python_and_compiled
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "attributes.py"
@@ -15,10 +15,7 @@ SOURCE = Path(__file__).parent / "generic" / "attributes.py"
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("attributes")
-    py = load_python(SOURCE, "attributes")
-    compiled = compile_and_load(SOURCE, "attributes", root / "out", root / "cache")
-    return py, compiled
+    return python_and_compiled(tmp_path_factory, SOURCE)
 
 
 CASES = [

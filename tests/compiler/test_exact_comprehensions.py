@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import python_and_compiled
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "comprehensions.py"
@@ -17,10 +17,7 @@ SOURCE = Path(__file__).parent / "generic" / "comprehensions.py"
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("comprehensions")
-    py = load_python(SOURCE, "comprehensions")
-    compiled = compile_and_load(SOURCE, "comprehensions", root / "out", root / "cache")
-    return py, compiled
+    return python_and_compiled(tmp_path_factory, SOURCE)
 
 
 CASES = [

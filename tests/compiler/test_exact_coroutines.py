@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import python_and_compiled
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "coroutines.py"
@@ -42,10 +42,7 @@ SCENARIOS = [
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("coroutines")
-    py = load_python(SOURCE, "coroutines")
-    compiled = compile_and_load(SOURCE, "coroutines", root / "out", root / "cache")
-    return py, compiled
+    return python_and_compiled(tmp_path_factory, SOURCE)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import python_and_compiled
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "handlers.py"
@@ -47,10 +47,7 @@ SCENARIOS = [
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("handlers")
-    py = load_python(SOURCE, "handlers")
-    compiled = compile_and_load(SOURCE, "handlers", root / "out", root / "cache")
-    return py, compiled
+    return python_and_compiled(tmp_path_factory, SOURCE)
 
 
 @pytest.mark.parametrize(("name", "args"), SCENARIOS, ids=[f"{n}{a}" for n, a in SCENARIOS])

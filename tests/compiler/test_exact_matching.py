@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import python_and_compiled
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "matching.py"
@@ -23,10 +23,7 @@ SOURCE = Path(__file__).parent / "generic" / "matching.py"
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("matching")
-    py = load_python(SOURCE, "matching")
-    compiled = compile_and_load(SOURCE, "matching", root / "out", root / "cache")
-    return py, compiled
+    return python_and_compiled(tmp_path_factory, SOURCE)
 
 
 KINDS = [
