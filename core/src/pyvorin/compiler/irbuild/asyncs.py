@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 
 from .. import gir
-from .builder import FunctionBuilder, Unsupported, WithFrame
+from .builder import FunctionBuilder, Unsupported
 from .expressions import expr, lowers
 
 ASYNC_KINDS = ("coroutine", "asyncgen")  # code objects that may await
@@ -56,64 +56,9 @@ def await_exit_ok(b: FunctionBuilder, exit_reg: gir.Reg) -> None:
 
 
 def async_with(b: FunctionBuilder, node: ast.AsyncWith) -> None:
-    _items(b, node, list(node.items))
+    from .statements import with_items
 
-
-def _items(b: FunctionBuilder, node: ast.AsyncWith, items: list[ast.withitem]) -> None:
-    from .statements import _enter_handler_state, assign, block
-
-    if not items:
-        block(b, node.body)
-        return
-    item = items[0]
-    mgr = expr(b, item.context_expr)
-    b.at(item.context_expr)
-    exit_reg = b.temp()
-    res = b.prim("async_with_enter", mgr, exit_reg)
-    b.free(mgr)
-    value = await_value(b, res, 1)
-    b.free(res)
-    end = b.label("awith_end")
-    h = b.push_handler(b.label("awith_exc"))
-    frame = WithFrame(exit_reg, is_async=True)
-    frame.hdepth = len(b.handlers) - 1
-    b.unwind.append(frame)
-    if item.optional_vars is not None:
-        assign(b, item.optional_vars, value)
-    else:
-        b.free(value)
-    _items(b, node, items[1:])
-    b.unwind.pop()
-    b.pop_handler(h)
-    b.at(node)
-    await_exit_ok(b, exit_reg)
-    b.goto(end)
-    # exit by exception: await __aexit__(type, exc, tb) while it is being handled
-    b.landing(h)
-    exc = b.prim("fetch_exc")
-    saved = _enter_handler_state(b, exc)
-    escape = b.push_handler(b.label("awith_escape"))
-    r = b.prim("async_with_exit_exc", exit_reg, exc)
-    v = await_value(b, r, 2)
-    b.free(r)
-    suppress = b.prim("istrue", v, kind="cint")
-    b.free(v)
-    b.pop_handler(escape)
-    yes, no = b.label("awith_suppress"), b.label("awith_reraise")
-    b.emit(gir.Branch(b.line, suppress, yes, no))
-    b.place(no)
-    b.do("set_handled", saved)
-    b.free(saved, exit_reg)
-    b.do("restore_exc", exc, tb=False)
-    b.place(yes)
-    b.do("set_handled", saved)
-    b.free(saved, exc, exit_reg)
-    b.goto(end)
-    b.landing(escape)
-    b.do("set_handled", saved)
-    b.free(saved, exc, exit_reg)
-    b.goto(b.err)
-    b.place(end)
+    with_items(b, node, list(node.items), is_async=True)
 
 
 def anext_or_done(b: FunctionBuilder, it: gir.Reg, done: str) -> gir.Reg:

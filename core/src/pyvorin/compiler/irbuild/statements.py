@@ -482,42 +482,69 @@ def _try_finally(b: FunctionBuilder, node: ast.Try) -> None:
 
 @lowers(ast.With)
 def _with(b: FunctionBuilder, node: ast.With) -> None:
-    _with_items(b, node, list(node.items))
+    with_items(b, node, list(node.items))
 
 
-def _with_items(b: FunctionBuilder, node: ast.With, items: list[ast.withitem]) -> None:
+def with_items(
+    b: FunctionBuilder,
+    node: ast.With | ast.AsyncWith,
+    items: list[ast.withitem],
+    is_async: bool = False,
+) -> None:
+    """``with`` (or ``async with``, whose enter and exits are awaited) over ``items``, the
+    first item around the rest, as CPython nests them."""
     if not items:
         block(b, node.body)
         return
+    if is_async:
+        from .asyncs import await_exit_ok, await_value
+    kind = "awith" if is_async else "with"
     item = items[0]
     mgr = expr(b, item.context_expr)
     b.at(item.context_expr)
     exit_reg = b.temp()
-    value = b.prim("with_enter", mgr, exit_reg)
-    b.free(mgr)
-    end = b.label("with_end")
-    h = b.push_handler(b.label("with_exc"))
-    frame = WithFrame(exit_reg)
+    if is_async:
+        res = b.prim("async_with_enter", mgr, exit_reg)
+        b.free(mgr)
+        value = await_value(b, res, 1)
+        b.free(res)
+    else:
+        value = b.prim("with_enter", mgr, exit_reg)
+        b.free(mgr)
+    end = b.label(f"{kind}_end")
+    h = b.push_handler(b.label(f"{kind}_exc"))
+    frame = WithFrame(exit_reg, is_async=is_async)
     frame.hdepth = len(b.handlers) - 1
     b.unwind.append(frame)
     if item.optional_vars is not None:
         assign(b, item.optional_vars, value)
     else:
         b.free(value)
-    _with_items(b, node, items[1:])
+    with_items(b, node, items[1:], is_async)
     b.unwind.pop()
     b.pop_handler(h)
     b.at(node)
-    b.do("with_exit_ok", exit_reg)
-    b.free(exit_reg)
+    if is_async:
+        await_exit_ok(b, exit_reg)
+    else:
+        b.do("with_exit_ok", exit_reg)
+        b.free(exit_reg)
     b.goto(end)
+    # exit by exception: __exit__(type, exc, tb) (awaited for async) while it is handled
     b.landing(h)
     exc = b.prim("fetch_exc")
     saved = _enter_handler_state(b, exc)
-    escape = b.push_handler(b.label("with_escape"))
-    suppress = b.prim("with_exit_exc", exit_reg, exc, kind="cint")
+    escape = b.push_handler(b.label(f"{kind}_escape"))
+    if is_async:
+        r = b.prim("async_with_exit_exc", exit_reg, exc)
+        v = await_value(b, r, 2)
+        b.free(r)
+        suppress = b.prim("istrue", v, kind="cint")
+        b.free(v)
+    else:
+        suppress = b.prim("with_exit_exc", exit_reg, exc, kind="cint")
     b.pop_handler(escape)
-    yes, no = b.label("with_suppress"), b.label("with_reraise")
+    yes, no = b.label(f"{kind}_suppress"), b.label(f"{kind}_reraise")
     b.emit(gir.Branch(b.line, suppress, yes, no))
     b.place(no)
     b.do("set_handled", saved)
