@@ -56,6 +56,8 @@ class Key:
     validate: Callable[[Any], str | None] | None = field(default=None, compare=False)
     # "user": a security setting; refused from a project's pyproject.toml (only the user's
     # or the administrator's configuration, or the environment, may set it).
+    # "admin": only the administrator's configuration may set it (refused from the project
+    # and from the user's configuration; it has no environment variable).
     scope: str = "project"
     # For project-settable keys: a predicate true when the project's value weakens a check;
     # such a value needs the user's opt-in (allow-project-weakening) and --release refuses it.
@@ -239,6 +241,15 @@ SCHEMA: tuple[Key, ...] = (
         minimum=0,
         maximum=100,
         weakens=lambda value: value < 80,
+    ),
+    Key(
+        "verify.trusted-verifiers",
+        list,
+        [],
+        "Third-party plugins (entry-point names, also allowed by `plugins`) whose "
+        "pyvorin_verify may answer the verify stage instead of the built-in verifier; "
+        "administrator's configuration only.",
+        scope="admin",
     ),
     Key("signing.key-id", str, None, "Id of the key that signs artifacts."),
     Key(
@@ -447,6 +458,11 @@ def load_settings(
         problem = key.validate(value) if key.validate is not None else None
         if problem:
             raise ConfigError(f"{file}: {ROOT}.{path}: {problem}")
+        if key.scope == "admin":
+            raise ConfigError(
+                f"{file}: {ROOT}.{path}: may not be set by the project being built; only "
+                f"the administrator's configuration {admin_file} may set it"
+            )
         if key.scope == "user":
             where = f"{key.env} or " if key.env else ""
             raise ConfigError(
@@ -531,5 +547,10 @@ def _apply_config_file(
         problem = key.validate(value) if key.validate is not None else None
         if problem:
             raise ConfigError(f"{file}: {path}: {problem}")
+        if key.scope == "admin" and not admin:
+            raise ConfigError(
+                f"{file}: {path}: may not be set in a user's configuration; only the "
+                f"administrator's configuration {ADMIN_CONFIG} may set it"
+            )
         values[path] = value
         origins[path] = str(file)

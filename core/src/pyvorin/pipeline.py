@@ -402,20 +402,32 @@ def _trusted_verifier(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> A
     """The verify stage's answer, from a verifier allowed to give it.
 
     A plugin loaded from an entry point (allowed by ``[tool.pyvorin] plugins`` or
-    ``PYVORIN_PLUGINS``, i.e. by the project or the environment) cannot replace the
-    verifier: its ``pyvorin_verify`` is skipped (and audited). The built-in verifier and
-    in-process plugins a host registers itself answer, most recently registered first.
+    ``PYVORIN_PLUGINS``, i.e. by the user or the environment) cannot replace the
+    verifier: its ``pyvorin_verify`` is skipped (and audited), unless the administrator's
+    configuration names it in ``verify.trusted-verifiers`` (a key nothing else may set).
+    The built-in verifier and in-process plugins a host registers itself answer, most
+    recently registered first. An answer from a named third-party verifier is stamped
+    with its plugin name and the configuration that trusted it, whatever it says of
+    itself, so the manifest records who verified.
     """
     from .plugins import ENTRY_POINT_GROUP
 
+    prefix = ENTRY_POINT_GROUP + ":"
+    trusted = set(ctx.settings["verify.trusted-verifiers"])
     for impl in reversed(ctx.hook.pyvorin_verify.get_hookimpls()):
-        if impl.plugin_name.startswith(ENTRY_POINT_GROUP + ":"):
+        third_party = impl.plugin_name.startswith(prefix)
+        if third_party and impl.plugin_name[len(prefix) :] not in trusted:
             ctx.audit("verify", module=module.name, skipped_verifier=impl.plugin_name)
             continue
         given = {"ctx": ctx, "module": module, "compiled": compiled}
         answer = impl.function(**{name: given[name] for name in impl.argnames})
-        if answer is not None:
-            return answer
+        if answer is None:
+            continue
+        if third_party:
+            origin = ctx.settings.origins.get("verify.trusted-verifiers", "")
+            answer.summary["verifier"] = {"name": impl.plugin_name, "trusted_by": origin}
+            ctx.audit("verify", module=module.name, trusted_verifier=impl.plugin_name)
+        return answer
     return None
 
 
