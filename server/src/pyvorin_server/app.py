@@ -375,10 +375,13 @@ def create_app(
         admin_gate(address)
         try:
             claims = tokens.verify(token, apitokens.AUD_ADMIN)
+            principal = apitokens.principal_of(claims)
+            with transaction() as session:
+                membertokens.check_access(session, claims, int(clock()))
         except ApiError:
             admin_failures.hit(address)
             raise
-        return apitokens.principal_of(claims)
+        return principal
 
     def base_url(request: Request) -> str:
         """The URL clients reach this server at: signed into leases (``srv``)."""

@@ -173,6 +173,39 @@ class Grant:
     claims: dict[str, Any]
 
 
+def holder(session: Session, token: ApiToken | None, now: int) -> Membership:
+    """The membership a token acts under, while the token may still be used: not revoked
+    or expired, its membership the one it was created under, the account not disabled.
+    Otherwise :func:`refused` (one answer for every reason)."""
+    if token is None or state(token, now) != "active":
+        raise refused()
+    member = session.get(Membership, token.membership_id)
+    user = session.get(User, token.user_id)
+    if (
+        member is None
+        or member.user_id != token.user_id
+        or member.org_id != token.org_id
+        or user is None
+        or user.disabled
+    ):
+        raise refused()
+    return member
+
+
+def check_access(session: Session, claims: dict[str, Any], now: int) -> None:
+    """An access token made from an API token (its ``tid`` claim) works only while that
+    token still may: revoking the token, ending the membership, disabling the account or
+    changing the member's role ends the access tokens already issued from it at once,
+    instead of when they expire. The same answer as a refused token."""
+    tid = claims.get("tid")
+    if tid is None:
+        return
+    token = session.get(ApiToken, str(tid))
+    member = holder(session, token, now)
+    if token is None or token.user_id != str(claims.get("sub")) or member.role != claims.get("role"):
+        raise refused()
+
+
 def exchange(
     session: Session,
     secret: str | None,
@@ -189,18 +222,8 @@ def exchange(
     token = session.execute(
         select(ApiToken).where(ApiToken.token_hash == token_hash(secret))
     ).scalar_one_or_none()
-    if token is None or state(token, now) != "active":
-        raise refused()
-    member = session.get(Membership, token.membership_id)
-    user = session.get(User, token.user_id)
-    if (
-        member is None
-        or member.user_id != token.user_id
-        or member.org_id != token.org_id
-        or user is None
-        or user.disabled
-    ):
-        raise refused()
+    member = holder(session, token, now)
+    assert token is not None
     granted = frozenset(token.scope.split()) & roles.get(member.role, (0, frozenset()))[1]
     if requested is not None:
         wider = sorted(requested - granted)
