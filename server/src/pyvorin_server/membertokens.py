@@ -202,7 +202,8 @@ def check_access(session: Session, claims: dict[str, Any], now: int) -> None:
         return
     token = session.get(ApiToken, str(tid))
     member = holder(session, token, now)
-    if token is None or token.user_id != str(claims.get("sub")) or member.role != claims.get("role"):
+    assert token is not None
+    if token.user_id != str(claims.get("sub")) or member.role != claims.get("role"):
         raise refused()
 
 
