@@ -181,6 +181,8 @@ CASES = [
     ("build", signal.SIGINT, "verify"),
     ("compile", signal.SIGINT, "commit"),
     ("build", signal.SIGTERM, "commit"),
+    ("build", signal.SIGHUP, "verify"),  # a closed terminal: raised like SIGTERM
+    ("compile", signal.SIGHUP, "commit"),  # held during the commit, acted on after it
 ]
 
 
