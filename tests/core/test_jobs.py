@@ -311,3 +311,39 @@ def test_ctrl_c_stops_every_worker_and_leaves_the_output_as_it_was(tmp_path: Pat
     assert snapshot(root / "out") == before
     assert _leftovers(root / "out") == []
     assert "gamma" not in {p.name.split(".")[0] for p in marks.iterdir()}  # never started
+
+
+KILL_PLUGIN = """\
+import os
+import signal
+
+from pyvorin.hookspecs import hookimpl
+
+
+@hookimpl
+def pyvorin_generate_inputs(ctx, module, function):
+    if module.name == "beta":
+        os.kill(os.getpid(), signal.SIGKILL)  # the worker dies outright, mid-verification
+    return []
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_fails_its_module_with_exit_1_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path / "p")
+    site = tmp_path / "site"
+    site.mkdir()
+    install_fake_distribution(site, "kill-beta", "kill_beta", KILL_PLUGIN)
+    env = {"PYTHONPATH": str(site), "PYVORIN_PLUGINS": "kill-beta"}
+    proc = run_cli("build", ".", "-o", "out", "-j", "2", cwd=root, env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert re.search(
+        r"beta: verify failed: the worker process building beta \(pid \d+\) ended without a "
+        r"result during the verify stage \(killed by SIGKILL\)",
+        proc.stderr,
+    ), proc.stderr
+    assert "alpha: not written: another module failed" in proc.stderr
+    assert "gamma: not written: another module failed" in proc.stderr
+    assert not (root / "out").exists()
