@@ -24,7 +24,7 @@ kept in the modules' order, and the first failure in that order gives the exit c
 that ends without a result (killed, crashed) fails its module with exit 1, naming how it
 ended.
 
-Interrupts: a worker ignores SIGINT (a terminal's Ctrl-C reaches the whole foreground
+Interrupts: a worker lets SIGINT pass (a terminal's Ctrl-C reaches the whole foreground
 job; the parent decides) and turns SIGTERM/SIGHUP into :class:`~pyvorin.outputs.Interrupted`,
 so it unwinds: its temporary directories are removed, its sandboxed children die with it
 (they have PR_SET_PDEATHSIG). When the parent is interrupted or fails, it sends every
@@ -98,7 +98,9 @@ def _worker_signals() -> None:
     def interrupt(signum: int, frame: Any) -> None:
         raise Interrupted(signum)
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C is the parent's to act on; a handler that does nothing rather than SIG_IGN,
+    # which the sandboxed compiler and verification workers would inherit across exec
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
     signal.signal(signal.SIGTERM, interrupt)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, interrupt)
