@@ -151,3 +151,17 @@ def test_a_build_on_a_terminal_shows_the_live_display(tmp_path: Path) -> None:
     assert re.search(r"alpha\s+(checking|compiling|verifying)", text), text
     assert "alpha: check ok" in text and "beta: check ok" in text  # the summary follows
     assert "beta: checking\r\n" not in text  # no plain stage lines on a terminal
+
+
+@pytest.mark.slow
+def test_quiet_silences_progress_but_not_the_summary(tmp_path: Path) -> None:
+    from tests.core.test_jobs import _project
+    from tests.helpers import run_cli
+
+    root = _project(tmp_path / "p", ("alpha", "beta"))
+    proc = run_cli("build", ".", "-o", "out", "-j", "2", "--quiet", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "checking" not in proc.stderr and "building 2 modules" not in proc.stderr
+    assert "passed," not in proc.stderr  # the verifier's per-function lines are progress too
+    summary = [line.split(":")[0] for line in proc.stderr.splitlines() if ": check ok" in line]
+    assert summary == ["alpha", "beta"]
