@@ -158,14 +158,11 @@ def _stage_lines(stderr: str, module: str) -> list[str]:
 def test_j2_builds_the_same_signed_artifacts_as_j1(
     tmp_path: Path, licensed_home_template: Path
 ) -> None:
-    # one home with its signing key made (by a build of another module), copied twice: the
-    # same key signs both builds, and neither reuses the other's compile or verification
+    # one home with its signing key made, copied twice: the same key signs both builds,
+    # and neither reuses the other's compile or verification
     seed_home = _fresh_home(licensed_home_template, tmp_path / "home")
-    seeded = run_cli(
-        "build", ".", "-o", "out", cwd=_project(tmp_path / "seed", ("zeta",)),
-        env={"PYVORIN_HOME": str(seed_home)},
-    )  # fmt: skip
-    assert seeded.returncode == 0, seeded.stderr
+    made = run_cli("keys", "generate", env={"PYVORIN_HOME": str(seed_home)})
+    assert made.returncode == 0, made.stderr
     root = _project(tmp_path / "p")
     outs = {}
     for jobs in ("1", "2"):
