@@ -203,3 +203,35 @@ def test_a_stale_extension_beside_a_compiled_module_fails_the_build(tmp_path, se
     ), built.stderr[-3000:]
     assert "pyvorin: exit code 5" in built.stderr
     assert not list((project / "dist").glob("*.whl")) if (project / "dist").exists() else True
+
+
+@pytest.mark.slow
+def test_parallel_modules_show_their_progress_lines_through_pip_v(tmp_path, session_home):
+    """``PYVORIN_JOBS=2``: two modules built at once inside ``pip wheel -v``; their plain
+    progress lines reach pip's output whole, each module's in stage order."""
+    require_tools()
+    project = copy_example(tmp_path)
+    (project / "src" / "numkit" / "tiny.py").write_text(
+        "def triple(x: int) -> int:\n    return 3 * x\n"
+    )
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'modules = ["numkit.kernels"]', 'modules = ["numkit.kernels", "numkit.tiny"]'
+        )
+    )
+    command = [sys.executable, "-m", "pip", "wheel", "-v", "--no-build-isolation", "--no-deps"]
+    built = run([*command, "-w", "dist", "."], project, tool_env(session_home, PYVORIN_JOBS="2"))
+    assert built.returncode == 0, built.stderr[-3000:]
+    lines = [line.strip() for line in (built.stdout + built.stderr).splitlines()]
+    assert "pyvorin: building 2 modules, 2 at a time" in lines
+    for module in ("numkit.kernels", "numkit.tiny"):
+        stages = [
+            line.rsplit(": ", 1)[1]
+            for line in lines
+            if line.startswith(f"pyvorin: {module}: ") and line.count(": ") == 2
+        ]
+        assert stages == ["checking", "compiling", "verifying against CPython", "signing"], lines
+    names = wheel_names(the_wheel(project))
+    for base in ("numkit/kernels", "numkit/tiny"):
+        assert base + BINARY_SUFFIX in names and base + MANIFEST_SUFFIX in names

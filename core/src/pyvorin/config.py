@@ -62,9 +62,16 @@ class Key:
     # For project-settable keys: a predicate true when the project's value weakens a check;
     # such a value needs the user's opt-in (allow-project-weakening) and --release refuses it.
     weakens: Callable[[Any], bool] | None = field(default=None, compare=False)
+    # Words accepted besides the kind's values (``jobs = "auto"``); kept as written, the
+    # options object gives them their meaning.
+    words: tuple[str, ...] = ()
 
     @property
     def expected(self) -> str:
+        text = self._expected()
+        return text + "".join(f" or {word!r}" for word in self.words)
+
+    def _expected(self) -> str:
         if self.kind is bool:
             return "a boolean (true or false)"
         if self.kind is list:
@@ -81,6 +88,8 @@ class Key:
         return "a non-empty string"
 
     def check(self, value: Any) -> bool:
+        if self.words and isinstance(value, str) and value in self.words:
+            return True
         if self.kind is bool:
             return isinstance(value, bool)
         if self.kind is int:
@@ -106,6 +115,8 @@ class Key:
                 return False
             return raw
         if self.kind is int:
+            if raw.strip() in self.words:
+                return raw.strip()
             try:
                 return int(raw)
             except ValueError:
@@ -177,6 +188,17 @@ SCHEMA: tuple[Key, ...] = (
         validate=_check_interpreted,
     ),
     Key("backend", str, "native", "The compile backend, by name (see `pyvorin plugins`)."),
+    Key(
+        "jobs",
+        int,
+        1,
+        "Modules built in parallel, one process each (`pyvorin build -j`); 0 or 'auto': "
+        "one per CPU core; 1: one after the other.",
+        minimum=0,
+        maximum=1024,
+        env="PYVORIN_JOBS",
+        words=("auto",),
+    ),
     Key(
         "plugins",
         list,

@@ -17,6 +17,11 @@ of taking the next one from this installation's counter; ``distribution`` is the
 of the distribution being built when the caller knows it (the adapters pass their
 host's project name); see :mod:`pyvorin.signing.builds`.
 
+``jobs`` is how many modules the pipeline builds at once, one process each
+(``-j``/``--jobs``, else ``PYVORIN_JOBS``, else ``[tool.pyvorin] jobs``; default 1, the
+serial path; 0 or ``auto``: one per CPU core this process may run on); see
+:mod:`pyvorin.parallel`.
+
 ``sandbox`` is the one :class:`~pyvorin.sandbox.SandboxPolicy` of the run: the compile
 stage runs the C compiler under it and the verification workers derive their per-call
 budgets from it (they may only tighten it).
@@ -73,6 +78,33 @@ def lock_timeout(flag: float | None = None, env: Mapping[str, str] | None = None
     return seconds
 
 
+MAX_JOBS = 1024
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_jobs(value: Any, name: str) -> int:
+    """The number of parallel module builds ``value`` asks for: a count >= 1, or 0/``auto``
+    for one per core. ``name`` (the flag, variable or key) is named in the error."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return available_cores()
+        value = int(text) if text.isdigit() else value
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_JOBS:
+        raise ConfigError(
+            f"{name}: expected a number of parallel jobs from 0 to {MAX_JOBS} or 'auto' "
+            f"(0 and 'auto': one per CPU core), found {value!r}"
+        )
+    return available_cores() if value == 0 else value
+
+
 def _default_policy() -> Any:
     from .sandbox import SandboxPolicy
 
@@ -96,6 +128,7 @@ class BuildOptions:
     build_number: int | None = None  # None: the signing installation's counter decides
     distribution: str | None = None  # normalised; None: the project's [project] name
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT  # seconds to wait for the output's lock
+    jobs: int = 1  # modules built at once, one process each (1: one after the other)
 
     def __post_init__(self) -> None:
         if self.command not in COMMANDS:
@@ -105,6 +138,8 @@ class BuildOptions:
                 f"options: licence mode must be one of {', '.join(LICENCE_MODES)}, "
                 f"not {self.licence_mode!r}"
             )
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
+            raise ConfigError(f"options: jobs must be an integer >= 1, not {self.jobs!r}")
         if self.sandbox.require_isolation != self.require_isolation:
             raise ConfigError("options: the sandbox policy disagrees with require-isolation")
 
@@ -125,6 +160,7 @@ class BuildOptions:
         build_number: int | None = None,
         distribution: str | None = None,
         lock_wait: float | None = None,
+        jobs: Any = None,
     ) -> BuildOptions:
         """Flags (non-None arguments) override the environment, which overrides config."""
         from .sandbox import SandboxPolicy
@@ -193,6 +229,12 @@ class BuildOptions:
             if lock_wait is not None
             else (f"env {LOCK_TIMEOUT_ENV}" if env.get(LOCK_TIMEOUT_ENV, "").strip() else "default")
         )
+        if jobs is not None:
+            jobs, origins["jobs"] = parse_jobs(jobs, "-j/--jobs"), "flag"
+        else:
+            origin = getattr(settings, "origins", {}).get("jobs", "default")
+            name = origin[len("env ") :] if origin.startswith("env ") else "tool.pyvorin.jobs"
+            jobs, origins["jobs"] = parse_jobs(settings["jobs"], name), origin
         return cls(
             command=command,
             release=is_release,
@@ -207,6 +249,7 @@ class BuildOptions:
             build_number=build_number,
             distribution=distribution,
             lock_timeout=wait,
+            jobs=jobs,
         )
 
     def manifest_record(self) -> dict[str, Any]:

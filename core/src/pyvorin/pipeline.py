@@ -261,55 +261,97 @@ def _relocate(result: PipelineResult, staging: Path, destination: Path) -> None:
 def _run_modules(
     ctx: BuildContext, modules: list[ModuleSpec], stages: tuple[str, ...], result: PipelineResult
 ) -> None:
-    backend = ctx.settings["backend"]
+    """Every module through ``stages``, in order; with ``jobs`` > 1 (a whole-pipeline run
+    of several modules) one process per module (:mod:`pyvorin.parallel`)."""
+    from .progress import Progress
+
+    jobs = ctx.options.jobs if stages == STAGES else 1
+    if isinstance(ctx.progress, Progress):
+        ctx.progress.start([m.name for m in modules], jobs)
+    if jobs > 1 and len(modules) > 1:
+        from .parallel import run_parallel
+
+        run_parallel(ctx, modules, result)
+        return
     for module in modules:
         module_result = ModuleResult(module)
         result.modules.append(module_result)
-        ctx.progress(f"{module.name}: checking")
-        ok, diagnostics = _run_stage(
-            ctx, module_result, "check", lambda m=module: check_module(ctx, m, backend)
-        )
-        if not ok:
-            continue
-        module_result.diagnostics.extend(diagnostics)
-        if stages == ("check",):
-            continue
+        if run_module(ctx, module_result, stages):
+            sign_module(ctx, module_result)
+        module_finished(ctx, module_result)
 
-        ctx.progress(f"{module.name}: compiling")
-        with tempfile.TemporaryDirectory(prefix="pyvorin-") as workdir:
-            ok, compiled = _run_stage(
-                ctx,
-                module_result,
-                "compile",
-                lambda m=module, w=workdir: _compile(ctx, m, backend, Path(w)),
-            )
-        if not ok:
-            continue
-        module_result.compiled = compiled
-        _audit_interpreted(ctx, module, compiled)
-        if stages == ("check", "compile"):
-            continue  # bench: a private, timed build; never packaged, deleted after the run
 
-        ctx.progress(f"{module.name}: verifying against CPython")
-        ok, verification = _run_stage(
-            ctx, module_result, "verify", lambda m=module, c=compiled: _verify(ctx, m, c)
-        )
-        if not ok:
-            _discard(ctx, module, compiled)
-            continue
-        module_result.verification = verification
+def run_module(ctx: BuildContext, module_result: ModuleResult, stages: tuple[str, ...]) -> bool:
+    """The per-module stages before signing: check, then compile and verify when
+    ``stages`` has them. Fills ``module_result``; True when the module is ready to sign.
 
-        ctx.progress(f"{module.name}: signing")
-        ok, signed = _run_stage(
+    A parallel run calls this in a worker process (:mod:`pyvorin.parallel`); signing
+    stays in the parent.
+    """
+    from .progress import report_stage
+
+    module = module_result.module
+    backend = ctx.settings["backend"]
+    report_stage(ctx.progress, module.name, "check")
+    ok, diagnostics = _run_stage(
+        ctx, module_result, "check", lambda m=module: check_module(ctx, m, backend)
+    )
+    if not ok:
+        return False
+    module_result.diagnostics.extend(diagnostics)
+    if stages == ("check",):
+        return False
+
+    report_stage(ctx.progress, module.name, "compile")
+    with tempfile.TemporaryDirectory(prefix="pyvorin-") as workdir:
+        ok, compiled = _run_stage(
             ctx,
             module_result,
-            "sign",
-            lambda m=module, c=compiled, r=module_result: _sign(ctx, m, c, r.verification),
+            "compile",
+            lambda m=module, w=workdir: _compile(ctx, m, backend, Path(w)),
         )
-        if ok:
-            module_result.signed = signed
-        else:
-            _discard(ctx, module, compiled)
+    if not ok:
+        return False
+    module_result.compiled = compiled
+    _audit_interpreted(ctx, module, compiled)
+    if stages == ("check", "compile"):
+        return False  # bench: a private, timed build; never packaged, deleted after the run
+
+    report_stage(ctx.progress, module.name, "verify")
+    ok, verification = _run_stage(
+        ctx, module_result, "verify", lambda m=module, c=compiled: _verify(ctx, m, c)
+    )
+    if not ok:
+        _discard(ctx, module, compiled)
+        return False
+    module_result.verification = verification
+    return True
+
+
+def sign_module(ctx: BuildContext, module_result: ModuleResult) -> None:
+    """The sign stage of a verified module (always in the pipeline's own process)."""
+    from .progress import report_stage
+
+    module, compiled = module_result.module, module_result.compiled
+    report_stage(ctx.progress, module.name, "sign")
+    ok, signed = _run_stage(
+        ctx,
+        module_result,
+        "sign",
+        lambda m=module, c=compiled, r=module_result: _sign(ctx, m, c, r.verification),
+    )
+    if ok:
+        module_result.signed = signed
+    else:
+        _discard(ctx, module, compiled)
+
+
+def module_finished(ctx: BuildContext, module_result: ModuleResult) -> None:
+    from .progress import Progress
+
+    if isinstance(ctx.progress, Progress):
+        status = "ok" if module_result.exit_code == ExitCode.OK else "failed"
+        ctx.progress.finished(module_result.module.name, status)
 
 
 def _audit_interpreted(ctx: BuildContext, module: ModuleSpec, compiled: Any) -> None:
@@ -452,6 +494,7 @@ def make_context(
     """
     from .home import pyvorin_home
     from .plugins import build_plugin_manager
+    from .progress import as_progress
 
     if options is None:
         options = BuildOptions.resolve(settings, command=command, release=release, keep_c=keep_c)
@@ -467,6 +510,6 @@ def make_context(
         home=pyvorin_home(),
         out_dir=Path(out_dir),
         actor=actor,
-        progress=progress or (lambda message: None),
+        progress=as_progress(progress),
         options=options,
     )

@@ -122,9 +122,14 @@ def _run(
     seed: int | None = None,
     build_number: int | None = None,
     lock_timeout: float | None = None,
+    jobs: str | None = None,
+    quiet: bool = False,
 ) -> None:
+    import sys
+
     from ..options import BuildOptions
     from ..pipeline import make_context, run
+    from ..progress import for_stream
 
     options = BuildOptions.resolve(
         settings,
@@ -135,14 +140,14 @@ def _run(
         verify_seed=seed,
         build_number=build_number,
         lock_wait=lock_timeout,
+        jobs=jobs,
     )
-    ctx = make_context(
-        settings,
-        out_dir,
-        options=options,
-        progress=lambda message: click.echo(message, err=True),
-    )
-    result = run(ctx, modules)
+    progress = for_stream(sys.stderr, quiet=quiet)
+    try:
+        ctx = make_context(settings, out_dir, options=options, progress=progress)
+        result = run(ctx, modules)
+    finally:
+        progress.close()
     _report(result)
     raise SystemExit(int(result.exit_code))
 
@@ -191,6 +196,20 @@ def _pipeline_options(command):
                 "lock (default: PYVORIN_LOCK_TIMEOUT, else 600); 0 refuses at once "
                 "(exit 8).",
             ),
+            click.option(
+                "-j",
+                "--jobs",
+                default=None,
+                metavar="N|auto",
+                help="Build N modules at once, one process each (0 or auto: one per CPU "
+                "core; default: PYVORIN_JOBS, else [tool.pyvorin] jobs, else 1).",
+            ),
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                help="No progress output (the final summary and errors still print).",
+            ),
         ]
     ):
         command = option(command)
@@ -224,6 +243,8 @@ def compile_(
     seed: int | None,
     build_number: int | None,
     lock_timeout: float | None,
+    jobs: str | None,
+    quiet: bool,
 ) -> None:
     """Run the whole pipeline (check, compile, verify, sign) for FILES into OUT.
 
@@ -248,6 +269,8 @@ def compile_(
         seed,
         build_number,
         lock_timeout,
+        jobs,
+        quiet,
     )
 
 
@@ -271,10 +294,16 @@ def build(
     seed: int | None,
     build_number: int | None,
     lock_timeout: float | None,
+    jobs: str | None,
+    quiet: bool,
 ) -> None:
     """Run the pipeline for every module listed in DIR's [tool.pyvorin] modules.
 
-    Like compile, it changes OUT only when every module passed.
+    Like compile, it changes OUT only when every module passed. With -j N the modules
+    are checked, compiled and verified N at a time, one process each (each stage still
+    sandboxed); signing, the audit log and the commit stay in this process.
+    On a terminal a live display shows the modules in progress; otherwise (a pipe, CI)
+    one line per stage transition.
     """
     from ..config import load_settings
     from ..project import resolve_modules
@@ -299,4 +328,6 @@ def build(
         seed,
         build_number,
         lock_timeout,
+        jobs,
+        quiet,
     )

@@ -91,7 +91,8 @@ def sign_artifact(
 
     def announce(message: str) -> None:
         announced.append(message)
-        if ctx.progress is _DEFAULT_PROGRESS:  # nobody shows progress: say it on stderr
+        # nobody shows progress (or --quiet silenced it): a new or local key is still said
+        if ctx.progress is _DEFAULT_PROGRESS or getattr(ctx.progress, "silent", False):
             print(message, file=sys.stderr)
         else:
             ctx.progress(message)

@@ -10,7 +10,9 @@ watches the replies as each worker sends them and writes, on the progress channe
   final line for that side.
 
 Short runs print nothing extra. Lines, not an updating terminal line: the channel is also
-a log (``pip install -v``, CI), where carriage returns would garble the output.
+a log (``pip install -v``, CI), where carriage returns would garble the output. When the
+channel is the run's :class:`pyvorin.progress.Progress`, each reply also updates its count
+of inputs done per side (the live display on a terminal shows it).
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ class LiveProgress:
             functions.setdefault(request["function"], _Function()).total += 1
         # "last": when a line was last written; "mark": when the last reply came (the
         # next function's first call started then)
-        state: dict[str, Any] = {"current": None, "last": self.clock(), "mark": None}
+        state: dict[str, Any] = {"current": None, "last": self.clock(), "mark": None, "done": 0}
+        count = getattr(self.emit, "inputs", None)  # the run's Progress counts the replies
 
         def on_reply(reply: dict[str, Any]) -> None:
             call_id = reply.get("id")
@@ -82,6 +85,9 @@ class LiveProgress:
                     entry.started = state["mark"]
             state["mark"] = now
             entry.done += 1
+            state["done"] += 1
+            if count is not None:
+                count(self.module_name, label, state["done"], len(requests))
             if isinstance(ns, int) and ns > entry.slowest_ns:
                 entry.slowest_ns, entry.slowest_id = ns, reply["id"]
             if entry.done == entry.total:
