@@ -73,6 +73,14 @@ SCENARIOS = [
     ("drive_coro", ()),
     ("derive_override", ()),
     ("derive_override_rest", ()),
+    ("type_expression_fails", ()),
+    ("handled_during_type_evaluation", ([],)),
+    ("else_raises", ()),
+    ("c_level_error", (0,)),
+    ("c_level_error", (2,)),
+    ("closure_over_name", ()),
+    ("gen_throw_into_body", ()),
+    ("module_and_class", ()),
 ]
 IDS = [f"{n}{a!r}" for n, a in SCENARIOS]
 

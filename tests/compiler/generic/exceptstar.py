@@ -479,3 +479,105 @@ def derive_override_rest():
         raise MyGroup("mine", [ValueError(1), TypeError(2)])
     except* ValueError:
         pass
+
+
+def type_expression_fails():
+    """An error evaluating a clause's type propagates, chained to what is handled."""
+    try:
+        raise_group()
+    except* ValueError:
+        pass
+    except* undefined_name:  # noqa: F821
+        pass
+
+
+def seen_while_matching(log, t):
+    log.append(repr(sys.exc_info()[1]))
+    return t
+
+
+def handled_during_type_evaluation(log):
+    """A later clause's type is evaluated while the last matched part is handled."""
+    try:
+        raise_group()
+    except* seen_while_matching(log, ValueError):
+        pass
+    except* seen_while_matching(log, KeyError):
+        pass
+    except* seen_while_matching(log, TypeError):
+        pass
+    return log
+
+
+def else_raises():
+    try:
+        pass
+    except* ValueError:
+        pass
+    else:
+        raise ValueError("from else, not caught")
+
+
+def c_level_error(d):
+    try:
+        return 1 / d
+    except* ArithmeticError as e:
+        got = repr(e)
+    return got
+
+
+def closure_over_name():
+    try:
+        raise ValueError("v")
+    except* ValueError as e:  # noqa: F841
+        f = lambda: e  # noqa: E731, F821
+        first = repr(f())
+    try:
+        f()
+    except NameError as exc:
+        return first, str(exc)
+
+
+def gen_throw_into_body():
+    """The exception thrown into the try body is what the clauses split."""
+
+    def gen():
+        try:
+            yield "in body"
+        except* ValueError as v:
+            yield ("caught", repr(v))
+        yield "end"
+
+    g = gen()
+    log = [next(g)]
+    log.append(g.throw(ExceptionGroup("thrown", [ValueError(1), KeyError(2)])))
+    try:
+        next(g)
+    except BaseException as exc:
+        return log, exc
+    return log, None
+
+
+try:
+    raise ExceptionGroup("module", [ValueError("m"), TypeError("t")])
+except* ValueError as module_part:
+    MODULE_LOG = [repr(module_part)]
+except* TypeError:
+    MODULE_LOG.append("t")
+MODULE_LOG.append("module_part" in globals())
+
+
+class ClassBody:
+    try:
+        raise KeyError("k")
+    except* KeyError as class_part:
+        seen = repr(class_part)
+    try:
+        class_part  # noqa: B018
+        bound = True
+    except NameError as exc:
+        bound = str(exc)
+
+
+def module_and_class():
+    return MODULE_LOG, ClassBody.seen, ClassBody.bound
