@@ -81,6 +81,8 @@ SCENARIOS = [
     ("closure_over_name", ()),
     ("gen_throw_into_body", ()),
     ("module_and_class", ()),
+    ("orig_without_traceback", (False,)),
+    ("orig_without_traceback", (True,)),
 ]
 IDS = [f"{n}{a!r}" for n, a in SCENARIOS]
 

@@ -12,7 +12,10 @@
  *   3.11 (is_same_exception_metadata, collect_exception_group_leaf_ids,
  *   exceptiongroup_split_recursive with the leaf-id matcher, exceptiongroup_subset,
  *   exception_group_projection; PSF licence, credit to Irit Katriel's PEP 654 work),
- *   step for step.
+ *   step for step. The logic is unchanged in 3.12 and 3.13; there the reimplementation
+ *   serves only an original exception without a traceback (re-raised bare after its
+ *   __traceback__ was cleared), which the interpreter accepts and the exported wrapper
+ *   refuses ("orig must be a raised exception").
  *
  * On 3.10 `except*` does not parse, so nothing here is compiled there. */
 #include "pv_generic.h"
@@ -113,8 +116,6 @@ PyObject *pv_eg_match(PyObject **rest, PyObject *type, const char *func, const c
     pv_set_handled(match);
     return match;
 }
-
-#if PY_VERSION_HEX < 0x030C0000
 
 static int is_same_exception_metadata(PyObject *exc1, PyObject *exc2)
 {
@@ -285,15 +286,13 @@ done:
     return result;
 }
 
-#endif /* < 3.12 */
-
 PyObject *pv_prep_reraise_star(PyObject *orig, PyObject *excs)
 {
 #if PY_VERSION_HEX >= 0x030C0000
-    return PyUnstable_Exc_PrepReraiseStar(orig, excs);
-#else
-    return prep_reraise_star(orig, excs);
+    if (((PyBaseExceptionObject *)orig)->traceback != NULL)
+        return PyUnstable_Exc_PrepReraiseStar(orig, excs);
 #endif
+    return prep_reraise_star(orig, excs);
 }
 
 #endif /* >= 3.11 */
