@@ -21,11 +21,19 @@ CASES = [
     ("locals", "def f(a):\n    return locals()\n", "PV403", 2, 12),
     ("vars", "def f(a):\n    return vars()\n", "PV403", 2, 12),
     ("dir", "def f(a):\n    return dir()\n", "PV403", 2, 12),
-    (
-        "except-star",
-        "def f(g):\n    try:\n        g()\n    except* ValueError:\n        pass\n",
-        # before 3.11, except* is not Python: CPython's SyntaxError, at its place
-        *(("PV407", 2, 5) if sys.version_info >= (3, 11) else ("PV100", 4, 11)),
+    *(
+        []
+        if sys.version_info >= (3, 11)  # compiled (formerly PV407): test_exact_exceptstar
+        else [
+            (
+                "except-star",
+                "def f(g):\n    try:\n        g()\n    except* ValueError:\n        pass\n",
+                # before 3.11, except* is not Python: CPython's SyntaxError, at its place
+                "PV100",
+                4,
+                11,
+            )
+        ]
     ),
 ]
 
@@ -101,6 +109,28 @@ COMPILER_ERRORS = [
         "no binding for nonlocal 'x' found",
     ),
 ]
+if sys.version_info >= (3, 11):
+    _EXCEPT_STAR_EXIT = "'break', 'continue' and 'return' cannot appear in an except* block"
+    COMPILER_ERRORS += [
+        (
+            "return-in-except-star",
+            "def f(g):\n    try:\n        g()\n    except* ValueError:\n        return 1\n",
+            _EXCEPT_STAR_EXIT,
+        ),
+        (
+            "break-in-except-star",
+            "def f(g):\n    for x in g:\n        try:\n            g()\n"
+            "        except* ValueError:\n            if x:\n                break\n",
+            _EXCEPT_STAR_EXIT,
+        ),
+        (
+            "continue-in-except-star-in-finally",
+            "def f(g):\n    for x in g:\n        try:\n            g()\n"
+            "        except* ValueError:\n            try:\n                pass\n"
+            "            finally:\n                continue\n",
+            _EXCEPT_STAR_EXIT,
+        ),
+    ]
 
 
 @pytest.mark.parametrize("case", COMPILER_ERRORS, ids=[c[0] for c in COMPILER_ERRORS])
@@ -147,6 +177,16 @@ def test_shadowed_builtins_are_not_rejected(tmp_path: Path) -> None:
         "def f(p):\n    match p:\n        case [x, *_] if x:\n            return x\n"
         "        case {'k': v} | Point(v):\n            return v\n        case _:\n"
         "            return None\n",
+        # formerly PV407: except* (3.11+ syntax)
+        *(
+            [
+                "def f(g):\n    try:\n        g()\n    except* ValueError as e:\n"
+                "        print(e)\n    except* (TypeError, KeyError):\n        pass\n"
+                "    else:\n        return 1\n    finally:\n        g()\n"
+            ]
+            if sys.version_info >= (3, 11)
+            else []
+        ),
     ],
 )
 def test_generic_tier_accepts_ordinary_python(tmp_path: Path, source: str) -> None:

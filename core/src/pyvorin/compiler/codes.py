@@ -63,7 +63,7 @@ CODES: dict[str, str] = {
     "PV404": "async code was not compiled (no longer reported: it is compiled)",
     "PV405": "yield inside an exception handler was not compiled (no longer reported)",
     "PV406": "match statements were not compiled (no longer reported: they are compiled)",
-    "PV407": "except* is not compiled yet",
+    "PV407": "except* was not compiled (no longer reported: it is compiled)",
     "PV408": "type parameter syntax is not compiled yet",
     "PV490": "a function declared interpreted (not compiled; listed in the manifest)",
     "PV491": "the interpreted declaration is not on a top-level function or method",

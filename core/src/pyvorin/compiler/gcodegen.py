@@ -31,6 +31,7 @@ RUNTIME_FILES = (
     "pv_coroutine.c",
     "pv_asyncgen.c",
     "pv_match.c",
+    "pv_excgroup.c",
     "pv_attr.c",
 )
 

@@ -157,6 +157,10 @@ PRIMS.update(
         "match_rest": ("pv_match_rest({0}, {1})", "obj"),
         "match_class": ("pv_match_class({0}, {1}, {2}, {3}, &{4})", "cint"),
         "is_c": ("({0} == {1})", "cint_ok"),
+        # except* (runtime/pv_excgroup.c): CHECK_EG_MATCH (the rest updated in place, the
+        # match returned), PREP_RERAISE_STAR
+        "eg_match": ("pv_eg_match(&{0}, {1}, {2}, pv_filename, {3})", "obj"),
+        "prep_reraise_star": ("pv_prep_reraise_star({0}, {1})", "obj"),
     }
 )
 

@@ -3,7 +3,7 @@
 Compiled code has no interpreter frame, so anything that reads or writes the running
 frame (``eval``/``exec``/``compile`` of code that would run in it, ``locals()``,
 ``sys._getframe``...) would behave differently; it is rejected with a precise diagnostic
-instead. So is what is not built yet (``except*``, type-parameter syntax).
+instead. So is what is not built yet (type-parameter syntax).
 """
 
 from __future__ import annotations
@@ -138,14 +138,7 @@ def _check(node: ast.AST, diag, defined: set[str], declared: Collection[int]) ->
                 "use typing.TypeVar instead",
             )
         return
-    if type(node).__name__ == "TryStar":
-        diag(
-            node,
-            "PV407",
-            "except* (exception groups) is not compiled yet",
-            "catch the ExceptionGroup with a plain except and inspect .exceptions",
-        )
-    elif type(node).__name__ == "TypeAlias" or getattr(node, "type_params", None):
+    if type(node).__name__ == "TypeAlias" or getattr(node, "type_params", None):
         diag(
             node,
             "PV408",

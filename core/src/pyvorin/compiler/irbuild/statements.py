@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import sys
 from collections.abc import Callable
 
 from .. import gir
+from ..cstrings import c_string_literal
 from .builder import (
     FinallyFrame,
     FunctionBuilder,
@@ -371,12 +373,20 @@ def _enter_handler_state(b: FunctionBuilder, exc: gir.Reg) -> gir.Reg:
     return saved
 
 
-@lowers(ast.Try)
+# ``try``/``except*`` (PEP 654): an ast.TryStar from 3.11 (before, it does not parse)
+_TRY_STAR: tuple[type, ...] = (ast.TryStar,) if sys.version_info >= (3, 11) else ()
+
+
+@lowers(ast.Try, *_TRY_STAR)
 def _try(b: FunctionBuilder, node: ast.Try) -> None:
     if node.finalbody:
         _try_finally(b, node)
     else:
-        _try_except(b, node.body, node.handlers, node.orelse)
+        _handlers_lowering(node)(b, node.body, node.handlers, node.orelse)
+
+
+def _handlers_lowering(node: ast.stmt):
+    return _try_except_star if isinstance(node, _TRY_STAR) else _try_except
 
 
 def _try_except(
@@ -444,6 +454,87 @@ def _try_except(
     b.place(end)
 
 
+def _try_except_star(
+    b: FunctionBuilder,
+    body: list[ast.stmt],
+    handlers: list[ast.ExceptHandler],
+    orelse: list[ast.stmt],
+) -> None:
+    """``try``/``except*``, step for step as CPython's ``compiler_try_star_except``: the
+    exception caught (``orig``) becomes the one being handled; each clause evaluates its
+    type and takes its part of what is left (CHECK_EG_MATCH, which makes that part the
+    exception being handled); what a clause body raises or re-raises is collected, not
+    propagated; at the end the collected exceptions and the unmatched rest are combined
+    (PREP_RERAISE_STAR) and raised as they are, without an entry for this frame (RERAISE).
+    ``return``/``break``/``continue`` cannot leave a clause body (CPython's compiler
+    refuses them: PV100), so the bodies need no unwind frame."""
+    end = b.label("tsend")
+    h = b.push_handler(b.label("exceptstar"))
+    block(b, body)
+    b.pop_handler(h)
+    block(b, orelse)
+    b.goto(end)
+    b.landing(h)
+    orig = b.prim("fetch_exc")
+    saved = _enter_handler_state(b, orig)
+    escape = b.push_handler(b.label("exceptstar_escape"))
+    raised = b.prim("new_list")
+    rest = b.temp()
+    b.emit(gir.Copy(b.line, rest, orig))
+    func = gir.CExpr(c_string_literal(b.ir.tb_name or b.ir.name))
+    none = gir.CExpr("Py_None")
+    for clause in handlers:
+        nxt, matched, unmatched = b.label("xs_next"), b.label("xs_body"), b.label("xs_none")
+        t = expr(b, clause.type)
+        b.at(clause)
+        match = b.prim("eg_match", rest, t, func, gir.CExpr(str(b.line)))
+        b.free(t)
+        b.emit(gir.Branch(b.line, b.prim("is_c", match, none, kind="cint"), unmatched, matched))
+        b.place(matched)
+        if clause.name is not None:
+            b.store_name(clause.name, match)
+        else:
+            b.free(match)
+        collect = b.push_handler(b.label("xs_raised"))
+        block(b, clause.body)
+        b.pop_handler(collect)
+        if clause.name is not None:
+            unbind(b, clause.name)
+        b.goto(nxt)
+        # the body raised (or re-raised): collect the exception, go on with the next clause
+        b.landing(collect)
+        e = b.prim("fetch_exc")
+        if clause.name is not None:
+            unbind(b, clause.name)
+        b.do("list_append", raised, e)
+        b.free(e)
+        b.goto(nxt)
+        b.place(unmatched)
+        b.free(match)
+        b.place(nxt)
+    b.do("list_append", raised, rest)
+    b.free(rest)
+    result = b.prim("prep_reraise_star", orig, raised)
+    b.free(raised)
+    b.pop_handler(escape)
+    reraise, done = b.label("xs_reraise"), b.label("xs_done")
+    b.emit(gir.Branch(b.line, b.prim("is_c", result, none, kind="cint"), done, reraise))
+    b.place(reraise)
+    b.do("set_handled", saved)
+    b.free(saved, orig)
+    b.do("restore_exc", result, tb=False)
+    b.place(done)
+    b.free(result)
+    b.do("set_handled", saved)
+    b.free(saved, orig)
+    b.goto(end)
+    b.landing(escape)
+    b.do("set_handled", saved)
+    b.free(saved, orig)
+    b.goto(b.err)
+    b.place(end)
+
+
 def _try_finally(b: FunctionBuilder, node: ast.Try) -> None:
     end = b.label("fin_end")
     h = b.push_handler(b.label("finally_exc"))
@@ -451,7 +542,7 @@ def _try_finally(b: FunctionBuilder, node: ast.Try) -> None:
     frame.hdepth = len(b.handlers) - 1
     b.unwind.append(frame)
     if node.handlers:
-        _try_except(b, node.body, node.handlers, node.orelse)
+        _handlers_lowering(node)(b, node.body, node.handlers, node.orelse)
     else:
         block(b, node.body)
         block(b, node.orelse)

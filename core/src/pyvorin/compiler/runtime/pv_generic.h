@@ -261,7 +261,14 @@ void pv_restore_exc(PyObject *exc);
 PyObject *pv_get_handled(void);
 PyObject *pv_topmost_handled(void);
 void pv_set_handled(PyObject *exc);
+int pv_check_except_type(PyObject *type);
 int pv_exc_match(PyObject *exc, PyObject *type);
+#if PY_VERSION_HEX >= 0x030B0000
+/* except* (pv_excgroup.c): CHECK_EG_MATCH and PREP_RERAISE_STAR */
+PyObject *pv_eg_match(PyObject **rest, PyObject *type, const char *func, const char *file,
+                      int line);
+PyObject *pv_prep_reraise_star(PyObject *orig, PyObject *excs);
+#endif
 int pv_raise(PyObject *exc, PyObject *cause);
 int pv_reraise_handled(void);
 void pv_name_error(PyObject *name);

@@ -121,23 +121,27 @@ void pv_set_handled(PyObject *exc)
 #endif
 }
 
-/* `except T:`: does exc match T (checked as the interpreter checks it)? 1, 0, -1. */
-int pv_exc_match(PyObject *exc, PyObject *type)
+/* check_except_type_valid (ceval.c): what an `except`/`except*` clause names must be an
+   exception class or a tuple of them. 0, or -1 with TypeError. */
+int pv_check_except_type(PyObject *type)
 {
     if (PyTuple_Check(type)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(type); i++) {
-            PyObject *t = PyTuple_GET_ITEM(type, i);
-            if (!PyExceptionClass_Check(t)) {
-                PyErr_SetString(PyExc_TypeError,
-                                "catching classes that do not inherit from BaseException is not allowed");
-                return -1;
-            }
+            if (!PyExceptionClass_Check(PyTuple_GET_ITEM(type, i))) goto bad;
         }
-    } else if (!PyExceptionClass_Check(type)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "catching classes that do not inherit from BaseException is not allowed");
-        return -1;
+        return 0;
     }
+    if (PyExceptionClass_Check(type)) return 0;
+bad:
+    PyErr_SetString(PyExc_TypeError,
+                    "catching classes that do not inherit from BaseException is not allowed");
+    return -1;
+}
+
+/* `except T:`: does exc match T (checked as the interpreter checks it)? 1, 0, -1. */
+int pv_exc_match(PyObject *exc, PyObject *type)
+{
+    if (pv_check_except_type(type) < 0) return -1;
     return PyErr_GivenExceptionMatches(exc, type);
 }
 
