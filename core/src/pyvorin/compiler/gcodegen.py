@@ -358,7 +358,7 @@ class FuncEmitter:
             out.append("    PyObject *ns = pv_ns;")
         if args is not None:
             out += self.entry(args)
-        out.append('    if (Py_EnterRecursiveCall("")) goto L_exit_norecursion;')
+        out.append("    if (pv_enter_frame()) goto L_exit_norecursion;")
         out += self.cells(closure, "goto L_error;")
         self.body()
         out += self.lines
@@ -418,7 +418,7 @@ class FuncEmitter:
         # the resume function
         out += [f"static PyObject *pvr_{c}(PvGen *gen, PyObject *sent)", "{"]
         out += [f"    struct pvgf_{c} *f = gen->frame;", "    PyObject *retval = NULL;"]
-        out += ['    if (Py_EnterRecursiveCall("")) return NULL;']
+        out += ["    if (pv_enter_frame()) return NULL;"]
         out += ["    switch (gen->state) {", "    case 0: goto L_start;"]
         nstates = max(
             [op.state for op in f.ops if isinstance(op, (gir.Yield, gir.YieldFrom))], default=0

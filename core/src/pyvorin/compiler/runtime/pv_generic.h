@@ -40,6 +40,62 @@ extern int _PyDict_MergeEx(PyObject *, PyObject *, int);
 extern PyObject *_PyUnicode_JoinArray(PyObject *, PyObject *const *, Py_ssize_t);
 #endif
 
+/* ---- entering a compiled frame --------------------------------------------------
+ * Every compiled function, class body and generator step counts as one level of the
+ * interpreter's recursion limit (Py_EnterRecursiveCall), as a Python frame does. But a
+ * compiled frame is a C frame: where CPython 3.11+ runs a deep recursion on its heap-allocated
+ * frames (sys.setrecursionlimit(10**5) and 25,000 levels are fine under CPython), the same
+ * depth compiled overflowed the C stack and crashed the process. So before the counter, the
+ * frame checks that the thread's C stack keeps a margin (a quarter of the stack, at most
+ * 512 KiB) and raises RecursionError instead of crashing. Where the stack's bounds cannot be
+ * read (not Linux or macOS) only the counter applies. */
+#if defined(__linux__) || defined(__APPLE__)
+#include <pthread.h>
+#define PV_HAVE_STACK_CHECK 1
+#endif
+
+#ifdef PV_HAVE_STACK_CHECK
+#if defined(_MSC_VER)
+#define PV_THREAD_LOCAL __declspec(thread)
+#else
+#define PV_THREAD_LOCAL __thread
+#endif
+static PV_THREAD_LOCAL uintptr_t pv_stack_floor; /* lowest usable address; 0: not read */
+
+static void pv_stack_floor_init(void) {
+    uintptr_t low = 0, size = 0;
+#if defined(__APPLE__)
+    pthread_t self = pthread_self();
+    size = (uintptr_t)pthread_get_stacksize_np(self);
+    low = (uintptr_t)pthread_get_stackaddr_np(self) - size; /* the address is the top */
+#else
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t sz = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &addr, &sz) == 0) { low = (uintptr_t)addr; size = sz; }
+        pthread_attr_destroy(&attr);
+    }
+#endif
+    if (low == 0 || size == 0) { pv_stack_floor = 1; return; } /* unknown: never refuse */
+    uintptr_t margin = size / 4;
+    if (margin > (uintptr_t)512 * 1024) margin = (uintptr_t)512 * 1024;
+    pv_stack_floor = low + margin;
+}
+#endif
+
+static inline int pv_enter_frame(void) {
+#ifdef PV_HAVE_STACK_CHECK
+    char here;
+    if (PV_UNLIKELY(pv_stack_floor == 0)) pv_stack_floor_init();
+    if (PV_UNLIKELY((uintptr_t)&here < pv_stack_floor)) {
+        PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+        return -1;
+    }
+#endif
+    return Py_EnterRecursiveCall("");
+}
+
 /* ---- compiled functions ------------------------------------------------------- */
 
 #define PV_VARARGS 1
