@@ -28,6 +28,13 @@ get values of several types: ints, floats, strings, ``None``, lists and tuples. 
 ``dict[K, V]`` gets dicts of up to :data:`MAX_DICT` entries (empty, one entry per key
 class, ordinary, mixed edges); a union (``Optional[T]``, ``T | None``) the values of every
 member.
+
+Objects (:mod:`.objects`): an instance of a class of the module is a recipe
+(:class:`~.values.Construct`) calling the class with generated arguments for its
+``__init__``: the pairwise rows of its parameters' classes in the targeted set (at most
+:data:`MAX_INSTANCES`, defaults left out in some), ordinary or mixed arguments in the
+seeded set. A callable gets each of its candidates by name (:class:`~.values.Ref`): the
+module's own top-level functions, then a few builtins.
 """
 
 from __future__ import annotations
@@ -45,11 +52,12 @@ from ..model import BuildContext, ModuleSpec
 from .boundaries import float_classes, int_classes
 from .inputs import InputCase
 from .signature import FunctionInfo, Param, TypeSpec
-from .values import PvFloat, PvInt, PvTuple
+from .values import Construct, PvFloat, PvInt, PvTuple, Ref
 
 MAX_LIST = 12
 MAX_TARGETED = 1500  # per function: bounds the pairwise rows of many-parameter functions
 MAX_SAME_CLASS = 48  # all combinations of a shared class up to this many, else diagonals
+MAX_INSTANCES = 24  # recipes of one class in the targeted set
 
 Classes = list[tuple[str, tuple[Any, ...]]]
 
@@ -128,6 +136,10 @@ def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
         return [cls for item in spec.items for cls in value_classes(item, top_level)]
     if kind == "dict":
         return _dict_classes(spec)
+    if kind == "instance":
+        return _instance_classes(spec)
+    if kind == "callable":
+        return [("functions", tuple(Ref(t) for t in spec.choices))]
     if kind == "tuple" and spec.finite_values() is not None:
         return [("items", tuple(spec.finite_values() or ()))]  # the whole (small) domain
     if kind == "tuple":
@@ -144,6 +156,24 @@ def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
 
 
 MAX_DICT = 6
+
+
+def _construct(spec: TypeSpec, values: Any) -> Construct:
+    return Construct(spec.name, tuple(values))
+
+
+def _instance_classes(spec: TypeSpec) -> Classes:
+    """Recipes of an instance: the class called with the pairwise rows of its ``__init__``
+    parameters' edge classes (ordinary ones first), and with its defaults left out."""
+    if not spec.items:
+        return [("instance", (_construct(spec, ()),))]
+    columns = [value_classes(item, top_level=True) for item in spec.items]
+    rows = _pairwise_rows(columns, limit=MAX_INSTANCES)
+    required = len(spec.items) - spec.optional
+    made = [_construct(spec, row) for row in rows]
+    if spec.optional:
+        made += [_construct(spec, row[:required]) for row in rows[: MAX_INSTANCES // 4]]
+    return [("instance", tuple(made))]
 
 
 def _hashable(value: Any) -> bool:
@@ -291,6 +321,10 @@ def _ordinary(spec: TypeSpec, rng: random.Random) -> Any:
         )
     if kind == "union":
         return _ordinary(rng.choice(spec.items), rng)
+    if kind == "instance":
+        return _construct(spec, (_ordinary(item, rng) for item in spec.items))
+    if kind == "callable":
+        return Ref(rng.choice(spec.choices))
     raise ValueError(f"no values for {spec}")
 
 
@@ -320,6 +354,8 @@ def _wide(spec: TypeSpec, rng: random.Random) -> Any:
         )
     if kind == "union":
         return _wide(rng.choice(spec.items), rng)
+    if kind == "instance":
+        return _construct(spec, (_any_value(item, rng, top_level=True) for item in spec.items))
     return _edge(spec, rng)
 
 

@@ -116,13 +116,15 @@ def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
     """Where the result *is* (not equals) one of the mutable arguments.
 
     Checked: the result itself and its items one level down, against every ``list``
-    argument (identity of immutable values is not observable behaviour: small ints and
-    interned objects are shared by the interpreter). ``result is argument 0`` shows that a
-    function returned its argument rather than a copy.
+    argument and every argument that is an instance of a class with attributes (an
+    object built from a recipe); identity of immutable values is not observable
+    behaviour: small ints and interned objects are shared by the interpreter.
+    ``result is argument 0`` shows that a function returned its argument rather than a
+    copy.
     """
     named = [(f"argument {i}", a) for i, a in enumerate(args)]
     named += [(f"argument {k!r}", a) for k, a in kwargs.items()]
-    mutable = [(name, a) for name, a in named if isinstance(a, list)]
+    mutable = [(name, a) for name, a in named if isinstance(a, list) or _is_object(a)]
     if not mutable:
         return []
     found = [f"result is {name}" for name, a in mutable if value is a]
@@ -130,6 +132,11 @@ def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
         for index, item in enumerate(value[:1000]):
             found += [f"result[{index}] is {name}" for name, a in mutable if item is a]
     return found
+
+
+def _is_object(value: Any) -> bool:
+    kind = type(value)
+    return kind.__module__ != "builtins" and isinstance(getattr(value, "__dict__", None), dict)
 
 
 def run_call(
