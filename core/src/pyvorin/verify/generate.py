@@ -31,9 +31,13 @@ member.
 
 Objects (:mod:`.objects`): an instance of a class of the module is a recipe
 (:class:`~.values.Construct`) calling the class with generated arguments for its
-``__init__``: the pairwise rows of its parameters' classes in the targeted set (at most
-:data:`MAX_INSTANCES`, defaults left out in some), ordinary or mixed arguments in the
-seeded set. A callable gets each of its candidates by name (:class:`~.values.Ref`): the
+``__init__``: :data:`MAX_INSTANCES` recipes in the targeted set (defaults left out in
+some), one per input in the seeded set. Their arguments are *small* values (ints from -3
+to 12, lists of up to 10 items, short strings, nested recipes alike): the constructor is
+not what the input tests, and the edge sizes of its parameters (``Hex(2**62)``) only make
+constructors run out the per-call budget, whose timeouts then stop the function's other
+inputs. The edge values go to the function's own scalar parameters, as everywhere.
+A callable gets each of its candidates by name (:class:`~.values.Ref`): the
 module's own top-level functions, then a few builtins.
 """
 
@@ -163,17 +167,44 @@ def _construct(spec: TypeSpec, values: Any) -> Construct:
 
 
 def _instance_classes(spec: TypeSpec) -> Classes:
-    """Recipes of an instance: the class called with the pairwise rows of its ``__init__``
-    parameters' edge classes (ordinary ones first), and with its defaults left out."""
+    """Recipes of an instance: the class called with small arguments (a fixed stream, the
+    same on every build), some with the defaults left out."""
     if not spec.items:
         return [("instance", (_construct(spec, ()),))]
-    columns = [value_classes(item, top_level=True) for item in spec.items]
-    rows = _pairwise_rows(columns, limit=MAX_INSTANCES)
+    rng = random.Random(f"recipes:{spec.name}")
     required = len(spec.items) - spec.optional
-    made = [_construct(spec, row) for row in rows]
-    if spec.optional:
-        made += [_construct(spec, row[:required]) for row in rows[: MAX_INSTANCES // 4]]
+    made = []
+    for number in range(MAX_INSTANCES):
+        row = [_small(item, rng) for item in spec.items]
+        keep = required if spec.optional and number % 4 == 3 else len(row)
+        made.append(_construct(spec, row[:keep]))
     return [("instance", tuple(made))]
+
+
+def _small(spec: TypeSpec, rng: random.Random) -> Any:
+    """A small value of ``spec``: a constructor argument of a recipe."""
+    kind = spec.kind
+    if kind == "int":
+        return rng.randint(-3, 12)
+    if kind == "float":
+        return round(rng.uniform(-10.0, 10.0), rng.randint(0, 2))
+    if kind in ("list", "tuple") and (kind == "list" or spec.variadic):
+        items = [_small(spec.items[0], rng) for _ in range(rng.randint(0, 10))]
+        return items if kind == "list" else tuple(items)
+    if kind == "tuple":
+        return tuple(_small(item, rng) for item in spec.items)
+    if kind == "dict":
+        return _make_dict(
+            (_small(spec.items[0], rng), _small(spec.items[1], rng))
+            for _ in range(rng.randint(0, 3))
+        )
+    if kind == "union":
+        return _small(rng.choice(spec.items), rng)
+    if kind == "instance":
+        return _construct(spec, (_small(item, rng) for item in spec.items))
+    if kind == "any":
+        return rng.choice((rng.randint(-3, 12), round(rng.uniform(-9, 9), 1), "ab", None))
+    return _ordinary(spec, rng)
 
 
 def _hashable(value: Any) -> bool:
@@ -322,7 +353,7 @@ def _ordinary(spec: TypeSpec, rng: random.Random) -> Any:
     if kind == "union":
         return _ordinary(rng.choice(spec.items), rng)
     if kind == "instance":
-        return _construct(spec, (_ordinary(item, rng) for item in spec.items))
+        return _construct(spec, (_small(item, rng) for item in spec.items))
     if kind == "callable":
         return Ref(rng.choice(spec.choices))
     raise ValueError(f"no values for {spec}")
@@ -355,7 +386,7 @@ def _wide(spec: TypeSpec, rng: random.Random) -> Any:
     if kind == "union":
         return _wide(rng.choice(spec.items), rng)
     if kind == "instance":
-        return _construct(spec, (_any_value(item, rng, top_level=True) for item in spec.items))
+        return _construct(spec, (_small(item, rng) for item in spec.items))
     return _edge(spec, rng)
 
 
