@@ -3,7 +3,8 @@
 ``norm2(p: Point)`` takes an instance of the module's own class whose constructor needs a
 keyword-only argument: nothing generates one (instances of classes built positionally
 are generated, tests/verify/test_objects.py), and before this rule the module could never
-verify (the corpus's hexiom, raytrace and float benchmarks stopped there). Its compiled code still runs inside ``farthest``, whose
+verify (the corpus's hexiom, raytrace and float benchmarks stopped there). Its compiled
+code still runs inside ``farthest``, whose
 generated inputs are compared with CPython; when those matching calls run at least
 min-coverage percent of its lines, it counts as verified, and the report says so.
 """

@@ -52,7 +52,7 @@ def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | N
     if kind == "not-run" and cpython.get("slow"):
         slow = cpython["slow"]
         return (
-            f"not run: a smaller input of this function (size {slow['size']}) already took "
+            f"not run: an input of this function no larger (size {slow['size']}) already took "
             f"{slow['seconds']:g} s under CPython; inputs as large or larger are not drawn "
             "after a call takes seconds (cost-aware generation, docs/verification.md)"
         )
