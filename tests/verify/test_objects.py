@@ -268,3 +268,14 @@ def test_doctests_may_name_module_constants(tmp_path: Path):
     cases = cases_for(trace)
     # GRID is bound once to a literal; LATER is rebound, so it is no constant
     assert [c.args for c in cases] == [([[1, 0], [0, 1]],), ([[1, 0], [0, 1]],)]
+
+
+def test_imports_from_main_are_explained_not_asked_for_more_inputs():
+    from pyvorin.verify.hints import main_import_hint
+
+    message = "cannot import name 'levenshtein' from '__main__' (/venv/worker.py)"
+    hint = main_import_hint("benchmark", [message, message])
+    assert hint is not None and "imports 'levenshtein' from `__main__`" in hint
+    assert "declare benchmark interpreted" in hint
+    # any other ImportError among them: no claim about why
+    assert main_import_hint("benchmark", [message, "No module named 'numpy'"]) is None

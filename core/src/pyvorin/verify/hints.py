@@ -1,5 +1,9 @@
 """Why a function could not be verified, when its source says so exactly.
 
+A function that imports from ``__main__`` (``timeit``'s ``setup="from __main__ import f"``)
+finds the verifier's worker there, not the program the module was written for: the report
+says so too.
+
 A function that reads a global the module defines only under
 ``if __name__ == "__main__":`` raises ``NameError`` on every call once the module is
 imported (as the verifier imports it, and as any user of a compiled module does): no
@@ -14,6 +18,7 @@ import re
 from pathlib import Path
 
 _NAME_ERROR = re.compile(r"^name '([A-Za-z_]\w*)' is not defined")
+_MAIN_IMPORT = re.compile(r"^cannot import name '([A-Za-z_]\w*)' from '__main__'")
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -82,4 +87,18 @@ def main_block_hint(path: Path, function: str, messages: list[str]) -> str | Non
         f"the module is imported (by the verifier, or by any user of the compiled module), "
         f"so every call raises NameError: name {name!r} is not defined. Fix: assign "
         f"{name!r} at the module's top level, or pass it to {function} as a parameter"
+    )
+
+
+def main_import_hint(function: str, messages: list[str]) -> str | None:
+    """The explanation when every ImportError says a name is missing from ``__main__``."""
+    if not messages or not all(_MAIN_IMPORT.match(m) for m in messages):
+        return None
+    names = sorted({m.group(1) for m in map(_MAIN_IMPORT.match, messages) if m})
+    return (
+        f"{function} imports {', '.join(map(repr, names))} from `__main__` (e.g. timeit's "
+        f'setup="from __main__ import ..."): `__main__` is whatever program runs, here the '
+        f"verifier's worker, so every call raises ImportError whatever its arguments. Fix: "
+        f"import from the module itself (or pass timeit a globals= namespace), or declare "
+        f"{function} interpreted"
     )

@@ -32,7 +32,7 @@ from .coverage import (
     function_coverage,
 )
 from .generate import effective_seed, generate, seed_source
-from .hints import main_block_hint
+from .hints import main_block_hint, main_import_hint
 from .inputs import SOURCES, InputCase, input_size, source_rank
 from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
@@ -661,7 +661,7 @@ def _evaluate(
         inconclusive: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
         unstable: list[InputCase] = []  # nondeterministic under CPython
-        name_errors: list[str] = []  # CPython's NameError messages (see hints.py)
+        guard_messages: dict[str, list[str]] = {}  # NameError/ImportError texts (hints.py)
         mismatches = 0
         for index in by_function.get(function.name, []):
             case = owners[index][1]
@@ -687,8 +687,9 @@ def _evaluate(
                 returned += 1
             else:
                 raised[cpy.get("type", "?")] = raised.get(cpy.get("type", "?"), 0) + 1
-                if cpy.get("type") == "NameError" and len(name_errors) < 20:
-                    name_errors.append(str(cpy.get("message", "")))
+                kept = guard_messages.setdefault(str(cpy.get("type")), [])
+                if cpy.get("type") in ("NameError", "ImportError") and len(kept) < 20:
+                    kept.append(str(cpy.get("message", "")))
             differences = compare(cpy, cmp, call_seconds, case.encoded())
             if not differences:
                 continue
@@ -762,7 +763,11 @@ def _evaluate(
             if through is not None:
                 result, problem = "passed", None
         if result in ("insufficient-inputs", "not-verified") and conclusive and not returned:
-            hint = main_block_hint(Path(module.path), function.name, name_errors)
+            hint = main_block_hint(
+                Path(module.path), function.name, guard_messages.get("NameError", [])
+            )
+            if hint is None and set(raised) == {"ImportError"}:
+                hint = main_import_hint(function.name, guard_messages["ImportError"])
             if hint is not None:
                 causes = ", ".join(f"{n} x {kind}" for kind, n in sorted(raised.items()))
                 problem = (
