@@ -113,6 +113,9 @@ def test_a_miscompiled_method_reached_only_through_an_instance_is_caught(verify_
     assert "kernels.Vec(" in finding["input"]["call"]
     assert finding["differences"][0]["what"] == "return value"
     assert "kernels.Vec object" in finding["differences"][0]["cpython"]
+    # shrunk by the recipe's constructor arguments: still a Vec, smaller numbers
+    shrunk = finding["shrunk"]
+    assert "kernels.Vec(" in shrunk["input"]["call"] and shrunk["candidates_tried"] > 0
 
 
 def test_a_mutated_instance_argument_is_compared_by_its_attributes(verify_run):
