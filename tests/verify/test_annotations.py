@@ -60,9 +60,9 @@ def _param_types(tmp_path: Path, signature: str) -> list[TypeSpec]:
         ("Union[int, str, None]", "int | str | None"),
         ("'Matrix | None'", "list[list[int]] | None"),
         ("Optional[typing.Any]", "any"),
-        ("Callable", "unknown"),
-        ("Callable[[int], int]", "unknown"),
-        ("Widget", "unknown"),
+        ("Callable", "Callable"),  # the module's functions and a few builtins, by name
+        ("Callable[[int], int]", "Callable"),
+        ("Widget", "unknown"),  # a class from elsewhere
         ("SIZE", "unknown"),  # a module constant is not a type alias
     ],
 )

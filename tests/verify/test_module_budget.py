@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyvorin.verify.budget import ModuleBudget, describe, protect, summarize
-from pyvorin.verify.compare import BUDGET_CUT
+from pyvorin.verify.budget import SLOW_CALL_SECONDS, ModuleBudget, describe, protect, summarize
+from pyvorin.verify.compare import BUDGET_CUT, inconclusive_reason
 from pyvorin.verify.verifier import verify_module
 
 from .backend import MutantBackend, compile_with, make_context, make_project
@@ -37,6 +37,31 @@ def test_shares_pass_what_a_cheap_function_leaves_to_the_next():
     free = ModuleBudget(None, ["a"])
     free.charge("a", 1e9)
     assert free.admit("a", False)
+
+
+def test_a_call_that_took_seconds_stops_inputs_of_its_size_or_larger():
+    ledger = ModuleBudget(120.0, ["knapsack", "other"])
+    ledger.charge("knapsack", 0.01, size=10)
+    ledger.charge("knapsack", SLOW_CALL_SECONDS + 6.8, size=63)  # knapsack(0, ..., 2**62)
+    assert ledger.slowed_by("knapsack", 63) == (63, SLOW_CALL_SECONDS + 6.8)
+    assert not ledger.admit("knapsack", False, size=63)  # the same size class
+    assert not ledger.admit("knapsack", False, size=200)  # larger
+    assert ledger.admit("knapsack", False, size=40)  # smaller inputs still run
+    assert ledger.admit("knapsack", True, size=500)  # protected (min-inputs) always runs
+    assert ledger.admit("other", False, size=500)  # other functions are not affected
+    assert ledger.admit("knapsack", False)  # a request without a size: only the share
+    # a slow call of a smaller size lowers the bar; a larger one does not raise it
+    ledger.charge("knapsack", 3.0, size=30)
+    ledger.charge("knapsack", 9.0, size=90)
+    assert ledger.slowed_by("knapsack", 30) == (30, 3.0)
+    assert not ledger.admit("knapsack", False, size=40)
+    # a fast call of any size changes nothing
+    free = ModuleBudget(120.0, ["f"])
+    free.charge("f", SLOW_CALL_SECONDS / 2, size=5)
+    assert free.admit("f", False, size=10_000)
+    assert inconclusive_reason(
+        {"kind": "not-run", "cut": True, "slow": {"size": 63, "seconds": 8.8}}, 10.0
+    ).startswith("not run: an input of this function no larger (size 63) already took 8.8 s")
 
 
 def test_protected_inputs_are_the_chosen_ones_and_the_first_required():

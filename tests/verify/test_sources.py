@@ -218,8 +218,8 @@ def test_generation_pairs_edge_classes_of_two_parameters(tmp_path: Path):
 def test_unknown_annotations_are_not_generated_unannotated_ones_are(tmp_path: Path):
     path = tmp_path / "m.py"
     path.write_text(
-        "class Task:\n    pass\n\n\n"
-        "def run(tasks: list[Task], n: int) -> int:\n    return n\n\n\n"
+        "from pathlib import PurePath\n\n\n"
+        "def run(tasks: list[PurePath], n: int) -> int:\n    return n\n\n\n"
         "def anything(x, y: object, s: str) -> int:\n    return 0\n"
     )
     run, anything = parse_functions("m", path)

@@ -1,8 +1,10 @@
 """A function no input source can call directly is verified through the calls of its callers.
 
-``norm2(p: Point)`` takes an instance of the module's own class: nothing generates one,
-and before this rule the module could never verify (the corpus's hexiom, raytrace and
-float benchmarks stopped there). Its compiled code still runs inside ``farthest``, whose
+``norm2(p: Point)`` takes an instance of the module's own class whose constructor needs a
+keyword-only argument: nothing generates one (instances of classes built positionally
+are generated, tests/verify/test_objects.py), and before this rule the module could never
+verify (the corpus's hexiom, raytrace and float benchmarks stopped there). Its compiled
+code still runs inside ``farthest``, whose
 generated inputs are compared with CPython; when those matching calls run at least
 min-coverage percent of its lines, it counts as verified, and the report says so.
 """
@@ -19,7 +21,7 @@ from .backend import MutantBackend, make_context, make_project
 
 SOURCE = """\
 class Point:
-    def __init__(self, x: float, y: float) -> None:
+    def __init__(self, x: float, *, y: float) -> None:
         self.x = x
         self.y = y
 
@@ -31,7 +33,7 @@ def norm2(p: Point) -> float:
 def farthest(xs: list[float]) -> float:
     best = 0.0
     for i in range(0, len(xs) - 1, 2):
-        d = norm2(Point(xs[i], xs[i + 1]))
+        d = norm2(Point(xs[i], y=xs[i + 1]))
         if d > best:
             best = d
     return best
@@ -53,7 +55,7 @@ def classify(p: Point) -> str:
 
 
 def diagonal(xs: list[float]) -> bool:
-    return bool(xs) and classify(Point(xs[0], xs[0])) == "diagonal"
+    return bool(xs) and classify(Point(xs[0], y=xs[0])) == "diagonal"
 """
 
 
@@ -136,7 +138,7 @@ def test_a_generatable_function_still_needs_its_own_inputs(tmp_path: Path):
 
 OBJECTS = """\
 class Grid:
-    def __init__(self, n: int, start: int = 0) -> None:
+    def __init__(self, n: int, start: int = 0, *, owner: str) -> None:
         self.cells = [[start] * n for _ in range(n)]
 
 
@@ -155,10 +157,10 @@ def is_grid(grid: Grid) -> bool:
 
 OBJECT_EXAMPLES = """\
 "kernels:fill" = [
-    { args = [{ new = "kernels:Grid", args = [3] }, 2] },
-    { args = [{ new = "kernels:Grid", args = [2], kwargs = { start = 7 } }, -1] },
+    { args = [{ new = "kernels:Grid", args = [3], kwargs = { owner = "a" } }, 2] },
+    { args = [{ new = "kernels:Grid", args = [2], kwargs = { start = 7, owner = "b" } }, -1] },
 ]
-"kernels:is_grid" = [{ args = [{ new = "kernels:Grid", args = [1] }] }]
+"kernels:is_grid" = [{ args = [{ new = "kernels:Grid", args = [1], kwargs = { owner = "c" } }] }]
 """
 
 

@@ -19,6 +19,13 @@ already spent its share. **Protected** inputs always run: the inputs a person ch
 function (what ``min-inputs`` asks for), so the budget never drops a function under
 ``min-inputs`` on its own; it can only be exceeded by them, which the report then says.
 
+Cost-aware sizes: once a call of a function took :data:`SLOW_CALL_SECONDS` or more, its
+unprotected inputs of that size or larger (``size`` of a request, :func:`.inputs.input_size`)
+are cut too (``"slow"`` in the reply names the call's time and size): generated inputs
+run smallest first, so the next ones would be as slow or slower, and drawing more of them
+spends the budget the other functions need (``knapsack(0, False, True, 2**62)`` takes
+seconds, and so does every input like it).
+
 :class:`ModuleBudget` is the ledger. The worker's supervisor keeps one and charges every
 reply's time to it; the executor it forks inherits the ledger and asks :meth:`admit`
 before each call (a fresh executor after a timeout continues from the supervisor's
@@ -33,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 SLOWEST_NAMED = 3  # functions named when the budget runs short
+SLOW_CALL_SECONDS = 2.0  # a call this slow stops unprotected inputs as large or larger
 
 
 class ModuleBudget:
@@ -44,6 +52,8 @@ class ModuleBudget:
         self.spent = 0.0
         self.spent_by: dict[str, float] = {}
         self.share: dict[str, float] = {}
+        # function -> (size, seconds) of its smallest call that took SLOW_CALL_SECONDS
+        self.slow: dict[str, tuple[int, float]] = {}
 
     def _start(self, function: str) -> float:
         share = self.share.get(function)
@@ -59,18 +69,31 @@ class ModuleBudget:
             self.share[function] = share
         return share
 
-    def admit(self, function: str, protected: bool) -> bool:
-        """Whether the next call of ``function`` runs (False: it is cut)."""
+    def admit(self, function: str, protected: bool, size: int | None = None) -> bool:
+        """Whether the next call of ``function`` (of input ``size``) runs (False: cut)."""
         if self.seconds is None:
             return True
         share = self._start(function)
-        return protected or self.spent_by.get(function, 0.0) < share
+        return protected or (
+            self.spent_by.get(function, 0.0) < share and self.slowed_by(function, size) is None
+        )
 
-    def charge(self, function: str, seconds: float) -> None:
+    def slowed_by(self, function: str, size: int | None) -> tuple[int, float] | None:
+        """The earlier slow call (size, seconds) that rules out an input of ``size``."""
+        slow = self.slow.get(function)
+        if slow is None or size is None or size < slow[0]:
+            return None
+        return slow
+
+    def charge(self, function: str, seconds: float, size: int | None = None) -> None:
         if self.seconds is not None:
             self._start(function)
         self.spent += seconds
         self.spent_by[function] = self.spent_by.get(function, 0.0) + seconds
+        if size is not None and seconds >= SLOW_CALL_SECONDS:
+            known = self.slow.get(function)
+            if known is None or size < known[0]:
+                self.slow[function] = (size, seconds)
 
 
 def protect(runs: Sequence[tuple[str, str]], required: dict[str, int]) -> list[bool]:

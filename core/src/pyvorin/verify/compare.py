@@ -49,6 +49,13 @@ def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | N
         return f"CPython did not finish within the {call_seconds:g} s per-call budget"
     if kind == "crash":
         return f"the CPython worker died ({cpython.get('signal') or cpython.get('returncode')})"
+    if kind == "not-run" and cpython.get("slow"):
+        slow = cpython["slow"]
+        return (
+            f"not run: an input of this function no larger (size {slow['size']}) already took "
+            f"{slow['seconds']:g} s under CPython; inputs as large or larger are not drawn "
+            "after a call takes seconds (cost-aware generation, docs/verification.md)"
+        )
     if kind == "not-run" and cpython.get("cut"):
         return BUDGET_CUT
     if kind == "not-run":

@@ -2,13 +2,19 @@
 
 Every ``>>> f(...)`` example that calls the function itself with literal arguments
 (numbers, ``True``/``False``/``None``, lists and tuples of them, ``float('nan')``,
-``float('inf')``, ``math.inf``, ``math.nan``, negatives) becomes an input. The expected
-output written in the docstring is not used: the reference is CPython's own outcome.
+``float('inf')``, ``math.inf``, ``math.nan``, negatives) becomes an input, also where
+the call is compared (``>>> f(grid) is None``). An argument may name a module-level
+constant (``>>> sudoku(initial_grid)``): a name the module assigns exactly once, at its
+top level and outside ``if __name__ == "__main__":``, to such a literal, and that no
+function rebinds with ``global``; the call is given that literal's value, as a fresh
+import of the module would see it. The expected output written in the docstring is not
+used: the reference is CPython's own outcome.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import doctest
 import math
 from typing import Any
@@ -23,13 +29,15 @@ class NotLiteral(ValueError):
     pass
 
 
-def literal(node: ast.expr) -> Any:
+def literal(node: ast.expr, names: dict[str, Any] | None = None) -> Any:
+    if names and isinstance(node, ast.Name) and node.id in names:
+        return copy.deepcopy(names[node.id])
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         pass
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = literal(node.operand)
+        value = literal(node.operand, names)
         if type(value) in (int, float):
             return -value if isinstance(node.op, ast.USub) else +value
     if (
@@ -54,9 +62,69 @@ def literal(node: ast.expr) -> Any:
     ):
         return getattr(math, node.attr)
     if isinstance(node, (ast.List, ast.Tuple)):
-        items = [literal(e) for e in node.elts]
+        items = [literal(e, names) for e in node.elts]
         return items if isinstance(node, ast.List) else tuple(items)
     raise NotLiteral
+
+
+_constants: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def module_constants(path: Any) -> dict[str, Any]:
+    """The module's top-level names bound once to a literal (see the module docstring)."""
+    from pathlib import Path
+
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    cache_key = (str(path), hash(source))
+    if cache_key in _constants:
+        return _constants[cache_key]
+    bound: dict[str, int] = {}
+    values: dict[str, Any] = {}
+    for node in tree.body:
+        for target in _top_level_targets(node):
+            bound[target] = bound.get(target, 0) + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            try:
+                values[target.id] = literal(value)
+            except NotLiteral:
+                pass
+    rebound = {
+        name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Global | ast.Nonlocal)
+        for name in node.names
+    }
+    found = {
+        name: value
+        for name, value in values.items()
+        if bound.get(name) == 1 and name not in rebound
+    }
+    _constants[cache_key] = found
+    return found
+
+
+def _top_level_targets(node: ast.stmt) -> list[str]:
+    """Every name a top-level statement binds (the ``if __name__`` block's included, so
+    a name it rebinds is not a constant)."""
+    return [
+        n.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del)
+    ] + [
+        n.name
+        for n in ast.walk(node)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
 
 
 def cases_for(function: FunctionInfo) -> list[InputCase]:
@@ -73,6 +141,8 @@ def cases_for(function: FunctionInfo) -> list[InputCase]:
         except SyntaxError:
             continue
         call = tree.body
+        if isinstance(call, ast.Compare):  # >>> f(x) is None, >>> f(x) == 3
+            call = call.left
         if not (
             isinstance(call, ast.Call)
             and isinstance(call.func, ast.Name)
@@ -84,8 +154,9 @@ def cases_for(function: FunctionInfo) -> list[InputCase]:
         ):
             continue
         try:
-            args = tuple(literal(a) for a in call.args)
-            kwargs = {k.arg: literal(k.value) for k in call.keywords if k.arg}
+            names = module_constants(function.path)
+            args = tuple(literal(a, names) for a in call.args)
+            kwargs = {k.arg: literal(k.value, names) for k in call.keywords if k.arg}
         except NotLiteral:
             continue
         bound = function.bind(args, kwargs)

@@ -18,6 +18,10 @@ TOML has ``inf``, ``-inf``, ``nan`` and ``-0.0``. Arrays given for ``tuple`` par
 become tuples; ints given for ``float`` parameters become floats. Values TOML cannot
 write use the tagged forms: ``{ int = "123456789012345678901234567890" }`` (any size),
 ``{ float = "0x1.0p-1074" }`` (exact bits), ``{ tuple = [1, 2] }``, ``{ none = true }``.
+Objects: ``{ new = "pkg.mod:Node", args = [...], kwargs = { ... } }`` is an instance each
+side makes by that call from its own module; ``{ ref = "pkg.mod:helper" }`` passes a
+function by name (each side its own). A class or function of the module being verified
+must exist in its source (a typo is an error naming the file and the example).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from ..hookspecs import hookimpl
 from ..model import BuildContext, ModuleSpec
 from .inputs import InputCase
 from .signature import FunctionInfo
-from .values import Construct, ValueFormatError, parse_float
+from .values import Construct, Ref, ValueFormatError, parse_float
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -107,6 +111,14 @@ def from_toml(value: Any, where: str) -> Any:
         return [from_toml(v, where) for v in value]
     if isinstance(value, dict) and "new" in value:
         return _construct_from_toml(value, where)
+    if isinstance(value, dict) and "ref" in value:
+        if set(value) != {"ref"}:
+            extra = sorted(set(value) - {"ref"})
+            raise ConfigError(f"{where}: ref: unknown field(s) {', '.join(map(repr, extra))}")
+        try:
+            return Ref(value["ref"])
+        except ValueFormatError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if isinstance(value, dict) and len(value) == 1:
         ((tag, payload),) = value.items()
         if tag == "none" and payload is True:
@@ -133,7 +145,7 @@ def from_toml(value: Any, where: str) -> Any:
         f"{where}: cannot use {value!r} as an argument (expected a TOML integer, float, "
         'boolean, string, array, or one of { int = "..." }, { float = "0x..." }, '
         "{ tuple = [...] }, { dict = [[key, value], ...] }, { none = true }, "
-        '{ new = "module:Class", args = [...], kwargs = { ... } })'
+        '{ new = "module:Class", args = [...], kwargs = { ... } }, { ref = "module:function" })'
     )
 
 
@@ -193,10 +205,10 @@ def cases_for(path: Path, function: FunctionInfo) -> list[InputCase]:
             raise ConfigError(f"{where}: args: expected an array, found {args!r}")
         if not isinstance(kwargs, dict):
             raise ConfigError(f"{where}: kwargs: expected a table, found {kwargs!r}")
-        bound = function.bind(
-            tuple(from_toml(a, where) for a in args),
-            {k: from_toml(v, where) for k, v in kwargs.items()},
-        )
+        given_args = tuple(from_toml(a, where) for a in args)
+        given_kwargs = {k: from_toml(v, where) for k, v in kwargs.items()}
+        _check_targets(function, [*given_args, *given_kwargs.values()], where)
+        bound = function.bind(given_args, given_kwargs)
         if isinstance(bound, str):
             raise ConfigError(f"{where}: does not match {function.signature_text()}: {bound}")
         stdin = entry.get("stdin")
@@ -208,6 +220,46 @@ def cases_for(path: Path, function: FunctionInfo) -> list[InputCase]:
             origin += f" ({label})"
         cases.append(InputCase(bound[0], bound[1], "examples", origin, stdin))
     return cases
+
+
+def _check_targets(function: FunctionInfo, values: list[Any], where: str) -> None:
+    """Every ``new``/``ref`` naming the verified module names a class or function its
+    source defines at the top level (else every call would fail alike on both sides and
+    count as evidence)."""
+    import ast
+
+    from .objects import ModuleObjects
+
+    targets: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, Construct | Ref):
+            targets.append(value.target)
+        if isinstance(value, Construct):
+            for item in [*value.args, *(v for _, v in value.kwargs)]:
+                collect(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for pair in value.items():
+                collect(list(pair))
+
+    for value in values:
+        collect(value)
+    own = [t for t in targets if t.partition(":")[0] == function.module]
+    if not own:
+        return
+    objects = ModuleObjects(function.module, ast.parse(function.path.read_text(encoding="utf-8")))
+    defined = set(objects.classes) | set(objects.functions)
+    for target in own:
+        name = target.partition(":")[2].split(".")[0]
+        if name not in defined:
+            raise ConfigError(
+                f"{where}: {target!r}: {function.module} defines no top-level class or "
+                f"function {name!r} (classes: {', '.join(sorted(objects.classes)) or 'none'}; "
+                f"functions: {', '.join(objects.functions) or 'none'})"
+            )
 
 
 def check_keys(path: Path, module: ModuleSpec, functions: list[FunctionInfo]) -> None:

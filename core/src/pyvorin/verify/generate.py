@@ -28,6 +28,17 @@ get values of several types: ints, floats, strings, ``None``, lists and tuples. 
 ``dict[K, V]`` gets dicts of up to :data:`MAX_DICT` entries (empty, one entry per key
 class, ordinary, mixed edges); a union (``Optional[T]``, ``T | None``) the values of every
 member.
+
+Objects (:mod:`.objects`): an instance of a class of the module is a recipe
+(:class:`~.values.Construct`) calling the class with generated arguments for its
+``__init__``: :data:`MAX_INSTANCES` recipes in the targeted set (defaults left out in
+some), one per input in the seeded set. Their arguments are *small* values (ints from -3
+to 12, lists of up to 10 items, short strings, nested recipes alike): the constructor is
+not what the input tests, and the edge sizes of its parameters (``Hex(2**62)``) only make
+constructors run out the per-call budget, whose timeouts then stop the function's other
+inputs. The edge values go to the function's own scalar parameters, as everywhere.
+A callable gets each of its candidates by name (:class:`~.values.Ref`): the
+module's own top-level functions, then a few builtins.
 """
 
 from __future__ import annotations
@@ -45,11 +56,12 @@ from ..model import BuildContext, ModuleSpec
 from .boundaries import float_classes, int_classes
 from .inputs import InputCase
 from .signature import FunctionInfo, Param, TypeSpec
-from .values import PvFloat, PvInt, PvTuple
+from .values import Construct, PvFloat, PvInt, PvTuple, Ref
 
 MAX_LIST = 12
 MAX_TARGETED = 1500  # per function: bounds the pairwise rows of many-parameter functions
 MAX_SAME_CLASS = 48  # all combinations of a shared class up to this many, else diagonals
+MAX_INSTANCES = 24  # recipes of one class in the targeted set
 
 Classes = list[tuple[str, tuple[Any, ...]]]
 
@@ -128,6 +140,10 @@ def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
         return [cls for item in spec.items for cls in value_classes(item, top_level)]
     if kind == "dict":
         return _dict_classes(spec)
+    if kind == "instance":
+        return _instance_classes(spec)
+    if kind == "callable":
+        return [("functions", tuple(Ref(t) for t in spec.choices))]
     if kind == "tuple" and spec.finite_values() is not None:
         return [("items", tuple(spec.finite_values() or ()))]  # the whole (small) domain
     if kind == "tuple":
@@ -144,6 +160,51 @@ def value_classes(spec: TypeSpec, top_level: bool = False) -> Classes:
 
 
 MAX_DICT = 6
+
+
+def _construct(spec: TypeSpec, values: Any) -> Construct:
+    return Construct(spec.name, tuple(values))
+
+
+def _instance_classes(spec: TypeSpec) -> Classes:
+    """Recipes of an instance: the class called with small arguments (a fixed stream, the
+    same on every build), some with the defaults left out."""
+    if not spec.items:
+        return [("instance", (_construct(spec, ()),))]
+    rng = random.Random(f"recipes:{spec.name}")
+    required = len(spec.items) - spec.optional
+    made = []
+    for number in range(MAX_INSTANCES):
+        row = [_small(item, rng) for item in spec.items]
+        keep = required if spec.optional and number % 4 == 3 else len(row)
+        made.append(_construct(spec, row[:keep]))
+    return [("instance", tuple(made))]
+
+
+def _small(spec: TypeSpec, rng: random.Random) -> Any:
+    """A small value of ``spec``: a constructor argument of a recipe."""
+    kind = spec.kind
+    if kind == "int":
+        return rng.randint(-3, 12)
+    if kind == "float":
+        return round(rng.uniform(-10.0, 10.0), rng.randint(0, 2))
+    if kind in ("list", "tuple") and (kind == "list" or spec.variadic):
+        items = [_small(spec.items[0], rng) for _ in range(rng.randint(0, 10))]
+        return items if kind == "list" else tuple(items)
+    if kind == "tuple":
+        return tuple(_small(item, rng) for item in spec.items)
+    if kind == "dict":
+        return _make_dict(
+            (_small(spec.items[0], rng), _small(spec.items[1], rng))
+            for _ in range(rng.randint(0, 3))
+        )
+    if kind == "union":
+        return _small(rng.choice(spec.items), rng)
+    if kind == "instance":
+        return _construct(spec, (_small(item, rng) for item in spec.items))
+    if kind == "any":
+        return rng.choice((rng.randint(-3, 12), round(rng.uniform(-9, 9), 1), "ab", None))
+    return _ordinary(spec, rng)
 
 
 def _hashable(value: Any) -> bool:
@@ -291,6 +352,10 @@ def _ordinary(spec: TypeSpec, rng: random.Random) -> Any:
         )
     if kind == "union":
         return _ordinary(rng.choice(spec.items), rng)
+    if kind == "instance":
+        return _construct(spec, (_small(item, rng) for item in spec.items))
+    if kind == "callable":
+        return Ref(rng.choice(spec.choices))
     raise ValueError(f"no values for {spec}")
 
 
@@ -320,6 +385,8 @@ def _wide(spec: TypeSpec, rng: random.Random) -> Any:
         )
     if kind == "union":
         return _wide(rng.choice(spec.items), rng)
+    if kind == "instance":
+        return _construct(spec, (_small(item, rng) for item in spec.items))
     return _edge(spec, rng)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .values import dumps, encode
+from .values import Construct, dumps, encode
 
 # The built-in sources, in the order their inputs are used (and reported).
 SOURCES = ("examples", "doctests", "corpus", "generated")
@@ -65,6 +65,12 @@ def value_size(value: Any) -> int:
         return value.bit_length() if value >= 0 else 1 + value.bit_length() // 8
     if isinstance(value, (list, tuple)):
         return 1 + len(value) + sum(value_size(v) for v in value)
+    if isinstance(value, dict):
+        return 1 + len(value) + sum(value_size(k) + value_size(v) for k, v in value.items())
+    if isinstance(value, Construct):  # a recipe costs what its arguments cost
+        return (
+            1 + sum(value_size(v) for v in value.args) + sum(value_size(v) for _, v in value.kwargs)
+        )
     return 1
 
 

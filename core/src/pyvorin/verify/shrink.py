@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .signature import TypeSpec, conforms
-from .values import key
+from .values import Construct, key
 
 MAX_CANDIDATES = 200
 MAX_SECONDS = 30.0
@@ -79,6 +79,12 @@ def candidates(value: Any, spec: TypeSpec) -> Iterator[Any]:
         member = next((m for m in spec.items if conforms(value, m)), None)
         if member is not None:
             yield from candidates(value, member)
+    elif kind == "instance" and type(value) is Construct:
+        # a recipe shrinks by its constructor arguments (the class stays)
+        made = list(value.args)
+        for i, (item, item_spec) in enumerate(zip(made, spec.items, strict=False)):
+            for smaller in candidates(item, item_spec):
+                yield Construct(value.target, (*made[:i], smaller, *made[i + 1 :]), value.kwargs)
     elif kind == "tuple":
         items = list(value)
         for i, (item, item_spec) in enumerate(zip(items, spec.items, strict=False)):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VerificationError
+from .objects import MAX_DEPTH, ModuleObjects, init_parameters, parameter_usage
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,18 @@ class TypeSpec:
 
     ``items`` holds the element type of a list (one item), the item types of a fixed
     tuple, the element type of a variadic ``tuple[T, ...]`` (``variadic=True``), the key
-    and value types of a dict, or the members of a union.
+    and value types of a dict, the members of a union, or the ``__init__`` parameters of
+    an instance's class (``name`` is the class as "module:Class"; ``optional`` counts the
+    trailing ones with a default). ``choices`` are the "module:function" names a
+    callable is given.
     """
 
     kind: str
     items: tuple[TypeSpec, ...] = ()
     variadic: bool = False
+    name: str = ""
+    choices: tuple[str, ...] = ()
+    optional: int = 0
 
     def __str__(self) -> str:
         if self.kind == "none":
@@ -52,15 +59,21 @@ class TypeSpec:
             return f"dict[{self.items[0]}, {self.items[1]}]"
         if self.kind == "union":
             return " | ".join(map(str, self.items))
+        if self.kind == "instance":
+            return self.name.rpartition(":")[2]
+        if self.kind == "callable":
+            return "Callable"
         return self.kind
 
     @property
     def generatable(self) -> bool:
         """Values can be generated: every type but ``unknown`` (a class, a dict...)."""
-        return self.kind != "unknown" and all(item.generatable for item in self.items)
+        return self.kind not in ("unknown", "cut") and all(item.generatable for item in self.items)
 
     @property
     def annotated(self) -> bool:
+        if self.kind == "instance":
+            return True  # its class is named; its __init__'s annotations are its own
         return self.kind not in ("any", "unknown") and all(item.annotated for item in self.items)
 
     def finite_values(self) -> list[Any] | None:
@@ -69,6 +82,10 @@ class TypeSpec:
             return [False, True]
         if self.kind == "none":
             return [None]
+        if self.kind == "callable":
+            from .values import Ref
+
+            return [Ref(target) for target in self.choices]
         if self.kind == "tuple" and not self.variadic:
             parts = [item.finite_values() for item in self.items]
             if any(p is None for p in parts):
@@ -95,22 +112,28 @@ _SEQUENCES = {
 }  # fmt: skip
 _MAPPINGS = {"Mapping", "MutableMapping"}
 _MAX_ALIAS_DEPTH = 20
+_MYPYC_INTS = {"i64", "i32", "i16", "u8"}
 
 Aliases = dict[str, ast.expr]  # module-level type aliases: name -> the aliased annotation
 
 
 def parse_annotation(
-    node: ast.expr | None, aliases: Aliases | None = None, _depth: int = 0
+    node: ast.expr | None,
+    aliases: Aliases | None = None,
+    _depth: int = 0,
+    objects: ModuleObjects | None = None,
+    _building: tuple[str, ...] = (),
 ) -> TypeSpec:
     """The :class:`TypeSpec` of an annotation; ``aliases`` are the module's type aliases
-    (see :func:`type_aliases`)."""
+    (see :func:`type_aliases`), ``objects`` its classes and functions (see
+    :mod:`.objects`; without it a class or ``Callable`` is ``unknown``)."""
     if node is None:
         return ANY
     if _depth > _MAX_ALIAS_DEPTH:
         return UNKNOWN  # an alias cycle
 
     def parse(inner: ast.expr) -> TypeSpec:
-        return parse_annotation(inner, aliases, _depth + 1)
+        return parse_annotation(inner, aliases, _depth + 1, objects, _building)
 
     if isinstance(node, ast.Constant) and node.value is None:
         return TypeSpec("none")
@@ -124,6 +147,10 @@ def parse_annotation(
     if isinstance(node, ast.Name) and aliases and node.id in aliases:
         return parse(aliases[node.id])
     name = _dotted(node)
+    if objects is not None and isinstance(node, ast.Name) and node.id in objects.classes:
+        return instance_spec(objects, node.id, aliases, _building)
+    if objects is not None and (name in _CALLABLES or _callable_subscript(node)):
+        return TypeSpec("callable", choices=objects.callable_targets())
     if name is not None:
         if name in _ANYTHING:
             return ANY
@@ -154,13 +181,45 @@ def parse_annotation(
     return UNKNOWN
 
 
+_CALLABLES = {"Callable", "callable"}
+
+
+def _callable_subscript(node: ast.expr) -> bool:
+    return isinstance(node, ast.Subscript) and _dotted(node.value) in _CALLABLES
+
+
+def instance_spec(
+    objects: ModuleObjects, name: str, aliases: Aliases | None, building: tuple[str, ...] = ()
+) -> TypeSpec:
+    """An instance of the module's class ``name``: its ``__init__``'s parameter types.
+
+    A class met again while building itself (``Node.__init__(self, next: Node | None)``)
+    or more than :data:`~.objects.MAX_DEPTH` classes deep is ``cut``: a union drops it
+    (``None`` ends the chain), alone it cannot be generated."""
+    info = objects.classes[name]
+    if name in building or len(building) >= MAX_DEPTH:
+        return TypeSpec("cut", name=f"{objects.module}:{name}")
+    params = init_parameters(info) if info.buildable else None
+    if params is None:
+        return UNKNOWN
+    items = tuple(
+        parse_annotation(arg.annotation, aliases, 0, objects, (*building, name))
+        for arg, _ in params
+    )
+    optional = sum(1 for _, has_default in params if has_default)
+    return TypeSpec("instance", items, name=f"{objects.module}:{name}", optional=optional)
+
+
 def _union(members: list[TypeSpec]) -> TypeSpec:
-    """``A | B``: nested unions flattened, duplicates dropped, ``Any`` absorbing all."""
+    """``A | B``: nested unions flattened, duplicates dropped, ``Any`` absorbing all, a
+    class cut by the nesting limit dropped when other members remain."""
     flat: list[TypeSpec] = []
     for member in members:
         for item in member.items if member.kind == "union" else (member,):
             if item not in flat:
                 flat.append(item)
+    if len(flat) > 1 and any(item.kind == "cut" for item in flat):
+        flat = [item for item in flat if item.kind != "cut"] or flat[:1]
     if ANY in flat:
         return ANY
     return flat[0] if len(flat) == 1 else TypeSpec("union", tuple(flat))
@@ -187,9 +246,16 @@ def _dotted(node: ast.expr) -> str | None:
 def type_aliases(tree: ast.Module) -> Aliases:
     """The module's top-level type aliases: ``Name = <annotation>`` (a subscript, a union
     or another name), ``Name: TypeAlias = <annotation>`` and ``type Name = <annotation>``
-    (Python 3.12+). A later assignment to the same name replaces an earlier one."""
+    (Python 3.12+); mypyc's ``i64``/``i32``/``i16``/``u8`` imported from
+    ``mypy_extensions`` are ``int``. A later assignment to the same name replaces an earlier one."""
     aliases: Aliases = {}
     for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "mypy_extensions":
+            # mypyc's native int types are plain ints under CPython (and to Pyvorin)
+            for alias in node.names:
+                if alias.name in _MYPYC_INTS:
+                    aliases[alias.asname or alias.name] = ast.Name("int", ast.Load())
+            continue
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
             if isinstance(target, ast.Name) and _looks_like_type(value):
@@ -334,6 +400,14 @@ def coerce(value: Any, spec: TypeSpec, convert: bool = True, top: bool = True) -
     kind = spec.kind
     if kind in ("any", "unknown"):
         return value
+    if kind == "instance":
+        from .values import Construct
+
+        return value if type(value) is Construct else _BAD
+    if kind == "callable":
+        from .values import Construct, Ref
+
+        return value if type(value) in (Ref, Construct) else _BAD
     if kind == "str":
         return value if type(value) is str else _BAD
     if kind == "none":
@@ -431,10 +505,17 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
     except SyntaxError as exc:
         raise VerificationError(f"{path}:{exc.lineno}: cannot parse the source: {exc.msg}") from exc
     aliases = type_aliases(tree)
+    objects = ModuleObjects(module_name, tree)
     functions = []
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
             continue
+
+        def param_type(arg: ast.arg, node: ast.FunctionDef = node) -> TypeSpec:
+            if arg.annotation is not None:
+                return parse_annotation(arg.annotation, aliases, 0, objects)
+            return inferred_type(node, arg.arg, objects, aliases)
+
         arguments = node.args
         positional = [*arguments.posonlyargs, *arguments.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
@@ -445,24 +526,38 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
             has, value = _literal_default(default) if default is not None else (False, None)
             params.append(
                 Param(
-                    arg.arg, parse_annotation(arg.annotation, aliases), has, value,
-                    positional_only=number < posonly,
+                    arg.arg, param_type(arg), has, value, positional_only=number < posonly,
                 )
             )  # fmt: skip
         for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=False):
             has, value = _literal_default(default) if default is not None else (False, None)
-            params.append(
-                Param(arg.arg, parse_annotation(arg.annotation, aliases), has, value, True)
-            )
+            params.append(Param(arg.arg, param_type(arg), has, value, True))
         functions.append(
             FunctionInfo(
                 module=module_name,
                 name=node.name,
                 params=tuple(params),
-                returns=parse_annotation(node.returns, aliases),
+                returns=parse_annotation(node.returns, aliases, 0, objects),
                 docstring=ast.get_docstring(node, clean=True),
                 lineno=node.lineno,
                 path=Path(path),
             )
         )
     return functions
+
+
+def inferred_type(
+    function: ast.FunctionDef, name: str, objects: ModuleObjects, aliases: Aliases
+) -> TypeSpec:
+    """An unannotated parameter: ``any``, plus callables when the function only calls it,
+    plus instances of the one class of the module that has every attribute the function
+    uses on it (see :mod:`.objects`). The generic values stay: objects are added."""
+    usage = parameter_usage(function, name)
+    if usage.only_called:
+        return TypeSpec("union", (TypeSpec("callable", choices=objects.callable_targets()), ANY))
+    owner = objects.class_by_use(usage.attributes)
+    if owner is not None:
+        spec = instance_spec(objects, owner, aliases)
+        if spec.generatable:
+            return TypeSpec("union", (spec, ANY))
+    return ANY

@@ -22,6 +22,10 @@ corpus as JSON with tagged values, so every value round-trips exactly:
   [...], "kwargs": {...}}}``. Decoded, it is a :class:`Construct`, a description: only
   the worker calls it (:func:`realize`), each side with its own module, so a compiled
   function gets an instance of the compiled class and CPython one of the source's.
+* a callable passed by name (a ``Callable`` parameter's input: one of the module's own
+  top-level functions or a builtin) -> ``{"ref": "pkg.mod:function"}``. Decoded, it is a
+  :class:`Ref`; the worker looks the name up (:func:`realize`) in its own module, so the
+  compiled function gets the compiled callee and CPython the source's.
 
 Results (never inputs, never decoded) have more forms, so that a result compares by what
 it holds, not by a ``repr`` that names an address:
@@ -43,7 +47,12 @@ it holds, not by a ``repr`` that names an address:
 * a function -> ``{"function": "<qualified name>"}`` (compiled functions are of another
   type, as docs/subset.md says; what is compared is which function it is)
 * an instance of a class with a ``__dict__`` and the default ``__repr__`` ->
-  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}``
+  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}``, attributes compared
+  recursively (a float attribute bit for bit, as everywhere); an instance of a class of
+  its own with a ``__repr__`` of its own also keeps that ``repr`` (``"repr": "..."``);
+* a list, dict or object met again inside itself -> ``{"cycle": n}``: the container ``n``
+  levels up, so a cyclic structure encodes finitely and two structures whose cycles close
+  at different places differ
 * any other type -> ``{"other": "<type name>", "repr": "<repr>"}`` with addresses
   (`` at 0x...``) masked, since they differ between any two processes.
 
@@ -57,6 +66,7 @@ This module is imported by the worker process: standard library only.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import math
 import re
@@ -64,7 +74,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-TAGS = ("int", "float", "str", "list", "tuple", "dict", "sub", "new")
+TAGS = ("int", "float", "str", "list", "tuple", "dict", "sub", "new", "ref")
 CANONICAL_NAN_BITS = 0x7FF8000000000000
 _MAX_DEPTH = 200
 _DECIMAL_BITS = 13_000  # well inside sys.int_info.default_max_str_digits (4300 digits)
@@ -74,6 +84,13 @@ class ValueFormatError(ValueError):
     """A tagged value is malformed (names what was found)."""
 
 
+# id -> depth of the lists, dicts and objects being encoded (the path from the root):
+# one met again on its own path is a cycle. Encoding is not re-entrant across threads;
+# the worker and the parent encode on one thread.
+_ON_PATH: dict[int, int] = {}
+_CYCLIC = (list, dict)
+
+
 def encode(value: Any, _depth: int = 0) -> Any:
     """The tagged JSON form of ``value``."""
     if _depth > _MAX_DEPTH:
@@ -81,6 +98,29 @@ def encode(value: Any, _depth: int = 0) -> Any:
     if value is None or isinstance(value, bool):
         return value
     kind = type(value)
+    if kind in _CYCLIC or _is_plain_object(value, kind):
+        seen = _ON_PATH.get(id(value))
+        if seen is not None:
+            return {"cycle": _depth - seen}
+        _ON_PATH[id(value)] = _depth
+        try:
+            return _encode_value(value, kind, _depth)
+        finally:
+            del _ON_PATH[id(value)]
+    return _encode_value(value, kind, _depth)
+
+
+def _is_plain_object(value: Any, kind: type) -> bool:
+    """An instance of a class with an attribute ``__dict__`` (compared by its attributes)."""
+    return (
+        kind.__module__ != "builtins"
+        and isinstance(getattr(value, "__dict__", None), dict)
+        and not isinstance(value, type)
+        and kind.__name__ not in _FUNCTION_TYPES
+    )
+
+
+def _encode_value(value: Any, kind: type, _depth: int) -> Any:
     if kind is int:
         return {"int": int_text(value)}
     if kind is float:
@@ -101,6 +141,8 @@ def encode(value: Any, _depth: int = 0) -> Any:
                 "kwargs": {k: encode(v, _depth + 1) for k, v in value.kwargs},
             }
         }
+    if kind is Ref:
+        return {"ref": value.target}
     return _encode_result(value, kind, _depth)
 
 
@@ -128,14 +170,40 @@ class Construct:
             )
 
 
+@dataclass(frozen=True)
+class Ref:
+    """A callable passed by name: ``target`` ("pkg.mod:function", "builtins:len").
+
+    Like a :class:`Construct`, it is only looked up in the worker (:func:`realize`), each
+    side in its own module: the compiled function is passed the compiled callee.
+    """
+
+    target: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.target, str) or not _TARGET.match(self.target):
+            raise ValueFormatError(
+                f"bad function reference {self.target!r}: expected 'module:name' such as "
+                "'pkg.mod:helper' or 'builtins:len'"
+            )
+
+
+def _lookup(target: str) -> Any:
+    module_name, _, qualname = target.partition(":")
+    found: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return found
+
+
 def realize(value: Any) -> Any:
-    """``value`` with every :class:`Construct` in it called (in the worker only)."""
+    """``value`` with every :class:`Construct` in it called and every :class:`Ref` looked
+    up (in the worker only)."""
     kind = type(value)
+    if kind is Ref:
+        return _lookup(value.target)
     if kind is Construct:
-        module_name, _, qualname = value.target.partition(":")
-        made: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            made = getattr(made, part)
+        made = _lookup(value.target)
         return made(*[realize(a) for a in value.args], **{k: realize(v) for k, v in value.kwargs})
     if kind is list:
         return [realize(v) for v in value]
@@ -148,7 +216,7 @@ def realize(value: Any) -> Any:
 
 def has_construct(value: Any) -> bool:
     kind = type(value)
-    if kind is Construct:
+    if kind is Construct or kind is Ref:
         return True
     if kind is list or kind is tuple:
         return any(has_construct(v) for v in value)
@@ -179,15 +247,22 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
         return _consume_async(value, kind, depth)
     if _is_iterator(value, kind):
         return _consume(value, kind, depth)
-    attrs = getattr(value, "__dict__", None)
-    if isinstance(attrs, dict) and kind.__repr__ is object.__repr__ and not isinstance(value, type):
-        pairs = [[name, encode(item, depth + 1)] for name, item in attrs.items()]
-        return {"object": _type_name(kind), "attrs": pairs}
+    if isinstance(value, io.StringIO):  # an output stream: what was written to it
+        return {"object": _type_name(kind), "attrs": [["getvalue()", encode(value.getvalue())]]}
+    if _is_plain_object(value, kind):
+        pairs = [[name, encode(item, depth + 1)] for name, item in vars(value).items()]
+        entry: dict[str, Any] = {"object": _type_name(kind), "attrs": pairs}
+        if kind.__repr__ is not object.__repr__:
+            entry["repr"] = _shown_repr(value)
+        return entry
+    return {"other": _type_name(kind), "repr": _shown_repr(value)}
+
+
+def _shown_repr(value: Any) -> str:
     try:
-        shown = _ADDRESS.sub(" at 0x…", repr(value))
+        return _ADDRESS.sub(" at 0x…", repr(value))
     except Exception as exc:  # a broken __repr__ must not break the report
-        shown = f"<repr failed: {type(exc).__name__}>"
-    return {"other": _type_name(kind), "repr": shown}
+        return f"<repr failed: {type(exc).__name__}>"
 
 
 def _is_coroutine(value: Any) -> bool:
@@ -325,6 +400,8 @@ def decode(data: Any) -> Any:
             return _decode_dict(payload)
         if tag == "sub":
             return subclass_instance(decode(payload))
+        if tag == "ref" and isinstance(payload, str):
+            return Ref(payload)
         if tag == "new" and isinstance(payload, dict):
             args, kwargs = payload.get("args", []), payload.get("kwargs", {})
             if (
@@ -462,6 +539,8 @@ def show(value: Any, limit: int = 2000) -> str:
 
 
 def _show(value: Any) -> str:
+    if type(value) is Ref:
+        return value.target.replace(":", ".")
     if type(value) is Construct:
         inner = [_show(a) for a in value.args] + [f"{k}={_show(v)}" for k, v in value.kwargs]
         return f"{value.target.replace(':', '.')}({', '.join(inner)})"
@@ -507,6 +586,10 @@ def _show_encoded(data: Any) -> str:
     if isinstance(data, dict) and "object" in data:
         attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
         return f"<{data['object']} object: {attrs}>"
+    if isinstance(data, dict) and set(data) == {"cycle"}:
+        return f"<cycle: the container {data['cycle']} level(s) up>"
+    if isinstance(data, dict) and set(data) == {"ref"}:
+        return str(data["ref"]).replace(":", ".")
     if isinstance(data, dict) and len(data) == 1:
         ((tag, payload),) = data.items()
         if tag == "dict":

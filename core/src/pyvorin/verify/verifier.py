@@ -32,6 +32,7 @@ from .coverage import (
     function_coverage,
 )
 from .generate import effective_seed, generate, seed_source
+from .hints import main_block_hint, main_import_hint
 from .inputs import SOURCES, InputCase, input_size, source_rank
 from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
@@ -113,6 +114,8 @@ def _run_in_size_order(
         ),
     )
     ordered = [requests[i] for i in order]
+    for i in order:  # the cost measure of cost-aware cutting (budget.py)
+        requests[i]["size"] = input_size(owners[i][1])
     if module_seconds is not None:
         runs = [(owners[i][0].name, owners[i][1].source) for i in order]
         for request, protected in zip(ordered, protect(runs, required or {}), strict=True):
@@ -658,6 +661,7 @@ def _evaluate(
         inconclusive: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
         unstable: list[InputCase] = []  # nondeterministic under CPython
+        guard_messages: dict[str, list[str]] = {}  # NameError/ImportError texts (hints.py)
         mismatches = 0
         for index in by_function.get(function.name, []):
             case = owners[index][1]
@@ -683,6 +687,9 @@ def _evaluate(
                 returned += 1
             else:
                 raised[cpy.get("type", "?")] = raised.get(cpy.get("type", "?"), 0) + 1
+                kept = guard_messages.setdefault(str(cpy.get("type")), [])
+                if cpy.get("type") in ("NameError", "ImportError") and len(kept) < 20:
+                    kept.append(str(cpy.get("message", "")))
             differences = compare(cpy, cmp, call_seconds, case.encoded())
             if not differences:
                 continue
@@ -755,6 +762,18 @@ def _evaluate(
             )
             if through is not None:
                 result, problem = "passed", None
+        if result in ("insufficient-inputs", "not-verified") and conclusive and not returned:
+            hint = main_block_hint(
+                Path(module.path), function.name, guard_messages.get("NameError", [])
+            )
+            if hint is None and set(raised) == {"ImportError"}:
+                hint = main_import_hint(function.name, guard_messages["ImportError"])
+            if hint is not None:
+                causes = ", ".join(f"{n} x {kind}" for kind, n in sorted(raised.items()))
+                problem = (
+                    f"not verified: {hint} (its {conclusive} conclusive input(s) all "
+                    f"raised: {causes})"
+                )
         under = coverage["percent"] < min_coverage
         if result == "passed" and through is None and release and under:
             result = "insufficient-coverage"

@@ -116,13 +116,15 @@ def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
     """Where the result *is* (not equals) one of the mutable arguments.
 
     Checked: the result itself and its items one level down, against every ``list``
-    argument (identity of immutable values is not observable behaviour: small ints and
-    interned objects are shared by the interpreter). ``result is argument 0`` shows that a
-    function returned its argument rather than a copy.
+    argument and every argument that is an instance of a class with attributes (an
+    object built from a recipe); identity of immutable values is not observable
+    behaviour: small ints and interned objects are shared by the interpreter.
+    ``result is argument 0`` shows that a function returned its argument rather than a
+    copy.
     """
     named = [(f"argument {i}", a) for i, a in enumerate(args)]
     named += [(f"argument {k!r}", a) for k, a in kwargs.items()]
-    mutable = [(name, a) for name, a in named if isinstance(a, list)]
+    mutable = [(name, a) for name, a in named if isinstance(a, list) or _is_object(a)]
     if not mutable:
         return []
     found = [f"result is {name}" for name, a in mutable if value is a]
@@ -130,6 +132,11 @@ def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
         for index, item in enumerate(value[:1000]):
             found += [f"result[{index}] is {name}" for name, a in mutable if item is a]
     return found
+
+
+def _is_object(value: Any) -> bool:
+    kind = type(value)
+    return kind.__module__ != "builtins" and isinstance(getattr(value, "__dict__", None), dict)
 
 
 def run_call(
@@ -207,9 +214,14 @@ def _executor(
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         ledger = ledger or ModuleBudget(None, ())
         for request in requests:
-            if not ledger.admit(request["function"], bool(request.get("protected"))):
-                # the function spent its share of the module's budget: cut, not run
-                cut = {"id": request["id"], "kind": "not-run", "cut": True}
+            size = request.get("size")
+            if not ledger.admit(request["function"], bool(request.get("protected")), size):
+                # the function spent its share of the module's budget, or an input no
+                # larger took seconds: cut, not run
+                cut: dict[str, Any] = {"id": request["id"], "kind": "not-run", "cut": True}
+                slow = ledger.slowed_by(request["function"], size)
+                if slow is not None:
+                    cut["slow"] = {"size": slow[0], "seconds": round(slow[1], 2)}
                 out.write(json.dumps(cut, separators=(",", ":")) + "\n")
                 out.flush()
                 continue
@@ -227,7 +239,7 @@ def _executor(
             # what the call cost the worker (the call, encoding its result and arguments,
             # coverage): the module budget's measure
             reply["wall_ns"] = time.perf_counter_ns() - started
-            ledger.charge(request["function"], reply["wall_ns"] / 1e9)
+            ledger.charge(request["function"], reply["wall_ns"] / 1e9, size)
             out.write(json.dumps(reply, separators=(",", ":")) + "\n")
             out.flush()
         out.close()
@@ -262,6 +274,7 @@ def supervise(
     failures: dict[str, int] = {}
     ledger = ModuleBudget(budget.get("module_seconds"), [r["function"] for r in requests])
     by_id = {request["id"]: request["function"] for request in requests}
+    sizes = {request["id"]: request.get("size") for request in requests}
     max_failures = int(budget.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION))
     pending = list(requests)
     call_seconds = float(budget["call_seconds"])
@@ -293,7 +306,9 @@ def supervise(
                     reply = json.loads(line)
                     pending.pop(0)
                     cost = reply.get("wall_ns", reply.get("ns", 0))
-                    ledger.charge(by_id.get(reply.get("id"), ""), cost / 1e9)
+                    ledger.charge(
+                        by_id.get(reply.get("id"), ""), cost / 1e9, sizes.get(reply.get("id"))
+                    )
                     send(reply)
                     deadline = time.monotonic() + call_seconds
                     continue
@@ -318,7 +333,7 @@ def supervise(
         request = pending.pop(0)
         failures[request["function"]] = failures.get(request["function"], 0) + 1
         if ended == "timeout":
-            ledger.charge(request["function"], call_seconds)
+            ledger.charge(request["function"], call_seconds, request.get("size"))
             send({"id": request["id"], "kind": "timeout"})
         elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
             send({"id": request["id"], "kind": "timeout", "cpu": True})

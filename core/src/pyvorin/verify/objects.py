@@ -1,0 +1,163 @@
+"""Parameters that take objects: instances of the module's own classes, and callables.
+
+Read from the source with ``ast`` (nothing is imported), for :mod:`.signature`:
+
+* **A class of the module** (``def f(node: Node)``, ``list[Node]``, ``Node | None``) has
+  the type ``instance``: its values are *recipes*, :class:`~.values.Construct` calls of the
+  class with generated arguments for its ``__init__`` (read the same way, recursively, at
+  most :data:`MAX_DEPTH` classes deep), as hypothesis' ``st.builds`` does. Each worker
+  makes its own instance from the recipe with its own module, so the compiled function
+  gets an instance of the compiled class. A class whose ``__init__`` needs what cannot be
+  generated (a keyword-only argument, a type from elsewhere), or one with decorators or a
+  base class from outside the module, stays ``unknown``.
+* **A callable** (``Callable``, ``Callable[[int], int]``, ``callable``) has the type
+  ``callable``: its values are the module's own top-level functions and a few builtins,
+  passed by name (:class:`~.values.Ref`, looked up by each side in its own module).
+* **An unannotated parameter** keeps its generic values (``any``) and gains objects only
+  where the function's own code leaves one reading: a parameter whose every use is a call
+  of it (``func(x)``) also gets callables; a parameter whose attributes are used
+  (``pos.done``, ``pos.clone()``) gets instances of the one class of the module that has
+  every one of those attributes (assigned on ``self``, defined in the class body or
+  inherited from a class of the module). Two candidate classes, or none: no objects.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+MAX_DEPTH = 3  # classes nested in one recipe (a Pos holding a Hex holding Nodes)
+BUILTIN_CALLABLES = ("builtins:len", "builtins:abs", "builtins:repr", "builtins:sorted")
+_CALLABLE_NAMES = {"Callable", "callable"}
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A top-level class of the module, as far as building its instances needs."""
+
+    name: str
+    lineno: int
+    init: ast.arguments | None  # its (or an inherited module class's) __init__, or None
+    attributes: frozenset[str]
+    buildable: bool  # no decorator, no base class from outside the module
+
+
+class ModuleObjects:
+    """The classes and functions of one module: what object parameters can be given."""
+
+    def __init__(self, module: str, tree: ast.Module) -> None:
+        self.module = module
+        nodes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        self.functions = tuple(
+            n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
+        self.classes: dict[str, ClassInfo] = {}
+        for name in nodes:
+            self._read_class(name, nodes, ())
+
+    def _read_class(self, name: str, nodes: dict[str, ast.ClassDef], seen: tuple) -> ClassInfo:
+        if name in self.classes:
+            return self.classes[name]
+        node = nodes[name]
+        attributes: set[str] = set()
+        init: ast.arguments | None = None
+        buildable = not node.decorator_list and not node.keywords
+        for base in node.bases:
+            base_name = base.id if isinstance(base, ast.Name) else None
+            if base_name == "object":
+                continue
+            if base_name in nodes and base_name not in seen and base_name != name:
+                inherited = self._read_class(base_name, nodes, (*seen, name))
+                attributes |= inherited.attributes
+                init = init or inherited.init
+                buildable = buildable and inherited.buildable
+            else:
+                buildable = False  # a base from elsewhere: its __init__ is not read here
+        own_init = None
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                attributes.add(item.name)
+                attributes |= _self_attributes(item)
+                if item.name == "__init__":
+                    own_init = item.args
+            elif isinstance(item, ast.Assign):
+                attributes |= {t.id for t in item.targets if isinstance(t, ast.Name)}
+            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                attributes.add(item.target.id)
+        info = ClassInfo(name, node.lineno, own_init or init, frozenset(attributes), buildable)
+        self.classes[name] = info
+        return info
+
+    def callable_targets(self) -> tuple[str, ...]:
+        """What a callable parameter is given: the module's functions, then builtins."""
+        return tuple(f"{self.module}:{name}" for name in self.functions) + BUILTIN_CALLABLES
+
+    def class_by_use(self, used: frozenset[str]) -> str | None:
+        """The one class of the module that has every attribute in ``used``."""
+        if not used:
+            return None
+        matches = [c.name for c in self.classes.values() if used <= c.attributes]
+        return matches[0] if len(matches) == 1 else None
+
+
+def _self_attributes(method: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Attributes a method assigns on its first parameter (``self.x = ...``)."""
+    params = [*method.args.posonlyargs, *method.args.args]
+    if not params:
+        return set()
+    me = params[0].arg
+    found: set[str] = set()
+    for node in ast.walk(method):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == me
+        ):
+            found.add(node.attr)
+    return found
+
+
+def init_parameters(info: ClassInfo) -> list[tuple[ast.arg, bool]] | None:
+    """``__init__``'s parameters after ``self`` as (arg, has a default), or None when a
+    keyword-only parameter without a default makes positional construction impossible."""
+    if info.init is None:
+        return []
+    arguments = info.init
+    positional = [*arguments.posonlyargs, *arguments.args][1:]
+    first_default = len(positional) - len(arguments.defaults)
+    if any(default is None for default in arguments.kw_defaults):
+        return None
+    return [(arg, number >= first_default) for number, arg in enumerate(positional)]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How a function's body uses one unannotated parameter."""
+
+    only_called: bool  # every use is a call of it: f(x)
+    attributes: frozenset[str]  # attributes read or written on it: p.x, p.m()
+
+
+def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> Usage:
+    """Where ``name`` is used in ``function``'s own body (nested functions and classes
+    that rebind it count as uses, conservatively: they are not called-only)."""
+    uses = 0
+    calls = 0
+    attributes: set[str] = set()
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(function):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Name) and node.id == name):
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            return Usage(False, frozenset())  # rebound: its type is not the argument's
+        uses += 1
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and parent.func is node:
+            calls += 1
+        elif isinstance(parent, ast.Attribute) and parent.value is node:
+            attributes.add(parent.attr)
+    return Usage(uses > 0 and calls == uses, frozenset(attributes))
