@@ -42,21 +42,15 @@
 
 /* ---- exact int values ------------------------------------------------------------ */
 
-/* 1 and the value of exact int o when it fits a long long (cheaply), else 0. */
-static inline int pv_long_value(PyObject *o, long long *v)
+#define PV_INLINE static inline __attribute__((always_inline))
+#define PV_NOINLINE static __attribute__((noinline))
+
+/* The value of an exact int of more than one digit when it fits a long long. */
+PV_NOINLINE int pv_long_value_slow(PyObject *o, long long *v)
 {
-    if (!PyLong_CheckExact(o)) return 0;
-#if PY_VERSION_HEX >= 0x030C0000
-    if (PyUnstable_Long_IsCompact((PyLongObject *)o)) {
-        *v = (long long)PyUnstable_Long_CompactValue((PyLongObject *)o);
-        return 1;
-    }
-#else
+#if PY_VERSION_HEX < 0x030C0000
     const digit *d = ((PyLongObject *)o)->ob_digit;
     switch (Py_SIZE(o)) {
-    case 0: *v = 0; return 1;
-    case 1: *v = (long long)d[0]; return 1;
-    case -1: *v = -(long long)d[0]; return 1;
     case 2: *v = (long long)d[0] | ((long long)d[1] << PyLong_SHIFT); return 1;
     case -2: *v = -((long long)d[0] | ((long long)d[1] << PyLong_SHIFT)); return 1;
     default: break;
@@ -70,6 +64,30 @@ static inline int pv_long_value(PyObject *o, long long *v)
     }
     *v = x;
     return 1;
+}
+
+/* An exact int of at most one digit (ceval's IS_MEDIUM_VALUE; 3.12: compact) and its
+   value: the case every fast path tests inline. */
+PV_INLINE int pv_long_medium(PyObject *o, long long *v)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!PyUnstable_Long_IsCompact((PyLongObject *)o)) return 0;
+    *v = (long long)PyUnstable_Long_CompactValue((PyLongObject *)o);
+    return 1;
+#else
+    Py_ssize_t size = Py_SIZE(o);
+    if ((size_t)(size + 1) >= 3) return 0;
+    *v = (long long)size * (long long)((PyLongObject *)o)->ob_digit[0];
+    return 1;
+#endif
+}
+
+/* 1 and the value of exact int o when it fits a long long (cheaply), else 0. */
+PV_INLINE int pv_long_value(PyObject *o, long long *v)
+{
+    if (!PyLong_CheckExact(o)) return 0;
+    if (pv_long_medium(o, v)) return 1;
+    return pv_long_value_slow(o, v);
 }
 
 #define PV_EXACT_DOUBLE_INT (1LL << 53)
@@ -89,7 +107,7 @@ static inline int pv_number_double(PyObject *o, double *d)
     return 0;
 }
 
-static inline PyObject *pv_new_bool(int b)
+PV_INLINE PyObject *pv_new_bool(int b)
 {
     PyObject *r = b ? Py_True : Py_False;
     Py_INCREF(r);
@@ -102,7 +120,7 @@ enum { PV_ADD, PV_SUB, PV_MUL, PV_TRUEDIV, PV_FLOORDIV, PV_MOD, PV_LSHIFT, PV_RS
        PV_AND, PV_OR, PV_XOR };
 
 /* x op y for two ints, or PV_NOFAST when it leaves 64 bits or must raise. */
-static inline PyObject *pv_try_int_op(int op, long long x, long long y)
+PV_INLINE PyObject *pv_try_int_op(int op, long long x, long long y)
 {
     long long r;
     switch (op) {
@@ -143,7 +161,7 @@ static inline PyObject *pv_try_int_op(int op, long long x, long long y)
 }
 
 /* a op b for exact int, float (and int mixed with float) and str operands, or PV_NOFAST. */
-static inline PyObject *pv_try_binop(int op, PyObject *a, PyObject *b)
+PV_NOINLINE PyObject *pv_try_binop(int op, PyObject *a, PyObject *b)
 {
     long long x, y;
     PyTypeObject *ta = Py_TYPE(a), *tb = Py_TYPE(b);
@@ -168,15 +186,25 @@ static inline PyObject *pv_try_binop(int op, PyObject *a, PyObject *b)
     return PV_NOFAST;
 }
 
+/* Two one-digit ints inline (the common case: counters, indexes), the rest out of line. */
+PV_INLINE PyObject *pv_binop(int op, PyObject *a, PyObject *b)
+{
+    long long x, y;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && pv_long_medium(a, &x)
+        && pv_long_medium(b, &y))
+        return pv_try_int_op(op, x, y);
+    return pv_try_binop(op, a, b);
+}
+
 #define PV_BINOP(name, op, generic, igeneric)                                          \
-    static inline PyObject *pv_##name(PyObject *a, PyObject *b)                         \
+    PV_INLINE PyObject *pv_##name(PyObject *a, PyObject *b)                             \
     {                                                                                   \
-        PyObject *r = pv_try_binop(op, a, b);                                           \
+        PyObject *r = pv_binop(op, a, b);                                               \
         return r != PV_NOFAST ? r : generic(a, b);                                      \
     }                                                                                   \
-    static inline PyObject *pv_i##name(PyObject *a, PyObject *b)                        \
+    PV_INLINE PyObject *pv_i##name(PyObject *a, PyObject *b)                            \
     {                                                                                   \
-        PyObject *r = pv_try_binop(op, a, b);                                           \
+        PyObject *r = pv_binop(op, a, b);                                               \
         return r != PV_NOFAST ? r : igeneric(a, b);                                     \
     }
 PV_BINOP(add, PV_ADD, PyNumber_Add, PyNumber_InPlaceAdd)
@@ -194,7 +222,7 @@ PV_BINOP(xor, PV_XOR, PyNumber_Xor, PyNumber_InPlaceXor)
 
 /* ---- comparison -------------------------------------------------------------------- */
 
-static inline int pv_cmp_result(long long c, int op)
+PV_INLINE int pv_cmp_result(long long c, int op)
 {
     switch (op) {
     case Py_LT: return c < 0;
@@ -218,7 +246,7 @@ static inline int pv_str_eq(PyObject *a, PyObject *b)
     return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
 }
 
-static inline PyObject *pv_richcompare(PyObject *a, PyObject *b, int op)
+PV_NOINLINE PyObject *pv_richcompare_slow(PyObject *a, PyObject *b, int op)
 {
     PyTypeObject *ta = Py_TYPE(a), *tb = Py_TYPE(b);
     if (ta == &PyLong_Type && tb == &PyLong_Type) {
@@ -247,12 +275,20 @@ static inline PyObject *pv_richcompare(PyObject *a, PyObject *b, int op)
     return PyObject_RichCompare(a, b, op);
 }
 
+/* Two one-digit ints inline (op is a constant at each site), the rest out of line. */
+PV_INLINE PyObject *pv_richcompare(PyObject *a, PyObject *b, int op)
+{
+    long long x, y;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && pv_long_medium(a, &x)
+        && pv_long_medium(b, &y))
+        return pv_new_bool(pv_cmp_result((x > y) - (x < y), op));
+    return pv_richcompare_slow(a, b, op);
+}
+
 /* ---- truth ---------------------------------------------------------------------- */
 
-static inline int pv_istrue(PyObject *o)
+PV_NOINLINE int pv_istrue_slow(PyObject *o)
 {
-    if (o == Py_True) return 1;
-    if (o == Py_False || o == Py_None) return 0;
     PyTypeObject *t = Py_TYPE(o);
     if (t == &PyLong_Type) {
         long long v;
@@ -264,6 +300,13 @@ static inline int pv_istrue(PyObject *o)
     if (t == &PyTuple_Type) return PyTuple_GET_SIZE(o) != 0;
     if (t == &PyDict_Type) return PyDict_GET_SIZE(o) != 0;
     return PyObject_IsTrue(o);
+}
+
+PV_INLINE int pv_istrue(PyObject *o)
+{
+    if (o == Py_True) return 1;
+    if (o == Py_False || o == Py_None) return 0;
+    return pv_istrue_slow(o);
 }
 
 /* ---- subscripts and membership --------------------------------------------------- */
@@ -286,7 +329,7 @@ static inline void pv_key_error(PyObject *key)
     Py_DECREF(t);
 }
 
-static inline PyObject *pv_getitem(PyObject *o, PyObject *key)
+PV_NOINLINE PyObject *pv_getitem(PyObject *o, PyObject *key)
 {
     PyTypeObject *t = Py_TYPE(o);
     if (t == &PyDict_Type) {
@@ -324,7 +367,7 @@ static inline PyObject *pv_getitem(PyObject *o, PyObject *key)
     return PyObject_GetItem(o, key);
 }
 
-static inline int pv_setitem(PyObject *o, PyObject *key, PyObject *value)
+PV_NOINLINE int pv_setitem(PyObject *o, PyObject *key, PyObject *value)
 {
     PyTypeObject *t = Py_TYPE(o);
     if (t == &PyDict_Type) return PyDict_SetItem(o, key, value);
@@ -342,7 +385,7 @@ static inline int pv_setitem(PyObject *o, PyObject *key, PyObject *value)
 }
 
 /* ``item in container`` (PySequence_Contains's argument order: container first). */
-static inline int pv_contains(PyObject *container, PyObject *item)
+PV_NOINLINE int pv_contains(PyObject *container, PyObject *item)
 {
     PyTypeObject *t = Py_TYPE(container);
     if (t == &PyDict_Type) return PyDict_Contains(container, item);
