@@ -235,11 +235,13 @@ PV_INLINE int pv_cmp_result(long long c, int op)
 }
 
 /* Two exact strs equal (unicode_compare_eq): same length, kind and code units. */
-static inline int pv_str_eq(PyObject *a, PyObject *b)
+PV_INLINE int pv_str_eq(PyObject *a, PyObject *b)
 {
     if (a == b) return 1;
 #if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(a) < 0 || PyUnicode_READY(b) < 0) return -1;
+    if (!PyUnicode_IS_READY(a) || !PyUnicode_IS_READY(b)) {
+        if (PyUnicode_READY(a) < 0 || PyUnicode_READY(b) < 0) return -1;
+    }
 #endif
     Py_ssize_t n = PyUnicode_GET_LENGTH(a);
     if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
@@ -275,13 +277,19 @@ PV_NOINLINE PyObject *pv_richcompare_slow(PyObject *a, PyObject *b, int op)
     return PyObject_RichCompare(a, b, op);
 }
 
-/* Two one-digit ints inline (op is a constant at each site), the rest out of line. */
+/* Two one-digit ints and str equality inline (op is a constant at each site), the rest
+   out of line. */
 PV_INLINE PyObject *pv_richcompare(PyObject *a, PyObject *b, int op)
 {
     long long x, y;
     if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && pv_long_medium(a, &x)
         && pv_long_medium(b, &y))
         return pv_new_bool(pv_cmp_result((x > y) - (x < y), op));
+    if ((op == Py_EQ || op == Py_NE) && PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b)) {
+        int eq = pv_str_eq(a, b); /* ch == '"': one-character strs, inline */
+        if (eq < 0) return NULL;
+        return pv_new_bool(op == Py_EQ ? eq : !eq);
+    }
     return pv_richcompare_slow(a, b, op);
 }
 
