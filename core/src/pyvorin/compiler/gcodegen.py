@@ -25,6 +25,7 @@ GENERATOR_KINDS = {
 }
 RUNTIME_FILES = (
     "pv_generic.h",
+    "pv_fast.h",
     "pv_ops.c",
     "pv_function.c",
     "pv_generator.c",

@@ -11,7 +11,11 @@ operands; ``result`` says what the call returns and how failure shows:
 - ``fail``: a statement that always leaves an exception set (raise).
 
 These are the same functions the interpreter calls for the corresponding bytecode, so
-the compiled code's behaviour is the interpreter's by construction.
+the compiled code's behaviour is the interpreter's by construction. Operators, truth
+tests, subscripts and ``in`` go through the exact-type fast paths of
+``runtime/pv_fast.h`` (``pv_add``, ``pv_richcompare``, ``pv_getitem``...), which compute
+exact ints, floats, strs, dicts, lists and tuples inline as the types' own slots do and
+call the same C-API function for every other operand.
 """
 
 from __future__ import annotations
@@ -53,14 +57,33 @@ COMPARE = {
     "NotEq": "Py_NE",
 }
 
+# Operators with exact-type fast paths (runtime/pv_fast.h): pv_<name>(a, b) and the
+# in-place pv_i<name>(a, b) compute exact ints, floats and strs inline and call the
+# function above for every other operand.
+FAST_BINARY = {
+    "Add": "add",
+    "Sub": "sub",
+    "Mult": "mul",
+    "Div": "truediv",
+    "FloorDiv": "floordiv",
+    "Mod": "mod",
+    "LShift": "lshift",
+    "RShift": "rshift",
+    "BitAnd": "and",
+    "BitOr": "or",
+    "BitXor": "xor",
+}
+
 PRIMS: dict[str, tuple[str, str]] = {}
 
 for _op, _fn in BINARY.items():
+    _fn = f"pv_{FAST_BINARY[_op]}" if _op in FAST_BINARY else _fn
     PRIMS[f"bin_{_op}"] = (f"{_fn}({{0}}, {{1}})", "obj")
 for _op, _fn in INPLACE.items():
+    _fn = f"pv_i{FAST_BINARY[_op]}" if _op in FAST_BINARY else _fn
     PRIMS[f"inplace_{_op}"] = (f"{_fn}({{0}}, {{1}})", "obj")
-for _op, _c in COMPARE.items():
-    PRIMS[f"cmp_{_op}"] = (f"PyObject_RichCompare({{0}}, {{1}}, {_c})", "obj")
+for _op, _c in COMPARE.items():  # pv_richcompare: PyObject_RichCompare with fast paths
+    PRIMS[f"cmp_{_op}"] = (f"pv_richcompare({{0}}, {{1}}, {_c})", "obj")
 
 PRIMS.update(
     {
@@ -69,17 +92,17 @@ PRIMS.update(
         "neg": ("PyNumber_Negative({0})", "obj"),
         "pos": ("PyNumber_Positive({0})", "obj"),
         "invert": ("PyNumber_Invert({0})", "obj"),
-        "istrue": ("PyObject_IsTrue({0})", "cint"),
+        "istrue": ("pv_istrue({0})", "cint"),
         "cint_not": ("!{0}", "cint_ok"),
         "bool_of": ("pv_bool({0})", "obj_ok"),
         "is": ("pv_bool({0} == {1})", "obj_ok"),
         "is_not": ("pv_bool({0} != {1})", "obj_ok"),
-        "contains": ("PySequence_Contains({1}, {0})", "cint"),
+        "contains": ("pv_contains({1}, {0})", "cint"),
         "getattr": ("PyObject_GetAttr({0}, {1})", "obj"),
         "setattr": ("PyObject_SetAttr({0}, {1}, {2})", "cint"),
         "delattr": ("PyObject_SetAttr({0}, {1}, NULL)", "cint"),
-        "getitem": ("PyObject_GetItem({0}, {1})", "obj"),
-        "setitem": ("PyObject_SetItem({0}, {1}, {2})", "cint"),
+        "getitem": ("pv_getitem({0}, {1})", "obj"),
+        "setitem": ("pv_setitem({0}, {1}, {2})", "cint"),
         "delitem": ("PyObject_DelItem({0}, {1})", "cint"),
         "slice": ("pv_slice({0}, {1}, {2})", "obj"),
         "getiter": ("PyObject_GetIter({0})", "obj"),

@@ -10,6 +10,29 @@
  */
 #include "pv_generic.h"
 
+/* o.m(...) on a builtin type (list.append, str.join, dict.get): _PyObject_GetMethod found
+   a method descriptor in the type's MRO (result 1). When the type is static and
+   immutable (its dict and its bases' never change), has the generic getattro and no
+   instance dict (nothing can shadow the method), every later lookup on that type finds
+   the same descriptor: the site keeps it (borrowed from the static type's dict, which
+   lives as long as the interpreter). What CPython 3.11's LOAD_METHOD_NO_DICT does. */
+static int pv_builtin_method(PyObject *obj, PyObject *name, PyObject **meth, PvAttrCache *c)
+{
+    int r = pv_load_method(obj, name, meth);
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (r == 1 && c->btype == NULL && !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
+        && (tp->tp_flags & Py_TPFLAGS_IMMUTABLETYPE) && tp->tp_getattro == PyObject_GenericGetAttr
+        && tp->tp_dictoffset == 0
+#ifdef Py_TPFLAGS_MANAGED_DICT
+        && !(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+#endif
+        && PyType_HasFeature(Py_TYPE(*meth), Py_TPFLAGS_METHOD_DESCRIPTOR)) {
+        c->btype = tp;
+        c->bdescr = *meth;
+    }
+    return r;
+}
+
 #ifdef PV_ATTR_CACHE
 #define Py_BUILD_CORE 1
 #include "internal/pycore_dict.h"
@@ -96,7 +119,7 @@ int pv_load_method_miss(PyObject *obj, PyObject *name, PyObject **meth, PvAttrCa
         e->descr = descr;
         e->nentries = ((PyHeapTypeObject *)tp)->ht_cached_keys->dk_nentries;
     }
-    return pv_load_method(obj, name, meth);
+    return pv_builtin_method(obj, name, meth, c);
 }
 
 void pv_values_add_order(PyObject **values, Py_ssize_t index)
@@ -120,8 +143,7 @@ int pv_setattr_miss(PyObject *obj, PyObject *name, PyObject *value, PvAttrCache 
 
 int pv_load_method_miss(PyObject *obj, PyObject *name, PyObject **meth, PvAttrCache *c)
 {
-    (void)c;
-    return pv_load_method(obj, name, meth);
+    return pv_builtin_method(obj, name, meth, c);
 }
 
 void pv_values_add_order(PyObject **values, Py_ssize_t index)

@@ -223,6 +223,10 @@ typedef struct {
 typedef struct {
     PvAttrEntry e[PV_ATTR_WAYS];
     unsigned int next, tries;
+    /* o.m() on a static immutable builtin type (list.append, str.join): the type and the
+       method descriptor its MRO lookup found, valid forever (every CPython version) */
+    PyTypeObject *btype;
+    PyObject *bdescr;
 } PvAttrCache;
 PyObject *pv_getattr_miss(PyObject *obj, PyObject *name, PvAttrCache *c);
 int pv_setattr_miss(PyObject *obj, PyObject *name, PyObject *value, PvAttrCache *c);
@@ -298,6 +302,11 @@ static inline int pv_setattr_cached(PyObject *obj, PyObject *name, PyObject *val
 static inline int pv_load_method_cached(PyObject *obj, PyObject *name, PyObject **meth,
                                         PvAttrCache *c)
 {
+    if (Py_TYPE(obj) == c->btype) {
+        Py_INCREF(c->bdescr);
+        *meth = c->bdescr;
+        return 1;
+    }
 #ifdef PV_ATTR_CACHE
     PyTypeObject *tp = Py_TYPE(obj);
     PvAttrEntry *e = pv_attr_entry(c, tp);
@@ -483,5 +492,8 @@ PyObject *pv_interpreted_code(const char *source, Py_ssize_t len, const char *fi
                               int flags, int depth, const char *const *path);
 PyObject *pv_interpreted_function(PyObject *code, PyObject *qualname, PyObject *defaults,
                                   PyObject *kwdefaults, PyObject *closure, PyObject *globals);
+
+/* exact-type fast paths of the primitives (gprims.py's table names them) */
+#include "pv_fast.h"
 
 #endif /* PYVORIN_GENERIC_H */
