@@ -35,6 +35,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CpuTimer(Path(cpu_file).resolve()), "pyvorin-cputime")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # under xdist's worksteal: the long (slow) modules first in the workers' slices
+    from tests.schedule import order, workers
+
+    count = workers(config)
+    if count:
+        items[:] = order(items, count)
+
+
 @pytest.fixture(scope="session")
 def licensed_home_template(tmp_path_factory: pytest.TempPathFactory):
     """A home with an activated development licence from a real local licence server.
