@@ -26,6 +26,25 @@ from pathlib import Path
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # PYVORIN_TEST_CPU=FILE: CPU seconds per test into FILE (tests/cputime.py)
+    cpu_file = os.environ.get("PYVORIN_TEST_CPU")
+    if cpu_file:
+        from tests.cputime import CpuTimer
+
+        config.pluginmanager.register(CpuTimer(Path(cpu_file).resolve()), "pyvorin-cputime")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # under xdist's worksteal: the long (slow) modules first in the workers' slices
+    from tests.schedule import order, workers
+
+    count = workers(config)
+    if count:
+        items[:] = order(items, count)
+
+
 @pytest.fixture(scope="session")
 def licensed_home_template(tmp_path_factory: pytest.TempPathFactory):
     """A home with an activated development licence from a real local licence server.
@@ -89,16 +108,29 @@ def production_home_template(tmp_path_factory: pytest.TempPathFactory):
             shipped.unlink(missing_ok=True)
 
 
+@pytest.fixture(scope="session")
+def build_cache_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A home whose build cache holds the C runtime's objects (tests/buildcache.py)."""
+    from tests.buildcache import warm_cache_home
+
+    return warm_cache_home(tmp_path_factory.mktemp("build-cache") / "home")
+
+
 @pytest.fixture(autouse=True)
 def pyvorin_home(
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
     licensed_home_template: Path,
+    build_cache_template: Path | None,
 ) -> Path:
+    """This test's own home: the session's licence, and its C runtime objects already in
+    the build cache as on any installation that has built before (tests/buildcache.py)."""
     from pyvorin_server.local import copy_licence_state
+    from tests.buildcache import seed_home
 
     home = tmp_path_factory.mktemp("pyvorin-home")
     copy_licence_state(licensed_home_template, home)
+    seed_home(build_cache_template, home)
     monkeypatch.setenv("PYVORIN_HOME", str(home))
     for name in ("PYVORIN_PLUGINS", "PYVORIN_DISABLE_PLUGIN_AUTOLOAD", "PYVORIN_REQUIRE_ISOLATION"):
         monkeypatch.delenv(name, raising=False)

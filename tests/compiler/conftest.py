@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from .harness import CONFORMANCE, compile_and_load, load_python
+from .harness import CONFORMANCE, compile_and_load, load_python, shared_cache
 
 
 @pytest.fixture(scope="session")
 def build_area(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("pvcompiler")
-    return root / "out", root / "cache"
+    return tmp_path_factory.mktemp("pvcompiler") / "out", shared_cache(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,13 @@ def load_extension(path: Path, name: str) -> ModuleType:
     return module
 
 
+def shared_cache(tmp_path_factory) -> Path:
+    """The session's build cache for the conformance modules. Entries are keyed by each
+    module's source and MAC'd: sharing it only means the generic tier's C runtime objects
+    are compiled once per session instead of once per module (tests/buildcache.py)."""
+    return tmp_path_factory.getbasetemp() / "compiler-build-cache"
+
+
 def compile_and_load(source: Path, name: str, out: Path, cache: Path) -> ModuleType:
     with tempfile.TemporaryDirectory() as work:
         result = compile_module(
@@ -92,4 +99,6 @@ def python_and_compiled(tmp_path_factory, source: Path) -> tuple[ModuleType, Mod
     that compare the two."""
     name = source.stem
     root = tmp_path_factory.mktemp(name)
-    return load_python(source, name), compile_and_load(source, name, root / "out", root / "cache")
+    return load_python(source, name), compile_and_load(
+        source, name, root / "out", shared_cache(tmp_path_factory)
+    )

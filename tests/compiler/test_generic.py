@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python
+from .harness import compile_and_load, load_python, shared_cache
 
 SOURCE = Path(__file__).parent / "generic" / "features.py"
 
@@ -26,7 +26,7 @@ SOURCE = Path(__file__).parent / "generic" / "features.py"
 def modules(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("generic")
     py = load_python(SOURCE, "features")
-    compiled = compile_and_load(SOURCE, "features", root / "out", root / "cache")
+    compiled = compile_and_load(SOURCE, "features", root / "out", shared_cache(tmp_path_factory))
     return py, compiled
 
 

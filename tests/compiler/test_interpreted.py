@@ -16,7 +16,7 @@ from pyvorin.errors import ConfigError
 from pyvorin.exitcodes import ExitCode
 from pyvorin.model import ModuleSpec
 
-from .harness import load_extension, load_python
+from .harness import load_extension, load_python, shared_cache
 
 SOURCE = Path(__file__).parent / "interpreted" / "declared.py"
 CONFIGURED = ("configured",)  # what [tool.pyvorin] interpreted adds to the decorated ones
@@ -47,7 +47,7 @@ def modules(tmp_path_factory: pytest.TempPathFactory):
         ModuleSpec("declared", SOURCE.resolve()),
         root / "out",
         workdir=root,
-        cache_dir=root / "cache",
+        cache_dir=shared_cache(tmp_path_factory),
         interpreted=CONFIGURED,
     )
     compiled = load_extension(result.artifact, "declared")

@@ -17,6 +17,7 @@ FILES = harness.test_files()
 EXPECTED = harness.load_expected()
 
 
+@pytest.mark.slow  # every case compiled and run under CPython and compiled (minutes of CPU)
 def test_pass_set_does_not_shrink(
     tmp_path_factory: pytest.TempPathFactory, licensed_home_template: Path
 ) -> None:
