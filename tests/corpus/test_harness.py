@@ -124,6 +124,7 @@ def _expected(tmp_path: Path, text: str) -> Path:
         ("[files.a]\noutcome = 'check-clean'\nexit = 0\n", "files.a.exit"),
         ("[files.a]\noutcome = 'verified'\nexit = 4\n", "only a check-clean file"),
         ("[files.a]\noutcome = 'verified'\ncolour = 1\n", "files.a: unknown key(s): colour"),
+        ("[files.a]\noutcome = 'verified'\ntests = 'some'\n", "files.a.tests: expected one of"),
         ("[files]\na = 3\n", "files.a: expected a table, found int"),
         ("[other]\n", "expected a [files.NAME] table"),
         ("[files.a\n", "not valid TOML"),
@@ -162,19 +163,46 @@ def test_mismatch_says_what_changed(tmp_path: Path) -> None:
     assert "no expectation recorded" in harness.mismatch(better, None)
 
 
+def test_a_check_only_file_is_held_to_its_check(tmp_path: Path) -> None:
+    """A file whose test runs the check only: clean for a check-clean or verified file,
+    the same PV codes for a rejected one; anything else fails with what changed."""
+    expected = harness.load_expected(
+        _expected(
+            tmp_path,
+            "[files.a]\noutcome = 'verified'\ntests = 'check'\n"
+            "[files.b]\noutcome = 'rejected'\ncodes = ['PV401']\ntests = 'check'\n",
+        )
+    )
+    clean = harness.CheckResult("a", tmp_path / "a.py", 0)
+    rejected = harness.CheckResult("a", tmp_path / "a.py", 3, [{"code": "PV401"}])
+    assert harness.check_mismatch(clean, expected["a"]) is None
+    assert "a: `pyvorin check` changed" in harness.check_mismatch(rejected, expected["a"])
+    assert "rejected with PV401" in harness.check_mismatch(rejected, expected["a"])
+    b_rejected = harness.CheckResult("b", tmp_path / "b.py", 3, [{"code": "PV401"}])
+    b_other = harness.CheckResult("b", tmp_path / "b.py", 3, [{"code": "PV402"}])
+    assert harness.check_mismatch(b_rejected, expected["b"]) is None
+    assert harness.check_mismatch(b_other, expected["b"]) is not None
+    b_clean = harness.CheckResult("b", tmp_path / "b.py", 0)
+    assert "check clean" in harness.check_mismatch(b_clean, expected["b"])
+
+
 def test_render_expected_round_trips(tmp_path: Path) -> None:
     outcomes = [
         harness.Outcome("b", harness.CHECK_CLEAN, exit=4),
         harness.Outcome("a", harness.REJECTED, ["PV101", "PV112"]),
         harness.Outcome("c", harness.VERIFIED),
     ]
-    previous = {"c": harness.Expected("c", harness.VERIFIED, reason='kept "as" is')}
+    previous = {
+        "c": harness.Expected("c", harness.VERIFIED, reason='kept "as" is'),
+        "b": harness.Expected("b", harness.CHECK_CLEAN, exit=4, tests="check"),
+    }
     path = _expected(tmp_path, harness.render_expected(outcomes, previous))
     loaded = harness.load_expected(path)
     assert [loaded[o.name].key() for o in sorted(outcomes, key=lambda o: o.name)] == [
         o.key() for o in sorted(outcomes, key=lambda o: o.name)
     ]
     assert loaded["c"].reason == 'kept "as" is'
+    assert loaded["b"].tests == "check" and loaded["c"].tests == "pipeline"
     with pytest.raises(harness.CorpusError, match="cannot record"):
         harness.render_expected([harness.Outcome("d", harness.ERROR, exit=1)])
 
