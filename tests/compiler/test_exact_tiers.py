@@ -355,3 +355,16 @@ def test_shadowed_and_rebound_builtins_math(modules) -> None:
     assert calls(compiled, "hypot") == 0
     both(modules, "hypot", 3.0, 4.0)
     assert calls(compiled, "hypot") == 1
+
+
+def test_annotate_shows_the_native_versions_and_the_reasons() -> None:
+    from pyvorin.compiler.annotate import annotate
+
+    page, summary = annotate(SOURCE, "tiers")
+    assert summary["tier"] == "generic"
+    assert set(summary["native_functions"]) == NATIVE
+    assert summary["no_native_version"]["uses_class"].startswith("PV305: ")
+    line = next(
+        i for i, text in enumerate(SOURCE.read_text().splitlines(), 1) if "return a // b" in text
+    )
+    assert f'<tr class="native"><td class="n">{line}</td>' in page
