@@ -21,7 +21,7 @@ def test_generic_module_lines_carry_the_native_reason(tmp_path: Path) -> None:
     assert 'class="reason"' in rows[0] and "PV112" in rows[0]  # line 1: import os
     # f has a native version in the generic-tier module: its lines are shown native
     assert 'class="native"' in rows[4] and summary["native_functions"] == ["f"]
-    assert summary["no_native_version"]["g"].startswith("PV201: ")
+    assert summary["no_native_version"]["g"].startswith("PV202: ")
     assert html.escape("def g(xs):") in rows[7] and "PV201" in rows[7]
 
 
