@@ -8,7 +8,9 @@
   interpreter does.
 
 A module the native tier accepts whole is compiled natively; any other module goes to the
-generic tier. What neither can compile exactly is rejected with a diagnostic.
+generic tier, where the typed top-level functions the native checker accepts on their own
+also get a native version behind a guard (:mod:`.tiering`). What neither tier can compile
+exactly is rejected with a diagnostic.
 :mod:`.toolchain` runs the C compiler (several units in parallel) and keeps the build cache.
 """
 
