@@ -48,6 +48,10 @@ NATIVE = {
     "double",
     "triple",
     "twice_helper",
+    "total",
+    "bump",
+    "pairsum",
+    "grid_sum",
     "with_default",  # its caller calls_default leaves k to the default: that one has none
 }
 
@@ -95,6 +99,7 @@ def both(modules, name: str, *args):
         assert same(expected[1], got[1]), (name, args, expected[1], got[1])
     else:
         assert expected[1] == got[1], (name, args, expected[1], got[1])
+    assert same(list(expected[2]), list(got[2])), (name, "mutated arguments", expected, got)
     return got
 
 
@@ -368,3 +373,37 @@ def test_annotate_shows_the_native_versions_and_the_reasons() -> None:
         i for i, text in enumerate(SOURCE.read_text().splitlines(), 1) if "return a // b" in text
     )
     assert f'<tr class="native"><td class="n">{line}</td>' in page
+
+
+class ListSub(list):
+    pass
+
+
+LIST_CASES = [
+    ("total", ([1.5, -0.0, 2.25],), True),
+    ("total", ([],), True),
+    ("total", ([1.5, 2],), False),  # an int in a list[float]: CPython's sum keeps int + float
+    ("total", ([1.5, True],), False),
+    ("total", ((1.5, 2.5),), False),  # a tuple for a list
+    ("total", (ListSub([1.5]),), False),
+    ("total", ([1.5, "x"],), False),  # TypeError from the generic body, as CPython
+    ("bump", ([1, 2, 3], 5), True),
+    ("bump", ([1, 2**70, -3], 2**65), True),
+    ("bump", ([1, True], 1), False),
+    ("bump", ([1, IntSub(2)], 1), False),
+    ("bump", ([1.0, 2], 1), False),
+    ("pairsum", ((2, 0.5),), True),
+    ("pairsum", ((2, 0.5, 1),), False),
+    ("pairsum", ([2, 0.5],), False),
+    ("pairsum", ((2.0, 0.5),), False),
+    ("grid_sum", ([[1, 2], [3], []],), True),
+    ("grid_sum", ([[1, 2], (3,)],), False),
+    ("grid_sum", ([[1, 2], [False]],), False),
+]
+
+
+@pytest.mark.parametrize("name, args, native", LIST_CASES)
+def test_list_and_tuple_parameters(modules, name, args, native) -> None:
+    _py, compiled = modules
+    both(modules, name, *args)
+    assert calls(compiled, name) == (1 if native else 0)

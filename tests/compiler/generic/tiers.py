@@ -117,6 +117,30 @@ def with_default(x: int, k: int = 3) -> int:
     return x * k
 
 
+def total(xs: list[float]) -> float:
+    s = 0.0
+    for x in xs:
+        s += x
+    return s
+
+
+def bump(xs: list[int], k: int) -> None:
+    for i in range(len(xs)):
+        xs[i] += k
+
+
+def pairsum(p: tuple[int, float]) -> float:
+    return p[0] + p[1]
+
+
+def grid_sum(g: list[list[int]]) -> int:
+    t = 0
+    for row in g:
+        for v in row:
+            t += v
+    return t
+
+
 def untyped(x):
     return x + 1
 

@@ -103,6 +103,7 @@ class ModuleGen:
         self.math_objs: set[str] = set()
         self.builtin_objs: set[str] = set()
         self.funcs = {f.name: f for f in module.functions}
+        self.exact_fns: dict[str, tuple[str, str]] = {}  # see exact_test
 
     def obj_const(self, kind: str, value) -> str:
         key = (kind, value if not isinstance(value, float) else struct.pack("<d", value))
@@ -298,7 +299,9 @@ class ModuleGen:
             *self.shared_objects(),
             *protos,
         ]
-        return "\n".join(head + bodies + init) + "\n"
+        exact = [f"static int {name}(PyObject *o);" for name, _ in self.exact_fns.values()]
+        exact += [text for _, text in self.exact_fns.values()]
+        return "\n".join(head + exact + bodies + init) + "\n"
 
     def _split_units(
         self,
@@ -409,6 +412,41 @@ _EXACT = {
     FLOAT: "PyFloat_CheckExact({o})",
     BOOL: "({o} == Py_True || {o} == Py_False)",
 }
+
+
+def exact_test(mg: ModuleGen, t: ir.Type, o: str) -> str:
+    """A C expression true when the object ``o`` is exactly of the representation the
+    native code takes for ``t`` without conversion: an exact int (not a bool) for int, an
+    exact float, True/False; an exact list whose items all pass the test of its element
+    type, an exact tuple of the right length whose items pass theirs. A container's test
+    is a helper function of the unit (written once per type, into ``mg.exact_fns``)."""
+    if t in _EXACT:
+        return _EXACT[t].format(o=o)
+    key = repr(t)
+    if key not in mg.exact_fns:
+        name = f"pv_exact_{len(mg.exact_fns)}"
+        mg.exact_fns[key] = (name, "")  # reserved first: element tests may add their own
+        body = [f"static int {name}(PyObject *o)", "{"]
+        if ir.is_list(t):
+            body += [
+                "    if (!PyList_CheckExact(o)) return 0;",
+                "    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); i++) {",
+                "        PyObject *x = PyList_GET_ITEM(o, i);",
+                f"        if (!({exact_test(mg, t[1], 'x')})) return 0;",
+                "    }",
+                "    return 1;",
+            ]
+        else:
+            items = t[1]
+            body.append(
+                f"    if (!PyTuple_CheckExact(o) || PyTuple_GET_SIZE(o) != {len(items)}) return 0;"
+            )
+            for i, item in enumerate(items):
+                test = exact_test(mg, item, f"PyTuple_GET_ITEM(o, {i})")
+                body.append(f"    if (!({test})) return 0;")
+            body.append("    return 1;")
+        mg.exact_fns[key] = (name, "\n".join([*body, "}"]))
+    return f"{mg.exact_fns[key][0]}({o})"
 
 
 class FuncGen:
@@ -664,7 +702,7 @@ class FuncGen:
         name = embedded_entry_name(self.mg.m.name, f.name)
         L = [f"PVM_SHARED int {name}(PyObject *const *args, PyObject **res)", "{"]
         for i, p in enumerate(f.params):
-            L.append(f"    if (!{_EXACT[p.type].format(o=f'args[{i}]')}) return 0;")
+            L.append(f"    if (!{exact_test(self.mg, p.type, f'args[{i}]')}) return 0;")
         args = []
         for i, p in enumerate(f.params):
             if p.type == INT:
@@ -672,8 +710,10 @@ class FuncGen:
                 L.append(f"    if (x{i} == PV_INT_ERR) {{ *res = NULL; return 1; }}")
             elif p.type == FLOAT:
                 L.append(f"    double x{i} = PyFloat_AS_DOUBLE(args[{i}]);")
-            else:
+            elif p.type == BOOL:
                 L.append(f"    char x{i} = args[{i}] == Py_True;")
+            else:  # a list or tuple: borrowed (the caller's reference outlives the call)
+                L.append(f"    PyObject *x{i} = args[{i}];")
             args.append(f"x{i}, ")
         call = f"{self.mg.func_name(f.name)}({''.join(args)}pv_recursion_budget())"
         L.append("    PyObject *out = NULL;")

@@ -22,10 +22,6 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from . import frontend, ir
-from .ir import BOOL, FLOAT, INT
-
-# what a native version's arguments may be: exact int / float / bool objects
-SCALARS = (INT, FLOAT, BOOL)
 
 
 @dataclass(frozen=True)
@@ -120,16 +116,7 @@ def select_functions(
     reasons.update(why)
     by_name = {f.name: f for f in functions}
     for f in functions:
-        bad = [p for p in f.params if p.type not in SCALARS]
-        if bad:
-            reasons[f.name] = _diag(
-                path,
-                checker.functions[f.name],
-                "PV203",
-                f"parameter '{bad[0].name}' is {ir.show(bad[0].type)}: native versions "
-                "in a generic-tier module take int, float and bool parameters",
-            )
-        elif _prints(f.body):
+        if _prints(f.body):
             reasons[f.name] = _diag(
                 path,
                 checker.functions[f.name],
