@@ -44,6 +44,14 @@ def sieve(m):
     return m.prime_sieve(200_000)
 
 
+def heap(m):
+    return m.heap_sort([(i * 7919) % 10007 for i in range(20_000)])
+
+
+def shell(m):
+    return m.shell_sort([(i * 7919) % 10007 for i in range(20_000)])
+
+
 def nbody(m):
     m.advance(0.01, 2_000)
 
@@ -59,6 +67,8 @@ CASES = [
         CORPUS / "algo_sieve_of_eratosthenes.py",
         sieve,
     ),
+    ("algo_heap_sort.py: heap_sort(20000 ints)", CORPUS / "algo_heap_sort.py", heap),
+    ("algo_shell_sort.py: shell_sort(20000 ints)", CORPUS / "algo_shell_sort.py", shell),
     ("pyperf_nbody.py: advance(0.01, 2000)", CORPUS / "pyperf_nbody.py", nbody),
     ("tests/compiler/generic/tiers.py: kernel(200000)", TIERS, lambda m: m.kernel(200_000)),
     ("tests/compiler/generic/tiers.py: fib(24)", TIERS, lambda m: m.fib(24)),
