@@ -99,7 +99,7 @@ def build(source: Path, native: bool, root: Path):
         tiering.select_functions = _select
 
 
-def best(fn, module, repeat: int) -> float:
+def once(fn, module) -> float:
     start = time.perf_counter()
     fn(module)
     return time.perf_counter() - start
@@ -128,7 +128,7 @@ def main() -> None:
             times = [float("inf")] * 3
             for _ in range(args.repeat):
                 for i, m in enumerate(mods):
-                    times[i] = min(times[i], best(fn, m, args.repeat))
+                    times[i] = min(times[i], once(fn, m))
             py_t, before_t, after_t = times
             print(
                 f"| {label} | {py_t:.4f} | {before_t:.4f} | {after_t:.4f} | "
