@@ -19,7 +19,9 @@ def test_generic_module_lines_carry_the_native_reason(tmp_path: Path) -> None:
     assert "PV112" in summary["reasons"] and "PV201" in summary["reasons"]
     rows = page.split("<tr ")[1:]
     assert 'class="reason"' in rows[0] and "PV112" in rows[0]  # line 1: import os
-    assert 'class="generic"' in rows[4]  # line 5 runs generic, no reason of its own
+    # f has a native version in the generic-tier module: its lines are shown native
+    assert 'class="native"' in rows[4] and summary["native_functions"] == ["f"]
+    assert summary["no_native_version"]["g"].startswith("PV202: ")
     assert html.escape("def g(xs):") in rows[7] and "PV201" in rows[7]
 
 
@@ -27,7 +29,14 @@ def test_native_module_is_all_native(tmp_path: Path) -> None:
     src = tmp_path / "k.py"
     src.write_text("def f(x: int) -> int:\n    return x * 2\n")
     page, summary = annotate(src)
-    assert summary == {"tier": "native", "lines": 2, "reasons": [], "lines_with_reasons": 0}
+    assert summary == {
+        "tier": "native",
+        "lines": 2,
+        "reasons": [],
+        "lines_with_reasons": 0,
+        "native_functions": [],  # the per-function versions of a generic-tier module
+        "no_native_version": {},
+    }
     assert page.count('class="native"') == 2
 
 

@@ -40,3 +40,6 @@ def annotate(path: Path, output: Path | None) -> None:
         f"{path}: {tier}; {summary['lines_with_reasons']} line(s) with reasons ({reasons}); "
         f"wrote {output}"
     )
+    if summary["native_functions"]:
+        names = ", ".join(f"{n}()" for n in summary["native_functions"])
+        click.echo(f"{path}: native versions: {names}")

@@ -8,12 +8,15 @@
   interpreter does.
 
 A module the native tier accepts whole is compiled natively; any other module goes to the
-generic tier. What neither can compile exactly is rejected with a diagnostic.
+generic tier, where the typed top-level functions the native checker accepts on their own
+also get a native version behind a guard (:mod:`.tiering`). What neither tier can compile
+exactly is rejected with a diagnostic.
 :mod:`.toolchain` runs the C compiler (several units in parallel) and keeps the build cache.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -24,7 +27,7 @@ from ..artifacts import binary_path
 from ..diagnostics import Diagnostic
 from ..errors import UnsupportedError
 from ..model import CompileResult, ModuleSpec
-from . import cache, codegen, cstrings, frontend, gcodegen, generic, toolchain
+from . import cache, codegen, cstrings, frontend, gcodegen, generic, tiering, toolchain
 from .codes import CODES
 
 __all__ = [
@@ -47,6 +50,8 @@ class Selection:
     native_ir: object = None
     generic_ir: object = None
     native_notes: list[Diagnostic] = field(default_factory=list)  # why not native
+    # generic tier: the functions that also get a native version (see .tiering)
+    native_part: tiering.NativePart | None = None
 
 
 def select_tier(
@@ -66,7 +71,17 @@ def select_tier(
     gen, gdiags = generic.analyse_file(path, name, tuple(interpreted))
     if gen is None:
         return Selection(None, gdiags, native_notes=ndiags)
-    return Selection("generic", gdiags, generic_ir=gen, native_notes=ndiags)
+    part = native_functions(path, name, gen)
+    return Selection(
+        "generic", gdiags + part.notes(), generic_ir=gen, native_notes=ndiags, native_part=part
+    )
+
+
+def native_functions(path: Path, name: str, gen) -> tiering.NativePart:
+    """The functions of the generic-tier module ``gen`` that get a native version."""
+    source = Path(path).read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(path))
+    return tiering.select_functions(tree, source, str(path), name, set(gen.interpreted))
 
 
 def check_file(
@@ -116,7 +131,12 @@ def _units(module: ModuleSpec, sel: Selection) -> list[tuple[str, str]]:
     leaf = _leaf(module)
     if sel.tier == "native":
         return codegen.ModuleGen(sel.native_ir, leaf).generate_units()
-    return [(f"{leaf}.c", gcodegen.ModuleEmitter(sel.generic_ir, leaf).generate())]
+    part = sel.native_part
+    out = [(f"{leaf}.c", gcodegen.ModuleEmitter(sel.generic_ir, leaf, part).generate())]
+    if part is not None and part.module.functions:
+        native = codegen.ModuleGen(part.module, leaf, embedded=True).generate_embedded()
+        out.append((f"{leaf}__native.c", native))
+    return out
 
 
 def runtime_for(tier: str) -> tuple[Path, ...]:

@@ -3,7 +3,9 @@ why a line is not native (like ``cython -a``), so users know what to annotate or
 
 A module is native when the native tier accepts all of it; otherwise every line runs in the
 generic tier (the C-API calls the interpreter makes), and the lines the native tier
-objected to carry its reason (the PV1xx-PV3xx code and message with the hint).
+objected to carry its reason (the PV1xx-PV3xx code and message with the hint). In a
+generic-tier module, the functions that also have a native version (see :mod:`.tiering`)
+are shown as native, and the summary gives each other function's first reason.
 """
 
 from __future__ import annotations
@@ -58,10 +60,27 @@ def annotate(
     else:
         title = "not compiled: the highlighted lines cannot be compiled exactly"
         base = "generic"
+    native_lines: set[int] = set()  # lines of functions with a native version
+    part = sel.native_part
+    if part is not None and part.module.functions:
+        import ast
+
+        ends = {
+            s.name: (s.lineno, s.end_lineno or s.lineno)
+            for s in ast.parse("\n".join(lines)).body
+            if isinstance(s, ast.FunctionDef)
+        }
+        for f in part.module.functions:
+            first, last = ends[f.name]
+            native_lines.update(range(first, last + 1))
+        title += (
+            "; green functions also have a native version (taken when the arguments are "
+            "exactly of their types): " + ", ".join(f"{n}()" for n in part.names)
+        )
     rows = []
     for i, text in enumerate(lines, 1):
         ds = notes.get(i, [])
-        kind = base
+        kind = "native" if i in native_lines else base
         if ds:
             kind = "rejected" if sel.tier is None else "reason"
         why = "<br>".join(
@@ -85,5 +104,10 @@ def annotate(
         "lines": len(lines),
         "reasons": sorted({d.code for ds in notes.values() for d in ds}),
         "lines_with_reasons": len(notes),
+        # generic tier: the functions with a native version, and the others' first reason
+        "native_functions": part.names if part is not None else [],
+        "no_native_version": {
+            name: f"{d.code}: {d.message}" for name, d in (part.reasons if part else {}).items()
+        },
     }
     return page, summary

@@ -3,7 +3,10 @@
 PV1xx: structure, PV2xx: types, PV3xx: names, builtins and attributes -- the native
 tier's reasons (a module with any of them compiles in the generic tier instead; they are
 what `pyvorin annotate` shows). PV4xx: what neither tier compiles (errors of `check`);
-PV49x: functions declared interpreted (PV490 is a note, reported for each one).
+PV48x: per-function native versions in a generic-tier module (notes: PV480 for each
+function that has one, PV481 with the native checker's first reason for each annotated
+function that has none). PV49x: functions declared interpreted (PV490 is a note,
+reported for each one).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ CODES: dict[str, str] = {
     "PV406": "match statements were not compiled (no longer reported: they are compiled)",
     "PV407": "except* was not compiled (no longer reported: it is compiled)",
     "PV408": "type parameter syntax is not compiled yet",
+    "PV480": "a function of a generic-tier module that also has a native version (a note)",
+    "PV481": "why a typed function of a generic-tier module has no native version (a note)",
     "PV490": "a function declared interpreted (not compiled; listed in the manifest)",
     "PV491": "the interpreted declaration is not on a top-level function or method",
     "PV499": "a construct the generic tier does not compile yet",

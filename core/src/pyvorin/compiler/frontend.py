@@ -117,6 +117,7 @@ class Checker:
         self.math_names: dict[str, str] = {}  # local name -> math attribute
         self.typing_aliases: set[str] = set()
         self.typing_names: dict[str, str] = {}
+        self.per_function = False  # see check_functions
 
     # ---- diagnostics ---------------------------------------------------------
     def col(self, node: ast.AST) -> int:
@@ -210,6 +211,55 @@ class Checker:
         mark_recursive(functions)
         consts = {k: v for k, v in self.constants.items()}
         return ir.Module(self.module_name, self.path, doc, consts, functions)
+
+    def check_functions(
+        self, tree: ast.Module, candidates: set[str], unstable: set[str]
+    ) -> tuple[list[Function], dict[str, Diagnostic]]:
+        """Per-function mode, for a module the generic tier compiles: the native IR of
+        each function of ``candidates`` (top-level, undecorated, not declared interpreted)
+        that the checker accepts on its own, and for each other candidate the first reason.
+
+        Module statements the native tier cannot take are ignored instead of failing the
+        module; so are names in ``unstable`` (bound more than once at module level, or by
+        anything but a constant assignment, a def or a math/typing import): native code
+        can use neither. Module constants are the values native code compiles in; the
+        generic module's entry guard checks at run time that they are still bound."""
+        body = list(tree.body)
+        if ast.get_docstring(tree) is not None:
+            body = body[1:]
+        kept = len(self.diags)
+        for stmt in body:
+            if isinstance(stmt, ast.FunctionDef):
+                if stmt.name in candidates and stmt.name not in unstable:
+                    self.functions[stmt.name] = stmt
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
+                self.module_stmt(stmt)
+        del self.diags[kept:]
+        for name in unstable:
+            self.constants.pop(name, None)
+            self.math_names.pop(name, None)
+            self.math_aliases.discard(name)
+        reasons: dict[str, Diagnostic] = {}
+        self.per_function = True
+        for name, fn in self.functions.items():
+            self.signatures[name] = self.signature(fn)
+            errors = [d for d in sorted(self.diags[kept:]) if d.severity == "error"]
+            del self.diags[kept:]
+            if errors:
+                reasons[name] = errors[0]
+        checked: dict[str, Function] = {}
+        for name, fn in self.functions.items():
+            params, ret = self.signatures[name]
+            out = FunctionChecker(self, fn, params, ret).run()
+            errors = [d for d in sorted(self.diags[kept:]) if d.severity == "error"]
+            del self.diags[kept:]
+            if name in reasons:
+                continue
+            if errors:
+                reasons[name] = errors[0]
+            else:
+                checked[name] = out
+        return list(checked.values()), reasons
 
     def module_stmt(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.ImportFrom):
@@ -1841,6 +1891,15 @@ class FunctionChecker:
                 if not p.has_default:
                     self.error(
                         node, "PV212", f"{n}() is missing argument '{p.name}'", f"pass {p.name}=..."
+                    )
+                    return Expr("error", ERR, line)
+                if self.m.per_function:
+                    # the generic function's __defaults__ can be rebound: no compiled-in value
+                    self.error(
+                        node,
+                        "PV212",
+                        f"the call to {n}() leaves argument '{p.name}' to its default",
+                        f"pass {p.name}=... explicitly for a native call",
                     )
                     return Expr("error", ERR, line)
                 e = Expr("const", p.type, line, data=p.default)

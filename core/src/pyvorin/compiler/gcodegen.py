@@ -12,7 +12,7 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cstrings, gir
+from . import codegen, cstrings, gir
 from .gir import FuncIR, ModuleIR, Reg
 from .gprims import PRIMS
 
@@ -34,6 +34,7 @@ RUNTIME_FILES = (
     "pv_match.c",
     "pv_excgroup.c",
     "pv_attr.c",
+    "pv_tiers.c",
 )
 
 
@@ -358,6 +359,7 @@ class FuncEmitter:
         if self.f.kind == "class":
             out.append("    PyObject *ns = pv_ns;")
         if args is not None:
+            out += self.me.native_dispatch(self.f, args)
             out += self.entry(args)
         out.append("    if (pv_enter_frame()) goto L_exit_norecursion;")
         out += self.cells(closure, "goto L_error;")
@@ -461,9 +463,17 @@ class FuncEmitter:
 
 
 class ModuleEmitter:
-    def __init__(self, m: ModuleIR, leaf: str):
+    def __init__(self, m: ModuleIR, leaf: str, native=None):
         self.m = m
         self.leaf = leaf
+        # tiering.NativePart: the functions that also have a native version (another unit)
+        self.native = native
+        self.native_funcs: dict[str, FuncIR] = {}  # function name -> its generic FuncIR
+        if native is not None:
+            lines = {f.name: f.line for f in native.module.functions}
+            for f in m.functions:
+                if f.kind == "function" and f.qualname == f.name and lines.get(f.name) == f.line:
+                    self.native_funcs[f.name] = f
         self.global_caches = 0  # one PvGlobalCache per load_global site
         self.attr_caches = 0  # one PvAttrCache per attribute load, store or method site
 
@@ -513,6 +523,85 @@ class ModuleEmitter:
             return f"pv_const_tuple({len(items)}, (PyObject *[]){{{', '.join(items) or 'NULL'}}})"
         raise ValueError(f"constant of kind {kind}")
 
+    def native_dispatch(self, f: FuncIR, args: str) -> list[str]:
+        """The prologue of a function with a native version: when the guard holds and
+        every argument is exactly of the native representation, the native version runs
+        (the bound arguments, owned here, are released) and its boxed result is returned;
+        otherwise the generic body below runs."""
+        if self.native_funcs.get(f.name) is not f:
+            return []
+        entry = codegen.embedded_entry_name(self.m.name, f.name)
+        release = [f"            Py_DECREF({args}[{i}]);" for i in range(len(f.params))]
+        return [
+            f"    if (pv_native_guard_check(&pvng_{f.cname}, pv_globals, pv_builtins)) {{",
+            "        PyObject *pv_nres;",
+            f"        if ({entry}({args}, &pv_nres)) {{",
+            f"            pvnc_{f.cname}++;",
+            *release,
+            "            return pv_nres;",
+            "        }",
+            "    }",
+        ]
+
+    def native_decls(self) -> list[str]:
+        """Declarations of the native unit's entries and each native function's guard."""
+        if not self.native_funcs:
+            return []
+        out = [codegen.EMBEDDED_SHARED]
+        out.append(f"PVM_SHARED int {codegen.embedded_init_name(self.m.name)}(void);")
+        kinds = {
+            "func": "PV_DEP_FUNC",
+            "value": "PV_DEP_VALUE",
+            "module": "PV_DEP_MODULE",
+            "mathobj": "PV_DEP_MATHOBJ",
+            "builtin": "PV_DEP_BUILTIN",
+            "mathattr": "PV_DEP_MATHATTR",
+        }
+        calls = []
+        for name, f in self.native_funcs.items():
+            c = f.cname
+            entry = codegen.embedded_entry_name(self.m.name, name)
+            out.append(f"PVM_SHARED int {entry}(PyObject *const *args, PyObject **res);")
+            rows = []
+            for d in self.native.deps[name]:
+                spec = f"&pvs_{self.native_funcs[d.name].cname}" if d.kind == "func" else "NULL"
+                attr = c_name(d.attr) if d.attr else "NULL"
+                kind, dname = kinds[d.kind], c_name(d.name)
+                rows.append(f"    {{{kind}, {dname}, {attr}, {spec}, NULL, NULL}},")
+            out += [f"static PvNativeDep pvnd_{c}[] = {{", *rows]
+            out += ["    {0, NULL, NULL, NULL, NULL, NULL},", "};"]
+            out.append(f"static PvNativeGuard pvng_{c} = {{pvnd_{c}, {len(rows)}, -1, 0, 0, 0}};")
+            out.append(f"static long long pvnc_{c};")
+            calls.append(f"    if (strcmp(name, {c_name(name)}) == 0) return pvnc_{c};")
+        # how many calls took each native version: evidence for tests, read with ctypes
+        out += [
+            "#if defined(__GNUC__) || defined(__clang__)",
+            '__attribute__((visibility("default")))',
+            "#endif",
+            "long long pyvorin_native_calls(const char *name);",
+            "long long pyvorin_native_calls(const char *name)",
+            "{",
+            *calls,
+            "    return -1;",
+            "}",
+        ]
+        return out
+
+    def native_init(self) -> list[str]:
+        """pv_exec's lines that ready the native unit and the guards (before the body)."""
+        if not self.native_funcs:
+            return []
+        out = [f"    if ({codegen.embedded_init_name(self.m.name)}() < 0) return -1;"]
+        for name, f in self.native_funcs.items():
+            for i, d in enumerate(self.native.deps[name]):
+                if d.kind == "value":
+                    slot = f"pvnd_{f.cname}[{i}].expect"
+                    out.append(f"    {slot} = {self.const_expr(d.type, d.value)};")
+                    out.append(f"    if ({slot} == NULL) return -1;")
+            out.append(f"    if (pv_native_guard_init(&pvng_{f.cname}, pv_builtins) < 0)")
+            out.append("        return -1;")
+        return out
+
     def spec(self, f: FuncIR) -> list[str]:
         c = f.cname
         names = ", ".join(c_name(n) for n in f.argnames) or "NULL"
@@ -561,6 +650,7 @@ class ModuleEmitter:
             elif f.kind == "class":
                 decls.append(f"static PyObject *pvc_{f.cname}(PyObject *pv_ns, PyObject *closure);")
         decls.append("static PyObject *pvm_body(void);")
+        decls += self.native_decls()
         for f in [*m.functions, m.body]:
             bodies += FuncEmitter(self, f).emit()
         specs = [f for f in m.functions if f.kind in ("function", *GENERATOR_KINDS)]
@@ -583,6 +673,7 @@ class ModuleEmitter:
             "    if (pv_init_consts() < 0) return -1;",
             *[f"    pvs_{f.cname}.filename = pv_filename;" for f in specs],
             *[f"    if (pv_spec_init(&pvs_{f.cname}) < 0) return -1;" for f in specs],
+            *self.native_init(),
             "    PyObject *r = pvm_body();",
             "    if (r == NULL) return -1;",
             "    Py_DECREF(r);",

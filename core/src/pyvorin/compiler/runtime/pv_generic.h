@@ -492,6 +492,24 @@ PyObject *pv_interpreted_code(const char *source, Py_ssize_t len, const char *fi
                               int flags, int depth, const char *const *path);
 PyObject *pv_interpreted_function(PyObject *code, PyObject *qualname, PyObject *defaults,
                                   PyObject *kwdefaults, PyObject *closure, PyObject *globals);
+/* pv_tiers.c: the entry guard of a function with a native version (see the file) */
+enum { PV_DEP_FUNC, PV_DEP_VALUE, PV_DEP_MODULE, PV_DEP_MATHOBJ, PV_DEP_BUILTIN, PV_DEP_MATHATTR };
+typedef struct {
+    int kind;
+    const char *name;     /* the global (MATHATTR: the math attribute) */
+    const char *attr;     /* MATHOBJ: the math attribute the global must be */
+    const void *spec;     /* FUNC: the PvFuncSpec of the def the native call stands for */
+    PyObject *key;        /* interned name, made by pv_native_guard_init */
+    PyObject *expect;     /* VALUE: the constant (set before init); else found by init */
+} PvNativeDep;
+typedef struct {
+    PvNativeDep *deps;
+    int n;
+    int result;           /* the last check's result, valid while the versions hold */
+    uint64_t globals_version, builtins_version, math_version;
+} PvNativeGuard;
+int pv_native_guard_init(PvNativeGuard *g, PyObject *builtins);
+int pv_native_guard_check(PvNativeGuard *g, PyObject *globals, PyObject *builtins);
 
 /* exact-type fast paths of the primitives (gprims.py's table names them) */
 #include "pv_fast.h"

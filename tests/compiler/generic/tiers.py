@@ -1,0 +1,176 @@
+"""A generic-tier module (classes, imports, module-level code) whose typed top-level
+functions also get native versions (per-function tiering). test_exact_tiers.py compares
+it, compiled, with itself run by CPython."""
+
+import math
+import sys
+from math import sqrt
+
+N = 10
+SCALE: float = 2.5
+OFFSET = -0.0
+ENABLED = True
+SHADOWED = 1
+SHADOWED = 2  # bound twice at module level: native code cannot compile it in
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def norm(self):
+        return hypot(self.x, self.y)
+
+
+def helper(x: int) -> int:
+    return x * N + 1
+
+
+def kernel(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += helper(i) % 7
+    return total
+
+
+def hypot(x: float, y: float) -> float:
+    return sqrt(x * x + y * y) * SCALE + math.pi + OFFSET
+
+
+def scaled(x: float) -> float:
+    return x * SCALE
+
+
+def floordiv(a: int, b: int) -> int:
+    return a // b
+
+
+def truediv(a: float, b: float) -> float:
+    return a / b
+
+
+def power(x: float, y: float) -> float:
+    return math.pow(x, y)
+
+
+def to_float(n: int) -> float:
+    return n * 1.5
+
+
+def exp(x: float) -> float:
+    return math.exp(x)
+
+
+def pick(i: int) -> int:
+    xs = [5, 6, 7]
+    return xs[i]
+
+
+def fib(n: int) -> int:
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+def down(n: int) -> int:
+    if n == 0:
+        return 0
+    return down(n - 1) + 1
+
+
+def flag(b: bool, x: int) -> int:
+    if b and ENABLED:
+        return abs(x)
+    return -x
+
+
+def sieve(num: int) -> list[int]:
+    primes = [True] * (num + 1)
+    out: list[int] = []
+    p = 2
+    while p * p <= num:
+        if primes[p]:
+            for i in range(p * p, num + 1, p):
+                primes[i] = False
+        p += 1
+    for q in range(2, num + 1):
+        if primes[q]:
+            out.append(q)
+    return out
+
+
+def nothing(x: int) -> None:
+    y = x + 1
+    assert y > x, "no overflow"
+
+
+def shadow_user(x: int) -> int:
+    return x + SHADOWED
+
+
+def calls_default(x: int) -> int:
+    return with_default(x)
+
+
+def with_default(x: int, k: int = 3) -> int:
+    return x * k
+
+
+def total(xs: list[float]) -> float:
+    s = 0.0
+    for x in xs:
+        s += x
+    return s
+
+
+def bump(xs: list[int], k: int) -> None:
+    for i in range(len(xs)):
+        xs[i] += k
+
+
+def pairsum(p: tuple[int, float]) -> float:
+    return p[0] + p[1]
+
+
+def grid_sum(g: list[list[int]]) -> int:
+    t = 0
+    for row in g:
+        for v in row:
+            t += v
+    return t
+
+
+def untyped(x):
+    return x + 1
+
+
+def uses_class(x: int) -> int:
+    return Point(x, x).x
+
+
+def rebind_global(name, value):
+    """Module code rebinding a global (as a module's own code can)."""
+    globals()[name] = value
+
+
+def unbind_global(name):
+    del globals()[name]
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def triple(x: int) -> int:
+    return 3 * x
+
+
+def twice_helper(x: int) -> int:
+    return helper(x) + helper(x)
+
+
+TABLE = [kernel(i) for i in range(6)]
+ORIGIN = Point(3.0, 4.0).norm()
+if __name__ == "__main__":
+    print(kernel(10), file=sys.stderr)
