@@ -276,9 +276,9 @@ class FuncEmitter:
         if self.f.kind == "asyncgen":  # a yield, told apart from an await's suspension
             self.w(f"{{ PyObject *pv_y = pv_ag_wrap({v}); {v} = NULL;")
             self.w(f"  if (pv_y == NULL) {self.fail(op.line, op.err)}")
-            self.w("  Py_LeaveRecursiveCall(); return pv_y; }")
+            self.w("  pv_leave_frame(); return pv_y; }")
         else:
-            self.w(f"{{ PyObject *pv_y = {v}; {v} = NULL; Py_LeaveRecursiveCall(); return pv_y; }}")
+            self.w(f"{{ PyObject *pv_y = {v}; {v} = NULL; pv_leave_frame(); return pv_y; }}")
         self.lines.append(f"  L_resume_{op.state}:;")
         self.w(f"if (sent == NULL) {self.fail(op.line, op.err)}")
         self.w(f"Py_INCREF(sent); {self.r(op.dst)} = sent;")
@@ -298,7 +298,7 @@ class FuncEmitter:
         self.w("{")
         self.w("    PyObject *pv_o;")
         self.w("    int pv_s = pv_yf_send(gen->yf, sent, &pv_o);")
-        self.w(f"    if (pv_s == 1) {{ gen->state = {k}; Py_LeaveRecursiveCall(); return pv_o; }}")
+        self.w(f"    if (pv_s == 1) {{ gen->state = {k}; pv_leave_frame(); return pv_o; }}")
         self.w("    Py_CLEAR(gen->yf);")
         self.w(f"    if (pv_s < 0) {fail}")
         self.w(f"    {self.r(op.dst)} = pv_o;")
@@ -369,7 +369,7 @@ class FuncEmitter:
             "  L_error:;",
             "    retval = NULL;",
             "  L_return:;",
-            "    Py_LeaveRecursiveCall();",
+            "    pv_leave_frame();",
             "  L_exit_norecursion:;",
             *self.cleanup(),
             "    return retval;",
@@ -435,10 +435,10 @@ class FuncEmitter:
             "  L_return:;",
             "    gen->state = -1;",
             "    gen->retval = retval;",
-            "    Py_LeaveRecursiveCall();",
+            "    pv_leave_frame();",
             "    return NULL;",
             "  L_error:;",
-            "    Py_LeaveRecursiveCall();",
+            "    pv_leave_frame();",
             "    return NULL;",
             "}",
         ]

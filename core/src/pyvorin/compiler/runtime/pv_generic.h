@@ -93,7 +93,38 @@ static inline int pv_enter_frame(void) {
         return -1;
     }
 #endif
+#if PY_VERSION_HEX >= 0x030C0000
+    /* 3.12+: Py_EnterRecursiveCall counts C calls against a fixed C limit, no longer the
+       Python recursion limit; a Python frame counts against sys.getrecursionlimit() through
+       py_recursion_remaining (_Py_EnterRecursivePy / _Py_CheckRecursiveCallPy in ceval.c),
+       and so does a compiled frame, step for step: */
+    PyThreadState *ts = PyThreadState_Get();
+    if (PV_UNLIKELY(ts->py_recursion_remaining-- <= 0)) {
+        if (ts->recursion_headroom) {
+            if (ts->py_recursion_remaining < -50) {
+                Py_FatalError("Cannot recover from Python stack overflow.");
+            }
+        } else if (ts->py_recursion_remaining < 0) {
+            ts->recursion_headroom++;
+            PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+            ts->recursion_headroom--;
+            ts->py_recursion_remaining++; /* the frame is not entered (exit_unwind leaves it) */
+            return -1;
+        }
+    }
+    return 0;
+#else
     return Py_EnterRecursiveCall("");
+#endif
+}
+
+/* Leave a frame pv_enter_frame entered. */
+static inline void pv_leave_frame(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyThreadState_Get()->py_recursion_remaining++;
+#else
+    Py_LeaveRecursiveCall();
+#endif
 }
 
 /* ---- compiled functions ------------------------------------------------------- */
