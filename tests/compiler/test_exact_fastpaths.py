@@ -10,6 +10,7 @@ import copy
 import gc
 import itertools
 import math
+import operator
 import struct
 import sys
 import tracemalloc
@@ -102,7 +103,11 @@ INTS = [
     2**62, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**64 + 3, -(10**30), 10**30,
     2**53, 2**53 + 1, -(2**53) - 1, 63, 64, 200,
 ]  # fmt: skip
-FLOATS = [0.0, -0.0, 1.5, -2.25, 1e308, -1e-310, math.inf, -math.inf, math.nan, 2.0**53]
+# nans of both signs and another payload: with two nan operands the result's bits are
+# whichever operand the float slot's machine code keeps (compiled code defers to it)
+NANS = [-math.nan, struct.unpack("<d", struct.pack("<Q", 0x7FF8000000000123))[0]]
+NANS.append(-NANS[1])
+FLOATS = [0.0, -0.0, 1.5, -2.25, 1e308, -1e-310, math.inf, -math.inf, math.nan, 2.0**53, *NANS]
 OTHERS = [True, False, MyInt(5), MyFloat(2.5), None, "ab", MyStr("ab"), [1], (2,)]
 OPERANDS = INTS + FLOATS + OTHERS
 
@@ -129,11 +134,34 @@ def result(fn, *args):
     return ("return", type(value), repr(value))
 
 
+# the float slots the interpreter's generic BINARY_OP calls (operator.add is PyNumber_Add)
+SLOTS = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+    "iadd": operator.iadd, "isub": operator.isub, "imul": operator.imul,
+    "itruediv": operator.itruediv,
+}  # fmt: skip
+
+
+def _two_nans(name, args) -> bool:
+    return (
+        name in SLOTS
+        and len(args) == 2
+        and all(isinstance(a, float) and math.isnan(a) for a in args)
+    )
+
+
 def mismatches(py, compiled, name, cases):
+    """Cases where the compiled function's result differs from CPython's. For an
+    arithmetic operation on two nans CPython itself has two answers: the float slot
+    keeps one operand's sign and payload, the 3.11+ specialised instruction (a hot,
+    float-only site) may keep the other's, as their machine code happens to order the
+    operands. Compiled code gives the slot's answer; both are CPython's."""
     bad = []
     for args in cases:
         expected = result(getattr(py, name), *copy.deepcopy(args))  # each its own copy
         got = result(getattr(compiled, name), *copy.deepcopy(args))
+        if got != expected and _two_nans(name, args):
+            expected = result(SLOTS[name], *args)
         if got != expected:
             bad.append((name, args, expected, got))
     return bad

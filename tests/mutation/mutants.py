@@ -225,14 +225,15 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "bool-boxed-as-int", CG,
-        'L.append("    res = pv_bool_box(r);")',
-        'L.append("    res = PyLong_FromLong(r);")',
+        'out.append(f"    {res} = pv_bool_box(r);")',
+        'out.append(f"    {res} = PyLong_FromLong(r);")',
         "a bool result is boxed as the int 0/1",
     ),
     Mutant(
         "returns-copy-of-list", CG,
-        'L.append("    res = r;")',
-        'L.append("    res = PyList_CheckExact(r) ? PyList_GetSlice(r, 0, PY_SSIZE_T_MAX) : r;")',
+        'out.append(f"    {res} = r;")',
+        'out.append(f"    {res} = PyList_CheckExact(r) ? '
+        'PyList_GetSlice(r, 0, PY_SSIZE_T_MAX) : r;")',
         "a list is boxed as a copy: a function returning its argument returns a new list",
     ),
 )  # fmt: skip

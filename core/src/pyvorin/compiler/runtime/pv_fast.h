@@ -170,16 +170,22 @@ PV_NOINLINE PyObject *pv_try_binop(int op, PyObject *a, PyObject *b)
         return PV_NOFAST;
     }
     if ((ta == &PyFloat_Type || tb == &PyFloat_Type) && op <= PV_TRUEDIV) {
-        double p, q;
+        double p, q, r;
         if (!pv_number_double(a, &p) || !pv_number_double(b, &q)) return PV_NOFAST;
         switch (op) {
-        case PV_ADD: return PyFloat_FromDouble(p + q);
-        case PV_SUB: return PyFloat_FromDouble(p - q);
-        case PV_MUL: return PyFloat_FromDouble(p * q);
+        case PV_ADD: r = p + q; break;
+        case PV_SUB: r = p - q; break;
+        case PV_MUL: r = p * q; break;
         default: /* PV_TRUEDIV */
             if (q == 0.0) return PV_NOFAST;
-            return PyFloat_FromDouble(p / q);
+            r = p / q;
         }
+        /* Two nan operands: which one's sign and payload the result carries depends on
+           the order the C compiler put the operands in (x86 SSE keeps the first), a choice
+           made separately for CPython's float slots and for this code. Let the float slot
+           decide, so the bits are CPython's. */
+        if (PV_UNLIKELY(isnan(p) && isnan(q))) return PV_NOFAST;
+        return PyFloat_FromDouble(r);
     }
     if (op == PV_ADD && ta == &PyUnicode_Type && tb == &PyUnicode_Type)
         return PyUnicode_Concat(a, b);
