@@ -20,6 +20,7 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..bindings import bound_names, declared_global
 from ..diagnostics import Diagnostic
 from . import frontend, ir
 
@@ -209,10 +210,8 @@ def unstable_names(tree: ast.Module) -> set[str]:
             name = _constant_target(stmt)
             counts[name] = counts.get(name, 0) + 1
         else:
-            unstable |= _bound_in(stmt)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
-            unstable.update(node.names)
+            unstable |= bound_names(stmt)
+    unstable |= declared_global(tree)
     unstable |= {n for n, k in counts.items() if k > 1}
     if "*" in unstable:
         unstable |= set(counts) | {"math"}  # anything may be rebound: compile nothing in
@@ -233,24 +232,6 @@ def _constant_target(stmt: ast.stmt) -> str | None:
     if any(isinstance(n, ast.NamedExpr) for n in ast.walk(stmt.value)):
         return None
     return target.id
-
-
-def _bound_in(stmt: ast.stmt) -> set[str]:
-    """Names a module-level statement may bind (conservatively, nested scopes' own names
-    included)."""
-    out: set[str] = set()
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            out.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            out |= {a.asname or a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-            out.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            out.add(node.rest)
-    return out
 
 
 def _direct_deps(checker: frontend.Checker, fn: ast.FunctionDef, native: set[str]) -> set[Dep]:

@@ -19,6 +19,7 @@ import doctest
 import math
 from typing import Any
 
+from ..bindings import bound_names, declared_global
 from ..hookspecs import hookimpl
 from ..model import BuildContext, ModuleSpec
 from .inputs import InputCase
@@ -85,7 +86,7 @@ def module_constants(path: Any) -> dict[str, Any]:
     bound: dict[str, int] = {}
     values: dict[str, Any] = {}
     for node in tree.body:
-        for target in _top_level_targets(node):
+        for target in bound_names(node):
             bound[target] = bound.get(target, 0) + 1
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
@@ -98,12 +99,7 @@ def module_constants(path: Any) -> dict[str, Any]:
                 values[target.id] = literal(value)
             except NotLiteral:
                 pass
-    rebound = {
-        name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Global | ast.Nonlocal)
-        for name in node.names
-    }
+    rebound = declared_global(tree)
     found = {
         name: value
         for name, value in values.items()
@@ -111,20 +107,6 @@ def module_constants(path: Any) -> dict[str, Any]:
     }
     _constants[cache_key] = found
     return found
-
-
-def _top_level_targets(node: ast.stmt) -> list[str]:
-    """Every name a top-level statement binds (the ``if __name__`` block's included, so
-    a name it rebinds is not a constant)."""
-    return [
-        n.id
-        for n in ast.walk(node)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del)
-    ] + [
-        n.name
-        for n in ast.walk(node)
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    ]
 
 
 def cases_for(function: FunctionInfo) -> list[InputCase]:

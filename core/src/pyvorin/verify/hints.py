@@ -17,6 +17,8 @@ import ast
 import re
 from pathlib import Path
 
+from ..bindings import bound_names
+
 _NAME_ERROR = re.compile(r"^name '([A-Za-z_]\w*)' is not defined")
 _MAIN_IMPORT = re.compile(r"^cannot import name '([A-Za-z_]\w*)' from '__main__'")
 
@@ -45,25 +47,13 @@ def main_only_globals(source: str) -> dict[str, int]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             top.add(node.name)  # its body's names are its own locals
             continue
-        names = _bound_names(node)
+        names = bound_names(node)
         if _is_main_guard(node):
             for name in names:
                 main.setdefault(name, node.lineno)
         else:
             top |= names
     return {name: line for name, line in main.items() if name not in top}
-
-
-def _bound_names(node: ast.stmt) -> set[str]:
-    found: set[str] = set()
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
-            found.add(inner.id)
-        elif isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.add(inner.name)
-        elif isinstance(inner, ast.alias):
-            found.add((inner.asname or inner.name).split(".")[0])
-    return found
 
 
 def main_block_hint(path: Path, function: str, messages: list[str]) -> str | None:
