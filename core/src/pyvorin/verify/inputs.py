@@ -27,6 +27,9 @@ class InputCase:
     # what the call reads from sys.stdin (``input()``), from an example's ``stdin``;
     # None: standard input is at its end, as in a build
     stdin: str | None = None
+    # a docstring session's examples (:mod:`.sessions`): run in the module's namespace
+    # instead of calling the function; ``args`` and ``kwargs`` are then empty
+    session: tuple[str, ...] | None = None
 
     def encoded(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -35,6 +38,8 @@ class InputCase:
         }
         if self.stdin is not None:
             out["stdin"] = self.stdin
+        if self.session is not None:
+            out["session"] = list(self.session)
         return out
 
     @property
@@ -75,4 +80,6 @@ def value_size(value: Any) -> int:
 
 
 def input_size(case: InputCase) -> int:
+    if case.session is not None:
+        return len(case.session)
     return sum(value_size(a) for a in case.args) + sum(value_size(v) for v in case.kwargs.values())

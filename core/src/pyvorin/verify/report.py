@@ -64,10 +64,12 @@ def render_text(report: dict[str, Any]) -> str:
     if report["result"] == "passed":
         head = f"verification of {module} passed (seed {report['seed']})"
     else:
+        differing = [s for s in report.get("sessions", []) if s["result"] == "mismatch"]
         head = (
             f"verification of {module} failed: {len(failed)} of {len(report['functions'])} "
-            f"function(s) not verified (seed {report['seed']}; reproduce with --seed "
-            f"{report['seed']})"
+            f"function(s) not verified"
+            + (f", {len(differing)} docstring session(s) differ" if differing else "")
+            + f" (seed {report['seed']}; reproduce with --seed {report['seed']})"
         )
     lines = [head]
     if report.get("report"):
@@ -140,6 +142,7 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  ... {more} more differing input(s); see the JSON report")
         if function.get("problem"):
             lines.append(f"{name}: {function['problem']}")
+    lines.extend(_session_lines(module, report.get("sessions", [])))
     short = describe_budget(module, report.get("budget") or {})
     if short:
         lines.append(short)
@@ -148,3 +151,26 @@ def render_text(report: dict[str, Any]) -> str:
             f"{module}:{function['name']}: {function['result']}: not compiled, not verified"
         )
     return "\n".join(lines)
+
+
+def _session_lines(module: str, sessions: list[dict[str, Any]]) -> list[str]:
+    """Docstring sessions (:mod:`.sessions`): a count when they matched, each difference."""
+    lines = []
+    passed = sum(1 for s in sessions if s["result"] == "passed")
+    unsure = [s for s in sessions if s["result"] == "inconclusive"]
+    if passed or unsure:
+        lines.append(
+            f"{module}: {passed} of {len(sessions)} docstring session(s) ran the same as "
+            "under CPython"
+            + (f" ({len(unsure)} inconclusive: {unsure[0]['reason']})" if unsure else "")
+        )
+    for session in sessions:
+        if session["result"] != "mismatch":
+            continue
+        lines.append(
+            f"{module}: {session['name']} ({session['origin']}, {session['examples']} "
+            f"examples) differs from CPython: {session['session']}"
+        )
+        for finding in session["findings"]:
+            lines.extend(_outcome_lines(finding, "    "))
+    return lines

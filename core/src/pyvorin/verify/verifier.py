@@ -37,6 +37,7 @@ from .inputs import SOURCES, InputCase, input_size, source_rank
 from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
 from .reuse import cache_keys, merge_reused, outcome_cache
+from .sessions import is_session, module_sessions, session_owner, session_text
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
 from .values import show
@@ -369,7 +370,7 @@ def _request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str,
     encoded = case.encoded()
     request = {"op": "call", "id": call_id, "function": function.name, **encoded}
     converted = function.reference(tuple(case.args), dict(case.kwargs))
-    reference = InputCase(*converted, stdin=case.stdin).encoded()
+    reference = InputCase(*converted, stdin=case.stdin, session=case.session).encoded()
     if reference != encoded:
         # the call boundary converts (bool -> int, int -> float, subclass -> plain):
         # CPython is called with what the compiled code is documented to see
@@ -491,6 +492,15 @@ def verify_module(
         for case in cases:
             requests.append(_request(len(requests), function, case))
             owners.append((function, case))
+    if plan:  # docstring sessions: evidence for the functions not reused (.sessions)
+        for session in module_sessions(Path(module.path)):
+            owner = session_owner(module.name, Path(module.path), session)
+            case = InputCase(
+                (), {}, "doctests", f"{Path(module.path).name}:{session.lineno}",
+                session=session.examples,
+            )  # fmt: skip
+            requests.append(_request(len(requests), owner, case))
+            owners.append((owner, case))
     stats.gather_seconds = time.perf_counter() - started
     stats.calls = len(requests)
 
@@ -817,7 +827,10 @@ def _evaluate(
             entry["notes"] = notes
         functions_report.append(entry)
 
-    failed = any(f["result"] != "passed" for f in functions_report)
+    sessions_report = _evaluate_sessions(owners, cpython_replies, compiled_replies, call_seconds)
+    failed = any(f["result"] != "passed" for f in functions_report) or any(
+        s["result"] == "mismatch" for s in sessions_report
+    )
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -832,7 +845,45 @@ def _evaluate(
         "result": "failed" if failed else "passed",
         "inputs": totals,
         "functions": functions_report,
+        "sessions": sessions_report,
     }
+
+
+def _evaluate_sessions(
+    owners: list[tuple[FunctionInfo, InputCase]],
+    cpython_replies: list[dict[str, Any]],
+    compiled_replies: list[dict[str, Any]],
+    call_seconds: float,
+) -> list[dict[str, Any]]:
+    """The report's ``sessions``: each docstring session's outcome on both sides."""
+    entries = []
+    for index, (owner, case) in enumerate(owners):
+        if not is_session(owner.name) or case.session is None:
+            continue
+        cpy, cmp = cpython_replies[index], compiled_replies[index]
+        entry: dict[str, Any] = {
+            "name": owner.name,
+            "origin": case.origin,
+            "examples": len(case.session),
+            "session": session_text(case.session),
+        }
+        reason = inconclusive_reason(cpy, call_seconds)
+        if reason is None and cmp["kind"] == "not-run":
+            reason = "not compared: the compiled side did not run it"
+        if reason is not None:
+            entries.append(entry | {"result": "inconclusive", "reason": reason})
+            continue
+        differences = compare(cpy, cmp, call_seconds, case.encoded())
+        if not differences:
+            entries.append(entry | {"result": "passed"})
+            continue
+        finding = {
+            "cpython": describe(cpy, call_seconds),
+            "compiled": describe(cmp, call_seconds),
+            "differences": differences,
+        }
+        entries.append(entry | {"result": "mismatch", "findings": [finding]})
+    return entries
 
 
 def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) -> str:

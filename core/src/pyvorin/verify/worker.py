@@ -10,7 +10,8 @@ from stdin as JSON lines (values tagged as in :mod:`pyvorin.verify.values`):
   so the module's sibling modules import (the module itself is the file at ``path``,
   registered under its name before it runs, so a sibling's ``import mod`` gets it too);
 * then one ``{"op": "call", "id": 7, "function": "f", "args": [...], "kwargs": {...}}``
-  per call.
+  per call; a request with ``"session": [example sources]`` runs a docstring session
+  (:func:`run_session`) instead of calling ``function`` (then the session's name).
 
 It writes ``{"ready": true}`` (or ``{"error": "..."}`` when the module cannot be imported)
 and then one reply per call, in order: ``{"id": 7, "kind": "return" | "raise" | "missing"
@@ -134,6 +135,44 @@ def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
     return found
 
 
+def run_session(module: Any, examples: list[str]) -> list[tuple]:
+    """Run a docstring session (:mod:`pyvorin.verify.sessions`) in a copy of ``module``'s
+    namespace, as :mod:`doctest` does; one outcome per example.
+
+    An outcome is ``(number, "value", shown, exact)`` for an expression (``exact`` is the
+    canonical JSON of its encoded value, taken at once, before a later example can change
+    the object; ``shown`` is for people), ``(number, "ok")`` for a statement, or
+    ``(number, "raised", type, message)``; each ends with what the example printed.
+    """
+    from pyvorin.verify.sessions import SESSION_FILENAME
+    from pyvorin.verify.values import show_encoded
+
+    namespace = dict(vars(module))
+    out = sys.stdout
+    outcomes: list[tuple] = []
+    for number, source in enumerate(examples, 1):
+        start = out.tell() if isinstance(out, io.StringIO) else 0
+        outcome: tuple
+        try:
+            try:
+                code = compile(source, SESSION_FILENAME, "eval", dont_inherit=True)
+                expression = True
+            except SyntaxError:
+                code = compile(source, SESSION_FILENAME, "exec", dont_inherit=True)
+                expression = False
+            value = eval(code, namespace)  # the module's own docstring examples
+            if expression:
+                encoded = encode(value)
+                outcome = (number, "value", show_encoded(encoded), dumps(encoded))
+            else:
+                outcome = (number, "ok")
+        except BaseException as exc:  # an example's exception is its outcome
+            outcome = (number, "raised", _exception_name(exc), _message(exc))
+        printed = out.getvalue()[start:] if isinstance(out, io.StringIO) else ""
+        outcomes.append((*outcome, printed))
+    return outcomes
+
+
 def _is_object(value: Any) -> bool:
     kind = type(value)
     return kind.__module__ != "builtins" and isinstance(getattr(value, "__dict__", None), dict)
@@ -143,7 +182,10 @@ def run_call(
     module: Any, request: dict[str, Any], capture: _FdCapture, errors: _FdCapture | None = None
 ) -> dict[str, Any]:
     reply: dict[str, Any] = {"id": request["id"]}
+    session = request.get("session")
     function = getattr(module, request["function"], None)
+    if session is not None:
+        function = lambda: run_session(module, session)  # noqa: E731
     if not callable(function):
         reply.update(kind="missing", ns=0, stdout="", stderr="", mutated=None)
         return reply
