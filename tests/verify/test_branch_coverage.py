@@ -118,6 +118,52 @@ def test_the_recorder_sees_the_arcs_taken(tmp_path: Path):
     assert cover["k"]["branch_percent"] == 100.0  # no branches: nothing to miss
 
 
+HOT = """\
+def hot(n, late):
+    total = 0
+    for i in range(n):
+        if i == late:
+            total -= 1
+        total += i
+    after = total * 2
+    return after
+"""
+
+
+def test_a_hot_loop_stops_being_traced_until_the_call_ends(tmp_path: Path):
+    """Under sys.settrace a code object idle for IDLE_LINE_EVENTS lines is not traced for
+    the rest of the call: what runs after is not seen (coverage only comes out lower), but
+    the line a frame returns from is, and the next call is traced again."""
+    import importlib.util
+    import sys
+
+    from pyvorin.verify.coverage import IDLE_LINE_EVENTS
+
+    path = tmp_path / "hot.py"
+    path.write_text(HOT)
+    recorder = LineRecorder(str(path))
+    previous = sys.gettrace()
+    recorder.start()
+    try:
+        spec = importlib.util.spec_from_file_location("hot", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        iterations = IDLE_LINE_EVENTS  # three lines each: idle long before the end
+        module.hot(iterations, late=iterations - 1)  # the branch is taken only at the end
+        first = set(recorder.take())
+        recorder.settle()
+        module.hot(10, late=3)
+        second = set(recorder.take())
+    finally:
+        _stop(recorder, previous)
+    assert {2, 3, 4, 6, 8} <= first  # the loop, and the return line itself
+    if sys.version_info < (3, 12):  # settrace: given up before the late branch and line 7
+        assert 5 not in first and 7 not in first
+        assert second == {5, 7}  # traced again in the next call
+    else:  # sys.monitoring reports each line once, at no cost after: nothing is given up
+        assert {5, 7} <= first
+
+
 def _stop(recorder: LineRecorder, previous) -> None:  # type: ignore[no-untyped-def]
     import sys
 

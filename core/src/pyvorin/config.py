@@ -235,6 +235,15 @@ SCHEMA: tuple[Key, ...] = (
     Key("verify.corpus", str, ".pyvorin/corpus.json", "Recorded calls file (project-relative)."),
     Key("verify.call-seconds", int, 10, "Time budget of one verification call.", minimum=1),
     Key(
+        "verify.single-call-seconds",
+        int,
+        60,
+        "Time budget of the one input of a function without parameters, run again without "
+        "line tracing when it did not finish within call-seconds (benchmarks, drivers).",
+        minimum=1,
+        maximum=86400,
+    ),
+    Key(
         "verify.module-seconds",
         int,
         120,

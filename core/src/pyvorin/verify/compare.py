@@ -46,7 +46,8 @@ def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | N
         return NONDETERMINISTIC
     kind = cpython["kind"]
     if kind == "timeout":
-        return f"CPython did not finish within the {call_seconds:g} s per-call budget"
+        seconds = cpython.get("call_seconds", call_seconds)  # single-call-seconds, if run so
+        return f"CPython did not finish within the {seconds:g} s per-call budget"
     if kind == "crash":
         return f"the CPython worker died ({cpython.get('signal') or cpython.get('returncode')})"
     if kind == "not-run" and cpython.get("slow"):

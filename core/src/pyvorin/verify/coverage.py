@@ -269,6 +269,23 @@ def _ranges(lines: list[int]) -> list[str]:
     return out
 
 
+IDLE_LINE_EVENTS = 50_000  # see LineRecorder._frame_tracer
+
+
+class _CodeState:
+    """Under ``sys.settrace``: one code object's lines and arcs not seen yet, and how many
+    lines its frames ran in this call since the last new one."""
+
+    __slots__ = ("active", "arcs", "idle", "lines", "sources")
+
+    def __init__(self, lines: set[int], arcs: set[Arc]) -> None:
+        self.lines = lines
+        self.arcs = arcs
+        self.sources = {arc[0] for arc in arcs}  # a quick filter: a superset as arcs go
+        self.idle = 0
+        self.active = True
+
+
 class LineRecorder:
     """Records the lines and branch arcs of one file that run; :meth:`take` returns the new
     ones."""
@@ -279,8 +296,9 @@ class LineRecorder:
         self.fresh: set[int] = set()
         self.arcs: set[Arc] = set()
         self.fresh_arcs: set[Arc] = set()
-        # settrace: per code object, the lines and arcs not seen yet (None: not traced)
-        self._remaining: dict[types.CodeType, tuple[set[int], set[Arc]] | None] = {}
+        # settrace: per code object, the lines and arcs not seen yet
+        self._remaining: dict[types.CodeType, _CodeState] = {}
+        self._idle: list[_CodeState] = []  # settrace: code objects idle in this call
         # sys.monitoring: per (code, jump offset), the destinations seen
         self._jumps: dict[tuple[types.CodeType, int], set[int]] = {}
         # settrace: every line and arc of the file's functions (see settle)
@@ -313,7 +331,11 @@ class LineRecorder:
 
     def settle(self) -> None:
         """After a call: with ``sys.settrace``, stop tracing once every line and arc of the
-        file's functions ran (tracing slows every frame of 3.10/3.11 down, traced or not)."""
+        file's functions ran (tracing slows every frame of 3.10/3.11 down, traced or not);
+        code objects left idle during the call are traced again in the next one."""
+        for state in self._idle:
+            state.active, state.idle = True, 0
+        self._idle.clear()
         everything = self._everything
         if everything is not None and everything[0] <= self.seen and everything[1] <= self.arcs:
             sys.settrace(None)
@@ -377,42 +399,76 @@ class LineRecorder:
         code = frame.f_code
         if code.co_filename != self.filename:
             return None
-        remaining = self._remaining.get(code)
-        if remaining is None:
+        state = self._remaining.get(code)
+        if state is None:
             # the first line (the ``def``: RESUME, generator set-up) makes no line event;
             # left in, it would keep every frame of the code traced forever
             lines = _own_lines(code) - {code.co_firstlineno} - self.seen
-            remaining = self._remaining[code] = (lines, code_branches(code) - self.arcs)
-        if not (remaining[0] or remaining[1]):
+            state = self._remaining[code] = _CodeState(lines, code_branches(code) - self.arcs)
+        if not state.active or not (state.lines or state.arcs):
             return None
-        return self._frame_tracer(*remaining)
+        return self._frame_tracer(state)
 
-    def _frame_tracer(self, lines: set[int], arcs: set[Arc]) -> Any:
+    def _frame_tracer(self, state: _CodeState) -> Any:
         """The local trace function of one frame: its previous line in a closure cell, the
         code's remaining lines and arcs shared by all its frames (the per-line path is hot:
-        a 3.11 frame whose code still has a branch to see runs it on every line)."""
-        sources = {arc[0] for arc in arcs}
+        a 3.11 frame whose code still has a branch to see runs it on every line).
+
+        A code object that ran :data:`IDLE_LINE_EVENTS` lines in one call without a line
+        or arc it had not seen is not traced again until the call ends (:meth:`settle`): a
+        hot loop whose one untaken branch would otherwise keep every iteration traced
+        (40 times slower under 3.11). What the rest of the call would have shown is not
+        recorded (but for the line each frame returns from), so coverage can only come out
+        lower, never higher, than what ran."""
+        lines, arcs, sources = state.lines, state.arcs, state.sources
         previous = 0
-        seen, fresh, record = self.seen, self.fresh, self._arc
+        seen, fresh, record, idle = self.seen, self.fresh, self._arc, self._idle
 
         def local(frame: types.FrameType, event: str, arg: Any) -> Any:
             nonlocal previous
             if event == "line":
+                if not state.active:  # idle since another frame of its code gave up
+                    frame.f_trace_lines = False
+                    return local
                 line = frame.f_lineno
+                new = False
                 if line in lines:
                     lines.discard(line)
+                    new = True
                     if line not in seen:
                         seen.add(line)
                         fresh.add(line)
                 if previous in sources and (previous, line) in arcs:
                     arcs.discard((previous, line))
                     record((previous, line))
+                    new = True
                 previous = line
+                if new:
+                    state.idle = 0
+                else:
+                    state.idle += 1
+                    if state.idle > IDLE_LINE_EVENTS:
+                        state.active = False
+                        idle.append(state)
+                        frame.f_trace_lines = False
                 if not lines and not arcs:
                     frame.f_trace_lines = False
-            elif event == "return" and (previous, EXIT) in arcs:
-                arcs.discard((previous, EXIT))  # (previous is never EXIT's line 0)
-                record((previous, EXIT))
+            elif event == "return":
+                if state.active:
+                    if (previous, EXIT) in arcs:
+                        arcs.discard((previous, EXIT))  # (previous is never EXIT's line 0)
+                        record((previous, EXIT))
+                else:  # untraced lines since: the line it returns from still ran
+                    line = frame.f_lineno
+                    if line in lines:
+                        lines.discard(line)
+                        if line not in seen:
+                            seen.add(line)
+                            fresh.add(line)
             return local
+
+        return local
+
+        return local
 
         return local

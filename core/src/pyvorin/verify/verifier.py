@@ -11,6 +11,7 @@ verified on fewer than ``verify.min-inputs`` conclusive inputs fails the build t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 import time
@@ -128,6 +129,59 @@ def _run_in_size_order(
         placed_cpython[index] = cpython[position]
         placed_compiled[index] = compiled[position]
     return placed_cpython, placed_compiled
+
+
+def _run_single_inputs_longer(
+    settings: dict[str, Any],
+    sides: list[_Side],
+    requests: list[dict[str, Any]],
+    owners: list[tuple[FunctionInfo, InputCase]],
+    cpython_replies: list[dict[str, Any]],
+    compiled_replies: list[dict[str, Any]],
+) -> dict[str, list[str]]:
+    """Run again, once, the one input of each function without parameters that CPython
+    did not finish within ``call-seconds``: under ``single-call-seconds`` and without line
+    tracing (which slows CPython 3.10/3.11 down five times and more).
+
+    Such a function has exactly one input, so min-inputs cannot be made of smaller ones; a
+    benchmark or a driver (``main()``) often runs for more than the per-call budget. The
+    replies replace the timed-out ones; the notes (per function) say so in the report.
+    """
+    seconds = float(settings["verify.single-call-seconds"])
+    reference = sides[0]
+    if seconds <= reference.budget.call_seconds:
+        return {}
+    indices = [
+        index
+        for index, (function, case) in enumerate(owners)
+        if not function.params
+        and case.session is None
+        and not is_session(function.name)
+        and cpython_replies[index]["kind"] == "timeout"
+    ]
+    if not indices:
+        return {}
+    longer = [
+        dataclasses.replace(
+            side,
+            budget=dataclasses.replace(side.budget, call_seconds=seconds),
+            coverage=False,
+        )
+        for side in sides
+    ]
+    cpython, compiled = _run_both(longer, [requests[index] for index in indices])
+    notes: dict[str, list[str]] = {}
+    for index, cpy, cmp in zip(indices, cpython, compiled, strict=True):
+        cpy["call_seconds"] = seconds  # the budget this reply had (inconclusive_reason)
+        cpython_replies[index], compiled_replies[index] = cpy, cmp
+        took = f"{cpy['ns'] / 1e9:.1f} s" if cpy.get("ns") else "no answer"
+        notes.setdefault(owners[index][0].name, []).append(
+            f"its one input did not finish within call-seconds = "
+            f"{reference.budget.call_seconds:g} under line tracing and ran again under "
+            f"single-call-seconds = {seconds:g} without it ({took} under CPython): the "
+            "lines it ran are not recorded, so they are no evidence for the functions it calls"
+        )
+    return notes
 
 
 def _top_up(
@@ -556,6 +610,11 @@ def verify_module(
             )
             cpython_replies += more_cpython
             compiled_replies += more_compiled
+        long_notes = _run_single_inputs_longer(
+            settings, sides, requests, owners, cpython_replies, compiled_replies
+        )
+        for function, _cases, notes in plan:
+            notes.extend(long_notes.get(function.name, ()))
         stats.calls = len(requests)
         stats.run_seconds = time.perf_counter() - run_started
         report = _evaluate(

@@ -1,0 +1,75 @@
+"""A function without parameters has one input: when it does not finish within
+call-seconds (under line tracing), it runs once more under single-call-seconds without
+tracing, on both sides, and is compared as any input (docs/verification.md, "The module
+time budget")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyvorin.verify.verifier import verify_module
+
+from .backend import MutantBackend, compile_with, make_context, make_project
+
+SOURCE = """\
+import time
+
+
+def settle() -> int:
+    time.sleep(1.5)  # longer than call-seconds = 1, under any tracing
+    return 42
+
+
+def step(x: int) -> int:
+    return x + 1
+"""
+
+
+def _verify(tmp_path: Path, single: int, mutations=()):
+    root = tmp_path / f"p{single}{len(list(tmp_path.iterdir()))}"
+    module = make_project(
+        root,
+        source=SOURCE,
+        min_inputs=10,
+        call_seconds=1,
+        extra=f"single-call-seconds = {single}\n",
+    )
+    ctx = make_context(root, MutantBackend(list(mutations)))
+    compiled = compile_with(ctx, module, tmp_path)
+    return verify_module(ctx, module, compiled)
+
+
+def _entry(report, name):
+    return next(f for f in report["functions"] if f["name"] == name)
+
+
+def test_the_one_input_runs_again_under_the_longer_budget(tmp_path: Path):
+    result, report, _ = _verify(tmp_path, 10)
+    assert result.passed, result.message
+    settle = _entry(report, "settle")
+    assert settle["result"] == "passed"
+    assert settle["conclusive"] == 1
+    (note,) = [n for n in settle["notes"] if "single-call-seconds" in n]
+    assert "single-call-seconds = 10 without it" in note
+    assert "call-seconds = 1 under line tracing" in note
+    assert "notes" not in _entry(report, "step") or not any(
+        "single-call-seconds" in n for n in _entry(report, "step")["notes"]
+    )
+
+
+def test_a_difference_in_the_longer_run_is_a_mismatch(tmp_path: Path):
+    result, report, _ = _verify(tmp_path, 10, [("return 42", "return 43")])
+    assert not result.passed
+    settle = _entry(report, "settle")
+    assert settle["result"] == "mismatch"
+    assert "returned 43" in settle["findings"][0]["compiled"]
+
+
+def test_no_longer_budget_leaves_it_inconclusive(tmp_path: Path):
+    result, report, _ = _verify(tmp_path, 1)
+    assert not result.passed
+    settle = _entry(report, "settle")
+    assert settle["result"] == "insufficient-inputs"
+    assert settle["inconclusive"][0]["reason"] == (
+        "CPython did not finish within the 1 s per-call budget"
+    )
