@@ -75,4 +75,8 @@ def value_size(value: Any) -> int:
 
 
 def input_size(case: InputCase) -> int:
-    return sum(value_size(a) for a in case.args) + sum(value_size(v) for v in case.kwargs.values())
+    """The arguments' sizes, plus one per line of standard input (a long text runs late)."""
+    size = sum(value_size(a) for a in case.args) + sum(value_size(v) for v in case.kwargs.values())
+    if case.stdin:
+        size += 1 + case.stdin.count("\n")
+    return size
