@@ -272,6 +272,9 @@ def test_stdin_counts_in_the_size_and_shrinks_by_lines():
 
 # -- end to end through the real verifier ----------------------------------------------------
 INTERACTIVE = """\
+import sys
+
+
 def main() -> None:
     items: list[int] = []
     while True:
@@ -303,6 +306,10 @@ def total() -> int:
 def scale(k: int) -> int:
     line = input()
     return k * len(line)
+
+
+def byte_count() -> int:
+    return len(sys.stdin.buffer.read())
 """
 
 
@@ -327,6 +334,9 @@ def test_interactive_functions_compiled_for_real_verify(tmp_path: Path):
     assert by_name["total"]["result"] == "passed"
     # a function with parameters keeps min-inputs and its number of generated inputs
     assert by_name["scale"]["required"] == 30 and by_name["scale"]["conclusive"] > 30
+    # standard input is a text stream over bytes, as a real one: .buffer reads them
+    assert by_name["byte_count"]["inputs"]["generated"] == VARIANTS
+    assert by_name["byte_count"]["result"] == "passed"
 
 
 @pytest.mark.slow
