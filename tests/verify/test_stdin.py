@@ -384,3 +384,31 @@ def test_a_failing_stdin_is_shrunk_by_lines(tmp_path: Path):
     assert "2" in smaller.splitlines() and "1" in smaller.splitlines()
     assert shrunk["input"]["call"].startswith("main() with stdin ")
     assert "differences" in shrunk
+
+
+SPINS_ON_EXIT = """\
+def spin() -> int:
+    if input() == "exit":
+        while True:
+            pass
+    return 1
+"""
+
+
+@pytest.mark.slow
+def test_an_inconclusive_input_shows_its_stdin(tmp_path: Path):
+    root = tmp_path / "p"
+    module = make_project(root, source=SPINS_ON_EXIT, min_inputs=30, call_seconds=1)
+    ctx = make_context(root, MutantBackend(), out=root / "out")
+    compiled = compile_with(ctx, module, root)
+    result, report, _ = verify_module(ctx, module, compiled)
+    spin = report["functions"][0]
+    # (only the first 20 inconclusive inputs are listed with their input)
+    listed = [i for i in spin["inconclusive"] if "input" in i]
+    timed_out = [i for i in listed if i["input"]["stdin"] == "exit\n"]
+    assert timed_out, spin["inconclusive"]
+    assert timed_out[0]["input"]["call"] == "spin() with stdin 'exit\\n'"
+    assert "did not finish within the 1 s per-call budget" in timed_out[0]["reason"]
+    # the texts before it returned: the function is verified on them
+    assert result.passed, result.message
+    assert spin["conclusive"] >= 1

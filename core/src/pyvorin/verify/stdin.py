@@ -182,6 +182,20 @@ def with_stdin(cases: list[InputCase], seed: int) -> list[InputCase]:
     return cases
 
 
+MAX_SHOWN = 120  # characters of standard input in a call's text (the JSON report has all)
+
+
+def with_stdin_text(call: str, stdin: str | None) -> str:
+    """A call's text for people, with the standard input it reads when it is given one:
+    ``main() with stdin 'q\\n'`` (a long text cut, with its number of lines)."""
+    if stdin is None:
+        return call
+    shown = repr(stdin)
+    if len(shown) > MAX_SHOWN:
+        shown = f"{shown[: MAX_SHOWN - 20]}...' ({len(stdin.splitlines())} lines)"
+    return f"{call} with stdin {shown}"
+
+
 # -- which functions read -----------------------------------------------------------------
 Unit = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -283,4 +297,12 @@ def stdin_readers(tree: ast.Module) -> frozenset[str]:
     return frozenset(name for name in reading if "." not in name)
 
 
-__all__ = ["FIXED", "VARIANTS", "seeded_texts", "stdin_readers", "stdin_texts", "with_stdin"]
+__all__ = [
+    "FIXED",
+    "VARIANTS",
+    "seeded_texts",
+    "stdin_readers",
+    "stdin_texts",
+    "with_stdin",
+    "with_stdin_text",
+]

@@ -39,6 +39,7 @@ from .report import FORMAT, VERSION, render_text, report_path, write_report
 from .reuse import cache_keys, merge_reused, outcome_cache
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
+from .stdin import with_stdin_text
 from .values import show
 from .workers import Budget, import_root, run_side, stage_files
 
@@ -850,19 +851,9 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
     )
 
 
-MAX_STDIN_SHOWN = 120  # characters of standard input in a call's text (the JSON has all)
-
-
 def _call_text(function: FunctionInfo, case: InputCase) -> str:
     """The call as written, and the standard input it reads when it is given one."""
-    text = function.call_text(case.args, case.kwargs, show)
-    if case.stdin is None:
-        return text
-    shown = repr(case.stdin)
-    if len(shown) > MAX_STDIN_SHOWN:
-        lines = len(case.stdin.splitlines())
-        shown = f"{shown[: MAX_STDIN_SHOWN - 20]}...' ({lines} lines)"
-    return f"{text} with stdin {shown}"
+    return with_stdin_text(function.call_text(case.args, case.kwargs, show), case.stdin)
 
 
 def _input_entry(function: FunctionInfo, case: InputCase) -> dict[str, Any]:
