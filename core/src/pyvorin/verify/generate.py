@@ -39,6 +39,10 @@ constructors run out the per-call budget, whose timeouts then stop the function'
 inputs. The edge values go to the function's own scalar parameters, as everywhere.
 A callable gets each of its candidates by name (:class:`~.values.Ref`): the
 module's own top-level functions, then a few builtins.
+
+A function that reads standard input (``input()``, ``sys.stdin``) also gets standard
+input texts (:mod:`.stdin`): a parameterless one one input per text, one with
+parameters a text for each of its argument rows (as many inputs as without).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from ..model import BuildContext, ModuleSpec
 from .boundaries import float_classes, int_classes
 from .inputs import InputCase
 from .signature import FunctionInfo, Param, TypeSpec
+from .stdin import with_stdin
 from .values import Construct, PvFloat, PvInt, PvTuple, Ref
 
 MAX_LIST = 12
@@ -487,6 +492,9 @@ def generate(function: FunctionInfo, count: int, seed: int) -> list[InputCase]:
     for number, case in enumerate(cases, start=1):
         label = case.origin.split(" (", 1)[1] if " (" in case.origin else "seeded"
         case.origin = f"#{number} ({label.rstrip(')')})"
+    if function.reads_stdin:
+        # after the numbering: a parameterless function's one case becomes one per text
+        cases = with_stdin(cases, function_seed(seed, function))
     return cases
 
 

@@ -80,6 +80,11 @@ def value_size(value: Any) -> int:
 
 
 def input_size(case: InputCase) -> int:
+    """The arguments' sizes, plus one per line of standard input (a long text runs late);
+    a docstring session's size is its number of examples."""
     if case.session is not None:
         return len(case.session)
-    return sum(value_size(a) for a in case.args) + sum(value_size(v) for v in case.kwargs.values())
+    size = sum(value_size(a) for a in case.args) + sum(value_size(v) for v in case.kwargs.values())
+    if case.stdin:
+        size += 1 + case.stdin.count("\n")
+    return size

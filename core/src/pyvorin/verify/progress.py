@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .budget import describe as describe_budget
+from .stdin import with_stdin_text
 from .values import show
 
 PROGRESS_SECONDS = 5.0
@@ -112,7 +113,8 @@ class LiveProgress:
         )
         if entry.slowest_id is not None:
             function, case = self.owners[entry.slowest_id]
-            call = function.call_text(case.args, case.kwargs, show)[:80]
+            call = with_stdin_text(function.call_text(case.args, case.kwargs, show), case.stdin)
+            call = call[:80]
             text += f", slowest {entry.slowest_ns / 1e6:.1f} ms: {call}"
         return text
 
@@ -137,7 +139,8 @@ def progress_summary(
         slow = slowest.get(name)
         if slow is not None and name in plan:
             seconds, case = slow
-            call = plan[name].call_text(case.args, case.kwargs, show)[:80]
+            call = with_stdin_text(plan[name].call_text(case.args, case.kwargs, show), case.stdin)
+            call = call[:80]
             text += f", slowest {seconds * 1000:.1f} ms: {call}"
         if entry["inconclusive"]:
             reasons: dict[str, int] = {}

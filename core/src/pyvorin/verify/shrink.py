@@ -2,10 +2,10 @@
 
 Greedy and type-directed: candidates make one argument simpler at a time (ints toward
 0, floats toward 0.0/1.0/integral values, lists shorter and their elements simpler, tuple
-items simpler, True toward False); the first candidate that still shows a difference is
-kept and shrinking starts again from it, until no candidate fails or the budget of
-candidates, rounds (one batch per round) or seconds is spent. Every candidate is checked
-by really running it in both workers.
+items simpler, True toward False, standard input shorter by whole lines); the first
+candidate that still shows a difference is kept and shrinking starts again from it,
+until no candidate fails or the budget of candidates, rounds (one batch per round) or
+seconds is spent. Every candidate is checked by really running it in both workers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from .signature import TypeSpec, conforms
 from .values import Construct, key
 
 MAX_CANDIDATES = 200
+# the pseudo-type of a failing input's standard input, shrunk after its arguments
+STDIN = "stdin"
 MAX_SECONDS = 30.0
 MAX_ROUNDS = 12
 PER_ROUND = 40
@@ -50,9 +52,25 @@ def _float_candidates(x: float) -> Iterator[float]:
         yield x / 2
 
 
+def _stdin_candidates(text: str) -> Iterator[str]:
+    """Standard input shrinks by whole lines: none, each half, each line left out."""
+    if not text:
+        return
+    yield ""
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 2:
+        yield "".join(lines[: len(lines) // 2])
+        yield "".join(lines[len(lines) // 2 :])
+    if len(lines) > 1:
+        for i in range(len(lines)):
+            yield "".join([*lines[:i], *lines[i + 1 :]])
+
+
 def candidates(value: Any, spec: TypeSpec) -> Iterator[Any]:
     kind = spec.kind
-    if kind == "int" and type(value) is int:
+    if kind == STDIN and type(value) is str:
+        yield from _stdin_candidates(value)
+    elif kind == "int" and type(value) is int:
         yield from _int_candidates(value)
     elif kind == "float" and type(value) is float:
         yield from _float_candidates(value)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import VerificationError
 from .objects import MAX_DEPTH, ModuleObjects, init_parameters, parameter_usage
+from .stdin import stdin_readers
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,9 @@ class FunctionInfo:
     docstring: str | None
     lineno: int
     path: Path = field(compare=False)
+    # reads standard input (input(), sys.stdin), itself or through module code it calls:
+    # its generated inputs then also vary standard input (see .stdin)
+    reads_stdin: bool = False
 
     @property
     def qualname(self) -> str:
@@ -506,6 +510,7 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
         raise VerificationError(f"{path}:{exc.lineno}: cannot parse the source: {exc.msg}") from exc
     aliases = type_aliases(tree)
     objects = ModuleObjects(module_name, tree)
+    readers = stdin_readers(tree)
     functions = []
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
@@ -541,6 +546,7 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
                 docstring=ast.get_docstring(node, clean=True),
                 lineno=node.lineno,
                 path=Path(path),
+                reads_stdin=node.name in readers,
             )
         )
     return functions

@@ -41,6 +41,7 @@ from .reuse import cache_keys, merge_reused, outcome_cache
 from .sessions import is_session, module_sessions, session_owner, session_text
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
+from .stdin import with_stdin_text
 from .values import show
 from .workers import Budget, import_root, run_side, stage_files
 
@@ -949,7 +950,7 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
     """What to do about inputs CPython itself answers differently run after run."""
     if not unstable:
         return ""
-    example = function.call_text(unstable[0].args, unstable[0].kwargs, show)
+    example = _call_text(function, unstable[0])
     return (
         f"; {len(unstable)} input(s) nondeterministic under CPython (two CPython runs of the "
         f"same input ended differently, e.g. {example}: its result depends on time, "
@@ -960,11 +961,16 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
     )
 
 
+def _call_text(function: FunctionInfo, case: InputCase) -> str:
+    """The call as written, and the standard input it reads when it is given one."""
+    return with_stdin_text(function.call_text(case.args, case.kwargs, show), case.stdin)
+
+
 def _input_entry(function: FunctionInfo, case: InputCase) -> dict[str, Any]:
     return {
         "source": case.source,
         "origin": case.origin,
-        "input": {"call": function.call_text(case.args, case.kwargs, show), **case.encoded()},
+        "input": {"call": _call_text(function, case), **case.encoded()},
     }
 
 
@@ -976,14 +982,25 @@ def _shrink(
     Each round runs every candidate simplification of the current input as one batch in
     both workers and continues from the first candidate that still differs.
     """
+    from .shrink import STDIN
+    from .signature import TypeSpec
     from .values import decode
 
     args = tuple(decode(a) for a in finding["input"]["args"])
     specs = [p.type for p in function.params[: len(args)]]
+    stdin = finding["input"].get("stdin")
+    if stdin is not None:  # shrunk too, as one more "argument" (after the real ones)
+        args, specs = (*args, stdin), [*specs, TypeSpec(STDIN)]
+
+    def as_case(values: tuple) -> InputCase:
+        if stdin is None:
+            return InputCase(values, {}, "generated")
+        return InputCase(values[:-1], {}, "generated", stdin=values[-1])
+
     found: dict[str, dict[str, Any]] = {}
 
     def failing(candidates: list[tuple]) -> int | None:
-        cases = [InputCase(c, {}, "generated") for c in candidates]
+        cases = [as_case(c) for c in candidates]
         requests = [_request(i, function, case) for i, case in enumerate(cases)]
         cpython, compiled = _run_both(sides, requests)
         for index, case in enumerate(cases):
@@ -1001,11 +1018,11 @@ def _shrink(
         return None
 
     smallest, tried = shrink(args, specs, failing)
-    case = InputCase(smallest, {}, "generated")
+    case = as_case(smallest)
     if smallest == args or case.key not in found:
         return {"input": finding["input"], "candidates_tried": tried, "same_as_input": True}
     return {
-        "input": {"call": function.call_text(smallest, {}, show), **case.encoded()},
+        "input": {"call": _call_text(function, case), **case.encoded()},
         "candidates_tried": tried,
         **found[case.key],
     }

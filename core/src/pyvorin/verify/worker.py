@@ -178,6 +178,12 @@ def _is_object(value: Any) -> bool:
     return kind.__module__ != "builtins" and isinstance(getattr(value, "__dict__", None), dict)
 
 
+def _text_stdin(text: str) -> io.TextIOWrapper:
+    """Standard input reading ``text``, as a real one would: a text stream over bytes
+    (``sys.stdin.buffer`` reads them), UTF-8, universal newlines."""
+    return io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8")
+
+
 def run_call(
     module: Any, request: dict[str, Any], capture: _FdCapture, errors: _FdCapture | None = None
 ) -> dict[str, Any]:
@@ -194,8 +200,8 @@ def run_call(
     buffer, error_buffer = io.StringIO(), io.StringIO()
     saved, saved_error, saved_input = sys.stdout, sys.stderr, sys.stdin
     sys.stdout, sys.stderr = buffer, error_buffer
-    if request.get("stdin") is not None:  # an example's stdin: what input() reads
-        sys.stdin = io.StringIO(request["stdin"])
+    if request.get("stdin") is not None:  # the input's standard input: what input() reads
+        sys.stdin = _text_stdin(request["stdin"])
     started = time.perf_counter_ns()
     before = {"args": request["args"], "kwargs": request["kwargs"]}
     try:
