@@ -156,6 +156,8 @@ def _run_single_inputs_longer(
         index
         for index, (function, case) in enumerate(owners)
         if not function.params
+        and not function.reads_stdin  # then its inputs are standard input texts (.stdin)
+        and case.stdin is None
         and case.session is None
         and not is_session(function.name)
         and cpython_replies[index]["kind"] == "timeout"
