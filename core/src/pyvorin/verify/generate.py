@@ -168,6 +168,8 @@ MAX_DICT = 6
 
 
 def _construct(spec: TypeSpec, values: Any) -> Construct:
+    if spec.choices:  # a record (.objects.record_fields): built by keyword
+        return Construct(spec.name, (), tuple(zip(spec.choices, values, strict=False)))
     return Construct(spec.name, tuple(values))
 
 

@@ -18,7 +18,12 @@ Read from the source with ``ast`` (nothing is imported), for :mod:`.signature`:
   of it (``func(x)``) also gets callables; a parameter whose attributes are used
   (``pos.done``, ``pos.clone()``) gets instances of the one class of the module that has
   every one of those attributes (assigned on ``self``, defined in the class body or
-  inherited from a class of the module). Two candidate classes, or none: no objects.
+  inherited from a class of the module). Two candidate classes, or none: no objects,
+  except in two plain cases. A parameter used only through attributes it never calls
+  (``args.iterations``: an ``argparse.Namespace``, a settings object) gets **records**,
+  ``types.SimpleNamespace`` objects holding those attributes with generic values; one
+  used only through methods that exactly one of ``list``, ``dict`` and ``str``
+  has (``cmd.extend(...)``) gets values of that type.
 """
 
 from __future__ import annotations
@@ -137,6 +142,38 @@ class Usage:
 
     only_called: bool  # every use is a call of it: f(x)
     attributes: frozenset[str]  # attributes read or written on it: p.x, p.m()
+    only_attributes: bool = False  # every use reads or writes an attribute of it
+    methods: frozenset[str] = frozenset()  # attributes called: p.m()
+
+
+RECORD_TARGET = "types:SimpleNamespace"
+# builtin containers a parameter is taken for when the methods called on it say so
+_BUILTIN_METHODS = {
+    "list": frozenset(dir(list)),
+    "dict": frozenset(dir(dict)),
+    "str": frozenset(dir(str)),
+}
+
+
+def record_fields(usage: Usage) -> tuple[str, ...] | None:
+    """The fields of a plain record for a parameter used only through attributes it
+    never calls (``args.iterations``, ``options.verbose``): a ``types.SimpleNamespace``
+    holding them is a value the function can be given (an ``argparse.Namespace`` or a
+    settings object in real use). None when it is used otherwise."""
+    if not usage.only_attributes or usage.methods or not usage.attributes:
+        return None
+    if any(name.startswith("__") for name in usage.attributes):
+        return None
+    return tuple(sorted(usage.attributes))
+
+
+def builtin_by_methods(usage: Usage) -> str | None:
+    """The one builtin container (list, dict, str) that has every method called on a
+    parameter used only through its methods (``cmd.extend(...)``: a list), or None."""
+    if not usage.only_attributes or not usage.methods or usage.methods != usage.attributes:
+        return None
+    matches = [name for name, names in _BUILTIN_METHODS.items() if usage.methods <= names]
+    return matches[0] if len(matches) == 1 else None
 
 
 def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> Usage:
@@ -144,7 +181,9 @@ def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str)
     that rebind it count as uses, conservatively: they are not called-only)."""
     uses = 0
     calls = 0
+    attribute_uses = 0
     attributes: set[str] = set()
+    methods: set[str] = set()
     parents: dict[int, ast.AST] = {}
     for node in ast.walk(function):
         for child in ast.iter_child_nodes(node):
@@ -159,5 +198,14 @@ def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str)
         if isinstance(parent, ast.Call) and parent.func is node:
             calls += 1
         elif isinstance(parent, ast.Attribute) and parent.value is node:
+            attribute_uses += 1
             attributes.add(parent.attr)
-    return Usage(uses > 0 and calls == uses, frozenset(attributes))
+            grand = parents.get(id(parent))
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                methods.add(parent.attr)
+    return Usage(
+        uses > 0 and calls == uses,
+        frozenset(attributes),
+        uses > 0 and attribute_uses == uses,
+        frozenset(methods),
+    )

@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VerificationError
-from .objects import MAX_DEPTH, ModuleObjects, init_parameters, parameter_usage
+from .objects import (
+    MAX_DEPTH,
+    RECORD_TARGET,
+    ModuleObjects,
+    builtin_by_methods,
+    init_parameters,
+    parameter_usage,
+    record_fields,
+)
 from .stdin import stdin_readers
 
 
@@ -37,7 +45,8 @@ class TypeSpec:
     and value types of a dict, the members of a union, or the ``__init__`` parameters of
     an instance's class (``name`` is the class as "module:Class"; ``optional`` counts the
     trailing ones with a default). ``choices`` are the "module:function" names a
-    callable is given.
+    callable is given, or the keywords a record (an ``instance`` built by keyword,
+    :func:`.objects.record_fields`) is built with.
     """
 
     kind: str
@@ -102,6 +111,12 @@ class TypeSpec:
 
 ANY = TypeSpec("any")  # no annotation, ``Any`` or ``object``: any value is a valid call
 UNKNOWN = TypeSpec("unknown")  # an annotation the verifier cannot generate values for
+# what a parameter used only through one builtin type's methods is given (.objects)
+BUILTIN_CONTAINERS = {
+    "list": TypeSpec("list", (ANY,)),
+    "dict": TypeSpec("dict", (ANY, ANY)),
+    "str": TypeSpec("str"),
+}
 _SCALARS = {"int": "int", "float": "float", "bool": "bool", "None": "none", "str": "str"}
 _ANYTHING = {"Any", "object"}
 _LISTS = {"list", "List"}
@@ -566,4 +581,12 @@ def inferred_type(
         spec = instance_spec(objects, owner, aliases)
         if spec.generatable:
             return TypeSpec("union", (spec, ANY))
+        return ANY
+    fields = record_fields(usage)
+    if fields is not None:  # a plain record: keyword-built, each field any value
+        record = TypeSpec("instance", (ANY,) * len(fields), name=RECORD_TARGET, choices=fields)
+        return TypeSpec("union", (record, ANY))
+    container = builtin_by_methods(usage)
+    if container is not None:
+        return TypeSpec("union", (BUILTIN_CONTAINERS[container], ANY))
     return ANY
