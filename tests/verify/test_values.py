@@ -108,9 +108,26 @@ def test_results_of_other_types_encode_but_never_decode():
     assert encode({"a": 1}) == {"dict": [[{"str": "a"}, {"int": "1"}]]}
     assert decode(encode({"a": 1})) == {"a": 1}  # dicts are inputs too (dict[K, V])
     assert encode(range(3)) == {"other": "range", "repr": "range(0, 3)"}
-    for value in (range(3), {1}, b"x", iter([1])):
+    for value in (range(3), {1}, memoryview(b"x"), iter([1])):
         with pytest.raises(ValueFormatError):
             decode(encode(value))
+
+
+def test_bytes_and_bytearray_round_trip_as_their_own_type():
+    for value in (b"", b"\x00\xffab", bytearray(), bytearray(b"\x80xyz"), bytes(range(256))):
+        data = encode(value)
+        assert data == {type(value).__name__: bytes(value).hex()}
+        back = decode(data)
+        assert type(back) is type(value) and back == value
+    # a bytearray and bytes of equal content are different inputs (and results)
+    assert key(b"ab") != key(bytearray(b"ab"))
+    assert decode({"bytes": "00FF"}) == b"\x00\xff"
+
+
+@pytest.mark.parametrize("payload", ["0", "zz", "0g", 12])
+def test_malformed_bytes_name_what_was_found(payload):
+    with pytest.raises(ValueFormatError, match="bytes"):
+        decode({"bytes": payload})
 
 
 @pytest.mark.parametrize(

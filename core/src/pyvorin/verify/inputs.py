@@ -58,7 +58,7 @@ def source_rank(source: str) -> int:
 
 
 def value_size(value: Any) -> int:
-    """A rough cost measure: bits of ints, lengths of containers.
+    """A rough cost measure: bits of ints, lengths of containers and of bytes.
 
     A negative int counts as small (its bits / 8): as a size or a count it is degenerate
     (an empty loop, a base case, an error), so it runs among the cheap inputs instead of
@@ -70,6 +70,8 @@ def value_size(value: Any) -> int:
         return value.bit_length() if value >= 0 else 1 + value.bit_length() // 8
     if isinstance(value, (list, tuple)):
         return 1 + len(value) + sum(value_size(v) for v in value)
+    if isinstance(value, (bytes, bytearray)):
+        return 1 + len(value)
     if isinstance(value, dict):
         return 1 + len(value) + sum(value_size(k) + value_size(v) for k, v in value.items())
     if isinstance(value, Construct):  # a recipe costs what its arguments cost

@@ -10,6 +10,14 @@ Read from the source with ``ast`` (nothing is imported), for :mod:`.signature`:
   gets an instance of the compiled class. A class whose ``__init__`` needs what cannot be
   generated (a keyword-only argument, a type from elsewhere), or one with decorators or a
   base class from outside the module, stays ``unknown``.
+* **A class of a sibling module of the project** (``from shapes import Vec`` or ``import
+  shapes`` + ``shapes.Vec``, where ``shapes.py`` — or ``shapes/__init__.py`` — lies under
+  the module's import root, the directory both workers put on ``sys.path``) is read the
+  same way from that file, with that module's own imports, aliases and classes, and its
+  recipes target ``"shapes:Vec"``. The sibling is not compiled: both workers import it
+  normally, so the compiled function is handed the same kind of object as the interpreted
+  one. A module outside the import root, of the standard library, or in
+  ``site-packages`` is never read: its classes stay ``unknown``.
 * **A callable** (``Callable``, ``Callable[[int], int]``, ``callable``) has the type
   ``callable``: its values are the module's own top-level functions and a few builtins,
   passed by name (:class:`~.values.Ref`, looked up by each side in its own module).
@@ -29,7 +37,10 @@ Read from the source with ``ast`` (nothing is imported), for :mod:`.signature`:
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 MAX_DEPTH = 3  # classes nested in one recipe (a Pos holding a Hex holding Nodes)
 BUILTIN_CALLABLES = ("builtins:len", "builtins:abs", "builtins:repr", "builtins:sorted")
@@ -48,10 +59,30 @@ class ClassInfo:
 
 
 class ModuleObjects:
-    """The classes and functions of one module: what object parameters can be given."""
+    """The classes and functions of one module: what object parameters can be given.
 
-    def __init__(self, module: str, tree: ast.Module) -> None:
+    ``path`` (the module's file) and ``root`` (its import root) let :meth:`resolve`
+    follow imports into sibling modules of the project; without them only the module's
+    own classes are found. ``_loaded`` is shared by a module and the siblings read for
+    it (module name -> objects, None for a module that is not the project's).
+    """
+
+    def __init__(
+        self,
+        module: str,
+        tree: ast.Module,
+        path: Path | None = None,
+        root: Path | None = None,
+        _loaded: dict[str, ModuleObjects | None] | None = None,
+    ) -> None:
         self.module = module
+        self.tree = tree
+        self.path = Path(path) if path is not None else None
+        self.root = Path(root).resolve() if root is not None else None
+        self.aliases: Any = None  # the module's type aliases, read by signature.py on demand
+        self._loaded = _loaded if _loaded is not None else {}
+        self._loaded.setdefault(module, self)
+        self.imported, self.modules = _imports(self, tree)
         nodes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
         self.functions = tuple(
             n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -93,6 +124,78 @@ class ModuleObjects:
         self.classes[name] = info
         return info
 
+    def resolve(self, node: ast.expr, _depth: int = 0) -> tuple[ModuleObjects, str] | None:
+        """The module and top-level name an annotation names: one of this module's own
+        classes (``Vec``), a name imported from a sibling module of the project (``Vec``
+        after ``from shapes import Vec``, followed through re-exports), or a name of an
+        imported sibling module (``shapes.Vec`` after ``import shapes``). None for
+        anything else (builtins, typing, the standard library, site-packages)."""
+        if _depth > MAX_REEXPORTS:
+            return None
+        if isinstance(node, ast.Name):
+            if node.id in self.classes:
+                return self, node.id
+            if node.id not in self.imported:
+                return None
+            module, name = self.imported[node.id]
+            owner = self.sibling(module)
+            if owner is None:
+                return None
+            if name in owner.classes or name not in owner.imported:
+                return owner, name
+            return owner.resolve(ast.Name(name, ast.Load()), _depth + 1)  # a re-export
+        parts = _attribute_chain(node)
+        if parts is None or len(parts) < 2:
+            return None
+        first, middle, name = parts[0], parts[1:-1], parts[-1]
+        if first in self.modules:
+            module = ".".join([self.modules[first], *middle])
+        elif first in self.imported:  # from pkg import shapes; shapes.Vec
+            module = ".".join([*self.imported[first], *middle])
+        else:
+            return None
+        owner = self.sibling(module)
+        if owner is None:
+            return None
+        if name in owner.imported and name not in owner.classes:
+            return owner.resolve(ast.Name(name, ast.Load()), _depth + 1)
+        return owner, name
+
+    def sibling(self, module: str) -> ModuleObjects | None:
+        """The objects of the project module ``module`` (read once), or None when it is
+        not a ``.py`` file under the import root (see the module docstring)."""
+        if module in self._loaded:
+            return self._loaded[module]
+        self._loaded[module] = None  # also while reading it: an import cycle ends here
+        path = self._module_file(module)
+        if path is None:
+            return None
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            return None  # the worker's import fails alike; no recipes are made for it
+        objects = ModuleObjects(module, tree, path, self.root, self._loaded)
+        self._loaded[module] = objects
+        return objects
+
+    def _module_file(self, module: str) -> Path | None:
+        if self.root is None or not module:
+            return None
+        top = module.partition(".")[0]
+        if top in sys.stdlib_module_names or top in sys.builtin_module_names:
+            return None  # a project file of that name does not win over the interpreter's
+        base = self.root.joinpath(*module.split("."))
+        for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if not candidate.is_file():
+                continue
+            real = candidate.resolve()
+            if not real.is_relative_to(self.root):
+                return None  # a link out of the project
+            if {"site-packages", "dist-packages"} & set(real.relative_to(self.root).parts):
+                return None  # an installed package inside the project (a venv)
+            return real
+        return None
+
     def callable_targets(self) -> tuple[str, ...]:
         """What a callable parameter is given: the module's functions, then builtins."""
         return tuple(f"{self.module}:{name}" for name in self.functions) + BUILTIN_CALLABLES
@@ -103,6 +206,74 @@ class ModuleObjects:
             return None
         matches = [c.name for c in self.classes.values() if used <= c.attributes]
         return matches[0] if len(matches) == 1 else None
+
+
+MAX_REEXPORTS = 8  # ``from a import C`` where a itself imported C from b, and so on
+
+
+def _attribute_chain(node: ast.expr) -> list[str] | None:
+    """``a.b.C`` as ``["a", "b", "C"]``; None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(parts)]
+
+
+def _imports(
+    objects: ModuleObjects, tree: ast.Module
+) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """The module's top-level imports (also under ``if TYPE_CHECKING:``): names bound by
+    ``from X import C [as D]`` (D -> (X, C), relative imports made absolute) and modules
+    bound by ``import X.Y [as Z]`` (Z -> X.Y; without ``as``, X -> X)."""
+    imported: dict[str, tuple[str, str]] = {}
+    modules: dict[str, str] = {}
+    statements: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and _names_type_checking(node.test):
+            statements.extend(node.body)
+        else:
+            statements.append(node)
+    for node in statements:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    modules[alias.asname] = alias.name
+                else:
+                    top = alias.name.partition(".")[0]
+                    modules[top] = top
+                imported.pop(alias.asname or alias.name.partition(".")[0], None)
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(objects, node)
+            for alias in node.names:
+                if alias.name == "*" or source is None:
+                    continue
+                local = alias.asname or alias.name
+                imported[local] = (source, alias.name)
+                modules.pop(local, None)
+    return imported, modules
+
+
+def _names_type_checking(test: ast.expr) -> bool:
+    chain = _attribute_chain(test)
+    return chain is not None and chain[-1] == "TYPE_CHECKING"
+
+
+def _absolute(objects: ModuleObjects, node: ast.ImportFrom) -> str | None:
+    """The module a ``from ... import`` reads, relative imports resolved against the
+    module's package (None when they climb above it)."""
+    if not node.level:
+        return node.module
+    package = objects.module.split(".")
+    if objects.path is None or objects.path.name != "__init__.py":
+        package = package[:-1]
+    if node.level - 1 >= len(package):
+        return None  # beyond the top-level package: CPython's import fails too
+    package = package[: len(package) - (node.level - 1)]
+    parts = [*package, *([node.module] if node.module else [])]
+    return ".".join(parts) or None
 
 
 def _self_attributes(method: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

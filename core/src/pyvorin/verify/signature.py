@@ -1,7 +1,8 @@
 """The functions to verify and their parameter types, read from the source with ``ast``.
 
 Every top-level ``def`` of the source module is verified. Parameter types come from
-the annotations: ``int``, ``float``, ``bool``, ``str``, ``None``, ``list[T]``,
+the annotations: ``int``, ``float``, ``bool``, ``str``, ``bytes``, ``bytearray``, ``None``,
+``list[T]``,
 ``tuple[A, B]``, ``tuple[T, ...]``, ``dict[K, V]``, ``Optional[T]`` / ``T | None`` /
 ``Union[A, B]`` (nested freely; ``typing.List``/``Tuple``/``Dict`` spellings too). A bare
 ``list``, ``tuple`` or ``dict`` has ``any`` items; ``Sequence[T]``, ``Iterable[T]`` and
@@ -33,12 +34,13 @@ from .objects import (
     record_fields,
 )
 from .stdin import stdin_readers
+from .workers import import_root
 
 
 @dataclass(frozen=True)
 class TypeSpec:
-    """A parameter type: ``kind`` is int, float, bool, str, none, list, tuple, dict, union,
-    any or unknown.
+    """A parameter type: ``kind`` is int, float, bool, str, bytes, bytearray, none, list,
+    tuple, dict, union, instance, callable, any or unknown.
 
     ``items`` holds the element type of a list (one item), the item types of a fixed
     tuple, the element type of a variadic ``tuple[T, ...]`` (``variadic=True``), the key
@@ -92,6 +94,11 @@ class TypeSpec:
             return [False, True]
         if self.kind == "none":
             return [None]
+        if self.kind == "instance" and not self.items:
+            # a class built without arguments: its one recipe is the whole domain
+            from .values import Construct
+
+            return [Construct(self.name)]
         if self.kind == "callable":
             from .values import Ref
 
@@ -117,7 +124,10 @@ BUILTIN_CONTAINERS = {
     "dict": TypeSpec("dict", (ANY, ANY)),
     "str": TypeSpec("str"),
 }
-_SCALARS = {"int": "int", "float": "float", "bool": "bool", "None": "none", "str": "str"}
+_SCALARS = {
+    "int": "int", "float": "float", "bool": "bool", "None": "none", "str": "str",
+    "bytes": "bytes", "bytearray": "bytearray",
+}  # fmt: skip
 _ANYTHING = {"Any", "object"}
 _LISTS = {"list", "List"}
 _TUPLES = {"tuple", "Tuple"}
@@ -163,8 +173,17 @@ def parse_annotation(
     if isinstance(node, ast.Name) and aliases and node.id in aliases:
         return parse(aliases[node.id])
     name = _dotted(node)
-    if objects is not None and isinstance(node, ast.Name) and node.id in objects.classes:
-        return instance_spec(objects, node.id, aliases, _building)
+    found = objects.resolve(node) if objects is not None else None
+    if found is not None:
+        owner, local = found
+        owner_aliases = aliases if owner is objects else aliases_of(owner)
+        if local in owner.classes:
+            return instance_spec(owner, local, owner_aliases, _building)
+        if owner is not objects and owner_aliases and local in owner_aliases:
+            # a type alias of a sibling module, read there
+            return parse_annotation(
+                owner_aliases[local], owner_aliases, _depth + 1, owner, _building
+            )
     if objects is not None and (name in _CALLABLES or _callable_subscript(node)):
         return TypeSpec("callable", choices=objects.callable_targets())
     if name is not None:
@@ -207,23 +226,33 @@ def _callable_subscript(node: ast.expr) -> bool:
 def instance_spec(
     objects: ModuleObjects, name: str, aliases: Aliases | None, building: tuple[str, ...] = ()
 ) -> TypeSpec:
-    """An instance of the module's class ``name``: its ``__init__``'s parameter types.
+    """An instance of the class ``name`` of ``objects``' module (the module verified or a
+    sibling, see :mod:`.objects`): its ``__init__``'s parameter types, read in that
+    module with its ``aliases``.
 
     A class met again while building itself (``Node.__init__(self, next: Node | None)``)
     or more than :data:`~.objects.MAX_DEPTH` classes deep is ``cut``: a union drops it
     (``None`` ends the chain), alone it cannot be generated."""
     info = objects.classes[name]
-    if name in building or len(building) >= MAX_DEPTH:
-        return TypeSpec("cut", name=f"{objects.module}:{name}")
+    target = f"{objects.module}:{name}"
+    if target in building or len(building) >= MAX_DEPTH:
+        return TypeSpec("cut", name=target)
     params = init_parameters(info) if info.buildable else None
     if params is None:
         return UNKNOWN
     items = tuple(
-        parse_annotation(arg.annotation, aliases, 0, objects, (*building, name))
+        parse_annotation(arg.annotation, aliases, 0, objects, (*building, target))
         for arg, _ in params
     )
     optional = sum(1 for _, has_default in params if has_default)
-    return TypeSpec("instance", items, name=f"{objects.module}:{name}", optional=optional)
+    return TypeSpec("instance", items, name=target, optional=optional)
+
+
+def aliases_of(objects: ModuleObjects) -> Aliases:
+    """The type aliases of a (sibling) module, read once."""
+    if objects.aliases is None:
+        objects.aliases = type_aliases(objects.tree)
+    return objects.aliases
 
 
 def _union(members: list[TypeSpec]) -> TypeSpec:
@@ -429,6 +458,14 @@ def coerce(value: Any, spec: TypeSpec, convert: bool = True, top: bool = True) -
         return value if type(value) in (Ref, Construct) else _BAD
     if kind == "str":
         return value if type(value) is str else _BAD
+    if kind == "bytes":
+        # a bytearray where bytes is declared: a call as users make it (typing long
+        # accepted it; the function's own code decides what it does with one)
+        if type(value) is bytes or (top and type(value) is bytearray):
+            return value
+        return _BAD
+    if kind == "bytearray":
+        return value if type(value) is bytearray else _BAD
     if kind == "none":
         return None if value is None else _BAD
     if kind == "bool":
@@ -524,7 +561,8 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
     except SyntaxError as exc:
         raise VerificationError(f"{path}:{exc.lineno}: cannot parse the source: {exc.msg}") from exc
     aliases = type_aliases(tree)
-    objects = ModuleObjects(module_name, tree)
+    objects = ModuleObjects(module_name, tree, Path(path), import_root(module_name, Path(path)))
+    objects.aliases = aliases
     readers = stdin_readers(tree)
     functions = []
     for node in tree.body:

@@ -13,6 +13,9 @@ corpus as JSON with tagged values, so every value round-trips exactly:
   *input* -> ``{"sub": <the tagged base value>}``: the worker passes an instance of its
   own trivial subclass (calls as users make them, e.g. an ``IntEnum``-like int)
 * ``str`` -> ``{"str": "..."}``
+* ``bytes``/``bytearray`` -> ``{"bytes"/"bytearray": "<hex>"}`` (lower-case hex digits,
+  two per byte); decoded to the same type, so a ``bytearray`` argument the call changes
+  shows as mutated
 * ``list`` -> ``{"list": [...]}``; ``tuple`` -> ``{"tuple": [...]}``
 * ``dict`` -> ``{"dict": [[key, value], ...]}`` in iteration (insertion) order; decoded
   back into a dict with the same items in the same order (a ``dict[K, V]`` parameter's
@@ -30,8 +33,7 @@ corpus as JSON with tagged values, so every value round-trips exactly:
 Results (never inputs, never decoded) have more forms, so that a result compares by what
 it holds, not by a ``repr`` that names an address:
 
-* ``set``/``frozenset`` -> ``{"set"/"frozenset": [...]}`` items sorted by their encoding;
-  ``bytes``/``bytearray`` -> ``{"bytes"/"bytearray": "<hex>"}``
+* ``set``/``frozenset`` -> ``{"set"/"frozenset": [...]}`` items sorted by their encoding
 * an iterator (a generator, ``map``, ``zip``, ...) -> ``{"iterator": "<type name>",
   "items": [...], "then": ...}``: it is consumed, up to :data:`MAX_ITEMS` items, and
   ``then`` says how that ended (``"exhausted"``, ``"more"`` or the exception raised);
@@ -74,7 +76,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-TAGS = ("int", "float", "str", "list", "tuple", "dict", "sub", "new", "ref")
+TAGS = ("int", "float", "str", "bytes", "bytearray", "list", "tuple", "dict", "sub", "new", "ref")
 CANONICAL_NAN_BITS = 0x7FF8000000000000
 _MAX_DEPTH = 200
 _DECIMAL_BITS = 13_000  # well inside sys.int_info.default_max_str_digits (4300 digits)
@@ -392,6 +394,8 @@ def decode(data: Any) -> Any:
             return parse_float(payload)
         if tag == "str" and isinstance(payload, str):
             return payload
+        if tag in ("bytes", "bytearray") and isinstance(payload, str):
+            return _decode_bytes(tag, payload)
         if tag == "list" and isinstance(payload, list):
             return [decode(item) for item in payload]
         if tag == "tuple" and isinstance(payload, list):
@@ -427,6 +431,17 @@ def decode(data: Any) -> Any:
         + ", ".join("{" + repr(tag) + ": ...}" for tag in TAGS)
         + ")"
     )
+
+
+def _decode_bytes(tag: str, payload: str) -> bytes | bytearray:
+    try:
+        data = bytes.fromhex(payload)
+    except ValueError:
+        shown = payload if len(payload) <= 40 else payload[:37] + "..."
+        raise ValueFormatError(
+            f"bad {tag} {shown!r}: expected hex digits, two per byte, e.g. '00ff41'"
+        ) from None
+    return data if tag == "bytes" else bytearray(data)
 
 
 def _decode_dict(pairs: list[Any]) -> dict[Any, Any]:

@@ -116,8 +116,8 @@ class _FdCapture:
 def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
     """Where the result *is* (not equals) one of the mutable arguments.
 
-    Checked: the result itself and its items one level down, against every ``list``
-    argument and every argument that is an instance of a class with attributes (an
+    Checked: the result itself and its items one level down, against every ``list`` and
+    ``bytearray`` argument and every argument that is an instance of a class with attributes (an
     object built from a recipe); identity of immutable values is not observable
     behaviour: small ints and interned objects are shared by the interpreter.
     ``result is argument 0`` shows that a function returned its argument rather than a
@@ -125,7 +125,7 @@ def aliases(value: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
     """
     named = [(f"argument {i}", a) for i, a in enumerate(args)]
     named += [(f"argument {k!r}", a) for k, a in kwargs.items()]
-    mutable = [(name, a) for name, a in named if isinstance(a, list) or _is_object(a)]
+    mutable = [(name, a) for name, a in named if isinstance(a, (list, bytearray)) or _is_object(a)]
     if not mutable:
         return []
     found = [f"result is {name}" for name, a in mutable if value is a]
