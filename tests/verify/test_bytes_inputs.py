@@ -134,6 +134,17 @@ def test_bind_keeps_bytes_and_bytearray_apart(tmp_path: Path):
     assert isinstance(functions["first"].bind(([bytearray(b"a")],), {}), str)
 
 
+def test_examples_write_bytes_and_bytearray_as_hex():
+    from pyvorin.errors import ConfigError
+    from pyvorin.verify.examples import from_toml
+
+    assert from_toml({"bytes": "00ff41"}, "x") == b"\x00\xffA"
+    made = from_toml([{"bytearray": ""}], "x")[0]
+    assert type(made) is bytearray and made == bytearray()
+    with pytest.raises(ConfigError, match=r"examples\.toml:3: bad bytes 'f'"):
+        from_toml({"bytes": "f"}, "examples.toml:3")
+
+
 # -- end to end: the real verifier, CPython against the (mutated) "compiled" copy --------
 def _verify(verify_run, mutations=()):
     result, report, _ = verify_run(mutations, source=SOURCE, min_inputs=60)

@@ -36,7 +36,7 @@ from ..hookspecs import hookimpl
 from ..model import BuildContext, ModuleSpec
 from .inputs import InputCase
 from .signature import FunctionInfo
-from .values import Construct, Ref, ValueFormatError, parse_float
+from .values import Construct, Ref, ValueFormatError, decode, parse_float
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -135,6 +135,11 @@ def from_toml(value: Any, where: str) -> Any:
                 return parse_float(str(payload)) if isinstance(payload, str) else float(payload)
             except ValueFormatError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
+        if tag in ("bytes", "bytearray") and isinstance(payload, str):
+            try:
+                return decode({tag: payload})
+            except ValueFormatError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
         if tag == "tuple" and isinstance(payload, list):
             return tuple(from_toml(v, where) for v in payload)
         if tag == "list" and isinstance(payload, list):
@@ -145,6 +150,7 @@ def from_toml(value: Any, where: str) -> Any:
         f"{where}: cannot use {value!r} as an argument (expected a TOML integer, float, "
         'boolean, string, array, or one of { int = "..." }, { float = "0x..." }, '
         "{ tuple = [...] }, { dict = [[key, value], ...] }, { none = true }, "
+        '{ bytes = "<hex>" }, { bytearray = "<hex>" }, '
         '{ new = "module:Class", args = [...], kwargs = { ... } }, { ref = "module:function" })'
     )
 

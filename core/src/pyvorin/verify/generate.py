@@ -27,9 +27,12 @@ Parameters without an annotation the verifier understands (the generic tier's ``
 get values of several types: ints, floats, strings, ``None``, lists and tuples. A
 ``dict[K, V]`` gets dicts of up to :data:`MAX_DICT` entries (empty, one entry per key
 class, ordinary, mixed edges); a union (``Optional[T]``, ``T | None``) the values of every
-member.
+member. ``bytes``/``bytearray`` get the classes of :func:`_bytes_classes` (empty, single
+bytes, ASCII, UTF-8 and non-UTF-8, codec-group lengths, binary up to :data:`MAX_BYTES`),
+seeded short text or random bytes, and wide random bytes up to :data:`MAX_BYTES` long.
 
-Objects (:mod:`.objects`): an instance of a class of the module is a recipe
+Objects (:mod:`.objects`): an instance of a class of the module (or of a sibling module
+of the project) is a recipe
 (:class:`~.values.Construct`) calling the class with generated arguments for its
 ``__init__``: :data:`MAX_INSTANCES` recipes in the targeted set (defaults left out in
 some), one per input in the seeded set. Their arguments are *small* values (ints from -3

@@ -1,18 +1,19 @@
 """The functions to verify and their parameter types, read from the source with ``ast``.
 
 Every top-level ``def`` of the source module is verified. Parameter types come from
-the annotations: ``int``, ``float``, ``bool``, ``str``, ``bytes``, ``bytearray``, ``None``,
-``list[T]``,
-``tuple[A, B]``, ``tuple[T, ...]``, ``dict[K, V]``, ``Optional[T]`` / ``T | None`` /
-``Union[A, B]`` (nested freely; ``typing.List``/``Tuple``/``Dict`` spellings too). A bare
-``list``, ``tuple`` or ``dict`` has ``any`` items; ``Sequence[T]``, ``Iterable[T]`` and
-their kin (``typing`` or ``collections.abc``) get lists; ``Mapping[K, V]`` gets dicts.
-Module-level type aliases (``Matrix = list[list[int]]``, ``Matrix: TypeAlias = ...``,
-``type Matrix = ...``) are followed. A parameter without an annotation (or ``Any``,
-``object``) has type ``any`` (the generic tier): it gets generated values of several types
-(ints, floats, strings, None, lists, tuples) besides examples, doctests and the recorded
-corpus. Any other annotation (a class, ``Callable``...) is ``unknown``: no values are
-generated for it.
+the annotations: ``int``, ``float``, ``bool``, ``str``, ``bytes``, ``bytearray``,
+``None``, ``list[T]``, ``tuple[A, B]``, ``tuple[T, ...]``, ``dict[K, V]``,
+``Optional[T]`` / ``T | None`` / ``Union[A, B]`` (nested freely; ``typing.List``/
+``Tuple``/``Dict`` spellings too). A bare ``list``, ``tuple`` or ``dict`` has ``any``
+items; ``Sequence[T]``, ``Iterable[T]`` and their kin (``typing`` or ``collections.abc``)
+get lists; ``Mapping[K, V]`` gets dicts. Module-level type aliases (``Matrix =
+list[list[int]]``, ``Matrix: TypeAlias = ...``, ``type Matrix = ...``) are followed. A
+class of the module, or of a sibling module of the project, is an ``instance`` and a
+``Callable`` a ``callable`` (see :mod:`.objects`). A parameter without an annotation (or
+``Any``, ``object``) has type ``any`` (the generic tier): it gets generated values of
+several types (ints, floats, strings, None, lists, tuples) besides examples, doctests and
+the recorded corpus. Any other annotation (a class of the standard library,
+``memoryview``...) is ``unknown``: no values are generated for it.
 """
 
 from __future__ import annotations

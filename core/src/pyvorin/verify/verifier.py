@@ -487,7 +487,8 @@ def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
     if untyped:
         hints.append(
             "or annotate " + ", ".join(untyped) + " with a supported type (int, float, bool, "
-            "str, list[...], tuple[...], dict[...], X | None) so inputs of the right type "
+            "str, bytes, bytearray, list[...], tuple[...], dict[...], X | None, a class of "
+            "the module or of a sibling module of the project) so inputs of the right type "
             "can be generated"
         )
     return "; ".join(hints)
