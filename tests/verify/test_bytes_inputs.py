@@ -166,6 +166,22 @@ def test_a_miscompiled_bytes_loop_is_caught(verify_run):
     assert not result.passed
     assert entries["checksum"]["result"] == "mismatch"
     assert entries["to_text"]["result"] == "passed"
+    # shrunk by dropping bytes: one non-zero byte is enough to show the difference
+    shrunk = [f["shrunk"] for f in entries["checksum"]["findings"] if f.get("shrunk")]
+    assert shrunk and shrunk[0]["candidates_tried"] > 0
+    assert shrunk[0]["input"]["call"] in {f"checksum({bytes([b])!r})" for b in range(1, 256)}
+
+
+def test_bytes_shrink_shorter_and_keep_their_type():
+    from pyvorin.verify.shrink import candidates
+    from pyvorin.verify.signature import TypeSpec
+
+    smaller = list(candidates(b"abcd", TypeSpec("bytes")))
+    assert smaller[0] == b"" and b"ab" in smaller and b"abc" in smaller
+    assert all(type(v) is bytes and len(v) < 4 for v in smaller)
+    kept = list(candidates(bytearray(b"xy"), TypeSpec("bytes")))  # a bytearray for bytes
+    assert kept and all(type(v) is bytearray for v in kept)
+    assert list(candidates(b"", TypeSpec("bytes"))) == []
 
 
 def test_a_decode_that_no_longer_raises_is_caught(verify_run):

@@ -1,10 +1,10 @@
 """Shrinking a failing generated input to a minimal one that still fails.
 
 Greedy and type-directed: candidates make one argument simpler at a time (ints toward
-0, floats toward 0.0/1.0/integral values, lists shorter and their elements simpler, tuple
-items simpler, True toward False, standard input shorter by whole lines); the first
-candidate that still shows a difference is kept and shrinking starts again from it,
-until no candidate fails or the budget of candidates, rounds (one batch per round) or
+0, floats toward 0.0/1.0/integral values, lists shorter and their elements simpler, bytes
+shorter, tuple items simpler, True toward False, standard input shorter by whole lines);
+the first candidate that still shows a difference is kept and shrinking starts again from
+it, until no candidate fails or the budget of candidates, rounds (one batch per round) or
 seconds is spent. Every candidate is checked by really running it in both workers.
 """
 
@@ -89,6 +89,14 @@ def candidates(value: Any, spec: TypeSpec) -> Iterator[Any]:
             for i, item in enumerate(items):
                 for smaller in candidates(item, spec.items[0]):
                     yield rebuild([*items[:i], smaller, *items[i + 1 :]])
+    elif kind in ("bytes", "bytearray") and type(value) in (bytes, bytearray) and value:
+        rebuild = type(value)  # a bytearray given for bytes stays a bytearray
+        yield rebuild()
+        if len(value) > 2:
+            yield rebuild(value[: len(value) // 2])
+            yield rebuild(value[len(value) // 2 :])
+        for i in range(len(value)):
+            yield rebuild(value[:i] + value[i + 1 :])
     elif kind == "dict" and type(value) is dict and value:
         yield {}
         for drop in value:
