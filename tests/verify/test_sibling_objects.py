@@ -264,3 +264,24 @@ def test_a_miscompiled_function_of_a_sibling_instance_is_caught(tmp_path: Path):
     # the one-point domain still compares its one input
     assert entries["tick"]["result"] == "mismatch"
     assert entries["norm1"]["result"] == "passed"
+
+
+def test_a_changed_sibling_reverifies_the_functions_built_from_its_classes(tmp_path: Path):
+    root = tmp_path / "project"
+    root.mkdir()
+    _project(root)
+
+    def run() -> set[str]:
+        module = make_project(root, source=KERNELS, min_inputs=30)
+        ctx = make_context(root, MutantBackend([]))
+        result, report, _ = verify_module(ctx, module, compile_with(ctx, module, tmp_path))
+        assert result.passed, result.message
+        return {r["function"] for r in report["reused"]}
+
+    assert run() == set()
+    everything = {"norm1", "bump", "width", "label", "height", "again", "tick", "tick_or_not"}
+    assert run() == everything | {"ticks"}
+    # Box's __init__ changes: the functions of boxes get other inputs, the rest are reused
+    geo = root / "pkg" / "geo.py"
+    geo.write_text(geo.read_text().replace('label: str = "box"', 'label: str = "crate"'))
+    assert run() == everything - {"width", "label", "height"} | {"ticks"}

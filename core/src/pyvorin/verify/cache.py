@@ -10,6 +10,8 @@ the sha256 of:
 * the function's own source, the sources of every module function it calls (directly or
   through others: a changed callee re-verifies its callers), and the module's top-level
   code that is not a function (imports, constants);
+* the sha256 of each sibling module whose classes its parameters are built from
+  (:mod:`.objects`): a changed ``__init__`` there changes its inputs;
 * its chosen inputs (examples, doctests, recorded calls, exactly as encoded) and the
   settings that shape the rest (min-inputs, call-seconds, memory-mb, min-coverage,
   ``--release``); an explicit seed (``--seed`` or configured) is part of the key, a
@@ -116,6 +118,7 @@ def function_key(
     chosen_inputs: list[str],
     settings: dict[str, Any],
     explicit_seed: int | None,
+    siblings: dict[str, str] | None = None,
 ) -> str:
     facts = {k: toolchain.get(k) for k in TOOLCHAIN_FACTS}
     material = {
@@ -131,6 +134,7 @@ def function_key(
         "inputs": chosen_inputs,
         "settings": settings,
         "seed": explicit_seed,
+        "siblings": siblings or {},
     }
     text = json.dumps(material, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

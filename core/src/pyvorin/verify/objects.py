@@ -178,6 +178,11 @@ class ModuleObjects:
         self._loaded[module] = objects
         return objects
 
+    def loaded_file(self, module: str) -> Path | None:
+        """The file of a sibling module already read (see :meth:`sibling`)."""
+        found = self._loaded.get(module)
+        return found.path if found is not None else None
+
     def _module_file(self, module: str) -> Path | None:
         if self.root is None or not module:
             return None

@@ -103,8 +103,20 @@ def cache_keys(
             chosen_inputs=chosen,
             settings=dict(settings),
             explicit_seed=explicit,
+            siblings=_digests(function.siblings),
         )
     return keys
+
+
+def _digests(paths: tuple[Path, ...]) -> dict[str, str]:
+    """sha256 of each file (a file that cannot be read: its error, so the key changes)."""
+    out = {}
+    for path in paths:
+        try:
+            out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            out[str(path)] = f"unreadable: {exc.strerror}"
+    return out
 
 
 def merge_reused(

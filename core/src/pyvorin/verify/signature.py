@@ -356,6 +356,9 @@ class FunctionInfo:
     # reads standard input (input(), sys.stdin), itself or through module code it calls:
     # its generated inputs then also vary standard input (see .stdin)
     reads_stdin: bool = False
+    # the sibling modules' files its parameter types were read from (their classes'
+    # __init__s): part of the reuse key, as the function's own source is
+    siblings: tuple[Path, ...] = field(default=(), compare=False)
 
     @property
     def qualname(self) -> str:
@@ -601,9 +604,23 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
                 lineno=node.lineno,
                 path=Path(path),
                 reads_stdin=node.name in readers,
+                siblings=_sibling_files([p.type for p in params], objects),
             )
         )
     return functions
+
+
+def _sibling_files(specs: list[TypeSpec], objects: ModuleObjects) -> tuple[Path, ...]:
+    """The files of the sibling modules whose classes ``specs`` build, sorted."""
+    modules: set[str] = set()
+    todo = list(specs)
+    while todo:
+        spec = todo.pop()
+        if spec.kind in ("instance", "cut"):
+            modules.add(spec.name.partition(":")[0])
+        todo.extend(spec.items)
+    files = {objects.loaded_file(m) for m in modules if m != objects.module}
+    return tuple(sorted(f for f in files if f is not None))
 
 
 def inferred_type(
