@@ -12,6 +12,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from pyvorin.verify import generate
 from pyvorin.verify.signature import parse_functions
 from pyvorin.verify.values import Construct
@@ -285,3 +287,28 @@ def test_a_changed_sibling_reverifies_the_functions_built_from_its_classes(tmp_p
     geo = root / "pkg" / "geo.py"
     geo.write_text(geo.read_text().replace('label: str = "box"', 'label: str = "crate"'))
     assert run() == everything - {"width", "label", "height"} | {"ticks"}
+
+
+@pytest.mark.slow
+def test_functions_of_sibling_instances_compile_natively_and_verify(tmp_path: Path):
+    """The real pipeline: ``pyvorin compile`` builds kernels only; shapes and pkg.geo stay
+    source, imported by both workers."""
+    import json
+
+    from tests.helpers import run_cli
+
+    project = tmp_path / "project"
+    project.mkdir(mode=0o755)
+    _project(project)
+    (project / "pkg").chmod(0o755)
+    (project / "pyproject.toml").write_text("[tool.pyvorin.verify]\ncall-seconds = 2\n")
+    proc = run_cli("compile", "kernels.py", "-o", "out", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((project / "out" / "kernels.pyvorin-verify.json").read_text())
+    entries = {f["name"]: f for f in report["functions"]}
+    assert len(entries) == 9
+    for entry in entries.values():
+        assert entry["result"] == "passed" and entry["mismatches"] == 0, entry
+        assert entry["conclusive"] >= entry["required"], entry
+    assert entries["tick"]["required"] == 1 and entries["tick_or_not"]["required"] == 2
+    assert entries["norm1"]["required"] == report["min_inputs"] == 100
