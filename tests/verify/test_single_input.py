@@ -73,3 +73,23 @@ def test_no_longer_budget_leaves_it_inconclusive(tmp_path: Path):
     assert settle["inconclusive"][0]["reason"] == (
         "CPython did not finish within the 1 s per-call budget"
     )
+
+
+def test_a_function_of_one_argument_less_object_is_a_single_input_too(tmp_path: Path):
+    # f(bm: Context) with Context() the only recipe: one input, like a function without
+    # parameters (a mypyc benchmark taking its BenchmarkContext)
+    source = SOURCE.replace(
+        "def settle() -> int:",
+        "class Context:\n    def __init__(self) -> None:\n        self.runs = 0\n\n\n"
+        "def settle(bm: Context) -> int:",
+    )
+    root = tmp_path / "context"
+    module = make_project(
+        root, source=source, min_inputs=10, call_seconds=1, extra="single-call-seconds = 10\n"
+    )
+    ctx = make_context(root, MutantBackend([]))
+    result, report, _ = verify_module(ctx, module, compile_with(ctx, module, tmp_path))
+    assert result.passed, result.message
+    settle = _entry(report, "settle")
+    assert settle["result"] == "passed" and settle["required"] == settle["conclusive"] == 1
+    assert any("single-call-seconds = 10 without it" in n for n in settle["notes"])

@@ -140,8 +140,9 @@ def _run_single_inputs_longer(
     cpython_replies: list[dict[str, Any]],
     compiled_replies: list[dict[str, Any]],
 ) -> dict[str, list[str]]:
-    """Run again, once, the one input of each function without parameters that CPython
-    did not finish within ``call-seconds``: under ``single-call-seconds`` and without line
+    """Run again, once, the one input of each function with a one-input domain (without
+    parameters, or taking only a class built without arguments) that CPython did not
+    finish within ``call-seconds``: under ``single-call-seconds`` and without line
     tracing (which slows CPython 3.10/3.11 down five times and more).
 
     Such a function has exactly one input, so min-inputs cannot be made of smaller ones; a
@@ -155,7 +156,7 @@ def _run_single_inputs_longer(
     indices = [
         index
         for index, (function, case) in enumerate(owners)
-        if not function.params
+        if function.input_space() == 1  # no parameters, or one argument-less object
         and not function.reads_stdin  # then its inputs are standard input texts (.stdin)
         and case.stdin is None
         and case.session is None
