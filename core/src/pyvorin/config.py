@@ -238,8 +238,9 @@ SCHEMA: tuple[Key, ...] = (
         "verify.single-call-seconds",
         int,
         60,
-        "Time budget of the one input of a function without parameters, run again without "
-        "line tracing when it did not finish within call-seconds (benchmarks, drivers).",
+        "Time budget of the one input of a function without parameters (or taking only an "
+        "argument-less object), run again without line tracing when it did not finish "
+        "within call-seconds (benchmarks, drivers).",
         minimum=1,
         maximum=86400,
     ),
