@@ -8,6 +8,7 @@ declared; a ``bytearray`` the call changes is compared as an argument mutation.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -143,6 +144,35 @@ def test_examples_write_bytes_and_bytearray_as_hex():
     assert type(made) is bytearray and made == bytearray()
     with pytest.raises(ConfigError, match=r"examples\.toml:3: bad bytes 'f'"):
         from_toml({"bytes": "f"}, "examples.toml:3")
+
+
+def test_recorded_calls_keep_bytes_arguments(tmp_path: Path):
+    import importlib
+
+    from pyvorin.verify.corpus import cases_for
+    from pyvorin.verify.recorder import Recorder, _recordable
+
+    assert _recordable([b"\x00", bytearray(b"ab"), {"k": b"v"}])
+    assert not _recordable(memoryview(b"x"))
+    path = tmp_path / "bytesrec.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    corpus = tmp_path / "corpus.json"
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with Recorder(["bytesrec"], corpus=corpus) as recorder:
+            module = importlib.import_module("bytesrec")  # wrapped on import
+            module.invert(bytearray(b"\x01\x02"))
+            module.checksum(b"\xffab")
+        recorder.save()
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("bytesrec", None)
+    functions = {f.name: f for f in parse_functions("bytesrec", path)}
+    (invert,) = cases_for(corpus, functions["invert"])[0]
+    assert invert.args == (bytearray(b"\x01\x02"),)  # as passed, before the call changed it
+    assert type(invert.args[0]) is bytearray
+    (checksum,) = cases_for(corpus, functions["checksum"])[0]
+    assert checksum.args == (b"\xffab",)
 
 
 # -- end to end: the real verifier, CPython against the (mutated) "compiled" copy --------

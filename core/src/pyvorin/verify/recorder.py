@@ -12,7 +12,8 @@ Usage (the pytest adapter does this around a test session)::
 
 Arguments are deep-copied *before* the call, so a function that mutates its list
 argument records the list as it was passed. Only calls whose arguments are all of the
-verifiable types (int, float, bool, None, list, tuple, str) are recorded; duplicates are
+verifiable types (int, float, bool, None, str, bytes, bytearray, list, tuple, dict) are
+recorded; duplicates are
 recorded once, and at most ``limit`` calls per function are kept.
 
 Functions are wrapped where they live (the module's attribute), so ``import mod;
@@ -36,7 +37,7 @@ from . import corpus as corpus_mod
 from .values import ValueFormatError, decode, dumps, encode
 
 DEFAULT_LIMIT = 1000
-_RECORDABLE = (type(None), bool, int, float, str, list, tuple, dict)
+_RECORDABLE = (type(None), bool, int, float, str, bytes, bytearray, list, tuple, dict)
 
 
 def _recordable(value: Any, depth: int = 0) -> bool:
