@@ -146,6 +146,21 @@ def test_examples_write_bytes_and_bytearray_as_hex():
         from_toml({"bytes": "f"}, "examples.toml:3")
 
 
+def test_doctests_give_bytes_and_bytearray_arguments(tmp_path: Path):
+    from pyvorin.verify.doctests import cases_for
+
+    path = tmp_path / "kernels.py"
+    path.write_text(
+        'def invert(buf: bytearray) -> None:\n    """\n    >>> invert(bytearray(b"\\\\x01"))\n'
+        '    >>> invert(bytearray())\n    >>> invert(b"no")\n    """\n',
+        encoding="utf-8",
+    )
+    (function,) = parse_functions("kernels", path)
+    args = [case.args[0] for case in cases_for(function)]
+    assert args == [bytearray(b"\x01"), bytearray()]  # b"no" is no bytearray: left out
+    assert all(type(a) is bytearray for a in args)
+
+
 def test_recorded_calls_keep_bytes_arguments(tmp_path: Path):
     import importlib
 

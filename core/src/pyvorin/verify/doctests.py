@@ -1,8 +1,9 @@
 """Input source 2: calls written in the function's docstring as doctest examples.
 
 Every ``>>> f(...)`` example that calls the function itself with literal arguments
-(numbers, ``True``/``False``/``None``, lists and tuples of them, ``float('nan')``,
-``float('inf')``, ``math.inf``, ``math.nan``, negatives) becomes an input, also where
+(numbers, strings, bytes, ``bytearray(b"...")``, ``True``/``False``/``None``, lists and
+tuples of them, ``float('nan')``, ``float('inf')``, ``math.inf``, ``math.nan``,
+negatives) becomes an input, also where
 the call is compared (``>>> f(grid) is None``). An argument may name a module-level
 constant (``>>> sudoku(initial_grid)``): a name the module assigns exactly once, at its
 top level and outside ``if __name__ == "__main__":``, to such a literal, and that no
@@ -55,6 +56,15 @@ def literal(node: ast.expr, names: dict[str, Any] | None = None) -> Any:
             return float(node.args[0].value)
         except ValueError:
             raise NotLiteral from None
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "bytearray"
+        and len(node.args) <= 1
+        and not node.keywords
+        and all(isinstance(a, ast.Constant) and type(a.value) is bytes for a in node.args)
+    ):
+        return bytearray(node.args[0].value if node.args else b"")
     if (
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
