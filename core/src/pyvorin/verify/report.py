@@ -102,6 +102,12 @@ def render_text(report: dict[str, Any]) -> str:
                     f"{seen['covered']}/{seen['lines']} of its lines; own inputs {total}"
                 )
                 continue
+            unchecked = function.get("value_unchecked")
+            if unchecked:
+                covered += (
+                    f"; {unchecked} of them with a return value CPython itself does not "
+                    "reproduce (compared by type, everything else exactly)"
+                )
             lines.append(f"{name}: ok on {total} inputs ({_counts(function['inputs'])}){covered}")
             continue
         if function["mismatches"]:

@@ -1,0 +1,102 @@
+"""Inputs whose returned value CPython itself does not reproduce (elapsed time, a random
+draw) are compared on everything else, and the value by its type; a function that is
+nondeterministic on one input gets more CPython runs of its other differing inputs before
+a difference counts as a mismatch (docs/verification.md, "Progress and inconclusive
+inputs")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pyvorin.verify.report import render_text
+from pyvorin.verify.verifier import EXTRA_RECHECKS, _recheck_differing, verify_module
+
+from .backend import MutantBackend, compile_with, make_context, make_project
+
+SOURCE = """\
+import time
+
+
+def timed_fill(xs: list[int], n: int) -> float:
+    started = time.perf_counter()
+    for i in range(n % 50):
+        xs.append(i * 2)
+    if n < -1000:
+        raise ValueError(f"negative size {n}")
+    return time.perf_counter() - started
+"""
+
+
+def _verify(tmp_path: Path, mutations=()):
+    root = tmp_path / f"p{len(list(tmp_path.iterdir()))}"
+    module = make_project(root, source=SOURCE, min_inputs=30)
+    ctx = make_context(root, MutantBackend(list(mutations)))
+    return verify_module(ctx, module, compile_with(ctx, module, tmp_path))
+
+
+def test_a_timing_function_verifies_on_everything_but_its_value(tmp_path: Path):
+    result, report, _ = _verify(tmp_path)
+    assert result.passed, result.message
+    entry = report["functions"][0]
+    assert entry["result"] == "passed"
+    assert entry["conclusive"] >= 30
+    assert entry["value_unchecked"] >= 1
+    assert any("does not reproduce" in note for note in entry["notes"])
+    assert "with a return value CPython itself does not reproduce" in render_text(report)
+
+
+def test_what_else_a_timing_function_does_is_still_compared(tmp_path: Path):
+    result, report, _ = _verify(tmp_path, [("xs.append(i * 2)", "xs.append(i * 3)")])
+    assert not result.passed
+    entry = report["functions"][0]
+    assert entry["result"] == "mismatch"
+    assert "argument mutation" in [d["what"] for d in entry["findings"][0]["differences"]]
+    result, report, _ = _verify(tmp_path, [('f"negative size {n}"', 'f"negative: {n}"')])
+    assert not result.passed  # deterministic exceptions of the same function
+    result, report, _ = _verify(
+        tmp_path, [("return time.perf_counter() - started", "return int(time.perf_counter())")]
+    )
+    assert not result.passed
+    whats = [d["what"] for d in report["functions"][0]["findings"][0]["differences"]]
+    assert whats == ["return value type"]
+
+
+class _ScriptedSide:
+    """A CPython side whose reruns answer from a script (which rerun ends differently
+    cannot be produced on demand with a real clock)."""
+
+    def __init__(self, answers: list[list[dict[str, Any]]]) -> None:
+        self.answers = answers
+        self.runs: list[int] = []
+        self.budget = type("B", (), {"call_seconds": 1.0})()
+
+    def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.runs.append(len(requests))
+        return self.answers[len(self.runs) - 1][: len(requests)]
+
+
+def _reply(value: float) -> dict[str, Any]:
+    return {"kind": "return", "value": {"float": float(value).hex()}, "stdout": "", "stderr": ""}
+
+
+def test_inputs_that_agree_by_chance_get_more_reruns_when_the_function_is_unstable():
+    requests = [
+        {"id": i, "function": name, "args": [], "kwargs": {}}
+        for i, name in enumerate(["timed", "timed", "steady"])
+    ]
+    cpython = [_reply(1.0), _reply(2.0), _reply(5.0)]
+    compiled = [_reply(1.5), _reply(2.5), _reply(6.0)]
+    side = _ScriptedSide(
+        [
+            [_reply(1.1), _reply(2.0), _reply(5.0)],  # input 0 moves; 1 agrees by chance
+            [_reply(2.0)],  # input 1 agrees once more
+            [_reply(2.2)],  # ... and then moves: nondeterministic
+        ]
+    )
+    _recheck_differing(side, requests, cpython, compiled, converts=False)
+    assert cpython[0]["nondeterministic"] == ["return value"]
+    assert cpython[1]["nondeterministic"] == ["return value"]
+    assert "nondeterministic" not in cpython[2]  # another function: one rerun, a mismatch
+    assert side.runs == [3, 1, 1]
+    assert EXTRA_RECHECKS == 2
