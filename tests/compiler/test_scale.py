@@ -344,8 +344,11 @@ def test_limit_of_reads_compiler_failures() -> None:
 def test_a_limit_hit_in_the_compiler_is_exit_7_naming_the_setting(
     tmp_path: Path, monkeypatch, split: bool, limit: dict, message: str
 ) -> None:
-    monkeypatch.setenv(units.ENV_LINES, "3000" if split else "1000000")
-    spec = ModuleSpec("pkg.big", write(tmp_path, "big", chain_source(40)))
+    # Each C unit must take several CPU seconds on a fast machine for the 1 s limit to hit
+    # reliably: split builds compile two ~12000-line units (measured ~4 s of CPU each here),
+    # the one-unit build one ~8000-line unit (~2.8 s).
+    monkeypatch.setenv(units.ENV_LINES, "20000" if split else "1000000")
+    spec = ModuleSpec("pkg.big", write(tmp_path, "big", chain_source(120 if split else 40)))
     assert (len(generate_units(spec)) > 1) == split
     reports: list[dict] = []
     runner = tool_runner(SandboxPolicy(**limit), "compilation of pkg.big", reports)
