@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pyvorin.verify import generate
+from pyvorin.verify.planning import required_inputs
 from pyvorin.verify.signature import parse_functions
-from pyvorin.verify.verifier import required_inputs
 
 SOURCE = """\
 from typing import Optional

@@ -11,7 +11,7 @@ inputs are re-run.
 
 from __future__ import annotations
 
-import pyvorin.verify.verifier as verifier
+import pyvorin.verify.running as running
 
 TIMED = """
 import time
@@ -33,13 +33,13 @@ def double(n: int) -> int:
 def _batches(monkeypatch):
     """Record (side, number of calls) of every worker batch."""
     seen: list[tuple[str, int]] = []
-    original = verifier.run_side
+    original = running.run_side
 
     def recording(label, module_name, path, requests, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append((label, len(requests)))
         return original(label, module_name, path, requests, *args, **kwargs)
 
-    monkeypatch.setattr(verifier, "run_side", recording)
+    monkeypatch.setattr(running, "run_side", recording)
     return seen
 
 

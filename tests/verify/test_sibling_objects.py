@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from pyvorin.verify import generate
+from pyvorin.verify.planning import required_inputs
 from pyvorin.verify.signature import parse_functions
 from pyvorin.verify.values import Construct
-from pyvorin.verify.verifier import required_inputs, verify_module
+from pyvorin.verify.verifier import verify_module
 
 from .backend import MutantBackend, compile_with, make_context, make_project
 

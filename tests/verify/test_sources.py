@@ -15,9 +15,9 @@ import pytest
 from pyvorin.errors import ConfigError
 from pyvorin.verify import corpus, doctests, examples, generate
 from pyvorin.verify.inputs import InputCase
+from pyvorin.verify.planning import gather_inputs
 from pyvorin.verify.recorder import Recorder
 from pyvorin.verify.signature import parse_functions
-from pyvorin.verify.verifier import gather_inputs
 
 from .backend import MutantBackend, make_context, make_project
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyvorin.compiler import compile_module
-from pyvorin.verify.verifier import converts_at_boundary, verify_module
+from pyvorin.verify.running import converts_at_boundary
+from pyvorin.verify.verifier import verify_module
 
 from .backend import MutantBackend, make_context, make_project
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pyvorin.verify.nondeterminism import EXTRA_RECHECKS, recheck_differing
 from pyvorin.verify.report import render_text
-from pyvorin.verify.verifier import EXTRA_RECHECKS, _recheck_differing, verify_module
+from pyvorin.verify.verifier import verify_module
 
 from .backend import MutantBackend, compile_with, make_context, make_project
 
@@ -94,7 +95,7 @@ def test_inputs_that_agree_by_chance_get_more_reruns_when_the_function_is_unstab
             [_reply(2.2)],  # ... and then moves: nondeterministic
         ]
     )
-    _recheck_differing(side, requests, cpython, compiled, converts=False)
+    recheck_differing(side, requests, cpython, compiled, converts=False)
     assert cpython[0]["nondeterministic"] == ["return value"]
     assert cpython[1]["nondeterministic"] == ["return value"]
     assert "nondeterministic" not in cpython[2]  # another function: one rerun, a mismatch

@@ -5,7 +5,7 @@ run, which decides which inputs are run at all: the compiled side runs only the 
 CPython finished): the call itself, encoding its result and arguments, and coverage
 (``wall_ns`` of a reply), not starting the worker.
 Each function's inputs run cheapest first (chosen inputs, then generated ones by size,
-see :func:`pyvorin.verify.verifier._run_in_size_order`), so cutting a function's tail cuts
+see :func:`pyvorin.verify.running.run_in_size_order`), so cutting a function's tail cuts
 its largest inputs: generation grows sizes only while the budget allows.
 
 Sharing: when a function's first input is about to run, its **share** is what is left of

@@ -1,401 +1,64 @@
 """The built-in verifier: every compiled function checked against CPython.
 
 For each top-level function of the source module, inputs are gathered from every
-``pyvorin_generate_inputs`` implementation (built in: examples, doctests, recorded
+``pyvorin_generate_inputs`` implementation (:mod:`.planning`: examples, doctests, recorded
 corpus, generated; merged in that order, duplicates dropped), run in two worker
 processes — the original source under CPython and the compiled artifact — batched per
-worker, compared (:mod:`pyvorin.verify.compare`), failing generated inputs shrunk, and a
+worker (:mod:`.running`), compared (:mod:`.compare`; inputs CPython itself answers
+differently run after run: :mod:`.nondeterminism`), failing generated inputs shrunk, and a
 report written beside the artifacts. There is no way to skip this stage: a function
 verified on fewer than ``verify.min-inputs`` conclusive inputs fails the build too.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import ConfigError, VerificationError
+from ..errors import VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
-from .budget import protect, summarize
-from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
+from .budget import summarize
+from .compare import compare, describe, inconclusive_reason
 from .coverage import (
     coverage_evidence,
     executable_branches,
     executable_lines,
     function_coverage,
 )
-from .generate import effective_seed, generate, seed_source
+from .generate import effective_seed, seed_source
 from .hints import main_block_hint, main_import_hint
-from .inputs import SOURCES, InputCase, input_size, source_rank
+from .inputs import SOURCES, InputCase
+from .nondeterminism import partial_differences, value_only_nondeterministic
+from .planning import declared_exhaustive, gather_inputs, how_to_add, needed_inputs, top_up
 from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
+from .requests import call_request
 from .reuse import cache_keys, merge_reused, outcome_cache
+from .running import (
+    Side,
+    converts_at_boundary,
+    run_both,
+    run_in_size_order,
+    run_single_inputs_longer,
+)
 from .sessions import is_session, module_sessions, session_owner, session_text
 from .shrink import shrink
 from .signature import FunctionInfo, parse_functions
 from .stdin import with_stdin_text
 from .values import show
-from .workers import Budget, import_root, run_side, stage_files
+from .workers import Budget, import_root, stage_files
 
 VERIFIER_NAME = "pyvorin.verify"  # the built-in verifier, as recorded in manifests
 INTERPRETED_RESULT = "interpreted (declared)"  # a function left out: not compiled
 MAX_FINDINGS_PER_FUNCTION = 20
 MAX_INCONCLUSIVE_LISTED = 20
 TOP_UP_ROUNDS = 2
-
-
-@dataclass
-class _Side:
-    """One side of the comparison: a module file run in its own worker."""
-
-    label: str
-    module_name: str
-    path: Path
-    budget: Budget
-    workdir: Path
-
-    max_failures: int = 3
-    coverage: bool = False  # record the lines each call executes (the CPython side)
-    root: Path | None = None  # the module's import root: its siblings import from there
-    # whether the compiled side's call boundary converts arguments (see converts_at_boundary)
-    converts_at_boundary: bool = False
-
-    def run(
-        self,
-        requests: list[dict[str, Any]],
-        on_reply: Callable[[dict[str, Any]], None] | None = None,
-        module_seconds: float | None = None,
-    ) -> list[dict[str, Any]]:
-        return run_side(
-            self.label,
-            self.module_name,
-            self.path,
-            requests,
-            self.budget,
-            self.workdir,
-            self.max_failures,
-            self.coverage,
-            self.root,
-            on_reply,
-            module_seconds,
-        )
-
-
-def _run_in_size_order(
-    sides: list[_Side],
-    requests: list[dict[str, Any]],
-    owners: list[tuple[FunctionInfo, Any]],
-    progress: LiveProgress | None = None,
-    module_seconds: float | None = None,
-    required: dict[str, int] | None = None,
-) -> tuple[list, list]:
-    """Run ``requests`` with each function's cheapest inputs first; replies in input order.
-
-    Inputs a person chose (examples, doctests, recorded calls) run before generated ones,
-    each group cheapest first: a slow function then spends its per-call budget strikes
-    (timeouts stop its remaining calls) on generated inputs, never before the chosen
-    inputs have run. With ``module_seconds`` the CPython side shares that budget among the
-    functions (:mod:`.budget`): the chosen inputs and each function's first
-    ``required[name]`` generated ones always run, the larger ones after them only while
-    the function's share lasts.
-    """
-    order = sorted(
-        range(len(requests)),
-        key=lambda i: (
-            owners[i][0].name,
-            owners[i][1].source == "generated",
-            input_size(owners[i][1]),
-            i,
-        ),
-    )
-    ordered = [requests[i] for i in order]
-    for i in order:  # the cost measure of cost-aware cutting (budget.py)
-        requests[i]["size"] = input_size(owners[i][1])
-    if module_seconds is not None:
-        runs = [(owners[i][0].name, owners[i][1].source) for i in order]
-        for request, protected in zip(ordered, protect(runs, required or {}), strict=True):
-            request["protected"] = protected
-    cpython, compiled = _run_both(sides, ordered, progress, module_seconds)
-    placed_cpython: list[Any] = [None] * len(requests)
-    placed_compiled: list[Any] = [None] * len(requests)
-    for position, index in enumerate(order):
-        placed_cpython[index] = cpython[position]
-        placed_compiled[index] = compiled[position]
-    return placed_cpython, placed_compiled
-
-
-def _run_single_inputs_longer(
-    settings: dict[str, Any],
-    sides: list[_Side],
-    requests: list[dict[str, Any]],
-    owners: list[tuple[FunctionInfo, InputCase]],
-    cpython_replies: list[dict[str, Any]],
-    compiled_replies: list[dict[str, Any]],
-) -> dict[str, list[str]]:
-    """Run again, once, the one input of each function with a one-input domain (without
-    parameters, or taking only a class built without arguments) that CPython did not
-    finish within ``call-seconds``: under ``single-call-seconds`` and without line
-    tracing (which slows CPython 3.10/3.11 down five times and more).
-
-    Such a function has exactly one input, so min-inputs cannot be made of smaller ones; a
-    benchmark or a driver (``main()``) often runs for more than the per-call budget. The
-    replies replace the timed-out ones; the notes (per function) say so in the report.
-    """
-    seconds = float(settings["verify.single-call-seconds"])
-    reference = sides[0]
-    if seconds <= reference.budget.call_seconds:
-        return {}
-    indices = [
-        index
-        for index, (function, case) in enumerate(owners)
-        if function.input_space() == 1  # no parameters, or one argument-less object
-        and not function.reads_stdin  # then its inputs are standard input texts (.stdin)
-        and case.stdin is None
-        and case.session is None
-        and not is_session(function.name)
-        and cpython_replies[index]["kind"] == "timeout"
-    ]
-    if not indices:
-        return {}
-    longer = [
-        dataclasses.replace(
-            side,
-            budget=dataclasses.replace(side.budget, call_seconds=seconds),
-            coverage=False,
-        )
-        for side in sides
-    ]
-    cpython, compiled = _run_both(longer, [requests[index] for index in indices])
-    notes: dict[str, list[str]] = {}
-    for index, cpy, cmp in zip(indices, cpython, compiled, strict=True):
-        cpy["call_seconds"] = seconds  # the budget this reply had (inconclusive_reason)
-        cpython_replies[index], compiled_replies[index] = cpy, cmp
-        took = f"{cpy['ns'] / 1e9:.1f} s" if cpy.get("ns") else "no answer"
-        notes.setdefault(owners[index][0].name, []).append(
-            f"its one input did not finish within call-seconds = "
-            f"{reference.budget.call_seconds:g} under line tracing and ran again under "
-            f"single-call-seconds = {seconds:g} without it ({took} under CPython): the "
-            "lines it ran are not recorded, so they are no evidence for the functions it calls"
-        )
-    return notes
-
-
-def _top_up(
-    ctx: BuildContext,
-    plan: list[tuple[FunctionInfo, list[InputCase], list[str]]],
-    owners: list[tuple[FunctionInfo, InputCase]],
-    cpython_replies: list[dict[str, Any]],
-    compiled_replies: list[dict[str, Any]],
-    round_number: int,
-) -> list[tuple[FunctionInfo, InputCase]]:
-    """More generated inputs for functions left short of min-inputs by inconclusive calls.
-
-    The new inputs come from the same seeded generator under a round-specific seed, the
-    smallest ones first, so a function whose large inputs exceed the budget (a size
-    parameter, an exponential algorithm) can still be verified on many small ones.
-    """
-    call_seconds = float(ctx.settings["verify.call-seconds"])
-    conclusive: dict[str, int] = {}
-    inconclusive: dict[str, int] = {}
-    seen: dict[str, set[str]] = {}
-    failing: set[str] = set()
-    for (function, case), cpy, cmp in zip(owners, cpython_replies, compiled_replies, strict=True):
-        seen.setdefault(function.name, set()).add(case.key)
-        if inconclusive_reason(cpy, call_seconds) is None and cmp["kind"] != "not-run":
-            conclusive[function.name] = conclusive.get(function.name, 0) + 1
-            if compare(cpy, cmp, call_seconds, case.encoded()):
-                failing.add(function.name)  # already fails: more inputs change nothing
-        else:
-            inconclusive[function.name] = inconclusive.get(function.name, 0) + 1
-            if cpy.get("nondeterministic"):
-                failing.add(function.name)  # more inputs would be nondeterministic too
-    extra: list[tuple[FunctionInfo, InputCase]] = []
-    for function, cases, _notes in plan:
-        deficit = _required(ctx, function) - conclusive.get(function.name, 0)
-        if (
-            deficit <= 0
-            or function.name in failing
-            or not inconclusive.get(function.name)
-            or not function.generatable
-        ):
-            continue
-        pool = generate(
-            function,
-            len(seen[function.name]) + 4 * deficit,
-            effective_seed(ctx) + 7919 * round_number,
-        )
-        fresh = [c for c in pool if c.key not in seen[function.name]]
-        fresh.sort(key=input_size)
-        for number, case in enumerate(fresh[: 2 * deficit], start=1):
-            case.origin = f"#{len(cases) + number} (top-up round {round_number})"
-            extra.append((function, case))
-        cases.extend(case for f, case in extra if f is function)
-    return extra
-
-
-def converts_at_boundary(compiled: CompileResult) -> bool:
-    """Whether the compiled functions convert their arguments at the call boundary.
-
-    The native tier does, as documented (docs/subset.md): a ``bool`` for an ``int`` is read
-    as ``0``/``1``, an ``int`` for a ``float`` as the float, a subclass instance as its
-    plain value; CPython is then called with the converted value. The generic tier passes
-    every argument as it is, exactly like the interpreter, so CPython gets the same
-    arguments. An extension of unknown tier (a third-party backend) is assumed to convert;
-    a ``.py`` artifact does not.
-    """
-    import importlib.machinery
-
-    if not Path(compiled.artifact).name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
-        return False
-    return (compiled.facts or {}).get("tier") != "generic"
-
-
-def _run_both(
-    sides: list[_Side],
-    requests: list[dict[str, Any]],
-    progress: LiveProgress | None = None,
-    module_seconds: float | None = None,
-) -> tuple[list, list]:
-    """Run a batch under CPython, then the calls CPython finished in the compiled worker.
-
-    A call CPython could not finish (inconclusive) is not run on the compiled side at
-    all, so it costs one budget, not two. The two sides run one after the other, not
-    from two threads: the sandbox forks its launcher, and a fork while another thread
-    holds a lock can deadlock the child.
-    """
-    if not requests:
-        return [], []
-    reference, candidate = sides
-    converts = candidate.converts_at_boundary
-    cpython = reference.run(
-        [_for_cpython(r, converts) for r in requests],
-        progress.side("CPython", requests) if progress is not None else None,
-        module_seconds,
-    )
-    call_seconds = reference.budget.call_seconds
-    runnable = [
-        request
-        for request, reply in zip(requests, cpython, strict=True)
-        if inconclusive_reason(reply, call_seconds) is None
-    ]
-    on_reply = progress.side("compiled", runnable) if progress is not None else None
-    replies = (
-        {reply["id"]: reply for reply in candidate.run(runnable, on_reply)} if runnable else {}
-    )
-    if converts:
-        for request in runnable:
-            reply = replies.get(request["id"])
-            if reply is not None and request.get("reference") and reply.get("mutated"):
-                reply["mutated"] = _as_reference(reply["mutated"], request)
-    compiled = [
-        replies.get(request["id"], {"id": request["id"], "kind": "not-run"}) for request in requests
-    ]
-    _recheck_differing(reference, requests, cpython, compiled, converts)
-    return cpython, compiled
-
-
-def _recheck_differing(
-    reference: _Side,
-    requests: list[dict[str, Any]],
-    cpython: list[dict[str, Any]],
-    compiled: list[dict[str, Any]],
-    converts: bool,
-) -> None:
-    """Run every input whose two outcomes differ under CPython once more.
-
-    When CPython's second outcome differs from its own first one (a function returning
-    elapsed time, a random draw...), the input is nondeterministic under CPython: it
-    cannot tell right from wrong, so its CPython reply is marked and the input counts as
-    inconclusive (:func:`~pyvorin.verify.compare.inconclusive_reason`). A deterministic
-    function never differs from itself, so a real miscompilation stays a mismatch. Only
-    differing inputs are re-run: agreeing ones cost nothing more.
-    """
-    call_seconds = reference.budget.call_seconds
-    differing = [
-        index
-        for index, (request, cpy, cmp) in enumerate(zip(requests, cpython, compiled, strict=True))
-        if inconclusive_reason(cpy, call_seconds) is None
-        and cmp["kind"] != "not-run"
-        and compare(cpy, cmp, call_seconds, _encoded_input(request))
-    ]
-    if not differing:
-        return
-    again = reference.run([_for_cpython(requests[i], converts) for i in differing])
-    for index, second in zip(differing, again, strict=True):
-        original = _encoded_input(_for_cpython(requests[index], converts))
-        mark_nondeterministic(cpython[index], second, call_seconds, original)
-    # A function shown nondeterministic on one input (elapsed time) can agree with itself
-    # by chance on another (a coarse clock, an empty loop): its differing inputs that
-    # still look deterministic run under CPython up to EXTRA_RECHECKS times more.
-    unstable = {requests[i]["function"] for i in differing if cpython[i].get("nondeterministic")}
-    suspects = [
-        i
-        for i in differing
-        if requests[i]["function"] in unstable and not cpython[i].get("nondeterministic")
-    ]
-    for _round in range(EXTRA_RECHECKS):
-        if not suspects:
-            break
-        again = reference.run([_for_cpython(requests[i], converts) for i in suspects])
-        for index, nth in zip(suspects, again, strict=True):
-            original = _encoded_input(_for_cpython(requests[index], converts))
-            mark_nondeterministic(cpython[index], nth, call_seconds, original)
-        suspects = [i for i in suspects if not cpython[i].get("nondeterministic")]
-
-
-EXTRA_RECHECKS = 2
-
-
-def value_only_nondeterministic(cpython: dict[str, Any], compiled: dict[str, Any]) -> bool:
-    """Whether CPython's two runs of an input differed in the returned value alone (both
-    returned; elapsed time, a random draw): everything else about the input is still
-    compared, and the value by its type (see :func:`_partial_differences`)."""
-    return (
-        cpython.get("nondeterministic") == ["return value"]
-        and cpython["kind"] == "return"
-        and compiled["kind"] == "return"
-    )
-
-
-def _value_type(encoded: Any) -> str:
-    if isinstance(encoded, dict) and len(encoded) == 1:
-        tag = next(iter(encoded))
-        return encoded[tag] if tag in ("object", "other", "iterator") else tag
-    return type(encoded).__name__
-
-
-def _partial_differences(
-    cpython: dict[str, Any], compiled: dict[str, Any], call_seconds: float, original: Any
-) -> list[dict[str, Any]]:
-    """The differences of an input whose value CPython does not reproduce: all but the
-    value, which must still be of the same type."""
-    differences = [
-        d for d in compare(cpython, compiled, call_seconds, original) if d["what"] != "return value"
-    ]
-    if _value_type(cpython["value"]) != _value_type(compiled["value"]):
-        differences.insert(
-            0,
-            {
-                "what": "return value type",
-                "cpython": describe(cpython, call_seconds),
-                "compiled": describe(compiled, call_seconds),
-                "note": "CPython's own runs return different values of one type; "
-                "the compiled value is of another",
-            },
-        )
-    return differences
-
-
-def _encoded_input(request: dict[str, Any]) -> dict[str, Any]:
-    return {"args": request["args"], "kwargs": request["kwargs"]}
 
 
 @dataclass
@@ -411,148 +74,6 @@ class Stats:
     calls: int = 0
     reused: int = 0  # functions whose passed outcome was reused from the cache
     slowest: dict[str, tuple[float, str]] = field(default_factory=dict)  # CPython side
-
-
-def gather_inputs(
-    ctx: BuildContext, module: ModuleSpec, function: FunctionInfo
-) -> tuple[list[InputCase], list[str]]:
-    """Inputs from every source in order, duplicates and ill-typed inputs left out."""
-    contributed: list[InputCase] = []
-    for result in ctx.hook.pyvorin_generate_inputs(ctx=ctx, module=module, function=function):
-        contributed.extend(result or [])
-    contributed.sort(key=lambda case: source_rank(case.source))
-    cases, seen, notes = [], set(), []
-    for case in contributed:
-        bound = function.bind(tuple(case.args), dict(case.kwargs), case.source == "examples")
-        if isinstance(bound, str):
-            notes.append(f"{case.source} input {case.origin or '?'} left out: {bound}")
-            continue
-        case.args, case.kwargs = bound
-        if case.key in seen:
-            continue
-        seen.add(case.key)
-        cases.append(case)
-    return cases, notes
-
-
-def required_inputs(function: FunctionInfo, min_inputs: int) -> int:
-    space = function.input_space()
-    if space is not None:
-        return min(min_inputs, space)
-    return min_inputs
-
-
-def _declared_exhaustive(ctx: BuildContext, function: FunctionInfo) -> bool:
-    from .examples import examples_file, is_exhaustive
-
-    path = examples_file(ctx)
-    if path is None or not is_exhaustive(path, function):
-        return False
-    # [exhaustive] replaces min-inputs with the listed examples: a weakening the project
-    # may make only with the user's opt-in, and never in a release build
-    where = f"{path}: [exhaustive] {function.qualname!r}"
-    if ctx.release:
-        raise ConfigError(f"{where}: --release refuses an exhaustive-domain declaration")
-    if not ctx.settings["allow-project-weakening"]:
-        raise ConfigError(
-            f"{where}: declaring a function's examples its whole domain weakens min-inputs; "
-            "opt in with allow-project-weakening = true in your user configuration "
-            "(PYVORIN_HOME/config.toml) or PYVORIN_ALLOW_PROJECT_WEAKENING=1"
-        )
-    return True
-
-
-def _required(ctx: BuildContext, function: FunctionInfo) -> int:
-    """Conclusive inputs ``function`` needs: min-inputs, or its whole (small) domain.
-
-    The domain is finite for a ``bool``-only signature; for a function the examples file
-    declares exhaustive, it is the set of its examples, every one of which must then be
-    conclusive.
-    """
-    from .examples import cases_for, examples_file
-
-    min_inputs = ctx.settings["verify.min-inputs"]
-    path = examples_file(ctx)
-    if path is not None and _declared_exhaustive(ctx, function):
-        domain = len({case.key for case in cases_for(path, function)})
-        if domain == 0:
-            raise ConfigError(
-                f'{path}: [exhaustive] "{function.qualname}": declared exhaustive but has '
-                "no examples: list its whole input domain as examples"
-            )
-        return min(min_inputs, domain)
-    return required_inputs(function, min_inputs)
-
-
-def _request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str, Any]:
-    encoded = case.encoded()
-    request = {"op": "call", "id": call_id, "function": function.name, **encoded}
-    converted = function.reference(tuple(case.args), dict(case.kwargs))
-    reference = InputCase(*converted, stdin=case.stdin, session=case.session).encoded()
-    if reference != encoded:
-        # the call boundary converts (bool -> int, int -> float, subclass -> plain):
-        # CPython is called with what the compiled code is documented to see
-        request["reference"] = reference
-    return request
-
-
-def _as_reference(after: dict[str, Any], request: dict[str, Any]) -> dict[str, Any] | None:
-    """The compiled side's arguments-after-the-call, with the values the call boundary
-    converted (scalars: they cannot change) written as CPython was given them."""
-    reference = request["reference"]
-    args = [
-        ref if given != ref else value
-        for value, given, ref in zip(
-            after["args"], request["args"], reference["args"], strict=False
-        )
-    ] + after["args"][len(reference["args"]) :]
-    kwargs = {
-        name: reference["kwargs"].get(name, value)
-        if request["kwargs"].get(name) != reference["kwargs"].get(name)
-        else value
-        for name, value in after["kwargs"].items()
-    }
-    normalized = {"args": args, "kwargs": kwargs}
-    before = {"args": reference["args"], "kwargs": reference["kwargs"]}
-    return None if normalized == before else normalized
-
-
-def _for_cpython(request: dict[str, Any], converts: bool) -> dict[str, Any]:
-    reference = request.get("reference")
-    if reference is None:
-        return request
-    out = {k: v for k, v in request.items() if k != "reference"}
-    if converts:
-        out.update(reference)
-    return out
-
-
-def _how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
-    examples = ctx.settings["verify.examples"]
-    where = (
-        f'add examples under [["{function.qualname}"]] in {examples}'
-        if examples
-        else "add examples in a TOML file named by [tool.pyvorin.verify] examples, under "
-        f'[["{function.qualname}"]]'
-    )
-    hints = [where, f"write doctest calls `>>> {function.name}(...)` in its docstring"]
-    hints.append(
-        f"record real calls into {ctx.settings['verify.corpus']} with the recorder "
-        "(pytest --pyvorin)"
-    )
-    hints.append(
-        "give inputs to a function that calls it: its lines then count once calls through it "
-        f"run {ctx.settings['verify.min-coverage']}% of them (verified by coverage)"
-    )
-    untyped = [p.name for p in function.params if not p.type.annotated]
-    if untyped:
-        hints.append(
-            "or annotate " + ", ".join(untyped) + " with a supported type (int, float, bool, "
-            "str, bytes, bytearray, list[...], tuple[...], dict[...], X | None, a class of "
-            "the module or of a sibling module of the project) so inputs of the right type "
-            "can be generated"
-        )
-    return "; ".join(hints)
 
 
 def verify_module(
@@ -591,7 +112,7 @@ def verify_module(
             check_keys(path, module, every_function)
 
     keys = cache_keys(
-        ctx, module, compiled, functions, budget, lambda f: _declared_exhaustive(ctx, f)
+        ctx, module, compiled, functions, budget, lambda f: declared_exhaustive(ctx, f)
     )
     outcomes = outcome_cache()
     reused: dict[str, dict[str, Any]] = {}
@@ -609,7 +130,7 @@ def verify_module(
         cases, notes = gather_inputs(ctx, module, function)
         plan.append((function, cases, notes))
         for case in cases:
-            requests.append(_request(len(requests), function, case))
+            requests.append(call_request(len(requests), function, case))
             owners.append((function, case))
     if plan:  # docstring sessions: evidence for the functions not reused (.sessions)
         for session in module_sessions(Path(module.path)):
@@ -618,7 +139,7 @@ def verify_module(
                 (), {}, "doctests", f"{Path(module.path).name}:{session.lineno}",
                 session=session.examples,
             )  # fmt: skip
-            requests.append(_request(len(requests), owner, case))
+            requests.append(call_request(len(requests), owner, case))
             owners.append((owner, case))
     stats.gather_seconds = time.perf_counter() - started
     stats.calls = len(requests)
@@ -633,11 +154,11 @@ def verify_module(
         sides = [
             # CPython runs each function's inputs smallest first: once one of them cannot
             # finish within the budget, the larger ones would not either.
-            _Side(
+            Side(
                 "cpython", module.name, source_copy, budget, Path(cpython_dir), 1, True,
                 root=root,
             ),
-            _Side(
+            Side(
                 "compiled",
                 module.name,
                 artifact_copy,
@@ -650,8 +171,8 @@ def verify_module(
         run_started = time.perf_counter()
         progress = LiveProgress(ctx.progress, module.name, owners)
         module_seconds = float(settings["verify.module-seconds"])
-        required = {function.name: _required(ctx, function) for function, _c, _n in plan}
-        cpython_replies, compiled_replies = _run_in_size_order(
+        required = {function.name: needed_inputs(ctx, function) for function, _c, _n in plan}
+        cpython_replies, compiled_replies = run_in_size_order(
             sides, requests, owners, progress, module_seconds, required
         )
         # the module budget covers the first run; top-up rounds (at most twice a
@@ -662,20 +183,20 @@ def verify_module(
             [(f.name, reply) for (f, _), reply in zip(owners, cpython_replies, strict=True)],
         )
         for round_number in range(1, TOP_UP_ROUNDS + 1):
-            extra = _top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
+            extra = top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
             if not extra:
                 break
             new_requests = []
             for function, case in extra:
-                new_requests.append(_request(len(requests), function, case))
+                new_requests.append(call_request(len(requests), function, case))
                 requests.append(new_requests[-1])
                 owners.append((function, case))
-            more_cpython, more_compiled = _run_in_size_order(
+            more_cpython, more_compiled = run_in_size_order(
                 sides, new_requests, owners[len(owners) - len(extra) :], progress
             )
             cpython_replies += more_cpython
             compiled_replies += more_compiled
-        long_notes = _run_single_inputs_longer(
+        long_notes = run_single_inputs_longer(
             settings, sides, requests, owners, cpython_replies, compiled_replies
         )
         for function, _cases, notes in plan:
@@ -829,7 +350,7 @@ def _evaluate(
             if partial:
                 value_unchecked += 1
                 unstable.append(case)  # conclusive, but known to depend on more than its input
-                differences = _partial_differences(cpy, cmp, call_seconds, case.encoded())
+                differences = partial_differences(cpy, cmp, call_seconds, case.encoded())
             else:
                 differences = compare(cpy, cmp, call_seconds, case.encoded())
             if not differences:
@@ -847,7 +368,7 @@ def _evaluate(
         conclusive = sum(inputs.values())
         for name, count in inputs.items():
             totals[name] = totals.get(name, 0) + count
-        required = _required(ctx, function)
+        required = needed_inputs(ctx, function)
         problem = None
         counted = conclusive
         if counted < required and not mismatches:
@@ -858,7 +379,7 @@ def _evaluate(
                 + (f", {len(inconclusive)} inconclusive" if inconclusive else "")
                 + ")"
                 + _nondeterministic_hint(function, unstable)
-                + f". To add inputs: {_how_to_add(ctx, function)}"
+                + f". To add inputs: {how_to_add(ctx, function)}"
             )
         generated = next((f for f in findings if f["source"] == "generated"), None)
         if generated is not None:
@@ -889,7 +410,7 @@ def _evaluate(
                 f"not verified: none of its {conclusive} conclusive input(s) returned "
                 f"(all raised: {causes}), so its body never ran to the end; lines never "
                 f"executed under CPython: {', '.join(coverage['uncovered'])}. Give inputs "
-                f"that get past its checks: {_how_to_add(ctx, function)}"
+                f"that get past its checks: {how_to_add(ctx, function)}"
             )
         through = None
         if result in ("insufficient-inputs", "not-verified") and not unstable:
@@ -923,7 +444,7 @@ def _evaluate(
                 f"the --release threshold of {min_coverage}% ([tool.pyvorin.verify] "
                 f"min-coverage); lines never executed under CPython: "
                 f"{', '.join(coverage['uncovered'])}. Give inputs that reach them: "
-                f"{_how_to_add(ctx, function)}"
+                f"{how_to_add(ctx, function)}"
             )
         branch_under = coverage["branch_percent"] < min_branch_coverage
         if result == "passed" and through is None and release and branch_under:
@@ -933,14 +454,14 @@ def _evaluate(
                 f"branches is under the --release threshold of {min_branch_coverage}% "
                 f"([tool.pyvorin.verify] min-branch-coverage); branches never taken under "
                 f"CPython (line->destination): {', '.join(coverage['uncovered_branches'])}. "
-                f"Give inputs that take them: {_how_to_add(ctx, function)}"
+                f"Give inputs that take them: {how_to_add(ctx, function)}"
             )
         entry: dict[str, Any] = {
             "name": function.name,
             "signature": function.signature_text(),
             "result": result,
             "required": required,
-            "exhaustive": _declared_exhaustive(ctx, function),
+            "exhaustive": declared_exhaustive(ctx, function),
             "conclusive": conclusive,
             "inputs": {s: inputs.get(s, 0) for s in SOURCES}
             | {s: n for s, n in inputs.items() if s not in SOURCES},
@@ -1055,7 +576,7 @@ def _input_entry(function: FunctionInfo, case: InputCase) -> dict[str, Any]:
 
 
 def _shrink(
-    function: FunctionInfo, finding: dict[str, Any], sides: list[_Side], call_seconds: float
+    function: FunctionInfo, finding: dict[str, Any], sides: list[Side], call_seconds: float
 ) -> dict[str, Any]:
     """Shrink a failing generated input, really re-running the candidates in both workers.
 
@@ -1081,8 +602,8 @@ def _shrink(
 
     def failing(candidates: list[tuple]) -> int | None:
         cases = [as_case(c) for c in candidates]
-        requests = [_request(i, function, case) for i, case in enumerate(cases)]
-        cpython, compiled = _run_both(sides, requests)
+        requests = [call_request(i, function, case) for i, case in enumerate(cases)]
+        cpython, compiled = run_both(sides, requests)
         for index, case in enumerate(cases):
             cpy, cmp = cpython[index], compiled[index]
             if inconclusive_reason(cpy, call_seconds) or cmp["kind"] == "not-run":
@@ -1116,4 +637,4 @@ def pyvorin_verify(
     return result
 
 
-__all__ = ["Stats", "gather_inputs", "verify_module"]
+__all__ = ["Stats", "gather_inputs", "verify_module"]  # gather_inputs: from .planning

@@ -1,0 +1,108 @@
+"""Inputs CPython itself answers differently run after run (elapsed time, random draws).
+
+An input whose two outcomes differ is run once more under CPython; when CPython
+disagrees with itself the input cannot be judged by CPython's outcome. See
+docs/verification.md, "Nondeterministic inputs".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .compare import compare, describe, inconclusive_reason, mark_nondeterministic
+from .requests import encoded_input, for_cpython
+
+if TYPE_CHECKING:
+    from .running import Side
+
+
+EXTRA_RECHECKS = 2
+
+
+def recheck_differing(
+    reference: Side,
+    requests: list[dict[str, Any]],
+    cpython: list[dict[str, Any]],
+    compiled: list[dict[str, Any]],
+    converts: bool,
+) -> None:
+    """Run every input whose two outcomes differ under CPython once more.
+
+    When CPython's second outcome differs from its own first one (a function returning
+    elapsed time, a random draw...), the input is nondeterministic under CPython: it
+    cannot tell right from wrong, so its CPython reply is marked and the input counts as
+    inconclusive (:func:`~pyvorin.verify.compare.inconclusive_reason`). A deterministic
+    function never differs from itself, so a real miscompilation stays a mismatch. Only
+    differing inputs are re-run: agreeing ones cost nothing more.
+    """
+    call_seconds = reference.budget.call_seconds
+    differing = [
+        index
+        for index, (request, cpy, cmp) in enumerate(zip(requests, cpython, compiled, strict=True))
+        if inconclusive_reason(cpy, call_seconds) is None
+        and cmp["kind"] != "not-run"
+        and compare(cpy, cmp, call_seconds, encoded_input(request))
+    ]
+    if not differing:
+        return
+    again = reference.run([for_cpython(requests[i], converts) for i in differing])
+    for index, second in zip(differing, again, strict=True):
+        original = encoded_input(for_cpython(requests[index], converts))
+        mark_nondeterministic(cpython[index], second, call_seconds, original)
+    # A function shown nondeterministic on one input (elapsed time) can agree with itself
+    # by chance on another (a coarse clock, an empty loop): its differing inputs that
+    # still look deterministic run under CPython up to EXTRA_RECHECKS times more.
+    unstable = {requests[i]["function"] for i in differing if cpython[i].get("nondeterministic")}
+    suspects = [
+        i
+        for i in differing
+        if requests[i]["function"] in unstable and not cpython[i].get("nondeterministic")
+    ]
+    for _round in range(EXTRA_RECHECKS):
+        if not suspects:
+            break
+        again = reference.run([for_cpython(requests[i], converts) for i in suspects])
+        for index, nth in zip(suspects, again, strict=True):
+            original = encoded_input(for_cpython(requests[index], converts))
+            mark_nondeterministic(cpython[index], nth, call_seconds, original)
+        suspects = [i for i in suspects if not cpython[i].get("nondeterministic")]
+
+
+def value_only_nondeterministic(cpython: dict[str, Any], compiled: dict[str, Any]) -> bool:
+    """Whether CPython's two runs of an input differed in the returned value alone (both
+    returned; elapsed time, a random draw): everything else about the input is still
+    compared, and the value by its type (see :func:`partial_differences`)."""
+    return (
+        cpython.get("nondeterministic") == ["return value"]
+        and cpython["kind"] == "return"
+        and compiled["kind"] == "return"
+    )
+
+
+def value_type(encoded: Any) -> str:
+    if isinstance(encoded, dict) and len(encoded) == 1:
+        tag = next(iter(encoded))
+        return encoded[tag] if tag in ("object", "other", "iterator") else tag
+    return type(encoded).__name__
+
+
+def partial_differences(
+    cpython: dict[str, Any], compiled: dict[str, Any], call_seconds: float, original: Any
+) -> list[dict[str, Any]]:
+    """The differences of an input whose value CPython does not reproduce: all but the
+    value, which must still be of the same type."""
+    differences = [
+        d for d in compare(cpython, compiled, call_seconds, original) if d["what"] != "return value"
+    ]
+    if value_type(cpython["value"]) != value_type(compiled["value"]):
+        differences.insert(
+            0,
+            {
+                "what": "return value type",
+                "cpython": describe(cpython, call_seconds),
+                "compiled": describe(compiled, call_seconds),
+                "note": "CPython's own runs return different values of one type; "
+                "the compiled value is of another",
+            },
+        )
+    return differences
