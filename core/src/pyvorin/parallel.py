@@ -109,7 +109,7 @@ def _worker_signals() -> None:
 def _die_with_parent(parent: int) -> None:
     """SIGTERM this worker when the parent dies (Linux); exit now if it already has."""
     try:
-        from .sandbox import PR_SET_PDEATHSIG, _prctl
+        from .sandbox.kernel import PR_SET_PDEATHSIG, _prctl
 
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except Exception:  # pragma: no cover - not Linux: the parent's cleanup stops workers
