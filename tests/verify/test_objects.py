@@ -282,3 +282,40 @@ def test_imports_from_main_are_explained_not_asked_for_more_inputs():
     assert "declare benchmark interpreted" in hint
     # any other ImportError among them: no claim about why
     assert main_import_hint("benchmark", [message, "No module named 'numpy'"]) is None
+
+
+GUARDED = """\
+def integrate(function, a: float, b: float) -> float:
+    assert callable(function), f"the function parameter must be callable: {function}"
+    return (b - a) * (function(a) + function(b)) / 2
+
+
+def square(x: float) -> float:
+    return x * x
+
+
+def describe(thing) -> str:
+    return repr(callable(thing)) + str(thing)
+"""
+
+
+def test_a_parameter_tested_with_callable_then_called_gets_the_callables(tmp_path: Path):
+    functions = _functions(tmp_path, GUARDED)
+    # every use of `function` is a call or the guard callable(function): callables too
+    assert str(functions["integrate"].params[0].type) == "Callable | any"
+    refs = [
+        (*c.args, *c.kwargs.values())[0] for c in generate.generate(functions["integrate"], 40, 0)
+    ]
+    assert Ref("kernels:square") in refs and Ref("builtins:abs") in refs
+    # used otherwise as well (here: printed), it keeps its generic values only
+    assert str(functions["describe"].params[0].type) == "any"
+
+
+def test_a_callable_guarded_function_verifies_past_its_guard(verify_run):
+    result, report, _ = verify_run(source=GUARDED, min_inputs=30)
+    entries = {f["name"]: f for f in report["functions"]}
+    assert result.passed, result.message
+    # calls with square or abs got past the assert: the body ran, and was compared
+    assert entries["integrate"]["result"] == "passed"
+    coverage = entries["integrate"]["coverage"]
+    assert coverage["covered"] == coverage["lines"] == 2

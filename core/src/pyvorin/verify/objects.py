@@ -316,7 +316,7 @@ def init_parameters(info: ClassInfo) -> list[tuple[ast.arg, bool]] | None:
 class Usage:
     """How a function's body uses one unannotated parameter."""
 
-    only_called: bool  # every use is a call of it: f(x)
+    only_called: bool  # every use is a call of it, f(x), or a test callable(f)
     attributes: frozenset[str]  # attributes read or written on it: p.x, p.m()
     only_attributes: bool = False  # every use reads or writes an attribute of it
     methods: frozenset[str] = frozenset()  # attributes called: p.m()
@@ -352,6 +352,21 @@ def builtin_by_methods(usage: Usage) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _callable_test(parent: ast.AST | None, node: ast.expr) -> bool:
+    """Whether ``node`` is the one argument of a ``callable(...)`` test."""
+    return (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id == "callable"
+        and parent.args == [node]
+        and not parent.keywords
+    )
+
+
 def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> Usage:
     """Where ``name`` is used in ``function``'s own body (nested functions and classes
     that rebind it count as uses, conservatively: they are not called-only)."""
@@ -364,6 +379,15 @@ def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str)
     for node in ast.walk(function):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
+    guard_messages = {  # the message of `assert callable(name), msg` runs only on failure
+        id(inner)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Assert)
+        and node.msg is not None
+        and isinstance(node.test, ast.Call)
+        and any(_callable_test(node.test, arg) for arg in node.test.args if _is_name(arg, name))
+        for inner in ast.walk(node.msg)
+    }
     for node in ast.walk(function):
         if not (isinstance(node, ast.Name) and node.id == name):
             continue
@@ -373,6 +397,8 @@ def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str)
         parent = parents.get(id(node))
         if isinstance(parent, ast.Call) and parent.func is node:
             calls += 1
+        elif _callable_test(parent, node) or id(node) in guard_messages:
+            calls += 1  # `assert callable(f), f"... {f}"` guarding calls of it
         elif isinstance(parent, ast.Attribute) and parent.value is node:
             attribute_uses += 1
             attributes.add(parent.attr)
