@@ -97,6 +97,26 @@ def test_pipeline_verifies_a_file_in_the_subset(tmp_path: Path) -> None:
     assert outcome.outcome == harness.VERIFIED and outcome.key() == ("verified",)
 
 
+def test_evaluate_runs_pipelines_in_parallel_and_keeps_the_order(tmp_path: Path) -> None:
+    files = [
+        write(tmp_path / "src", "first_mod", IN_SUBSET),
+        write(tmp_path / "src", "refused_mod", REJECTED),
+        write(tmp_path / "src", "second_mod", IN_SUBSET.replace("scale", "times")),
+    ]
+    said: list[str] = []
+    outcomes = harness.evaluate(files, tmp_path / "work", progress=said.append, jobs=2)
+    assert [o.name for o in outcomes] == ["first_mod", "refused_mod", "second_mod"]
+    assert [o.outcome for o in outcomes] == [harness.VERIFIED, harness.REJECTED, harness.VERIFIED]
+    assert sorted(m for m in said if not m.endswith("running the pipeline")) == sorted(
+        ["first_mod: verified", "second_mod: verified", "refused_mod: " + outcomes[1].describe()]
+    )
+    assert (tmp_path / "work" / "first_mod").is_dir() and (
+        tmp_path / "work" / "second_mod"
+    ).is_dir()
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        harness.evaluate(files[1:2], tmp_path / "work", jobs=0)
+
+
 @pytest.mark.slow
 def test_pipeline_failure_is_check_clean_with_its_exit_code(tmp_path: Path) -> None:
     path = write(tmp_path / "src", "spin_mod", NEVER_ENDS)

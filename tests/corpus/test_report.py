@@ -71,6 +71,34 @@ def test_render_counts_rates_and_reasons() -> None:
     }  # fmt: skip
 
 
+def test_render_splits_the_files_developed_against_from_the_unseen_ones() -> None:
+    outcomes = [
+        harness.Outcome("old1", harness.VERIFIED),
+        harness.Outcome("old2", harness.CHECK_CLEAN, exit=4),
+        harness.Outcome("new1", harness.VERIFIED),
+        harness.Outcome("new2", harness.VERIFIED),
+        harness.Outcome("new3", harness.REJECTED, ["PV101"]),
+    ]
+    tests = {"old1": "pipeline", "new1": "check", "new2": "check", "new3": "check"}
+    text = report.render(ENV, {"outcomes": outcomes, "mypyc": {}, "tests": tests}, [])
+    assert "| developed against | 2 | 2 | 1 | 50 % |" in text  # old2 has no entry: pipeline
+    assert "| unseen | 3 | 2 | 2 | 100 % |" in text
+    # one group only (no expectations given): no split table
+    alone = report.render(ENV, {"outcomes": outcomes[:2], "mypyc": {}}, [])
+    assert "| developed against |" not in alone
+
+
+def test_the_jobs_option_refuses_what_is_not_a_count() -> None:
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(SystemExit):
+            report.main(["--jobs", bad])
+    assert report._shown(["-j", "2", "--docs", "x.md", "--no-mypyc", "--json=r.json"]) == [
+        "-j",
+        "2",
+        "--no-mypyc",
+    ]
+
+
 def test_write_docs_replaces_only_the_marked_section(tmp_path: Path) -> None:
     page = tmp_path / "corpus.md"
     page.write_text(f"# Title\nintro\n{report.START}\nold\n{report.END}\nafter\n")
