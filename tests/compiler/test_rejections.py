@@ -217,14 +217,8 @@ def test_every_code_is_documented() -> None:
 
 
 def test_every_emitted_code_is_in_the_catalogue() -> None:
-    source = (
-        Path(__file__).resolve().parents[2]
-        / "core"
-        / "src"
-        / "pyvorin"
-        / "compiler"
-        / "frontend.py"
-    ).read_text()
+    package = Path(__file__).resolve().parents[2] / "core" / "src" / "pyvorin" / "compiler"
+    source = "".join(p.read_text() for p in sorted((package / "frontend").glob("*.py")))
     import re
 
     emitted = set(re.findall(r'"(PV\d{3})"', source))

@@ -1,0 +1,408 @@
+"""The function checker's calls: module functions (arguments bound to the signature),
+the list methods append and pop, math functions, and the supported builtins."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .. import ir
+from ..ir import BOOL, FLOAT, INT, NONE, STR, Expr
+from .common import BUILTIN_HINTS, BUILTINS, DYNAMIC, ERR, MATH_CONSTS, MATH_FUNCS, FunctionState
+
+
+class CallChecks(FunctionState):
+    """Part of :class:`.function.FunctionChecker`: calls."""
+
+    def call(self, node: ast.Call, defined: set[str], expected: Any) -> Expr:
+        line = node.lineno
+        f = node.func
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            self.error(
+                node,
+                "PV117",
+                "*args and **kwargs in calls are not supported",
+                "pass each argument explicitly",
+            )
+            return Expr("error", ERR, line)
+        if isinstance(f, ast.Attribute):
+            if (
+                isinstance(f.value, ast.Name)
+                and f.value.id in self.m.math_aliases
+                and (f.value.id not in self.local_names)
+            ):
+                return self.math_call(node, f.attr, defined)
+            if f.attr in ("append", "pop"):
+                return self.method(node, f, defined)
+            self.error(
+                f,
+                "PV305",
+                f"method or attribute '{ast.unparse(f)}' is not supported",
+                "lists support .append(x) and .pop() / .pop(i)",
+            )
+            return Expr("error", ERR, line)
+        if not isinstance(f, ast.Name):
+            self.error(
+                f,
+                "PV308",
+                f"cannot call '{ast.unparse(f)}'",
+                "call module functions, supported builtins or math functions by name",
+            )
+            return Expr("error", ERR, line)
+        n = f.id
+        if n in self.local_names or any(n in s for s in self.comp_scopes):
+            self.error(
+                f,
+                "PV308",
+                f"'{n}' is a variable and cannot be called",
+                "call module functions by name",
+            )
+            return Expr("error", ERR, line)
+        if n in self.m.functions:
+            return self.user_call(node, n, defined)
+        if n in self.m.math_names:
+            return self.math_call(node, self.m.math_names[n], defined)
+        if n in BUILTINS:
+            return self.builtin(node, n, defined, expected)
+        if n in DYNAMIC:
+            self.error(
+                f,
+                "PV303",
+                f"'{n}()' is a dynamic feature and is not supported",
+                "keep dynamic code in an interpreted module",
+            )
+            return Expr("error", ERR, line)
+        if n in self.m.constants:
+            self.error(f, "PV308", f"'{n}' is a constant and cannot be called", "")
+            return Expr("error", ERR, line)
+        import builtins
+
+        if hasattr(builtins, n):
+            self.error(
+                f,
+                "PV302",
+                f"builtin '{n}()' is not supported",
+                BUILTIN_HINTS.get(n, "supported builtins: " + ", ".join(sorted(BUILTINS))),
+            )
+            return Expr("error", ERR, line)
+        self.error(
+            f,
+            "PV301",
+            f"name '{n}' is not defined in this module",
+            "call a function defined in this module",
+        )
+        return Expr("error", ERR, line)
+
+    def user_call(self, node: ast.Call, n: str, defined: set[str]) -> Expr:
+        line = node.lineno
+        params, ret = self.m.signatures[n]
+        self.calls.add(n)
+        slots: list[Expr | None] = [None] * len(params)
+        nodes: list[ast.AST | None] = [None] * len(params)
+        if len(node.args) > len(params):
+            self.error(
+                node,
+                "PV212",
+                f"{n}() takes {len(params)} arguments but {len(node.args)} were given",
+                "pass the right number of arguments",
+            )
+            return Expr("error", ERR, line)
+        for i, a in enumerate(node.args):
+            slots[i] = self.expr(a, defined, expected=params[i].type)
+            nodes[i] = a
+        names = [p.name for p in params]
+        for k in node.keywords:
+            if k.arg not in names:
+                self.error(
+                    k,
+                    "PV309",
+                    f"{n}() has no parameter named '{k.arg}'",
+                    "parameters: " + ", ".join(names),
+                )
+                return Expr("error", ERR, line)
+            i = names.index(k.arg)
+            if slots[i] is not None:
+                self.error(
+                    k, "PV309", f"{n}() got multiple values for argument '{k.arg}'", "pass it once"
+                )
+                return Expr("error", ERR, line)
+            slots[i] = self.expr(k.value, defined, expected=params[i].type)
+            nodes[i] = k.value
+        args = []
+        for i, p in enumerate(params):
+            e = slots[i]
+            if e is None:
+                if not p.has_default:
+                    self.error(
+                        node, "PV212", f"{n}() is missing argument '{p.name}'", f"pass {p.name}=..."
+                    )
+                    return Expr("error", ERR, line)
+                if self.m.per_function:
+                    # the generic function's __defaults__ can be rebound: no compiled-in value
+                    self.error(
+                        node,
+                        "PV212",
+                        f"the call to {n}() leaves argument '{p.name}' to its default",
+                        f"pass {p.name}=... explicitly for a native call",
+                    )
+                    return Expr("error", ERR, line)
+                e = Expr("const", p.type, line, data=p.default)
+            else:
+                self.compatible(nodes[i] or node, e, p.type, f"argument '{p.name}' of {n}()")
+            args.append(e)
+        if ret == ERR or any(p.type == ERR for p in params):
+            return Expr("error", ERR, line)
+        return Expr("call", ret, line, args, data=n)
+
+    def method(self, node: ast.Call, f: ast.Attribute, defined: set[str]) -> Expr:
+        line = node.lineno
+        obj = self.expr(f.value, defined)
+        if obj.type == ERR:
+            return obj
+        if not ir.is_list(obj.type):
+            self.error(
+                f,
+                "PV305",
+                f"{ir.show(obj.type)} has no supported method '{f.attr}'",
+                "append and pop are supported on lists",
+            )
+            return Expr("error", ERR, line)
+        if node.keywords:
+            self.error(
+                node,
+                "PV309",
+                f"list.{f.attr}() takes no keyword arguments",
+                "pass the arguments positionally",
+            )
+            return Expr("error", ERR, line)
+        elem = obj.type[1]
+        if f.attr == "append":
+            if len(node.args) != 1:
+                self.error(
+                    node,
+                    "PV212",
+                    "list.append() takes exactly one argument",
+                    "append one item at a time",
+                )
+                return Expr("error", ERR, line)
+            v = self.expr(node.args[0], defined, expected=elem)
+            self.compatible(node.args[0], v, elem, "list.append() argument")
+            return Expr("append", NONE, line, [obj, v])
+        if len(node.args) > 1:
+            self.error(
+                node,
+                "PV212",
+                "list.pop() takes at most one argument",
+                "write lst.pop() or lst.pop(i)",
+            )
+            return Expr("error", ERR, line)
+        args = [obj] + [self.index_expr(a, defined) for a in node.args]
+        return Expr("pop", elem, line, args)
+
+    def math_call(self, node: ast.Call, fname: str, defined: set[str]) -> Expr:
+        line = node.lineno
+        if fname not in MATH_FUNCS:
+            self.error(
+                node.func,
+                "PV304",
+                f"math.{fname} is not supported",
+                "supported: " + ", ".join(sorted(MATH_FUNCS | set(MATH_CONSTS))),
+            )
+            return Expr("error", ERR, line)
+        if node.keywords:
+            self.error(
+                node,
+                "PV309",
+                f"math.{fname}() takes no keyword arguments",
+                "pass the arguments positionally",
+            )
+            return Expr("error", ERR, line)
+        args = [self.expr(a, defined) for a in node.args]
+        if any(a.type == ERR for a in args):
+            return Expr("error", ERR, line)
+        for a, an in zip(args, node.args, strict=False):
+            if a.type not in (INT, FLOAT, BOOL):
+                self.error(
+                    an,
+                    "PV204",
+                    f"math.{fname}() argument must be a number, not {ir.show(a.type)}",
+                    "pass an int or float",
+                )
+                return Expr("error", ERR, line)
+        arity = {"atan2": (2, 2), "pow": (2, 2), "log": (1, 2), "hypot": (0, 64)}.get(fname, (1, 1))
+        if not arity[0] <= len(args) <= arity[1]:
+            self.error(
+                node,
+                "PV212",
+                f"math.{fname}() takes {arity[0]}"
+                + (f" to {arity[1]}" if arity[1] != arity[0] else "")
+                + f" arguments, {len(args)} given",
+                "pass the right number of arguments",
+            )
+            return Expr("error", ERR, line)
+        args = [self.to_int(a) for a in args]
+        if fname in ("floor", "ceil"):
+            return Expr("math", INT, line, args, data=fname)
+        if fname in ("isnan", "isinf", "isfinite"):
+            return Expr("math", BOOL, line, args, data=fname)
+        return Expr("math", FLOAT, line, args, data=fname)
+
+    def builtin(self, node: ast.Call, n: str, defined: set[str], expected: Any) -> Expr:
+        line = node.lineno
+        if n == "print":
+            args = [self.expr(a, defined) for a in node.args]
+            kws = {}
+            for k in node.keywords:
+                if k.arg not in ("sep", "end") or not (
+                    isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+                ):
+                    self.error(
+                        k,
+                        "PV309",
+                        f"print() keyword '{k.arg}' is not supported",
+                        "only sep= and end= with string literals are supported",
+                    )
+                    return Expr("error", ERR, line)
+                kws[k.arg] = k.value.value
+            if any(a.type == ERR for a in args):
+                return Expr("error", ERR, line)
+            return Expr("print", NONE, line, args, data=kws)
+        if n == "range":
+            self.error(
+                node,
+                "PV205",
+                "range() can only be used in a for loop or comprehension",
+                "build a list with [i for i in range(...)]",
+            )
+            return Expr("error", ERR, line)
+        if node.keywords:
+            self.error(
+                node,
+                "PV309",
+                f"{n}() keyword arguments are not supported",
+                "pass the arguments positionally",
+            )
+            return Expr("error", ERR, line)
+        if (
+            n == "float"
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and (isinstance(node.args[0].value, str))
+        ):
+            try:
+                return Expr("const", FLOAT, line, data=float(node.args[0].value))
+            except ValueError:
+                self.error(
+                    node,
+                    "PV210",
+                    f"float({node.args[0].value!r}) is not a number",
+                    "write float('inf'), float('-inf') or float('nan')",
+                )
+                return Expr("error", ERR, line)
+        args = [self.expr(a, defined) for a in node.args]
+        if any(a.type == ERR for a in args):
+            return Expr("error", ERR, line)
+        types = [a.type for a in args]
+
+        def bad(msg: str, hint: str, code: str = "PV204") -> Expr:
+            self.error(node, code, msg, hint)
+            return Expr("error", ERR, line)
+
+        if n in ("int", "float", "bool") and not args:
+            return Expr(
+                "const",
+                {"int": INT, "float": FLOAT, "bool": BOOL}[n],
+                line,
+                data={"int": 0, "float": 0.0, "bool": False}[n],
+            )
+        if n in ("abs", "int", "float", "bool", "len") and len(args) != 1:
+            return bad(
+                f"{n}() takes exactly one argument here ({len(args)} given)",
+                "pass one argument",
+                "PV212",
+            )
+        if n == "len":
+            if ir.is_tuple(types[0]):
+                return Expr("const", INT, line, data=len(types[0][1]))
+            if not ir.is_list(types[0]):
+                return bad(
+                    f"len() of {ir.show(types[0])} is not supported",
+                    "len() applies to lists and tuples",
+                )
+            return Expr("len", INT, line, args)
+        if n == "bool":
+            return self.truth(node, args[0])
+        if types[0] not in (INT, FLOAT, BOOL) and n in ("abs", "int", "float", "round", "divmod"):
+            return bad(
+                f"{n}() of {ir.show(types[0])} is not supported",
+                f"{n}() applies to numbers",
+                "PV210" if types[0] == STR else "PV204",
+            )
+        if n == "abs":
+            a = args[0]
+            return Expr(
+                "abs",
+                FLOAT if a.type == FLOAT else INT,
+                line,
+                [a if a.type == FLOAT else self.to_int(a)],
+            )
+        if n == "int":
+            a = args[0]
+            if a.type == FLOAT:
+                return Expr("float_to_int", INT, line, [a])
+            return self.to_int(a) if a.type == BOOL else a
+        if n == "float":
+            return self.to_float(args[0])
+        if n == "round":
+            if len(args) not in (1, 2):
+                return bad(
+                    "round() takes 1 or 2 arguments", "round(x) or round(x, ndigits)", "PV212"
+                )
+            a = args[0]
+            if len(args) == 2:
+                if args[1].type not in (INT, BOOL):
+                    return bad("round() ndigits must be int", "pass an int")
+                t = FLOAT if a.type == FLOAT else INT
+                return Expr(
+                    "round2", t, line, [a if t == FLOAT else self.to_int(a), self.to_int(args[1])]
+                )
+            if a.type == FLOAT:
+                return Expr("round", INT, line, [a])
+            return self.to_int(a)
+        if n == "divmod":
+            if len(args) != 2:
+                return bad("divmod() takes exactly two arguments", "divmod(a, b)", "PV212")
+            if args[1].type not in (INT, FLOAT, BOOL):
+                return bad(
+                    f"divmod() of {ir.show(args[1].type)} is not supported",
+                    "divmod() applies to numbers",
+                )
+            if FLOAT in types:
+                a, b = self.to_float(args[0]), self.to_float(args[1])
+                return Expr("divmod", ir.tuple_of((FLOAT, FLOAT)), line, [a, b])
+            a, b = self.to_int(args[0]), self.to_int(args[1])
+            return Expr("divmod", ir.tuple_of((INT, INT)), line, [a, b])
+        if n in ("min", "max"):
+            if len(args) == 1:
+                if not ir.is_list(types[0]) or types[0][1] not in (INT, FLOAT, BOOL):
+                    return bad(
+                        f"{n}() of a single {ir.show(types[0])} is not supported",
+                        f"pass a list of numbers or several numbers to {n}()",
+                    )
+                return Expr("minmax_list", types[0][1], line, args, data=n)
+            if not args:
+                return bad(f"{n}() needs arguments", "pass a list or two numbers", "PV212")
+            if len(set(types)) != 1 or types[0] not in (INT, FLOAT, BOOL):
+                return bad(
+                    f"{n}() arguments have different types ("
+                    + ", ".join(ir.show(t) for t in types)
+                    + "): CPython returns the "
+                    "winning argument unchanged, so the result type would depend on "
+                    "the values",
+                    "convert all arguments to one type, e.g. float(...)",
+                    "PV207",
+                )
+            return Expr("minmax", types[0], line, args, data=n)
+        raise AssertionError(n)

@@ -1,0 +1,116 @@
+"""What the native frontend's checks share: the tables of the subset (the math module's
+names, the builtins, the dynamic features, the operators), the error type ``ERR``, and
+:class:`FunctionState`, the state of the function checker its parts work on."""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import TYPE_CHECKING, Any
+
+from ..ir import Param
+
+if TYPE_CHECKING:
+    from .module import Checker
+
+ERR = "?"
+
+MATH_FUNCS_FLOAT1 = {"sqrt", "sin", "cos", "tan", "exp", "log10", "fabs"}
+MATH_FUNCS = MATH_FUNCS_FLOAT1 | {
+    "log",
+    "atan2",
+    "pow",
+    "hypot",
+    "floor",
+    "ceil",
+    "isnan",
+    "isinf",
+    "isfinite",
+}
+MATH_CONSTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "tau": math.tau}
+BUILTINS = {"abs", "min", "max", "len", "int", "float", "bool", "round", "divmod", "range", "print"}
+DYNAMIC = {
+    "eval",
+    "exec",
+    "getattr",
+    "setattr",
+    "hasattr",
+    "delattr",
+    "globals",
+    "locals",
+    "vars",
+    "compile",
+    "__import__",
+    "open",
+    "input",
+    "type",
+    "isinstance",
+    "issubclass",
+    "id",
+    "hash",
+    "dir",
+    "callable",
+    "breakpoint",
+    "super",
+    "object",
+}
+BUILTIN_HINTS = {
+    "sum": "accumulate in a for loop: `total = 0` then `for x in xs: total += x`",
+    "enumerate": "loop over indices: `for i in range(len(xs)): x = xs[i]`",
+    "zip": "loop over indices: `for i in range(len(xs)): a, b = xs[i], ys[i]`",
+    "sorted": "sort the list in Python before calling the compiled function",
+    "list": "build the list with a list comprehension or `[x] * n`",
+    "pow": "use the `**` operator or math.pow(x, y)",
+    "str": "format text in Python outside the compiled module",
+    "reversed": "loop with a negative step: `for i in range(len(xs) - 1, -1, -1)`",
+}
+TYPING_NAMES = {"Final", "List", "Tuple", "annotations"}
+ARITH = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "truediv",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
+    ast.Pow: "pow",
+    ast.BitAnd: "and",
+    ast.BitOr: "or",
+    ast.BitXor: "xor",
+    ast.LShift: "lshift",
+    ast.RShift: "rshift",
+}
+CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+OP_SYMBOL = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "truediv": "/",
+    "floordiv": "//",
+    "mod": "%",
+    "pow": "**",
+    "and": "&",
+    "or": "|",
+    "xor": "^",
+    "lshift": "<<",
+    "rshift": ">>",
+}
+
+
+class FunctionState:
+    """The function checker's state, shared by its parts (:mod:`.statements`,
+    :mod:`.expressions`, :mod:`.calls`, :mod:`.typesys`); set up by
+    :class:`.function.FunctionChecker`."""
+
+    m: Checker  # the module checker: constants, functions, signatures, math/typing names
+    fn: ast.FunctionDef
+    params: list[Param]
+    ret: Any
+    types: dict[str, Any]  # local name -> type
+    local_names: set[str]  # every name the body assigns, and the parameters
+    calls: set[str]  # the module functions called
+    loop_depth: int
+    comp_scopes: list[dict[str, tuple[str, Any]]]  # comprehension target -> (C name, type)
+    comp_counter: int
+
+    def error(self, node: ast.AST, code: str, message: str, hint: str = "") -> None:
+        self.m.error(node, code, message, hint)

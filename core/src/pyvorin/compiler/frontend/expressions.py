@@ -1,0 +1,558 @@
+"""The function checker's expressions: constants, names, operators, comparisons,
+conditional expressions, list/tuple displays, subscripts, list comprehensions, math
+constants; the expressions outside the subset."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .. import ir
+from ..ir import BOOL, FLOAT, INT, NONE, STR, Expr
+from .common import ARITH, CMP, DYNAMIC, ERR, MATH_CONSTS, MATH_FUNCS, OP_SYMBOL, FunctionState
+
+
+class ExpressionChecks(FunctionState):
+    """Part of :class:`.function.FunctionChecker`: expressions."""
+
+    def expr(
+        self, node: ast.expr, defined: set[str], expected: Any = None, allow_none: bool = False
+    ) -> Expr:
+        e = self._expr(node, defined, expected)
+        if e.type == NONE and not allow_none:
+            self.error(
+                node,
+                "PV211",
+                "the result of a function returning None is used as a value",
+                "call it as a statement",
+            )
+            return Expr("error", ERR, node.lineno)
+        return e
+
+    def index_expr(self, node: ast.expr, defined: set[str]) -> Expr:
+        e = self.expr(node, defined)
+        if e.type not in (INT, BOOL, ERR):
+            self.error(
+                node,
+                "PV205",
+                f"list index must be int, not {ir.show(e.type)}",
+                "convert the index with int(...)",
+            )
+            return Expr("error", ERR, node.lineno)
+        return self.to_int(e)
+
+    def _expr(self, node: ast.expr, defined: set[str], expected: Any) -> Expr:
+        line = node.lineno
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool):
+                return Expr("const", BOOL, line, data=v)
+            if isinstance(v, int):
+                return Expr("const", INT, line, data=v)
+            if isinstance(v, float):
+                return Expr("const", FLOAT, line, data=v)
+            if isinstance(v, str):
+                return Expr("const", STR, line, data=v)
+            if v is None:
+                return Expr("const", NONE, line, data=None)
+            self.error(
+                node,
+                "PV205",
+                f"{type(v).__name__} literals are not supported",
+                "use int, float, bool or str constants",
+            )
+            return Expr("error", ERR, line)
+        if isinstance(node, ast.Name):
+            return self.name(node, defined)
+        if isinstance(node, ast.BinOp):
+            op = ARITH.get(type(node.op))
+            left = self.expr(node.left, defined, expected if ir.is_list(expected or 0) else None)
+            right = self.expr(node.right, defined)
+            if op is None:
+                self.error(
+                    node,
+                    "PV205",
+                    "the @ operator is not supported",
+                    "write the matrix product as loops",
+                )
+                return Expr("error", ERR, line)
+            return self.binop(node, op, left, right, right_node=node.right)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return Expr("not", BOOL, line, [self.cond(node.operand, defined)])
+            e = self.expr(node.operand, defined)
+            if e.type == ERR:
+                return e
+            if isinstance(node.op, ast.Invert):
+                if e.type == BOOL:
+                    self.error(
+                        node,
+                        "PV205",
+                        "~ on a bool is deprecated (Python 3.12+ warns) and gives an int",
+                        "use `not x` for negation, or `~int(x)`",
+                    )
+                    return Expr("error", ERR, line)
+                if e.type not in (INT, BOOL):
+                    self.error(
+                        node,
+                        "PV205",
+                        f"~ is not supported for {ir.show(e.type)}",
+                        "apply ~ to ints only",
+                    )
+                    return Expr("error", ERR, line)
+                return Expr("invert", INT, line, [self.to_int(e)])
+            if e.type not in (INT, BOOL, FLOAT):
+                self.error(
+                    node,
+                    "PV205",
+                    f"unary operator is not supported for {ir.show(e.type)}",
+                    "apply it to numbers only",
+                )
+                return Expr("error", ERR, line)
+            if isinstance(node.op, ast.UAdd):
+                return self.to_int(e) if e.type == BOOL else e
+            if e.type == FLOAT:
+                return Expr("neg", FLOAT, line, [e])
+            return Expr("neg", INT, line, [self.to_int(e)])
+        if isinstance(node, ast.BoolOp):
+            vals = [self.expr(v, defined, expected) for v in node.values]
+            types = {v.type for v in vals}
+            if ERR in types:
+                return Expr("error", ERR, line)
+            if len(types) != 1:
+                self.error(
+                    node,
+                    "PV207",
+                    "operands of and/or have different types ("
+                    + ", ".join(sorted(ir.show(t) for t in types))
+                    + "): the result's "
+                    "type would depend on the values",
+                    "convert the operands to one type, or use the expression only as a condition",
+                )
+                return Expr("error", ERR, line)
+            kind = "and" if isinstance(node.op, ast.And) else "or"
+            return Expr(kind, vals[0].type, line, vals)
+        if isinstance(node, ast.Compare):
+            return self.compare(node, defined)
+        if isinstance(node, ast.IfExp):
+            test = self.cond(node.test, defined)
+            a = self.expr(node.body, defined, expected)
+            b = self.expr(node.orelse, defined, expected)
+            if ERR in (a.type, b.type):
+                return Expr("error", ERR, line)
+            if a.type != b.type:
+                self.error(
+                    node,
+                    "PV207",
+                    f"the branches of the conditional expression have "
+                    f"different types ({ir.show(a.type)} and {ir.show(b.type)})",
+                    "make both branches the same type, e.g. 0.0 instead of 0",
+                )
+                return Expr("error", ERR, line)
+            return Expr("ifexp", a.type, line, [test, a, b])
+        if isinstance(node, ast.Call):
+            return self.call(node, defined, expected)
+        if isinstance(node, ast.List):
+            items = [self.expr(e, defined) for e in node.elts]
+            if any(i.type == ERR for i in items):
+                return Expr("error", ERR, line)
+            if not items:
+                if expected is not None and ir.is_list(expected):
+                    return Expr("list", expected, line, [])
+                self.error(
+                    node,
+                    "PV215",
+                    "the element type of an empty list cannot be inferred",
+                    "annotate the variable: `xs: list[int] = []`",
+                )
+                return Expr("error", ERR, line)
+            types = {i.type for i in items}
+            if len(types) != 1:
+                self.error(
+                    node,
+                    "PV204",
+                    "list items have different types ("
+                    + ", ".join(sorted(ir.show(t) for t in types))
+                    + ")",
+                    "make every item the same type, e.g. write 1.0 instead of 1",
+                )
+                return Expr("error", ERR, line)
+            return Expr("list", ir.list_of(items[0].type), line, items)
+        if isinstance(node, ast.Tuple):
+            items = [self.expr(e, defined) for e in node.elts]
+            if any(i.type == ERR for i in items):
+                return Expr("error", ERR, line)
+            return Expr("tuple", ir.tuple_of(tuple(i.type for i in items)), line, items)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, defined)
+        if isinstance(node, ast.ListComp):
+            return self.listcomp(node, defined)
+        if isinstance(node, ast.Attribute):
+            if (
+                isinstance(node.value, ast.Name)
+                and node.value.id in self.m.math_aliases
+                and (node.value.id not in self.local_names)
+            ):
+                if node.attr in MATH_CONSTS:
+                    return Expr("const", FLOAT, line, data=MATH_CONSTS[node.attr])
+                if node.attr in MATH_FUNCS:
+                    self.error(
+                        node,
+                        "PV307",
+                        f"math.{node.attr} can only be called",
+                        f"call it: math.{node.attr}(...)",
+                    )
+                else:
+                    self.error(
+                        node,
+                        "PV304",
+                        f"math.{node.attr} is not supported",
+                        "supported: " + ", ".join(sorted(MATH_FUNCS | set(MATH_CONSTS))),
+                    )
+                return Expr("error", ERR, line)
+            self.error(
+                node,
+                "PV305",
+                f"attribute access '{ast.unparse(node)}' is not supported",
+                "only math constants and the list methods append and pop are supported",
+            )
+            return Expr("error", ERR, line)
+        simple = {
+            ast.Dict: (
+                "PV209",
+                "dict literals are not supported",
+                "use parallel lists, or a list indexed by a small int key",
+            ),
+            ast.Set: (
+                "PV209",
+                "set literals are not supported",
+                "use a list[bool] indexed by value, or a list",
+            ),
+            ast.DictComp: ("PV209", "dict comprehensions are not supported", "use parallel lists"),
+            ast.SetComp: (
+                "PV209",
+                "set comprehensions are not supported",
+                "use a list[bool] indexed by value",
+            ),
+            ast.GeneratorExp: (
+                "PV119",
+                "generator expressions are not supported",
+                "use a list comprehension [...] or a for loop",
+            ),
+            ast.JoinedStr: (
+                "PV210",
+                "f-strings are not supported",
+                "pass the values to print(...) as separate arguments",
+            ),
+            ast.Lambda: (
+                "PV107",
+                "lambda is not supported",
+                "define a module-level function and call it",
+            ),
+            ast.NamedExpr: (
+                "PV118",
+                "assignment expressions (:=) are not supported",
+                "assign the value in a separate statement first",
+            ),
+            ast.Await: ("PV106", "await is not supported", "make the function synchronous"),
+            ast.Yield: (
+                "PV105",
+                "yield is not supported (generators)",
+                "build and return a list instead",
+            ),
+            ast.YieldFrom: (
+                "PV105",
+                "yield from is not supported (generators)",
+                "build and return a list instead",
+            ),
+            ast.Starred: (
+                "PV117",
+                "starred expressions are not supported",
+                "pass the items explicitly",
+            ),
+            ast.Slice: (
+                "PV216",
+                "slicing is not supported",
+                "copy the items with a list comprehension over an index range",
+            ),
+        }
+        for cls, (code, msg, hint) in simple.items():
+            if isinstance(node, cls):
+                self.error(node, code, msg, hint)
+                return Expr("error", ERR, line)
+        self.error(
+            node,
+            "PV205",
+            f"{type(node).__name__} expressions are not supported",
+            "rewrite it with the supported operators",
+        )
+        return Expr("error", ERR, line)
+
+    def name(self, node: ast.Name, defined: set[str]) -> Expr:
+        line, n = node.lineno, node.id
+        for scope in reversed(self.comp_scopes):
+            if n in scope:
+                cname, t = scope[n]
+                return Expr("local", t, line, data=cname)
+        if n in self.local_names:
+            if n not in self.types:
+                self.error(
+                    node,
+                    "PV306",
+                    f"'{n}' is used before it is assigned",
+                    f"assign '{n}' before this line",
+                )
+                return Expr("error", ERR, line)
+            if n not in defined:
+                self.error(
+                    node,
+                    "PV306",
+                    f"'{n}' may be used before it is assigned",
+                    f"assign '{n}' on every path before this use, e.g. initialise it "
+                    "before the if/loop",
+                )
+            return Expr("local", self.types[n], line, data=n)
+        if n in self.m.constants:
+            t, v = self.m.constants[n]
+            return Expr("const", t, line, data=v)
+        if n in self.m.functions:
+            self.error(
+                node,
+                "PV307",
+                f"function '{n}' can only be called, not used as a value",
+                f"call it: {n}(...)",
+            )
+            return Expr("error", ERR, line)
+        if n in ("True", "False", "None"):
+            return Expr("const", BOOL, line, data=n == "True")
+        if n in DYNAMIC:
+            self.error(
+                node,
+                "PV303",
+                f"'{n}' is a dynamic feature and is not supported",
+                "keep dynamic code in an interpreted module",
+            )
+            return Expr("error", ERR, line)
+        self.error(
+            node,
+            "PV301",
+            f"name '{n}' is not defined in this module",
+            "define it as a module constant, a parameter or a local variable",
+        )
+        return Expr("error", ERR, line)
+
+    def binop(
+        self, node: ast.AST, op: str, a: Expr, b: Expr, right_node: ast.expr | None = None
+    ) -> Expr:
+        line = getattr(node, "lineno", a.line)
+        if ERR in (a.type, b.type):
+            return Expr("error", ERR, line)
+        sym = OP_SYMBOL[op]
+        if ir.is_list(a.type) or ir.is_list(b.type):
+            if op == "add" and a.type == b.type:
+                return Expr("list_concat", a.type, line, [a, b])
+            if op == "mul" and ir.is_list(a.type) and b.type in (INT, BOOL):
+                return Expr("list_repeat", a.type, line, [a, self.to_int(b)])
+            if op == "mul" and ir.is_list(b.type) and a.type in (INT, BOOL):
+                return Expr("list_repeat", b.type, line, [b, self.to_int(a)])
+            self.error(
+                node,
+                "PV205",
+                f"operator {sym} is not supported for {ir.show(a.type)} and {ir.show(b.type)}",
+                "lists support + (same type) and * int",
+            )
+            return Expr("error", ERR, line)
+        if not (ir.is_numeric(a.type) and ir.is_numeric(b.type)):
+            code = "PV210" if STR in (a.type, b.type) else "PV205"
+            self.error(
+                node,
+                code,
+                f"operator {sym} is not supported for {ir.show(a.type)} and {ir.show(b.type)}",
+                "operators apply to int, float and bool values"
+                if code == "PV205"
+                else "strings can only be printed or used as constants",
+            )
+            return Expr("error", ERR, line)
+        if op in ("and", "or", "xor", "lshift", "rshift"):
+            if FLOAT in (a.type, b.type):
+                self.error(
+                    node,
+                    "PV205",
+                    f"operator {sym} is not supported for float",
+                    "bitwise operators apply to ints only",
+                )
+                return Expr("error", ERR, line)
+            if a.type == BOOL and b.type == BOOL and op in ("and", "or", "xor"):
+                return Expr("bool_" + op, BOOL, line, [a, b])
+            return Expr("int_" + op, INT, line, [self.to_int(a), self.to_int(b)])
+        if op == "pow":
+            return self.power(node, a, b, right_node)
+        if FLOAT in (a.type, b.type):
+            return Expr("float_" + op, FLOAT, line, [self.to_float(a), self.to_float(b)])
+        if op == "truediv":
+            return Expr("int_truediv", FLOAT, line, [self.to_int(a), self.to_int(b)])
+        return Expr("int_" + op, INT, line, [self.to_int(a), self.to_int(b)])
+
+    def power(self, node: ast.AST, a: Expr, b: Expr, right_node: ast.expr | None) -> Expr:
+        line = getattr(node, "lineno", a.line)
+        const = b.data if b.kind == "const" else None
+        if b.kind == "neg" and b.args[0].kind == "const":
+            const = -b.args[0].data
+        if a.type in (INT, BOOL) and b.type in (INT, BOOL):
+            if const is None:
+                self.error(
+                    node,
+                    "PV208",
+                    "int ** int with a non-constant exponent: the result "
+                    "is an int for exponents >= 0 and a float for negative ones",
+                    "write float(x) ** n for a float result, or use a constant exponent",
+                )
+                return Expr("error", ERR, line)
+            if const < 0:
+                return Expr("int_pow_float", FLOAT, line, [self.to_int(a), self.to_int(b)])
+            return Expr("int_pow", INT, line, [self.to_int(a), self.to_int(b)])
+        # a float is involved: complex results are possible for a negative base and a
+        # non-integral exponent; accept only exponents that are ints or integral constants
+        if b.type in (INT, BOOL) or (const is not None and float(const).is_integer()):
+            return Expr("float_pow", FLOAT, line, [self.to_float(a), self.to_float(b)])
+        self.error(
+            node,
+            "PV208",
+            "float ** float: CPython returns a complex number for a "
+            "negative base and a fractional exponent",
+            "use math.pow(x, y) (ValueError for a negative base), math.sqrt, or an int exponent",
+        )
+        return Expr("error", ERR, line)
+
+    def compare(self, node: ast.Compare, defined: set[str]) -> Expr:
+        line = node.lineno
+        operands = [self.expr(node.left, defined)] + [
+            self.expr(c, defined) for c in node.comparators
+        ]
+        ops = []
+        ok = True
+        for op in node.ops:
+            sym = CMP.get(type(op))
+            if sym is None:
+                name = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}[
+                    type(op)
+                ]
+                self.error(
+                    node,
+                    "PV214",
+                    f"the '{name}' operator is not supported",
+                    "compare numbers with == != < <= > >=; search lists with a loop",
+                )
+                ok = False
+            ops.append(sym)
+        if not ok or any(o.type == ERR for o in operands):
+            return Expr("error", ERR, line)
+        for o in operands:
+            if not ir.is_numeric(o.type):
+                self.error(
+                    node,
+                    "PV214",
+                    f"comparison of {ir.show(o.type)} values is not supported",
+                    "compare numbers only; compare lists item by item",
+                )
+                return Expr("error", ERR, line)
+        return Expr("compare", BOOL, line, operands, data=ops)
+
+    def subscript(self, node: ast.Subscript, defined: set[str]) -> Expr:
+        line = node.lineno
+        if isinstance(node.slice, ast.Slice):
+            self.error(
+                node,
+                "PV216",
+                "slicing is not supported",
+                "copy the items with a list comprehension over an index range",
+            )
+            return Expr("error", ERR, line)
+        base = self.expr(node.value, defined)
+        if base.type == ERR:
+            return base
+        if ir.is_tuple(base.type):
+            items = base.type[1]
+            k = None
+            sl = node.slice
+            if isinstance(sl, ast.Constant) and type(sl.value) is int:
+                k = sl.value
+            elif (
+                isinstance(sl, ast.UnaryOp)
+                and isinstance(sl.op, ast.USub)
+                and isinstance(sl.operand, ast.Constant)
+                and type(sl.operand.value) is int
+            ):
+                k = -sl.operand.value
+            if k is None:
+                self.error(
+                    sl,
+                    "PV213",
+                    "tuple index must be an int literal",
+                    "write t[0], t[1], ... or unpack the tuple",
+                )
+                return Expr("error", ERR, line)
+            if not -len(items) <= k < len(items):
+                self.error(
+                    sl,
+                    "PV213",
+                    f"tuple index {k} is out of range for {ir.show(base.type)}",
+                    f"use an index from {-len(items)} to {len(items) - 1}",
+                )
+                return Expr("error", ERR, line)
+            k %= len(items)
+            return Expr("tuple_get", items[k], line, [base], data=k)
+        if ir.is_list(base.type):
+            idx = self.index_expr(node.slice, defined)
+            if idx.type == ERR:
+                return idx
+            return Expr("list_get", base.type[1], line, [base, idx])
+        self.error(
+            node,
+            "PV205" if base.type != STR else "PV210",
+            f"indexing a {ir.show(base.type)} is not supported",
+            "only lists and tuples can be indexed",
+        )
+        return Expr("error", ERR, line)
+
+    def listcomp(self, node: ast.ListComp, defined: set[str]) -> Expr:
+        line = node.lineno
+        if len(node.generators) != 1 or len(node.generators[0].ifs) > 1:
+            self.error(
+                node,
+                "PV119",
+                "only list comprehensions with one for clause and at most one if are supported",
+                "use nested for loops with append",
+            )
+            return Expr("error", ERR, line)
+        gen = node.generators[0]
+        if gen.is_async or not isinstance(gen.target, ast.Name):
+            self.error(
+                gen.target,
+                "PV117",
+                "the comprehension target must be a plain name",
+                "loop over indices and read tuple items inside",
+            )
+            return Expr("error", ERR, line)
+        it = self.iteration(gen.iter, defined)
+        if it is None:
+            return Expr("error", ERR, line)
+        kind, args, elem = it
+        self.comp_counter += 1
+        cname = f"{gen.target.id}__comp{self.comp_counter}"
+        self.comp_scopes.append({gen.target.id: (cname, elem)})
+        try:
+            cond = [self.cond(gen.ifs[0], defined)] if gen.ifs else []
+            value = self.expr(node.elt, defined)
+        finally:
+            self.comp_scopes.pop()
+        if value.type == ERR:
+            return value
+        self.types[cname] = elem
+        return Expr(
+            "listcomp",
+            ir.list_of(value.type),
+            line,
+            [value, *cond],
+            data=(kind, args, cname, bool(cond)),
+        )
