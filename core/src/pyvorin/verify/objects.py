@@ -9,7 +9,8 @@ Read from the source with ``ast`` (nothing is imported), for :mod:`.signature`:
   makes its own instance from the recipe with its own module, so the compiled function
   gets an instance of the compiled class. A class whose ``__init__`` needs what cannot be
   generated (a keyword-only argument, a type from elsewhere), or one with decorators or a
-  base class from outside the module, stays ``unknown``.
+  base class from outside the module, stays ``unknown``; a ``@dataclass`` is built through
+  the ``__init__`` the decorator writes from its fields (:mod:`.dataclass_init`).
 * **A class of a sibling module of the project** (``from shapes import Vec`` or ``import
   shapes`` + ``shapes.Vec``, where ``shapes.py`` — or ``shapes/__init__.py`` — lies under
   the module's import root, the directory both workers put on ``sys.path``) is read the
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .dataclass_init import Field, dataclass_init, dataclass_options, merged, own_fields
+
 MAX_DEPTH = 3  # classes nested in one recipe (a Pos holding a Hex holding Nodes)
 BUILTIN_CALLABLES = ("builtins:len", "builtins:abs", "builtins:repr", "builtins:sorted")
 _CALLABLE_NAMES = {"Callable", "callable"}
@@ -55,7 +58,8 @@ class ClassInfo:
     lineno: int
     init: ast.arguments | None  # its (or an inherited module class's) __init__, or None
     attributes: frozenset[str]
-    buildable: bool  # no decorator, no base class from outside the module
+    buildable: bool  # no decorator but @dataclass, no base class from outside the module
+    fields: tuple[Field, ...] | None = None  # a dataclass's fields (.dataclass_init)
 
 
 class ModuleObjects:
@@ -97,7 +101,11 @@ class ModuleObjects:
         node = nodes[name]
         attributes: set[str] = set()
         init: ast.arguments | None = None
-        buildable = not node.decorator_list and not node.keywords
+        options = dataclass_options(node, self.imported, self.modules)
+        buildable = (not node.decorator_list or options is not None) and not node.keywords
+        if options is not None and not options["init"]:
+            buildable = False  # @dataclass(init=False): the __init__ is not the fields'
+        inherited_fields: tuple[Field, ...] = ()
         for base in node.bases:
             base_name = base.id if isinstance(base, ast.Name) else None
             if base_name == "object":
@@ -107,6 +115,7 @@ class ModuleObjects:
                 attributes |= inherited.attributes
                 init = init or inherited.init
                 buildable = buildable and inherited.buildable
+                inherited_fields = merged(inherited_fields, inherited.fields or ())
             else:
                 buildable = False  # a base from elsewhere: its __init__ is not read here
         own_init = None
@@ -120,7 +129,14 @@ class ModuleObjects:
                 attributes |= {t.id for t in item.targets if isinstance(t, ast.Name)}
             elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                 attributes.add(item.target.id)
-        info = ClassInfo(name, node.lineno, own_init or init, frozenset(attributes), buildable)
+        fields = None
+        if options is not None:  # @dataclass writes __init__ unless the class has one
+            fields = merged(inherited_fields, own_fields(node, options["kw_only"]))
+            if own_init is None:
+                own_init = dataclass_init(fields)
+        info = ClassInfo(
+            name, node.lineno, own_init or init, frozenset(attributes), buildable, fields
+        )
         self.classes[name] = info
         return info
 

@@ -231,12 +231,14 @@ def instance_spec(
     sibling, see :mod:`.objects`): its ``__init__``'s parameter types, read in that
     module with its ``aliases``.
 
-    A class met again while building itself (``Node.__init__(self, next: Node | None)``)
-    or more than :data:`~.objects.MAX_DEPTH` classes deep is ``cut``: a union drops it
-    (``None`` ends the chain), alone it cannot be generated."""
+    A class that holds itself (``Node.__init__(self, next: Node | None)``, a tree's
+    ``left``/``right``) nests in itself like any class, so its recipes are chains and
+    trees; beyond :data:`~.objects.MAX_DEPTH` classes deep it is ``cut``: a union drops it
+    (``None`` ends the chain), alone it cannot be generated (a class that requires itself,
+    ``Node(next: Node)``, has no recipe)."""
     info = objects.classes[name]
     target = f"{objects.module}:{name}"
-    if target in building or len(building) >= MAX_DEPTH:
+    if len(building) >= MAX_DEPTH:
         return TypeSpec("cut", name=target)
     params = init_parameters(info) if info.buildable else None
     if params is None:
