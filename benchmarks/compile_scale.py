@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from pyvorin import __version__
-from pyvorin.compiler import codegen, frontend, toolchain
+from pyvorin.compiler import frontend, ncodegen, toolchain
 from pyvorin.errors import SandboxLimitError
 from pyvorin.sandbox import SandboxPolicy, tool_runner
 
@@ -188,9 +188,9 @@ def measure(
             started = time.perf_counter()
             mod, diags = frontend.analyse_file(src, leaf)
             assert mod is not None, diags
-            split_units = codegen.ModuleGen(mod, leaf).generate_units()
+            split_units = ncodegen.ModuleGen(mod, leaf).generate_units()
             gen_seconds = time.perf_counter() - started
-            one_unit = codegen.ModuleGen(mod, leaf, split=False).generate_units()
+            one_unit = ncodegen.ModuleGen(mod, leaf, split=False).generate_units()
             row: dict = {
                 "functions": n,
                 "c_lines": sum(t.count("\n") for _, t in one_unit),

@@ -1,11 +1,12 @@
 """Realistic miscompilations of the native tier, each one edit of the compiler's sources.
 
 A mutant is (name, file, exact original snippet, replacement, what goes wrong). The file
-is relative to ``pyvorin/compiler/``: the code generator (``codegen.py``) or the C runtime
-(``runtime/pyvorin_rt.h``). Each models a bug a compiler writer plausibly makes where the
-native tier differs from the interpreter: overflow promotion, shifts, floor division and
-modulo signs, float -> int conversion, int/float comparison, signed zeros, NaNs, list
-bounds and negative indexes, range edges, bool boxing, argument conversion, min/max ties.
+is relative to ``pyvorin/compiler/``: a module of the native tier's code generator
+(``ncodegen/``) or the C runtime (``runtime/pyvorin_rt.h``). Each models a bug a compiler
+writer plausibly makes where the native tier differs from the interpreter: overflow
+promotion, shifts, floor division and modulo signs, float -> int conversion, int/float
+comparison, signed zeros, NaNs, list bounds and negative indexes, range edges, bool boxing,
+argument conversion, min/max ties.
 The harness refuses to run a mutant whose snippet is not found exactly once.
 """
 
@@ -14,7 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RT = "runtime/pyvorin_rt.h"
-CG = "codegen.py"
+# the native tier's code generator, by module (see pyvorin/compiler/ncodegen/__init__.py)
+CG_STMT = "ncodegen/statements.py"
+CG_ARITH = "ncodegen/arithmetic.py"
+CG_CALLS = "ncodegen/calls.py"
+CG_BOX = "ncodegen/boxing.py"
 
 
 @dataclass(frozen=True)
@@ -194,43 +199,43 @@ MUTANTS: tuple[Mutant, ...] = (
         "an int passed for a float parameter converts through a C long long (big ints fail)",
     ),
     Mutant(
-        "min-max-ties", CG,
+        "min-max-ties", CG_CALLS,
         'op = "<" if e.data == "min" else ">"',
         'op = "<=" if e.data == "min" else ">="',
         "min/max return the later of equal arguments (max(0.0, -0.0) is -0.0)",
     ),
     Mutant(
-        "range-upper-inclusive", CG,
+        "range-upper-inclusive", CG_STMT,
         'self.emit(f"if ({pos_c} ? !({k} < {kstop}) : !({k} > {kstop})) {exit_code}")',
         'self.emit(f"if ({pos_c} ? !({k} <= {kstop}) : !({k} > {kstop})) {exit_code}")',
         "range(a, b) with a positive step includes b",
     ),
     Mutant(
-        "range-down-inclusive", CG,
+        "range-down-inclusive", CG_STMT,
         'self.emit(f"if ({pos_c} ? !({k} < {kstop}) : !({k} > {kstop})) {exit_code}")',
         'self.emit(f"if ({pos_c} ? !({k} < {kstop}) : !({k} >= {kstop})) {exit_code}")',
         "range(a, b, -1) includes b",
     ),
     Mutant(
-        "list-loop-skips-last", CG,
+        "list-loop-skips-last", CG_STMT,
         'self.emit(f"if ({idx} >= PyList_GET_SIZE({seq.code})) break;")',
         'self.emit(f"if ({idx} + 1 >= PyList_GET_SIZE({seq.code})) break;")',
         "for x in xs stops before the last element",
     ),
     Mutant(
-        "float-truth-truncates", CG,
+        "float-truth-truncates", CG_ARITH,
         'code = f"({a.code} != 0.0)"',
         'code = f"((long){a.code} != 0)"',
         "a float's truth value is that of its truncation (0.5 is false)",
     ),
     Mutant(
-        "bool-boxed-as-int", CG,
+        "bool-boxed-as-int", CG_BOX,
         'out.append(f"    {res} = pv_bool_box(r);")',
         'out.append(f"    {res} = PyLong_FromLong(r);")',
         "a bool result is boxed as the int 0/1",
     ),
     Mutant(
-        "returns-copy-of-list", CG,
+        "returns-copy-of-list", CG_BOX,
         'out.append(f"    {res} = r;")',
         'out.append(f"    {res} = PyList_CheckExact(r) ? '
         'PyList_GetSlice(r, 0, PY_SSIZE_T_MAX) : r;")',

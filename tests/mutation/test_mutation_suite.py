@@ -26,7 +26,7 @@ def test_every_mutant_snippet_is_in_the_compiler_exactly_once():
 def test_a_drifted_snippet_fails_loudly(tmp_path: Path):
     from .harness import SnippetNotFound, mutated_package
 
-    ghost = Mutant("ghost", "codegen.py", "this text is not in the code generator", "", "")
+    ghost = Mutant("ghost", "ncodegen/module.py", "this text is not in the code generator", "", "")
     with pytest.raises(SnippetNotFound, match="occurs 0 times"):
         mutated_package(ghost, tmp_path)
 

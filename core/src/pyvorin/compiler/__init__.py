@@ -1,6 +1,6 @@
 """The native backend: Python modules compiled to CPython extension modules, in two tiers.
 
-- The **native tier** (:mod:`.frontend` -> :mod:`.ir` -> :mod:`.codegen`, runtime header
+- The **native tier** (:mod:`.frontend` -> :mod:`.ir` -> :mod:`.ncodegen`, runtime header
   ``runtime/pyvorin_rt.h``) compiles fully typed modules with unboxed values.
 - The **generic tier** (:mod:`.generic` -> :mod:`.irbuild` -> :mod:`.gir` ->
   :mod:`.gcodegen`, runtime ``runtime/pv_generic.h`` plus ``pv_*.c`` by topic) compiles all
@@ -27,7 +27,7 @@ from ..artifacts import binary_path
 from ..diagnostics import Diagnostic
 from ..errors import UnsupportedError
 from ..model import CompileResult, ModuleSpec
-from . import cache, codegen, cstrings, frontend, gcodegen, generic, tiering, toolchain
+from . import cache, cstrings, frontend, gcodegen, generic, ncodegen, tiering, toolchain
 from .codes import CODES
 
 __all__ = [
@@ -116,7 +116,7 @@ def generate_c(module: ModuleSpec, interpreted: tuple[str, ...] = ()) -> str:
     (A generic-tier module is built together with the runtime sources of :func:`runtime_for`.)"""
     sel = _analyse(module, interpreted)
     if sel.tier == "native":
-        return codegen.ModuleGen(sel.native_ir, _leaf(module), split=False).generate()
+        return ncodegen.ModuleGen(sel.native_ir, _leaf(module), split=False).generate()
     return gcodegen.ModuleEmitter(sel.generic_ir, _leaf(module)).generate()
 
 
@@ -130,11 +130,11 @@ def generate_units(module: ModuleSpec, interpreted: tuple[str, ...] = ()) -> lis
 def _units(module: ModuleSpec, sel: Selection) -> list[tuple[str, str]]:
     leaf = _leaf(module)
     if sel.tier == "native":
-        return codegen.ModuleGen(sel.native_ir, leaf).generate_units()
+        return ncodegen.ModuleGen(sel.native_ir, leaf).generate_units()
     part = sel.native_part
     out = [(f"{leaf}.c", gcodegen.ModuleEmitter(sel.generic_ir, leaf, part).generate())]
     if part is not None and part.module.functions:
-        native = codegen.ModuleGen(part.module, leaf, embedded=True).generate_embedded()
+        native = ncodegen.ModuleGen(part.module, leaf, embedded=True).generate_embedded()
         out.append((f"{leaf}__native.c", native))
     return out
 

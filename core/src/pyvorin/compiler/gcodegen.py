@@ -12,9 +12,10 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from . import codegen, cstrings, gir
+from . import cstrings, gir
 from .gir import FuncIR, ModuleIR, Reg
 from .gprims import PRIMS
+from .ncodegen import embedding
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 # code objects compiled as a resumable function over a heap frame, and their object type
@@ -530,7 +531,7 @@ class ModuleEmitter:
         otherwise the generic body below runs."""
         if self.native_funcs.get(f.name) is not f:
             return []
-        entry = codegen.embedded_entry_name(self.m.name, f.name)
+        entry = embedding.embedded_entry_name(self.m.name, f.name)
         release = [f"            Py_DECREF({args}[{i}]);" for i in range(len(f.params))]
         return [
             f"    if (pv_native_guard_check(&pvng_{f.cname}, pv_globals, pv_builtins)) {{",
@@ -547,8 +548,8 @@ class ModuleEmitter:
         """Declarations of the native unit's entries and each native function's guard."""
         if not self.native_funcs:
             return []
-        out = [codegen.EMBEDDED_SHARED]
-        out.append(f"PVM_SHARED int {codegen.embedded_init_name(self.m.name)}(void);")
+        out = [embedding.EMBEDDED_SHARED]
+        out.append(f"PVM_SHARED int {embedding.embedded_init_name(self.m.name)}(void);")
         kinds = {
             "func": "PV_DEP_FUNC",
             "value": "PV_DEP_VALUE",
@@ -560,7 +561,7 @@ class ModuleEmitter:
         calls = []
         for name, f in self.native_funcs.items():
             c = f.cname
-            entry = codegen.embedded_entry_name(self.m.name, name)
+            entry = embedding.embedded_entry_name(self.m.name, name)
             out.append(f"PVM_SHARED int {entry}(PyObject *const *args, PyObject **res);")
             rows = []
             for d in self.native.deps[name]:
@@ -591,7 +592,7 @@ class ModuleEmitter:
         """pv_exec's lines that ready the native unit and the guards (before the body)."""
         if not self.native_funcs:
             return []
-        out = [f"    if ({codegen.embedded_init_name(self.m.name)}() < 0) return -1;"]
+        out = [f"    if ({embedding.embedded_init_name(self.m.name)}() < 0) return -1;"]
         for name, f in self.native_funcs.items():
             for i, d in enumerate(self.native.deps[name]):
                 if d.kind == "value":

@@ -1,4 +1,4 @@
-"""How a module's C is cut into translation units (used by :mod:`.codegen`).
+"""How a module's C is cut into translation units (used by :mod:`.ncodegen`).
 
 gcc's time on one unit grows with its size and runs on one core; a 1,000-function module
 as one file took minutes and could exceed the sandbox's per-process CPU limit. Split into
