@@ -212,7 +212,6 @@ def render(env: dict[str, str], corpus_run: dict, cases: list[mypyc_run.CaseResu
                 f"| {label} | {len(members)} | {len(ok)} | {len(good)} | "
                 f"{_pct(len(good), len(ok))} |"
             )
-        lines.append("")
     if mypyc:
         compiled = sum(1 for ok, _ in mypyc.values() if ok)
         lines.append(
