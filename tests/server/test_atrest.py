@@ -1,5 +1,6 @@
-"""AES-256-GCM at rest: sealed columns, tampering detected, KEK rotation re-wraps without
-downtime (a real server keeps serving across `pyvorin-server encryption rotate-kek`)."""
+"""AES-256-GCM at rest: sealed columns (the audit trail's too), tampering detected, KEK
+rotation re-wraps without downtime (a real server keeps serving across `pyvorin-server
+encryption rotate-kek`)."""
 
 from __future__ import annotations
 
@@ -121,7 +122,18 @@ def test_server_stores_personal_data_sealed_and_survives_kek_rotation(tmp_path):
                 for line in connection.iterdump()
                 if line.startswith(('INSERT INTO "licences"', 'INSERT INTO "activations"'))
             )
+            # the audit trail's "licence.issued" event names the licence and the licensee
+            audit = "\n".join(
+                line
+                for line in connection.iterdump()
+                if line.startswith('INSERT INTO "audit_events"')
+            )
+            subject, after = connection.execute(
+                "SELECT subject, after FROM audit_events WHERE action = 'licence.issued'"
+            ).fetchone()
         assert "Zebulon" not in dump and "zq-laptop" not in dump and dump
+        assert "Zebulon" not in audit and lid not in audit and "licence.issued" in audit
+        assert subject.startswith("pve1.") and after.startswith("pve1.")
         # rotate the KEK while the server runs: no downtime, everything still reads
         rotated = server.cli("encryption", "rotate-kek")
         assert "re-wrapped 1 data key(s) and the blind-index key" in rotated.stdout, rotated.stderr

@@ -128,7 +128,7 @@ def test_migration_creates_the_account_tables(request, backend, tmp_path):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_role_definitions_are_versioned_and_each_change_audited(request, backend, tmp_path):
-    sessions = session_factory(migrated_url(request, backend, tmp_path))
+    sessions = session_factory(migrated_url(request, backend, tmp_path), tmp_path / "home")
     with sessions() as s, s.begin():
         first = accounts.bootstrap(s, now=1000)
     assert {role: version for role, (version, _) in first.items()} == dict.fromkeys(ROLES, 1)
@@ -145,7 +145,7 @@ def test_role_definitions_are_versioned_and_each_change_audited(request, backend
             select(RoleVersion.version).where(RoleVersion.role == "viewer")
         ).scalars()
         assert sorted(versions) == [1, 2]
-        event = s.execute(select(AuditEvent).where(AuditEvent.subject == "viewer@2")).scalar_one()
+        event = s.execute(select(AuditEvent).where(accounts.subject_is("viewer@2"))).scalar_one()
         assert event.action == "role.defined" and event.created_at == 3000
         assert json.loads(event.before) == sorted(ROLES["viewer"])
         assert json.loads(event.after) == sorted(changed["viewer"])

@@ -14,7 +14,7 @@ import secrets
 import time
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, and_, delete, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, Licence, Membership, Organisation, RoleVersion, User
@@ -33,6 +33,59 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+def subject_index(subject: str) -> str:
+    """The blind index of an audit event's subject (``audit_events.subject`` is sealed):
+    HMAC-SHA256 of the exact subject under the index key, another context than the
+    e-mail index."""
+    from . import atrest
+
+    return atrest.installed().blind_index(subject, "audit_events.subject")
+
+
+def subject_is(subject: str) -> Any:
+    """A WHERE clause matching the audit events whose subject is ``subject``.
+
+    The subject is sealed, so it cannot be compared in SQL (``AuditEvent.subject == x``
+    would compare with a fresh ciphertext of ``x`` and match nothing). This compares the
+    blind index instead (``audit_events.subject_index``, indexed): no row is opened. An
+    event written before sealing that the server has not sealed yet (its index is NULL,
+    its subject still clear) is matched by its clear subject, so a lookup between the
+    upgrade and the next start misses nothing."""
+    return or_(
+        AuditEvent.subject_index == subject_index(subject),
+        and_(
+            AuditEvent.subject_index.is_(None),
+            type_coerce(AuditEvent.subject, String) == subject,
+        ),
+    )
+
+
+def seal_audit_events(session: Session, batch: int = 500) -> int:
+    """Seal and index the audit events stored before the trail was sealed (their
+    ``subject_index`` is NULL: subject, before and after are still clear); the server
+    does it at start, and maintenance and the CLI too. Returns how many."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    done = 0
+    while True:
+        rows = list(
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.subject_index.is_(None))
+                .order_by(AuditEvent.id)
+                .limit(batch)
+            ).scalars()
+        )
+        if not rows:
+            return done
+        for event in rows:
+            event.subject_index = subject_index(event.subject)
+            for column in ("subject", "before", "after"):
+                flag_modified(event, column)  # written again: sealed
+        session.flush()
+        done += len(rows)
+
+
 def record(
     session: Session,
     principal: Principal | None,
@@ -43,12 +96,14 @@ def record(
     after: Any,
     now: float | None = None,
 ) -> AuditEvent:
-    """Write one audit event (in the caller's transaction)."""
+    """Write one audit event (in the caller's transaction). ``subject``, ``before`` and
+    ``after`` are sealed at rest; the subject's blind index is stored beside it."""
     event = AuditEvent(
         org_id=org_id,
         actor=principal.actor if principal is not None else "system",
         action=action,
         subject=subject,
+        subject_index=subject_index(subject),
         before=_json(before),
         after=_json(after),
         created_at=_now(now),
@@ -111,9 +166,10 @@ def ensure_operator_org(session: Session, now: float | None = None) -> Organisat
 
 def bootstrap(session: Session, now: float | None = None):
     """What every start needs: the operator organisation, current role definitions, and
-    the accounts made before e-mail addresses were sealed: sealed and indexed."""
+    the accounts and audit events made before they were sealed: sealed and indexed."""
     ensure_operator_org(session, now)
     index_users(session)
+    seal_audit_events(session)
     return sync_roles(session, now=now)
 
 
@@ -503,7 +559,7 @@ def delete_org(session: Session, principal: Principal, org_id: str, now=None) ->
             session.execute(delete(WebSession).where(WebSession.user_id == user_id))
             session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
             session.execute(  # the server-level "user.created" record holds the address
-                delete(AuditEvent).where(AuditEvent.org_id.is_(None), AuditEvent.subject == user_id)
+                delete(AuditEvent).where(AuditEvent.org_id.is_(None), subject_is(user_id))
             )
             session.execute(delete(User).where(User.id == user_id))
             counts["users"] += 1

@@ -212,10 +212,11 @@ def _session(config: ServerConfig):
     engine = make_engine(config.database_url)
     _vault(config, engine)
     factory = sessionmaker(engine, expire_on_commit=False)
-    from .accounts import index_users
+    from .accounts import index_users, seal_audit_events
 
-    with factory() as session, session.begin():  # accounts made before sealing
+    with factory() as session, session.begin():  # accounts and events made before sealing
         index_users(session)
+        seal_audit_events(session)
     return factory
 
 

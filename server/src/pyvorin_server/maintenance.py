@@ -11,7 +11,8 @@ One run deletes
 
 and seals licensee names and host names written before at-rest encryption was enabled,
 and the e-mail addresses and names of accounts made before they were sealed (indexing
-them, see accounts.index_users).
+them, see accounts.index_users), and the subjects, before and after states of audit
+events written before the trail was sealed (see accounts.seal_audit_events).
 Every step is idempotent, so several server processes may run it concurrently.
 """
 
@@ -72,9 +73,10 @@ def run_maintenance(engine: Engine, config: Any, now: float | None = None) -> di
                 flag_modified(row, column)
                 sealed += 1
         counts["sealed_legacy_values"] = sealed
-        from .accounts import index_users
+        from .accounts import index_users, seal_audit_events
 
         counts["indexed_accounts"] = index_users(session)
+        counts["sealed_audit_events"] = seal_audit_events(session)
     return counts
 
 

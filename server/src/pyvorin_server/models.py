@@ -185,7 +185,15 @@ class AuditEvent(Base):
     """An account event: role grant/change/revocation, role-definition change, sign-in,
     licence issue/revoke, machine deactivation, export, deletion. ``before``/``after`` are
     JSON. ``org_id`` has no foreign key: the record of an organisation's deletion
-    outlives it (with ``org_id`` NULL and the organisation named in ``subject``)."""
+    outlives it (with ``org_id`` NULL and the organisation named in ``subject``).
+
+    ``subject`` (a role event names the member's e-mail address), ``before`` and
+    ``after`` are sealed at rest; ``subject_index`` is the subject's blind index (HMAC,
+    see atrest.py), by which events are found by subject without opening every row
+    (:func:`accounts.subject_is`; NULL only until an event written before sealing is
+    sealed at the next start, see :func:`accounts.seal_audit_events`). ``org_id``,
+    ``actor`` (an id or token name, never an address), ``action`` and ``created_at`` stay
+    in clear: the trail is filtered by organisation and ordered by time."""
 
     __tablename__ = "audit_events"
 
@@ -193,9 +201,16 @@ class AuditEvent(Base):
     org_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(320))
-    before: Mapped[str | None] = mapped_column(Text, nullable=True)
-    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    subject: Mapped[str] = mapped_column(
+        EncryptedText("audit_events.subject", legacy_plaintext=True)
+    )
+    subject_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    before: Mapped[str | None] = mapped_column(
+        EncryptedText("audit_events.before", legacy_plaintext=True), nullable=True
+    )
+    after: Mapped[str | None] = mapped_column(
+        EncryptedText("audit_events.after", legacy_plaintext=True), nullable=True
+    )
     created_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
