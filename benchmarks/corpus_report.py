@@ -336,18 +336,15 @@ def _licensed_home(stack, workdir: Path) -> None:
     os.environ["PYVORIN_HOME"] = str(home)
 
 
-def _shown(argv: list[str] | None) -> list[str]:
-    """The options that change what is measured (not where the output goes)."""
-    given = sys.argv[1:] if argv is None else argv
-    kept, skip = [], False
-    for arg in given:
-        if skip:
-            skip = False
-        elif arg in ("--docs", "--json"):
-            skip = True
-        elif not arg.startswith(("--docs=", "--json=", "--write-expected")):
-            kept.append(arg)
-    return kept
+def _command(args: argparse.Namespace) -> str:
+    """The command as run, with the options that change what is measured (not where the
+    output goes)."""
+    parts = [DEFAULT_COMMAND]
+    if args.no_mypyc:
+        parts.append("--no-mypyc")
+    if args.jobs != 1:
+        parts += ["-j", str(args.jobs)]
+    return " ".join(parts)
 
 
 def _jobs(text: str) -> int:
@@ -394,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus_run = run_corpus(workdir, not args.no_mypyc, progress, args.jobs)
         cases = run_mypyc_tests(workdir, progress)
         env = environment()
-        env["command"] = " ".join([DEFAULT_COMMAND, *_shown(argv)])
+        env["command"] = _command(args)
     section = render(env, corpus_run, cases)
     if args.docs:
         write_docs(args.docs, section)

@@ -368,25 +368,18 @@ def evaluate(
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     checks = run_check(paths, env=env)
 
-    def pipeline_of(path: Path) -> PipelineResult | None:
+    def outcome_of(path: Path) -> Outcome:
         check = checks[Path(path).stem]
-        if not check.clean:
-            return None
-        progress(f"{check.name}: checks clean; running the pipeline")
-        result = run_pipeline(Path(path), workdir / check.name, env=env)
-        progress(f"{check.name}: {outcome_from(check, result).describe()}")
-        return result
+        pipeline = None
+        if check.clean:
+            progress(f"{check.name}: checks clean; running the pipeline")
+            pipeline = run_pipeline(Path(path), workdir / check.name, env=env)
+        outcome = outcome_from(check, pipeline)
+        progress(f"{check.name}: {outcome.describe()}")
+        return outcome
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        pipelines = list(pool.map(pipeline_of, paths))
-    outcomes = []
-    for path, pipeline in zip(paths, pipelines, strict=True):
-        check = checks[Path(path).stem]
-        outcome = outcome_from(check, pipeline)
-        if pipeline is None:
-            progress(f"{check.name}: {outcome.describe()}")
-        outcomes.append(outcome)
-    return outcomes
+        return list(pool.map(outcome_of, paths))
 
 
 # --------------------------------------------------------------------------- expectations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -92,11 +93,12 @@ def test_the_jobs_option_refuses_what_is_not_a_count() -> None:
     for bad in ("0", "-1", "two"):
         with pytest.raises(SystemExit):
             report.main(["--jobs", bad])
-    assert report._shown(["-j", "2", "--docs", "x.md", "--no-mypyc", "--json=r.json"]) == [
-        "-j",
-        "2",
-        "--no-mypyc",
-    ]
+    given = argparse.Namespace(
+        jobs=2, no_mypyc=True, docs=Path("x.md"), json=Path("r.json"), write_expected=True
+    )
+    assert report._command(given) == "python benchmarks/corpus_report.py --no-mypyc -j 2"
+    defaults = argparse.Namespace(jobs=1, no_mypyc=False, docs=None, json=None)
+    assert report._command(defaults) == "python benchmarks/corpus_report.py"
 
 
 def test_write_docs_replaces_only_the_marked_section(tmp_path: Path) -> None:

@@ -33,28 +33,25 @@ class Field:
     kw_only: bool
 
 
-NOT_A_DATACLASS = None
-
-
 def dataclass_options(
     node: ast.ClassDef, imported: dict[str, tuple[str, str]], modules: dict[str, str]
 ) -> dict[str, bool] | None:
     """The decorator's options when ``node``'s only decorator is ``dataclass`` (with
     literal options), else None."""
     if len(node.decorator_list) != 1:
-        return NOT_A_DATACLASS
+        return None
     decorator = node.decorator_list[0]
     call = decorator if isinstance(decorator, ast.Call) else None
     target = call.func if call is not None else decorator
     if not _names_dataclass(target, imported, modules):
-        return NOT_A_DATACLASS
+        return None
     options = {"init": True, "kw_only": False}
     if call is not None:
         if call.args:
-            return NOT_A_DATACLASS
+            return None
         for keyword in call.keywords:
             if keyword.arg is None or not isinstance(keyword.value, ast.Constant):
-                return NOT_A_DATACLASS  # **options, or one computed at run time
+                return None  # **options, or one computed at run time
             if keyword.arg in options:
                 options[keyword.arg] = bool(keyword.value.value)
     return options

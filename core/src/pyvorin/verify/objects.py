@@ -368,18 +368,16 @@ def builtin_by_methods(usage: Usage) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _is_name(node: ast.AST, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
-
-
-def _callable_test(parent: ast.AST | None, node: ast.expr) -> bool:
-    """Whether ``node`` is the one argument of a ``callable(...)`` test."""
+def _tests_callable(node: ast.AST | None, name: str) -> bool:
+    """Whether ``node`` is the test ``callable(name)``."""
     return (
-        isinstance(parent, ast.Call)
-        and isinstance(parent.func, ast.Name)
-        and parent.func.id == "callable"
-        and parent.args == [node]
-        and not parent.keywords
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "callable"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == name
+        and not node.keywords
     )
 
 
@@ -400,8 +398,7 @@ def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str)
         for node in ast.walk(function)
         if isinstance(node, ast.Assert)
         and node.msg is not None
-        and isinstance(node.test, ast.Call)
-        and any(_callable_test(node.test, arg) for arg in node.test.args if _is_name(arg, name))
+        and _tests_callable(node.test, name)
         for inner in ast.walk(node.msg)
     }
     for node in ast.walk(function):
@@ -413,7 +410,7 @@ def parameter_usage(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str)
         parent = parents.get(id(node))
         if isinstance(parent, ast.Call) and parent.func is node:
             calls += 1
-        elif _callable_test(parent, node) or id(node) in guard_messages:
+        elif _tests_callable(parent, name) or id(node) in guard_messages:
             calls += 1  # `assert callable(f), f"... {f}"` guarding calls of it
         elif isinstance(parent, ast.Attribute) and parent.value is node:
             attribute_uses += 1

@@ -637,4 +637,4 @@ def pyvorin_verify(
     return result
 
 
-__all__ = ["Stats", "gather_inputs", "verify_module"]  # gather_inputs: from .planning
+__all__ = ["Stats", "verify_module"]
