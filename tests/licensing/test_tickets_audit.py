@@ -9,7 +9,11 @@ the user's own signing key (what a local attacker has), so only the ticket is wr
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,10 +23,12 @@ from pyvorin.artifacts import manifest_path
 from pyvorin.audit import AuditLog
 from pyvorin.exitcodes import ExitCode
 from pyvorin.keys import select_signer
+from pyvorin.licensing.client import LicenceClient
+from pyvorin.licensing.state import load_state
 from pyvorin.licensing.tokens import TICKET_PREFIX, b64d, b64e, key_id, sign_token
 from pyvorin.signing import sign_manifest, write_manifest
 from tests.helpers import install_fake_distribution, run_cli
-from tests.licensing.support import activate_into
+from tests.licensing.support import Gateway, activate_into, activate_through
 
 
 @pytest.fixture
@@ -175,6 +181,179 @@ def test_rolled_back_audit_log_is_detected(licence_server, home, tmp_path):
     online = cli(home, "audit", "verify")
     assert online.returncode == ExitCode.SIGNATURE
     assert f"the licence server {licence_server.url} recorded its head at seq" in online.stderr
+
+
+def server_checkpoint(home: Path) -> dict:
+    """The payload of the licence server's latest checkpoint of this installation's
+    audit log (``GET /v1/audit/checkpoint``, signed with the activation's credential)."""
+    client, state = LicenceClient(home, env={}), load_state(home)
+    assert state is not None
+    log_id = AuditLog(home / "audit").log_id()
+    body = client._request(
+        "GET",
+        state.server,
+        f"/v1/audit/checkpoint?log={log_id}",
+        bearer=state.bearer,
+        signing=client._signing(state),
+    )
+    return json.loads(b64d(body["checkpoint"].split(".")[1]))
+
+
+def build_end(home: Path) -> dict:
+    """The log's last event, which must be the run's build end: only a periodic
+    ``checkpoint`` record of the log itself may follow it."""
+    events = [r for r in AuditLog(home / "audit").records() if r["type"] != "checkpoint"]
+    last = events[-1]
+    assert (last["type"], last["details"].get("phase")) == ("build", "end"), last
+    return last
+
+
+@pytest.mark.slow
+def test_an_online_run_anchors_its_own_last_event(licence_server, home, tmp_path):
+    """The end of an online run sends the log's head to the server again, after the build
+    end event: the server's checkpoint is the log's final head (with ``-j 2`` too: the
+    parent process writes the log and anchors it), and the client keeps it."""
+    activate_into(home, licence_server, seats=1)
+    (tmp_path / "m.py").write_text("def f(x: int) -> int:\n    return x * 3 - 1\n")
+    (tmp_path / "n.py").write_text("def g(x: int) -> int:\n    return x - 7\n")
+    built = cli(home, "compile", "m.py", "n.py", "-o", "out", "-j", "2", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "building 2 modules, 2 at a time" in built.stderr
+    log = AuditLog(home / "audit")
+    seq, head_hash = log.head()
+    assert build_end(home)["seq"] in (seq, seq - 1)
+    checkpoint = server_checkpoint(home)
+    assert (checkpoint["log"], checkpoint["seq"], checkpoint["hash"]) == (
+        log.log_id(),
+        seq,
+        head_hash,
+    )
+    kept = load_state(home).checkpoint
+    assert json.loads(b64d(kept.split(".")[1]))["seq"] == seq
+
+
+def truncate_log(home: Path, seq: int) -> None:
+    """Cut the audit log back to record ``seq`` as the installation's own user can: drop
+    the later lines and write the head file again, MAC'd with the log key that lies
+    beside the log. Chain, periodic checkpoints and head then verify on their own."""
+    log = AuditLog(home / "audit")
+    kept = [line for line in log.path.read_text().splitlines() if json.loads(line)["seq"] <= seq]
+    log.path.write_text("".join(line + "\n" for line in kept))
+    log._write_head(log._key(create=False), seq, json.loads(kept[-1])["hash"])
+
+
+@pytest.mark.slow
+def test_deleting_the_last_runs_records_is_detected(licence_server, home, tmp_path):
+    """Issue 13, "audit checkpoints lag one run". A run's refresh happens at its start
+    (the licence gate), so it sends the head as it was then: up to run 2's access and
+    build start events. Before the end-of-run anchor that was the server's checkpoint
+    until the next refresh, and cutting the log back to exactly that head (run 2's
+    records deleted, the head file re-MAC'd) left a log that verifies on its own and
+    holds that checkpoint, so ``pyvorin audit verify`` passed: the two checks before the
+    verify below are its two checks against that checkpoint (and with the anchor call
+    removed from the pipeline, the server's checkpoint is ``refreshed`` and the verify
+    exits 0). Now run 2's end anchors its build end event, which the cut log lacks.
+
+    (A copy of the log taken after run 1 and put back would not show the lag: it ends
+    before run 2's access and build start events, which the refresh did send.)"""
+    activate_into(home, licence_server, seats=1)
+    (tmp_path / "m.py").write_text("def f(x: int) -> int:\n    return x * 3 - 1\n")
+    for _run in (1, 2):
+        built = cli(home, "compile", "m.py", "-o", "out", cwd=tmp_path)
+        assert built.returncode == 0, built.stderr
+    records = AuditLog(home / "audit").records()
+    run2 = max(
+        r["seq"] for r in records if r["type"] == "build" and r["details"].get("phase") == "start"
+    )
+    # run 2's refresh sent the head just before its gate's first event
+    refreshed = next(r["seq"] for r in records if r["type"] == "licence" and r["seq"] > run2) - 1
+    sent = next(r for r in records if r["seq"] == refreshed)
+    end = server_checkpoint(home)["seq"]
+    assert end == AuditLog(home / "audit").head()[0] > refreshed
+
+    truncate_log(home, refreshed)
+    cut = AuditLog(home / "audit")
+    assert cut.verify().ok  # consistent on its own: only the anchor can tell
+    assert cut.check_anchor(refreshed, sent["hash"], "run 2's refresh") is None
+    verified = cli(home, "audit", "verify")
+    assert verified.returncode == ExitCode.SIGNATURE, verified.stdout
+    assert f"the licence server {licence_server.url} recorded its head at seq {end}" in (
+        verified.stderr
+    )
+    assert "were deleted or the log was rolled back" in verified.stderr
+    # the checkpoint the client kept at run 2's end sees it too
+    offline = cli(home, "audit", "verify", "--offline")
+    assert offline.returncode == ExitCode.SIGNATURE
+    assert f"recorded its head at seq {end}" in offline.stderr
+
+
+CUT_AT_END = """
+import os, time
+from pathlib import Path
+from pyvorin.hookspecs import hookimpl
+
+@hookimpl
+def pyvorin_audit_event(event):
+    # the run's last event: ask the test to cut the network, wait until it has
+    if event.type == "build" and event.details.get("phase") == "end":
+        Path(os.environ["CUT_ASKED"]).touch()
+        deadline = time.monotonic() + 60
+        while not Path(os.environ["CUT_DONE"]).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+"""
+
+
+@pytest.mark.slow
+def test_a_dead_server_at_the_end_of_the_run_only_warns(licence_server, home, tmp_path):
+    """The server answers the gate, then the network is cut (a real TCP gateway closed)
+    once the run has written its build end event: the build still succeeds, one warning
+    line says the next refresh anchors the records, and nothing is written to the log
+    after the build end. The next refresh does anchor them."""
+    gateway = Gateway(licence_server.url)
+    activate_through(home, licence_server, gateway, seats=1)
+    site = tmp_path / "site"
+    site.mkdir()
+    install_fake_distribution(site, "cut-at-end", "cut_at_end", CUT_AT_END)
+    asked, done = tmp_path / "cut-asked", tmp_path / "cut-done"
+    (tmp_path / "m.py").write_text("def f(x: int) -> int:\n    return x * 3 - 1\n")
+    env = {
+        **os.environ,
+        "PYVORIN_HOME": str(home),
+        "PYVORIN_PLUGINS": "cut-at-end",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
+        "CUT_ASKED": str(asked),
+        "CUT_DONE": str(done),
+    }
+    build = subprocess.Popen(
+        [sys.executable, "-m", "pyvorin", "compile", "m.py", "-o", "out"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not asked.exists() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        gateway.cut()
+        done.touch()
+        _, stderr = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert asked.exists(), stderr
+    assert build.returncode == 0, stderr
+    assert manifest_path(tmp_path / "out", "m").is_file()
+    warnings = [line for line in stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, stderr
+    assert "this run's audit records were not anchored at the licence server" in warnings[0]
+    assert "the next licence refresh anchors them" in warnings[0]
+    end = build_end(home)  # no event after the build end
+    gateway.restore()
+    assert server_checkpoint(home)["seq"] < end["seq"]  # only the gate's refresh got there
+    assert cli(home, "licence", "refresh").returncode == 0
+    assert server_checkpoint(home)["seq"] > end["seq"]
 
 
 SINK = """

@@ -287,4 +287,5 @@ def test_openapi_document_is_served(server):
         "/v1/licences/{licence_id}/revoke",
     ):
         assert path in document["paths"], path
+    assert set(document["paths"]["/v1/audit/checkpoint"]) == {"get", "post"}
     assert httpx.get(f"{server.url}/healthz").json()["status"] == "ok"

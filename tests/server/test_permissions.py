@@ -51,6 +51,9 @@ def test_every_route_declares_exactly_one_known_permission(app):
     assert seen[("GET", "/console/tokens")] == "tokens:read"
     assert seen[("POST", "/console/tokens")] == "tokens:manage"
     assert seen[("POST", "/console/tokens/{token_id}/revoke")] == "tokens:manage"
+    # machine calls: the activation credential (checked, with the signature, by the route)
+    assert seen[("POST", "/v1/tickets")] == "activation"
+    assert seen[("POST", "/v1/audit/checkpoint")] == "activation"
     assert len(seen) >= 9
 
 

@@ -90,3 +90,73 @@ def test_checkpoints_never_go_back(server):
     body.pop("audit_previous")
     still = payload(call(server, "POST", "/v1/refresh", bearer, json=body).json()["checkpoint"])
     assert (still["seq"], still["rlog"]) == (2, log)
+
+
+def test_the_audit_anchor_route_is_a_signed_call_of_a_live_activation(server):
+    """``POST /v1/audit/checkpoint`` (sent at the end of an online pipeline run) records a
+    head like a refresh: never lower than the recorded one. It is authenticated and
+    refused like the ticket routes, and a refused call records nothing."""
+    import httpx
+
+    lid, key = server.issue(seats=2)
+    answer = activate(server, key, fp())
+    bearer, aid = bearer_of(answer), answer.json()["activation_id"]
+    log = "ef" * 16
+
+    def anchor(seq: int, head: str, credential: str = bearer, **extra):
+        body = {"audit_log": log, "audit_seq": seq, "audit_hash": head, **extra}
+        return call(server, "POST", "/v1/audit/checkpoint", credential, json=body)
+
+    def recorded() -> int:
+        got = call(server, "GET", f"/v1/audit/checkpoint?log={log}", bearer)
+        return payload(got.json()["checkpoint"])["seq"]
+
+    first = anchor(7, "7" * 64)
+    assert first.status_code == 200, first.text
+    signed = payload(first.json()["checkpoint"])
+    assert (signed["log"], signed["seq"], signed["hash"], signed["aid"]) == (log, 7, "7" * 64, aid)
+    lower = anchor(4, "4" * 64)  # a rolled back log: the higher checkpoint stands
+    assert lower.status_code == 200 and payload(lower.json()["checkpoint"])["seq"] == 7
+    assert recorded() == 7
+
+    # validated as strictly as a refresh's audit fields
+    for bad in (
+        {"audit_log": "EF" * 16},
+        {"audit_seq": -1},
+        {"audit_hash": "7" * 63},
+        {"audit_previous": "x" * 32},
+    ):
+        refused = call(
+            server,
+            "POST",
+            "/v1/audit/checkpoint",
+            bearer,
+            json={"audit_log": log, "audit_seq": 8, "audit_hash": "8" * 64, **bad},
+        )
+        assert refused.status_code == 422, bad
+    missing = call(server, "POST", "/v1/audit/checkpoint", bearer, json={"audit_log": log})
+    assert missing.status_code == 422
+
+    body = {"audit_log": log, "audit_seq": 8, "audit_hash": "8" * 64}
+    unsigned = httpx.post(
+        f"{server.url}/v1/audit/checkpoint",
+        json=body,
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert (unsigned.status_code, unsigned.json()["error"]) == (401, "signature_required")
+    wrong = anchor(8, "8" * 64, credential=f"{aid}.{'x' * 43}")
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "invalid_activation")
+
+    other = activate(server, key, fp())
+    other_bearer = bearer_of(other)
+    assert call(server, "POST", "/v1/deactivate", other_bearer).status_code == 200
+    deactivated = anchor(8, "8" * 64, credential=other_bearer)
+    assert (deactivated.status_code, deactivated.json()["error"]) == (
+        403,
+        "activation_deactivated",
+    )
+
+    server.revoke(lid)
+    revoked = anchor(9, "9" * 64)
+    assert (revoked.status_code, revoked.json()["error"]) == (403, "licence_revoked")
+    assert recorded() == 7  # nothing was recorded by the refused calls

@@ -5,7 +5,9 @@ codes (via the errors' ``exit_code``), and the one door every producer of artifa
 through (``pyvorin compile|build|check|bench``, the adapters via :mod:`pyvorin.build_api`,
 the Python API). Every stage is a hook. It fails closed: a run without the built-in
 licence gate is refused, and a missing verify or sign stage refuses the module. Every
-stage outcome and every refusal is sent to the audit sinks.
+stage outcome and every refusal is sent to the audit sinks; a run whose licence was
+confirmed online ends by anchoring the audit log's head, its last event included, at the
+licence server (:func:`pyvorin.licensing.gate.anchor_run`).
 
 A whole-pipeline run locks its output directory and stages into it; the files are moved
 into place only when every module passed (:mod:`pyvorin.outputs`), so a failed or
@@ -162,6 +164,8 @@ def run(
     verify or sign stage that no plugin provides refuses the module: nothing unverified
     or unsigned is left in the output.
     """
+    from .licensing.gate import anchor_run
+
     if stages not in (STAGES, ("check",), ("check", "compile")):
         raise ValueError(f"stages must be {STAGES} or ('check',), not {stages!r}")
     if stages == ("check", "compile") and ctx.options.command != "bench":
@@ -184,6 +188,7 @@ def run(
     else:
         _run_modules(ctx, modules, stages, result)
     ctx.audit("build", phase="end", exit_code=int(result.exit_code))
+    anchor_run(ctx)  # after the last event, so that it is anchored; never changes the result
     return result
 
 

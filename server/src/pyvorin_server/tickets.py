@@ -15,11 +15,13 @@
   report is idempotent, and a slot reported twice for different sources is recorded as
   a conflict (``events.OFFLINE_SLOT_REUSED``): the visible trace of a client that
   restored its state to build again on the same quota.
-* **Audit checkpoint**: on each refresh the client sends its audit log head (sequence
-  number and hash); the server keeps the highest one per activation and signs it
-  (``PVC1``). A head lower than the recorded one is not accepted as the new checkpoint
-  (``events.AUDIT_ROLLBACK``): ``pyvorin audit verify`` compares the local log with the
-  checkpoint (``GET /v1/audit/checkpoint``) and refuses a deleted or rolled back log.
+* **Audit checkpoint**: on each refresh, and at the end of each pipeline run whose
+  licence was confirmed online (``POST /v1/audit/checkpoint``), the client sends its
+  audit log head (sequence number and hash); the server keeps the highest one per
+  activation and signs it (``PVC1``). A head lower than the recorded one is not
+  accepted as the new checkpoint (``events.AUDIT_ROLLBACK``): ``pyvorin audit verify``
+  compares the local log with the checkpoint (``GET /v1/audit/checkpoint``) and refuses
+  a deleted or rolled back log.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from .reqsign import SignedParts, signed_parts
 
 MODULE = r"^[A-Za-z_][A-Za-z0-9_.]*$"
 SHA256 = r"^[0-9a-f]{64}$"
+LOG_ID = r"^[0-9a-f]{32}$"
 
 
 class TicketModule(BaseModel):
@@ -55,6 +56,15 @@ class OfflineAnswer(BaseModel):
     duplicates: int
     conflicts: int
     offline_builds: int
+
+
+class CheckpointRequest(BaseModel):
+    """An audit log head: the audit fields of a refresh (``RefreshRequest``), required."""
+
+    audit_log: str = Field(pattern=LOG_ID)
+    audit_seq: int = Field(ge=0, le=2**53)
+    audit_hash: str = Field(pattern=SHA256)
+    audit_previous: str | None = Field(default=None, pattern=LOG_ID)
 
 
 class CheckpointAnswer(BaseModel):
@@ -111,10 +121,35 @@ def register(
                 int(time.time()),
             )
 
+    @app.post("/v1/audit/checkpoint", response_model=CheckpointAnswer, **client)
+    def anchor_audit(
+        body: CheckpointRequest, request: Request, parts: SignedParts = Depends(signed_parts)
+    ) -> dict[str, Any]:
+        """Record this installation's audit log head, as a refresh does, and return the
+        checkpoint now in force. A pipeline run sends it after its last event, so the
+        run's own records are anchored without waiting for the next refresh; refused
+        like a refresh for a licence not live."""
+        activation = machine(request, parts)
+        now = int(time.time())
+        with transaction() as session:
+            activation = session.get(Activation, activation.id)
+            service._live(session, activation, now, lock=False)
+            checkpoint = tickets.record_checkpoint(
+                session,
+                signer,
+                activation,
+                body.audit_log,
+                body.audit_seq,
+                body.audit_hash,
+                body.audit_previous,
+                now,
+            )
+        return {"checkpoint": checkpoint}
+
     @app.get("/v1/audit/checkpoint", response_model=CheckpointAnswer, **client)
     def audit_checkpoint(
         request: Request,
-        log: Annotated[str, Query(pattern=r"^[0-9a-f]{32}$")],
+        log: Annotated[str, Query(pattern=LOG_ID)],
         parts: SignedParts = Depends(signed_parts),
     ) -> dict[str, Any]:
         """The signed checkpoint of audit log ``log`` of this activation (or null)."""

@@ -450,6 +450,45 @@ class LicenceClient:
         self._deliver(state, server)
         return token
 
+    def anchor_audit(self) -> Token | None:
+        """Send the audit log's head to the bound server now (``POST
+        /v1/audit/checkpoint``) and keep the checkpoint it signs, as a refresh does.
+
+        A pipeline run calls this after its last event: a refresh happens at a run's
+        start, so without it the run's own records would be anchored only by the next
+        refresh. None when there is no log yet. A server that cannot be reached or
+        refuses raises LicenceError and changes nothing in the state (the next refresh
+        sends the head again and decides on the licence)."""
+        from .tickets import audit_head, verify_checkpoint
+
+        state = self._state()
+        if state.serverless:
+            raise self._no_server(state, "nothing to anchor the audit log at")
+        head = audit_head(self.home, state)
+        if not head:
+            return None
+        server = self._server_for(state)
+        try:
+            body = self._request(
+                "POST",
+                server,
+                "/v1/audit/checkpoint",
+                bearer=state.bearer,
+                json=head,
+                signing=self._signing(state),
+            )
+        except ServerUnreachable as exc:
+            raise LicenceError(str(exc)) from exc
+        except ServerRefusal as exc:
+            raise LicenceError(self._refusal_message(server, exc)) from exc
+        where = f"the licence server {server}"
+        token = verify_checkpoint(
+            str(body.get("checkpoint") or ""), self._trusted(), state.activation_id, where
+        )
+        state.checkpoint = token.text
+        save_state(state, self.home)
+        return token
+
     def _deliver(self, state: LicenceState, server: str) -> None:
         """Deliver queued usage and offline build reports; save the state."""
         from .tickets import flush_offline

@@ -20,6 +20,9 @@ Before any module is compiled the gate
    server when it answers again. The signer puts the ticket in the module's manifest.
    ``pyvorin check`` and ``pyvorin bench`` produce no artifact and take no ticket.
 
+After the run's last event, :func:`anchor_run` sends the audit log's head to the server
+again (online runs only), so the run's own records are anchored at once.
+
 Refusals raise :class:`~pyvorin.errors.LicenceError` (exit 6) with a recovery hint.
 Every decision is audited as a ``licence`` event (with the licence mode), without keys or
 secrets. The decision's ``mode`` is recorded in every manifest (``licence.mode``).
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import LicenceError
+from ..errors import LicenceError, PyvorinError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, LicenceDecision
 from . import tickets as tickets_mod
@@ -130,6 +133,29 @@ def pyvorin_licence_gate(ctx: BuildContext) -> LicenceDecision:
 
 
 NO_ARTIFACT = frozenset({"check", "bench"})
+
+
+def anchor_run(ctx: BuildContext) -> None:
+    """At the very end of a run whose gate confirmed the licence online: anchor the
+    audit log's head, the run's last event included, at the licence server
+    (:meth:`LicenceClient.anchor_audit`). The gate's refresh sent the head as it was at
+    the run's start, so without this a run's own records could be deleted unseen until
+    the next refresh. Offline and serverless runs have no server to tell.
+
+    A failure changes nothing about the run (its artifacts are committed): one warning
+    line on the run's progress channel, and the next refresh anchors the records. No
+    audit event is written here, whatever happens: it would follow the anchored head
+    and be unanchored again."""
+    decision = ctx.licence
+    if decision is None or decision.details.get("mode") != "online":
+        return
+    try:
+        client_for(ctx).anchor_audit()
+    except PyvorinError as exc:
+        ctx.progress(
+            f"warning: this run's audit records were not anchored at the licence server "
+            f"({exc}); the next licence refresh anchors them"
+        )
 
 
 def _ticket_summary(ticket: dict[str, Any]) -> str:

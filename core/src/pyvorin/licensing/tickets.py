@@ -12,7 +12,9 @@
   verify-before-distribution) checks: the ticket's signature by a trusted issuer, and
   that it names this manifest's licence, module and source.
 * :func:`audit_head` / :func:`audit_last_time`: the audit log's head sent with every
-  refresh (the server checkpoints it) and its last record's time (a clock witness).
+  refresh and at the end of every online pipeline run (the server checkpoints it), and
+  its last record's time (a clock witness); :func:`verify_checkpoint` checks the
+  checkpoint the server signs.
 
 Ticket and checkpoint payloads are defined in :mod:`.tokens`; the server side is
 ``pyvorin_server.tickets``.
@@ -26,9 +28,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LicenceError
+from ..errors import LicenceError, SignatureError
 from .state import LicenceState, save_state
 from .tokens import (
+    CHECKPOINT_PREFIX,
     LEASE_PREFIX,
     TICKET_PREFIX,
     LicenceKeyError,
@@ -277,6 +280,23 @@ def _checkpoint_log(text: str) -> str | None:
         return None
 
 
+def verify_checkpoint(
+    text: str, trusted: Mapping[str, Any], activation_id: str, origin: str
+) -> Token:
+    """The audit checkpoint ``text`` (``PVC1``) from ``origin``, verified: signed by a
+    trusted issuer, for this activation. Raises SignatureError (exit 5) otherwise."""
+    try:
+        token = verify_token(text, CHECKPOINT_PREFIX, trusted)
+    except LicenceKeyError as exc:
+        raise SignatureError(f"the audit checkpoint from {origin} does not verify: {exc}") from exc
+    if token["aid"] != activation_id:
+        raise SignatureError(
+            f"the audit checkpoint from {origin} is for activation {token['aid']}, not "
+            f"{activation_id}"
+        )
+    return token
+
+
 def audit_last_time(home: Path) -> tuple[int, float] | None:
     """(seq, unix time) of the last audit record, or None."""
     try:
@@ -299,10 +319,8 @@ def anchor_problem(
     before it, or differs at its seq, was deleted or rolled back; a log the server
     recorded as replacing another is refused for as long as it lives."""
     from ..audit import VerifyReport
-    from ..errors import SignatureError
     from .client import LicenceClient, ServerRefusal, ServerUnreachable
     from .state import load_state
-    from .tokens import CHECKPOINT_PREFIX
 
     client = client or LicenceClient()
     state = load_state(client.home)
@@ -312,18 +330,7 @@ def anchor_problem(
     where = f"the licence server {state.server}"
 
     def verified(text: str, origin: str) -> Token:
-        try:
-            token = verify_token(text, CHECKPOINT_PREFIX, trusted)
-        except LicenceKeyError as exc:
-            raise SignatureError(
-                f"the audit checkpoint from {origin} does not verify: {exc}"
-            ) from exc
-        if token["aid"] != state.activation_id:
-            raise SignatureError(
-                f"the audit checkpoint from {origin} is for activation {token['aid']}, not "
-                f"{state.activation_id}"
-            )
-        return token
+        return verify_checkpoint(text, trusted, state.activation_id, origin)
 
     log = _audit_log(client.home)
     log_id = log.log_id()
