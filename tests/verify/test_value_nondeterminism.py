@@ -101,3 +101,27 @@ def test_inputs_that_agree_by_chance_get_more_reruns_when_the_function_is_unstab
     assert "nondeterministic" not in cpython[2]  # another function: one rerun, a mismatch
     assert side.runs == [3, 1, 1]
     assert EXTRA_RECHECKS == 2
+
+
+def test_one_test_of_a_conclusive_input_serves_every_use():
+    """Coverage evidence, top-up, the report and shrinking ask the same
+    question; a value-only nondeterministic input is conclusive for all of them."""
+    from pyvorin.verify.compare import NONDETERMINISTIC
+    from pyvorin.verify.nondeterminism import NOT_COMPARED, pair_differences, unusable_reason
+
+    value_only = _reply(1.0) | {"nondeterministic": ["return value"]}
+    assert unusable_reason(value_only, _reply(9.0), 1.0) is None
+    assert pair_differences(value_only, _reply(9.0), 1.0, []) == []
+    wrong_type = {"kind": "return", "value": 9, "stdout": "", "stderr": ""}
+    assert [d["what"] for d in pair_differences(value_only, wrong_type, 1.0, [])] == [
+        "return value type"
+    ]
+    printed = value_only | {"nondeterministic": ["return value", "stdout"]}
+    assert unusable_reason(printed, _reply(9.0), 1.0) == NONDETERMINISTIC
+    raised = {"kind": "raise", "type": "ValueError", "message": "x", "stdout": "", "stderr": ""}
+    assert unusable_reason(value_only, raised, 1.0) == NONDETERMINISTIC
+    assert unusable_reason(_reply(1.0), {"kind": "not-run"}, 1.0) == NOT_COMPARED
+    assert "per-call budget" in unusable_reason({"kind": "timeout"}, _reply(1.0), 2.0)
+    assert [d["what"] for d in pair_differences(_reply(1.0), _reply(9.0), 1.0, [])] == [
+        "return value"
+    ]

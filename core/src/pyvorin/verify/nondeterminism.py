@@ -106,3 +106,37 @@ def partial_differences(
             },
         )
     return differences
+
+
+NOT_COMPARED = "not compared: the compiled code already exceeded the budget repeatedly"
+
+
+def unusable_reason(
+    cpython: dict[str, Any], compiled: dict[str, Any], call_seconds: float
+) -> str | None:
+    """Why an input's two outcomes cannot be compared, or None when they can.
+
+    The one test of a conclusive function input: coverage evidence, top-up rounds, the
+    report and shrinking all ask it (a doctest session, whose value is its transcript,
+    asks :func:`~pyvorin.verify.compare.inconclusive_reason` alone). An input whose
+    CPython runs differed in the returned value alone is conclusive
+    (:func:`value_only_nondeterministic`): everything but the value is compared, by
+    :func:`pair_differences`.
+    """
+    if not value_only_nondeterministic(cpython, compiled):
+        reason = inconclusive_reason(cpython, call_seconds)
+        if reason is not None:
+            return reason
+    if compiled["kind"] == "not-run":
+        return NOT_COMPARED
+    return None
+
+
+def pair_differences(
+    cpython: dict[str, Any], compiled: dict[str, Any], call_seconds: float, original: Any
+) -> list[dict[str, Any]]:
+    """The differences of a conclusive input (see :func:`unusable_reason`): all of them, or
+    all but the value when CPython does not reproduce its own value."""
+    if value_only_nondeterministic(cpython, compiled):
+        return partial_differences(cpython, compiled, call_seconds, original)
+    return compare(cpython, compiled, call_seconds, original)

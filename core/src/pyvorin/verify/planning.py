@@ -13,9 +13,9 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import BuildContext, ModuleSpec
-from .compare import compare, inconclusive_reason
 from .generate import effective_seed, generate
 from .inputs import InputCase, input_size, source_rank
+from .nondeterminism import pair_differences, unusable_reason
 from .signature import FunctionInfo
 
 
@@ -111,9 +111,9 @@ def top_up(
     failing: set[str] = set()
     for (function, case), cpy, cmp in zip(owners, cpython_replies, compiled_replies, strict=True):
         seen.setdefault(function.name, set()).add(case.key)
-        if inconclusive_reason(cpy, call_seconds) is None and cmp["kind"] != "not-run":
+        if unusable_reason(cpy, cmp, call_seconds) is None:
             conclusive[function.name] = conclusive.get(function.name, 0) + 1
-            if compare(cpy, cmp, call_seconds, case.encoded()):
+            if pair_differences(cpy, cmp, call_seconds, case.encoded()):
                 failing.add(function.name)  # already fails: more inputs change nothing
         else:
             inconclusive[function.name] = inconclusive.get(function.name, 0) + 1

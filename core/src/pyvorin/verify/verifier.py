@@ -34,7 +34,12 @@ from .coverage import (
 from .generate import effective_seed, seed_source
 from .hints import main_block_hint, main_import_hint
 from .inputs import SOURCES, InputCase
-from .nondeterminism import partial_differences, value_only_nondeterministic
+from .nondeterminism import (
+    NOT_COMPARED,
+    pair_differences,
+    unusable_reason,
+    value_only_nondeterministic,
+)
 from .planning import declared_exhaustive, gather_inputs, how_to_add, needed_inputs, top_up
 from .progress import LiveProgress, progress_summary
 from .report import FORMAT, VERSION, render_text, report_path, write_report
@@ -298,7 +303,7 @@ def _evaluate(
     conclusive_lines: dict[str, set[int]] = {}
     for index, (function, _case) in enumerate(owners):
         cpy, cmp = cpython_replies[index], compiled_replies[index]
-        if inconclusive_reason(cpy, call_seconds) is None and cmp["kind"] != "not-run":
+        if unusable_reason(cpy, cmp, call_seconds) is None:
             conclusive_lines.setdefault(function.name, set()).update(cpy.get("lines", ()))
     source_text = Path(module.path).read_text(encoding="utf-8")
     lines_of = executable_lines(source_text, str(module.path))
@@ -322,10 +327,7 @@ def _evaluate(
         for index in by_function.get(function.name, []):
             case = owners[index][1]
             cpy, cmp = cpython_replies[index], compiled_replies[index]
-            partial = value_only_nondeterministic(cpy, cmp)
-            reason = None if partial else inconclusive_reason(cpy, call_seconds)
-            if reason is None and cmp["kind"] == "not-run":
-                reason = "not compared: the compiled code already exceeded the budget repeatedly"
+            reason = unusable_reason(cpy, cmp, call_seconds)
             if reason is not None:
                 item: dict[str, Any] = {"reason": reason}
                 if cpy.get("nondeterministic"):
@@ -347,12 +349,10 @@ def _evaluate(
                 kept = guard_messages.setdefault(str(cpy.get("type")), [])
                 if cpy.get("type") in ("NameError", "ImportError") and len(kept) < 20:
                     kept.append(str(cpy.get("message", "")))
-            if partial:
+            if value_only_nondeterministic(cpy, cmp):
                 value_unchecked += 1
                 unstable.append(case)  # conclusive, but known to depend on more than its input
-                differences = partial_differences(cpy, cmp, call_seconds, case.encoded())
-            else:
-                differences = compare(cpy, cmp, call_seconds, case.encoded())
+            differences = pair_differences(cpy, cmp, call_seconds, case.encoded())
             if not differences:
                 continue
             mismatches += 1
@@ -528,9 +528,11 @@ def _evaluate_sessions(
             "examples": len(case.session),
             "session": session_text(case.session),
         }
+        # a session's value is its transcript: one CPython does not reproduce is no
+        # evidence, so value-only nondeterminism stays inconclusive here
         reason = inconclusive_reason(cpy, call_seconds)
         if reason is None and cmp["kind"] == "not-run":
-            reason = "not compared: the compiled side did not run it"
+            reason = NOT_COMPARED
         if reason is not None:
             entries.append(entry | {"result": "inconclusive", "reason": reason})
             continue
@@ -606,9 +608,9 @@ def _shrink(
         cpython, compiled = run_both(sides, requests)
         for index, case in enumerate(cases):
             cpy, cmp = cpython[index], compiled[index]
-            if inconclusive_reason(cpy, call_seconds) or cmp["kind"] == "not-run":
+            if unusable_reason(cpy, cmp, call_seconds) is not None:
                 continue
-            differences = compare(cpy, cmp, call_seconds, case.encoded())
+            differences = pair_differences(cpy, cmp, call_seconds, case.encoded())
             if differences:
                 found[case.key] = {
                     "cpython": describe(cpy, call_seconds),
