@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pyvorin_runtime import builds, guard
+import _pyvorin_guard
+from pyvorin_runtime import builds, guard, names
 from pyvorin_runtime.errors import SignatureError
 from pyvorin_runtime.manifest import schema_problem
 
@@ -166,6 +167,13 @@ def test_the_import_hook_sits_just_before_the_path_finder_once():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "1"]
     assert PathFinder in sys.meta_path and guard.ShadowGuard in sys.meta_path
+
+
+def test_the_start_up_hook_is_the_runtime_guard():
+    # pyvorin-shadow-guard.pth installs _pyvorin_guard's hook; pyvorin_runtime.guard is it
+    assert guard.ShadowGuard is _pyvorin_guard.ShadowGuard
+    assert guard.install is _pyvorin_guard.install
+    assert _pyvorin_guard.MANIFEST_SUFFIX == names.MANIFEST_SUFFIX
 
 
 def test_shadows_lists_what_would_be_imported_instead_of_a_stub(tmp_path: Path):

@@ -63,10 +63,11 @@ def compiler() -> str:
     return cc
 
 
-def build_extension(name: str, dest: Path) -> Path:
-    """Compile a real extension module ``name`` (PyInit_<leaf>) to ``dest``."""
+def build_extension(name: str, dest: Path, template: str = C_TEMPLATE) -> Path:
+    """Compile a real extension module ``name`` (PyInit_<leaf>) to ``dest``, from
+    ``template`` (C with ``LEAF`` and ``NAME`` for the module's leaf and name)."""
     leaf = name.rpartition(".")[2]
-    source = C_TEMPLATE.replace("LEAF", leaf).replace("NAME", name)
+    source = template.replace("LEAF", leaf).replace("NAME", name)
     work = dest.parent / f".build-{leaf}"
     work.mkdir(parents=True, exist_ok=True)
     c_file = work / f"{leaf}.c"
@@ -167,12 +168,15 @@ def sign_module(project: Path, ext_cache: Callable[[str], Path]) -> Callable[...
     return run
 
 
-def run_python(code: str, cwd: Path, env: dict[str, str] | None = None):
-    """Run ``code`` in a fresh interpreter (the real import system) inside ``cwd``."""
+def run_python(
+    code: str, cwd: Path, env: dict[str, str] | None = None, options: tuple[str, ...] = ()
+):
+    """Run ``code`` in a fresh interpreter (the real import system) inside ``cwd``, with
+    the interpreter's command-line ``options``."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *options, "-c", code],
         cwd=cwd,
         env=full_env,
         capture_output=True,

@@ -58,14 +58,16 @@ def test_an_importable_extension_beside_the_stub_is_refused_once_the_runtime_run
         f"refused to load pkg.other: {shadow} (shadows mod.py): not covered by any manifest" in last
     )
 
-    # the runtime's import hook (installed by any import of pyvorin_runtime) refuses the
-    # shadowing file itself, even as the first compiled module imported
+    # the runtime's import hook (installed by any import of pyvorin_runtime, or at start-up
+    # by its .pth file) refuses the shadowing file itself, even as the first compiled
+    # module imported
     last = _refusal(run_python(PROBE.format(first="pyvorin_runtime"), signed_out))
     assert f"{manifest}: refused to load pkg.mod: {shadow} (shadows mod.py)" in last
 
-    # before anything of Pyvorin ran in the process, nothing can refuse it (documented in
-    # docs/security.md): the file is imported and the stub never runs
-    proc = run_python("import pkg.mod as m; print(m.__file__)", signed_out)
+    # where no .pth file runs (python -S), nothing of Pyvorin runs before the first compiled
+    # import, and nothing can refuse it (docs/security.md): the file is imported and the
+    # stub never runs. test_startup_guard.py shows the installed runtime's .pth refusing it.
+    proc = run_python("import pkg.mod as m; print(m.__file__)", signed_out, options=("-S",))
     assert proc.returncode == 0 and proc.stdout.strip() == str(shadow)
 
     verify = run_cli("signature", "verify", str(signed_out))

@@ -8,7 +8,7 @@ So an extension module or a package placed beside a Pyvorin loader stub ``mod.py
 imported *instead of* the stub: the stub never runs and nothing is verified. The
 binary's own name (``mod.pyvorin<EXT_SUFFIX>``) is never one of those.
 
-Two defences, both here:
+Two defences:
 
 * :func:`shadows` lists the entries of a directory that would be imported in place of
   one of its compiled modules (any extension-module name for a compiled module's leaf,
@@ -16,33 +16,32 @@ Two defences, both here:
   any package directory of that leaf). The loader refuses to load a compiled module
   from a directory that has one, naming it: the first compiled module of a package to
   load notices a shadow of any of its siblings.
-* :class:`ShadowGuard`, a meta path finder that :func:`install` puts just before
-  ``PathFinder`` when :mod:`pyvorin_runtime` is first imported. It asks ``PathFinder``
-  and refuses (``RefusedImport``) a spec found for a name whose directory holds that
-  name's manifest (``mod.pyvorin.json``) unless the spec is the stub ``mod.py`` itself.
-  From then on, in that process, a shadowing file is refused even when it is the first
-  thing imported from its package.
+* :class:`ShadowGuard` (in the top-level module :mod:`_pyvorin_guard`, re-exported
+  here), a meta path finder just before ``PathFinder`` that refuses
+  (``RefusedImport``) an extension module, package or bytecode found under the name of
+  a compiled module whose manifest (``mod.pyvorin.json``) sits beside it. It is
+  installed at interpreter start-up by ``pyvorin-shadow-guard.pth``, which
+  pyvorin-runtime installs in ``site-packages``, and by importing
+  :mod:`pyvorin_runtime` where it is not installed yet. So a shadowing file is refused
+  even when it is the very first thing a process imports.
 
-What no code in this runtime can do is refuse an import that happens before
-``pyvorin_runtime`` is first imported: if the very first compiled module a process
-imports is shadowed, the shadowing file runs. ``pyvorin signature verify`` and the
-build adapters refuse such files before distribution; docs/security.md says exactly
-what holds.
+A shadowing file still runs where no ``.pth`` file of pyvorin-runtime is processed and
+nothing has imported :mod:`pyvorin_runtime` yet: under ``python -S``, with the runtime
+on ``PYTHONPATH`` instead of installed, and for imports made by ``.pth`` files that
+:mod:`site` processes before this one (docs/security.md says what that means).
+``pyvorin signature verify`` and the build adapters refuse such files before
+distribution.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
-from .names import (
-    MANIFEST_SUFFIX,
-    PathFinder,
-    SourceFileLoader,
-    binary_leaf,
-    extension_leaf,
-    manifest_leaf,
-)
+from _pyvorin_guard import ShadowGuard, install
+
+from .names import binary_leaf, extension_leaf, manifest_leaf
+
+__all__ = ["ShadowGuard", "describe_shadows", "install", "shadows"]
 
 _PACKAGE_INIT = "__init__."
 
@@ -94,65 +93,3 @@ def describe_shadows(paths: list[str]) -> str:
         "packages and extension modules before .py files). Remove it, or reinstall the "
         "package"
     )
-
-
-def _shadowing(fullname: str, spec) -> tuple[str, str] | None:
-    """(the entry ``spec`` would import in place of a compiled module's stub, that
-    module's manifest), or None when ``spec`` is not such an entry."""
-    origin = getattr(spec, "origin", None)
-    if not isinstance(origin, str) or not getattr(spec, "has_location", False):
-        return None  # built-in, frozen or namespace: nothing loads from a file
-    leaf = fullname.rpartition(".")[2]
-    locations = spec.submodule_search_locations
-    if locations:  # a package: mod/__init__.* beside mod.py
-        entry = os.path.dirname(origin)
-        directory = os.path.dirname(entry)
-        found = entry + os.sep
-    else:
-        directory = os.path.dirname(origin)
-        found = origin
-        if isinstance(spec.loader, SourceFileLoader) and origin == os.path.join(
-            directory, leaf + ".py"
-        ):
-            return None  # the stub itself (or any plain module): it runs load_verified
-    manifest = os.path.join(directory, leaf + MANIFEST_SUFFIX)
-    return (found, manifest) if os.path.isfile(manifest) else None
-
-
-class ShadowGuard:
-    """Refuses what would be imported instead of a compiled module's stub (see above)."""
-
-    _pyvorin_shadow_guard = True
-
-    @classmethod
-    def find_spec(cls, fullname, path=None, target=None):
-        spec = PathFinder.find_spec(fullname, path, target)
-        if spec is None:
-            return None
-        shadowing = _shadowing(fullname, spec)
-        if shadowing is not None:
-            from .loader import refuse
-
-            found, manifest = shadowing
-            raise refuse(fullname, manifest, describe_shadows([found]))
-        return spec
-
-    @classmethod
-    def invalidate_caches(cls) -> None:
-        """Nothing cached here; ``PathFinder`` invalidates its own caches."""
-
-
-def install() -> bool:
-    """Put :class:`ShadowGuard` just before ``PathFinder`` in ``sys.meta_path`` (once).
-
-    Returns whether it is installed. Without ``PathFinder`` on the meta path there is
-    nothing to guard, and it is not installed.
-    """
-    finders = sys.meta_path
-    if any(getattr(finder, "_pyvorin_shadow_guard", False) for finder in finders):
-        return True
-    for index, finder in enumerate(finders):
-        if finder is PathFinder:
-            finders.insert(index, ShadowGuard)
-            return True
-    return False
