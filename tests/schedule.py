@@ -25,9 +25,9 @@ import pytest
 # CPU seconds of a module's slow tests, measured with tests/cputime.py (2 cores, Dec 2026);
 # a module with slow tests not listed here counts DEFAULT_SLOW_SECONDS per slow test.
 MODULE_SECONDS = {
-    "tests/mutation/test_mutation_suite.py": 475.0,
-    "tests/mypyc_run/test_mypyc_run.py": 340.0,
-    "tests/corpus/test_corpus.py": 270.0,
+    "tests/mutation/test_mutation_suite.py": 290.0,
+    "tests/mypyc_run/test_mypyc_run.py": 265.0,
+    "tests/corpus/test_corpus.py": 450.0,
     "tests/verify/test_benchmark_kernels.py": 35.0,
 }
 DEFAULT_SLOW_SECONDS = 10.0

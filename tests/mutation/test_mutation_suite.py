@@ -42,7 +42,9 @@ def test_unmutated_compiler_builds_the_project(tmp_path: Path):
 
 @pytest.mark.slow
 def test_every_mutant_is_caught_by_default():
-    outcomes = run_all()
+    # one module per build, stopping at the first catch: the same verdict for about half
+    # the CPU (`python -m tests.mutation.harness` builds all modules for the docs table)
+    outcomes = run_all(first_catch=True)
     print(table(outcomes))
     missed = [o for o in outcomes if not o.caught]
     assert not missed, "\n\n".join(
