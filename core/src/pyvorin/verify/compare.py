@@ -15,12 +15,17 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from .budget import LEFT
 from .values import dumps, float_text, lines_of, parse_float, show_encoded
 
 INCONCLUSIVE_KINDS = ("timeout", "crash", "not-run")
 BUDGET_CUT = (
     "not run: cut by the module's time budget ([tool.pyvorin.verify] module-seconds): the "
     "function had spent its share on smaller inputs"
+)
+TOP_UP_CUT = (
+    "not run: cut by the module's time budget ([tool.pyvorin.verify] module-seconds): a "
+    "top-up input beyond what min-inputs lacked, and the module had spent its budget"
 )
 
 
@@ -58,7 +63,7 @@ def inconclusive_reason(cpython: dict[str, Any], call_seconds: float) -> str | N
             "after a call takes seconds (cost-aware generation, docs/verification.md)"
         )
     if kind == "not-run" and cpython.get("cut"):
-        return BUDGET_CUT
+        return TOP_UP_CUT if cpython["cut"] == LEFT else BUDGET_CUT
     if kind == "not-run":
         return "not run: CPython already exceeded the budget on a smaller input of this function"
     if kind == "raise" and cpython.get("type") == "MemoryError":

@@ -97,12 +97,16 @@ def top_up(
     cpython_replies: list[dict[str, Any]],
     compiled_replies: list[dict[str, Any]],
     round_number: int,
-) -> list[tuple[FunctionInfo, InputCase]]:
-    """More generated inputs for functions left short of min-inputs by inconclusive calls.
+) -> tuple[list[tuple[FunctionInfo, InputCase]], dict[str, int]]:
+    """More generated inputs for functions left short of min-inputs by inconclusive calls,
+    and each such function's deficit (the conclusive inputs it still lacks).
 
     The new inputs come from the same seeded generator under a round-specific seed, the
     smallest ones first, so a function whose large inputs exceed the budget (a size
-    parameter, an exponential algorithm) can still be verified on many small ones.
+    parameter, an exponential algorithm) can still be verified on many small ones. A
+    function gets twice its deficit: the first ``deficit`` are what min-inputs still
+    requires (never cut by the module's budget), the rest spares in case some of those
+    are inconclusive too.
     """
     call_seconds = float(ctx.settings["verify.call-seconds"])
     conclusive: dict[str, int] = {}
@@ -120,6 +124,7 @@ def top_up(
             if cpy.get("nondeterministic"):
                 failing.add(function.name)  # more inputs would be nondeterministic too
     extra: list[tuple[FunctionInfo, InputCase]] = []
+    deficits: dict[str, int] = {}
     for function, cases, _notes in plan:
         deficit = needed_inputs(ctx, function) - conclusive.get(function.name, 0)
         if (
@@ -136,11 +141,12 @@ def top_up(
         )
         fresh = [c for c in pool if c.key not in seen[function.name]]
         fresh.sort(key=input_size)
+        deficits[function.name] = deficit
         for number, case in enumerate(fresh[: 2 * deficit], start=1):
             case.origin = f"#{len(cases) + number} (top-up round {round_number})"
             extra.append((function, case))
         cases.extend(case for f, case in extra if f is function)
-    return extra
+    return extra, deficits
 
 
 def how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:

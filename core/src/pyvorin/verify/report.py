@@ -129,16 +129,28 @@ def render_text(report: dict[str, Any]) -> str:
             )
             lines.extend(_outcome_lines(finding, "    "))
             shrunk = finding.get("shrunk")
-            if shrunk and shrunk.get("same_as_input"):
+            if not shrunk:
+                continue
+            call, tried = shrunk["input"]["call"], shrunk["candidates_tried"]
+            same = shrunk.get("same_as_input")
+            if shrunk.get("cut_short"):
                 lines.append(
-                    f"  shrunk minimal failing input: {shrunk['input']['call']} (already "
-                    f"minimal: none of {shrunk['candidates_tried']} simpler candidates fails)"
+                    f"  shrinking cut short by the module's time budget after {tried} "
+                    "candidate(s): "
+                    + (
+                        "no smaller failing input found"
+                        if same
+                        else f"smallest failing input so far: {call}"
+                    )
                 )
-            elif shrunk:
+            elif same:
                 lines.append(
-                    f"  shrunk minimal failing input: {shrunk['input']['call']} "
-                    f"({shrunk['candidates_tried']} candidates tried)"
+                    f"  shrunk minimal failing input: {call} (already minimal: none of "
+                    f"{tried} simpler candidates fails)"
                 )
+            else:
+                lines.append(f"  shrunk minimal failing input: {call} ({tried} candidates tried)")
+            if not same:
                 lines.extend(_outcome_lines(shrunk, "    "))
         hidden = len(function["findings"]) - TEXT_FINDINGS_PER_FUNCTION
         if hidden > 0 or function["mismatches"] > len(function["findings"]):

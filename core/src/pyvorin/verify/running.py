@@ -1,5 +1,6 @@
 """Running inputs on both sides: CPython first, then the compiled module on what CPython
-finished, cheapest inputs first, under the module's time budget (:mod:`.budget`).
+finished, cheapest inputs first, each side charged to the module's time budget
+(:mod:`.budget`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import CompileResult
-from .budget import protect
+from .budget import Ledger, protect
 from .compare import inconclusive_reason
 from .inputs import InputCase, input_size
 from .nondeterminism import recheck_differing
@@ -42,7 +43,7 @@ class Side:
         self,
         requests: list[dict[str, Any]],
         on_reply: Callable[[dict[str, Any]], None] | None = None,
-        module_seconds: float | None = None,
+        ledger: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         return run_side(
             self.label,
@@ -55,7 +56,7 @@ class Side:
             self.coverage,
             self.root,
             on_reply,
-            module_seconds,
+            ledger,
         )
 
 
@@ -64,7 +65,7 @@ def run_in_size_order(
     requests: list[dict[str, Any]],
     owners: list[tuple[FunctionInfo, Any]],
     progress: LiveProgress | None = None,
-    module_seconds: float | None = None,
+    ledger: Ledger | None = None,
     required: dict[str, int] | None = None,
 ) -> tuple[list, list]:
     """Run ``requests`` with each function's cheapest inputs first; replies in input order.
@@ -72,10 +73,10 @@ def run_in_size_order(
     Inputs a person chose (examples, doctests, recorded calls) run before generated ones,
     each group cheapest first: a slow function then spends its per-call budget strikes
     (timeouts stop its remaining calls) on generated inputs, never before the chosen
-    inputs have run. With ``module_seconds`` the CPython side shares that budget among the
-    functions (:mod:`.budget`): the chosen inputs and each function's first
+    inputs have run. With a ``ledger`` both sides are charged to the module's budget
+    (:mod:`.budget`): on the CPython side the chosen inputs and each function's first
     ``required[name]`` generated ones always run, the larger ones after them only while
-    the function's share lasts.
+    the function's share (in a later batch: the module's budget) lasts.
     """
     order = sorted(
         range(len(requests)),
@@ -89,11 +90,11 @@ def run_in_size_order(
     ordered = [requests[i] for i in order]
     for i in order:  # the cost measure of cost-aware cutting (budget.py)
         requests[i]["size"] = input_size(owners[i][1])
-    if module_seconds is not None:
+    if ledger is not None:
         runs = [(owners[i][0].name, owners[i][1].source) for i in order]
         for request, protected in zip(ordered, protect(runs, required or {}), strict=True):
             request["protected"] = protected
-    cpython, compiled = run_both(sides, ordered, progress, module_seconds)
+    cpython, compiled = run_both(sides, ordered, progress, ledger)
     placed_cpython: list[Any] = [None] * len(requests)
     placed_compiled: list[Any] = [None] * len(requests)
     for position, index in enumerate(order):
@@ -109,6 +110,7 @@ def run_single_inputs_longer(
     owners: list[tuple[FunctionInfo, InputCase]],
     cpython_replies: list[dict[str, Any]],
     compiled_replies: list[dict[str, Any]],
+    ledger: Ledger | None = None,
 ) -> dict[str, list[str]]:
     """Run again, once, the one input of each function with a one-input domain (without
     parameters, or taking only a class built without arguments) that CPython did not
@@ -118,6 +120,7 @@ def run_single_inputs_longer(
     Such a function has exactly one input, so min-inputs cannot be made of smaller ones; a
     benchmark or a driver (``main()``) often runs for more than the per-call budget. The
     replies replace the timed-out ones; the notes (per function) say so in the report.
+    Both sides are charged to ``ledger`` (the one input is protected on CPython's side).
     """
     seconds = float(settings["verify.single-call-seconds"])
     reference = sides[0]
@@ -143,7 +146,7 @@ def run_single_inputs_longer(
         )
         for side in sides
     ]
-    cpython, compiled = run_both(longer, [requests[index] for index in indices])
+    cpython, compiled = run_both(longer, [requests[index] for index in indices], None, ledger)
     notes: dict[str, list[str]] = {}
     for index, cpy, cmp in zip(indices, cpython, compiled, strict=True):
         cpy["call_seconds"] = seconds  # the budget this reply had (inconclusive_reason)
@@ -179,34 +182,42 @@ def run_both(
     sides: list[Side],
     requests: list[dict[str, Any]],
     progress: LiveProgress | None = None,
-    module_seconds: float | None = None,
+    ledger: Ledger | None = None,
 ) -> tuple[list, list]:
     """Run a batch under CPython, then the calls CPython finished in the compiled worker.
 
     A call CPython could not finish (inconclusive) is not run on the compiled side at
-    all, so it costs one budget, not two. The two sides run one after the other, not
-    from two threads: the sandbox forks its launcher, and a fork while another thread
-    holds a lock can deadlock the child.
+    all, so it costs one budget, not two. With a ``ledger`` each side's worker gets what
+    it may spend (:meth:`.Ledger.header`) and the ledger is charged with its replies; the
+    compiled side's cap follows from what CPython spent, this batch included. The two
+    sides run one after the other, not from two threads: the sandbox forks its launcher,
+    and a fork while another thread holds a lock can deadlock the child.
     """
     if not requests:
         return [], []
     reference, candidate = sides
     converts = candidate.converts_at_boundary
+    call_seconds = reference.budget.call_seconds
     cpython = reference.run(
         [for_cpython(r, converts) for r in requests],
         progress.side("CPython", requests) if progress is not None else None,
-        module_seconds,
+        ledger.header(reference.label) if ledger is not None else None,
     )
-    call_seconds = reference.budget.call_seconds
+    if ledger is not None:
+        ledger.charge(reference.label, cpython, call_seconds)
     runnable = [
         request
         for request, reply in zip(requests, cpython, strict=True)
         if inconclusive_reason(reply, call_seconds) is None
     ]
     on_reply = progress.side("compiled", runnable) if progress is not None else None
-    replies = (
-        {reply["id"]: reply for reply in candidate.run(runnable, on_reply)} if runnable else {}
-    )
+    replies: dict[int, dict[str, Any]] = {}
+    if runnable:
+        header = ledger.header(candidate.label) if ledger is not None else None
+        ran = candidate.run(runnable, on_reply, header)
+        if ledger is not None:
+            ledger.charge(candidate.label, ran, candidate.budget.call_seconds)
+        replies = {reply["id"]: reply for reply in ran}
     if converts:
         for request in runnable:
             reply = replies.get(request["id"])

@@ -5,13 +5,14 @@ Greedy and type-directed: candidates make one argument simpler at a time (ints t
 shorter, tuple items simpler, True toward False, standard input shorter by whole lines);
 the first candidate that still shows a difference is kept and shrinking starts again from
 it, until no candidate fails or the budget of candidates, rounds (one batch per round) or
-seconds is spent. Every candidate is checked by really running it in both workers.
+time is spent (the time: shrinking's share of the module's budget, see
+:mod:`pyvorin.verify.budget`). Every candidate is checked by really running it in both
+workers.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +22,6 @@ from .values import Construct, key
 MAX_CANDIDATES = 200
 # the pseudo-type of a failing input's standard input, shrunk after its arguments
 STDIN = "stdin"
-MAX_SECONDS = 30.0
 MAX_ROUNDS = 12
 PER_ROUND = 40
 
@@ -122,21 +122,21 @@ def shrink(
     args: tuple,
     specs: list[TypeSpec],
     first_failing: Callable[[list[tuple]], int | None],
+    out_of_time: Callable[[], bool] = lambda: False,
     max_candidates: int = MAX_CANDIDATES,
-    max_seconds: float = MAX_SECONDS,
     per_round: int = PER_ROUND,
     max_rounds: int = MAX_ROUNDS,
-) -> tuple[tuple, int]:
-    """The smallest failing arguments found from ``args``, and how many candidates ran.
+) -> tuple[tuple, int, bool]:
+    """The smallest failing arguments found from ``args``, how many candidates ran, and
+    whether ``out_of_time()`` stopped it with candidates left to try (cut short).
 
     ``first_failing`` runs a batch of candidate argument tuples and returns the index of
     the first one that still fails (or None): one round of shrinking is one batch.
     """
-    deadline = time.monotonic() + max_seconds
     current = tuple(args)
     tried: set[str] = {key(current)}
     attempts = rounds = 0
-    while attempts < max_candidates and rounds < max_rounds and time.monotonic() < deadline:
+    while attempts < max_candidates and rounds < max_rounds:
         rounds += 1
         batch: list[tuple] = []
         for index, spec in enumerate(specs):
@@ -152,6 +152,8 @@ def shrink(
                 break
         if not batch:
             break
+        if out_of_time():
+            return current, attempts, True
         attempts += len(batch)
         winner = first_failing(batch)
         if winner is None:
@@ -161,4 +163,4 @@ def shrink(
                 break
             continue
         current = batch[winner]
-    return current, attempts
+    return current, attempts, False

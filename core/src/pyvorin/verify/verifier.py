@@ -23,7 +23,7 @@ from .. import __version__
 from ..errors import VerificationError
 from ..hookspecs import hookimpl
 from ..model import BuildContext, CompileResult, ModuleSpec, VerificationResult
-from .budget import summarize
+from .budget import SHRINK_SHARE, Ledger, summarize
 from .compare import compare, describe, inconclusive_reason
 from .coverage import (
     coverage_evidence,
@@ -176,19 +176,24 @@ def verify_module(
         run_started = time.perf_counter()
         progress = LiveProgress(ctx.progress, module.name, owners)
         module_seconds = float(settings["verify.module-seconds"])
+        # every call on both sides is charged: the first run, the top-up rounds, the single
+        # inputs run longer; shrinking has a ledger of its own (.budget)
+        ledger = Ledger(module_seconds)
+        shrinking = Ledger(module_seconds * SHRINK_SHARE, shares=False)
         required = {function.name: needed_inputs(ctx, function) for function, _c, _n in plan}
         cpython_replies, compiled_replies = run_in_size_order(
-            sides, requests, owners, progress, module_seconds, required
+            sides, requests, owners, progress, ledger, required
         )
-        # the module budget covers the first run; top-up rounds (at most twice a
-        # function's deficit of smallest inputs) fill what min-inputs still requires
-        budget_entry = summarize(
-            module_seconds,
-            budget.call_seconds,
-            [(f.name, reply) for (f, _), reply in zip(owners, cpython_replies, strict=True)],
-        )
+        # top-up rounds (twice a function's deficit of smallest inputs): the deficit is
+        # what min-inputs still requires and always runs under CPython, the spares only
+        # while the module's budget lasts; once the compiled side's cap is spent no
+        # compiled call runs, so no top-up could be compared
         for round_number in range(1, TOP_UP_ROUNDS + 1):
-            extra = top_up(ctx, plan, owners, cpython_replies, compiled_replies, round_number)
+            if ledger.spent_out("compiled"):
+                break
+            extra, deficits = top_up(
+                ctx, plan, owners, cpython_replies, compiled_replies, round_number
+            )
             if not extra:
                 break
             new_requests = []
@@ -197,12 +202,13 @@ def verify_module(
                 requests.append(new_requests[-1])
                 owners.append((function, case))
             more_cpython, more_compiled = run_in_size_order(
-                sides, new_requests, owners[len(owners) - len(extra) :], progress
-            )
+                sides, new_requests, owners[len(owners) - len(extra) :], progress, ledger,
+                deficits,
+            )  # fmt: skip
             cpython_replies += more_cpython
             compiled_replies += more_compiled
         long_notes = run_single_inputs_longer(
-            settings, sides, requests, owners, cpython_replies, compiled_replies
+            settings, sides, requests, owners, cpython_replies, compiled_replies, ledger
         )
         for function, _cases, notes in plan:
             notes.extend(long_notes.get(function.name, ()))
@@ -210,9 +216,12 @@ def verify_module(
         stats.run_seconds = time.perf_counter() - run_started
         report = _evaluate(
             ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides,
-            budget, stats,
+            budget, stats, ledger, shrinking,
         )  # fmt: skip
-    report["budget"] = budget_entry
+    names = [function.name for function, _case in owners]
+    report["budget"] = summarize(
+        ledger, shrinking, budget.call_seconds, names, cpython_replies, compiled_replies
+    )
     merge_reused(report, functions, reused)
     report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
@@ -283,8 +292,10 @@ def verify_module(
 
 def _evaluate(
     ctx, module, compiled, plan, owners, cpython_replies, compiled_replies, sides, budget, stats,
+    ledger, shrinking,
 ) -> dict[str, Any]:  # type: ignore[no-untyped-def]  # fmt: skip
     call_seconds = budget.call_seconds
+    over_cap = ledger.cut_reason()  # an input whose compiled call the budget's cap cut
     by_function: dict[str, list[int]] = {}
     for index, (function, _case) in enumerate(owners):
         by_function.setdefault(function.name, []).append(index)
@@ -328,6 +339,8 @@ def _evaluate(
             case = owners[index][1]
             cpy, cmp = cpython_replies[index], compiled_replies[index]
             reason = unusable_reason(cpy, cmp, call_seconds)
+            if reason == NOT_COMPARED and cmp.get("cut"):
+                reason = over_cap
             if reason is not None:
                 item: dict[str, Any] = {"reason": reason}
                 if cpy.get("nondeterministic"):
@@ -379,12 +392,13 @@ def _evaluate(
                 + (f", {len(inconclusive)} inconclusive" if inconclusive else "")
                 + ")"
                 + _nondeterministic_hint(function, unstable)
+                + _over_cap_hint(sum(item["reason"] == over_cap for item in inconclusive))
                 + f". To add inputs: {how_to_add(ctx, function)}"
             )
         generated = next((f for f in findings if f["source"] == "generated"), None)
         if generated is not None:
             shrink_started = time.perf_counter()
-            generated["shrunk"] = _shrink(function, generated, sides, call_seconds)
+            generated["shrunk"] = _shrink(function, generated, sides, call_seconds, shrinking)
             stats.shrink_seconds += time.perf_counter() - shrink_started
         coverage = function_coverage(
             lines_of.get(function.name, set()),
@@ -488,7 +502,9 @@ def _evaluate(
             entry["notes"] = notes
         functions_report.append(entry)
 
-    sessions_report = _evaluate_sessions(owners, cpython_replies, compiled_replies, call_seconds)
+    sessions_report = _evaluate_sessions(
+        owners, cpython_replies, compiled_replies, call_seconds, over_cap
+    )
     failed = any(f["result"] != "passed" for f in functions_report) or any(
         s["result"] == "mismatch" for s in sessions_report
     )
@@ -515,6 +531,7 @@ def _evaluate_sessions(
     cpython_replies: list[dict[str, Any]],
     compiled_replies: list[dict[str, Any]],
     call_seconds: float,
+    over_cap: str,
 ) -> list[dict[str, Any]]:
     """The report's ``sessions``: each docstring session's outcome on both sides."""
     entries = []
@@ -532,7 +549,7 @@ def _evaluate_sessions(
         # evidence, so value-only nondeterminism stays inconclusive here
         reason = inconclusive_reason(cpy, call_seconds)
         if reason is None and cmp["kind"] == "not-run":
-            reason = NOT_COMPARED
+            reason = over_cap if cmp.get("cut") else NOT_COMPARED
         if reason is not None:
             entries.append(entry | {"result": "inconclusive", "reason": reason})
             continue
@@ -564,6 +581,17 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
     )
 
 
+def _over_cap_hint(count: int) -> str:
+    """What to make of inputs the compiled side's cap of the module budget left uncompared."""
+    if not count:
+        return ""
+    return (
+        f"; {count} of them not compared because the compiled code exceeded the module's "
+        "time budget: compiled code this much slower than CPython is a defect to report (a "
+        "larger [tool.pyvorin.verify] module-seconds lets its calls run)"
+    )
+
+
 def _call_text(function: FunctionInfo, case: InputCase) -> str:
     """The call as written, and the standard input it reads when it is given one."""
     return with_stdin_text(function.call_text(case.args, case.kwargs, show), case.stdin)
@@ -578,12 +606,18 @@ def _input_entry(function: FunctionInfo, case: InputCase) -> dict[str, Any]:
 
 
 def _shrink(
-    function: FunctionInfo, finding: dict[str, Any], sides: list[Side], call_seconds: float
+    function: FunctionInfo,
+    finding: dict[str, Any],
+    sides: list[Side],
+    call_seconds: float,
+    ledger: Ledger,
 ) -> dict[str, Any]:
     """Shrink a failing generated input, really re-running the candidates in both workers.
 
     Each round runs every candidate simplification of the current input as one batch in
-    both workers and continues from the first candidate that still differs.
+    both workers and continues from the first candidate that still differs. The calls are
+    charged to shrinking's ``ledger``; once it is spent, shrinking stops with the smallest
+    failing input found so far and says it was cut short (``cut_short``).
     """
     from .shrink import STDIN
     from .signature import TypeSpec
@@ -601,11 +635,18 @@ def _shrink(
         return InputCase(values[:-1], {}, "generated", stdin=values[-1])
 
     found: dict[str, dict[str, Any]] = {}
+    cut = 0  # candidates the ledger kept from running (or from being compared)
 
     def failing(candidates: list[tuple]) -> int | None:
+        nonlocal cut
         cases = [as_case(c) for c in candidates]
         requests = [call_request(i, function, case) for i, case in enumerate(cases)]
-        cpython, compiled = run_both(sides, requests)
+        cpython, compiled = run_both(sides, requests, None, ledger)
+        cut += sum(
+            1
+            for cpy, cmp in zip(cpython, compiled, strict=True)
+            if cpy.get("cut") or cmp.get("cut")
+        )
         for index, case in enumerate(cases):
             cpy, cmp = cpython[index], compiled[index]
             if unusable_reason(cpy, cmp, call_seconds) is not None:
@@ -620,15 +661,24 @@ def _shrink(
                 return index
         return None
 
-    smallest, tried = shrink(args, specs, failing)
+    smallest, tried, stopped = shrink(
+        args, specs, failing, lambda: ledger.spent_out("cpython") or ledger.spent_out("compiled")
+    )
+    tried -= cut  # the candidates compared
     case = as_case(smallest)
+    shrunk: dict[str, Any]
     if smallest == args or case.key not in found:
-        return {"input": finding["input"], "candidates_tried": tried, "same_as_input": True}
-    return {
-        "input": {"call": _call_text(function, case), **case.encoded()},
-        "candidates_tried": tried,
-        **found[case.key],
-    }
+        shrunk = {"input": finding["input"], "candidates_tried": tried, "same_as_input": True}
+    else:
+        shrunk = {
+            "input": {"call": _call_text(function, case), **case.encoded()},
+            "candidates_tried": tried,
+            **found[case.key],
+        }
+    if stopped or cut:  # by the budget: the smallest failing input found so far
+        shrunk["cut_short"] = True
+        ledger.cut_short.append(function.name)
+    return shrunk
 
 
 @hookimpl

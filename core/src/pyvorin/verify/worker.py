@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pyvorin.verify.budget import ModuleBudget
+from pyvorin.verify.budget import ModuleBudget, cost
 from pyvorin.verify.values import decode, dumps, encode, has_construct, realize
 
 MAX_OUTPUT = 1 << 20
@@ -264,9 +264,10 @@ def _executor(
         for request in requests:
             size = request.get("size")
             if not ledger.admit(request["function"], bool(request.get("protected")), size):
-                # the function spent its share of the module's budget, or an input no
-                # larger took seconds: cut, not run
-                cut: dict[str, Any] = {"id": request["id"], "kind": "not-run", "cut": True}
+                # the function spent its share of the module's budget (or the module
+                # what is left of it, or the compiled side its cap), or an input no
+                # larger took seconds: cut, not run; "cut" names the ledger's mode
+                cut: dict[str, Any] = {"id": request["id"], "kind": "not-run", "cut": ledger.mode}
                 slow = ledger.slowed_by(request["function"], size)
                 if slow is not None:
                     cut["slow"] = {"size": slow[0], "seconds": round(slow[1], 2)}
@@ -315,17 +316,23 @@ def supervise(
 ) -> None:
     """Run ``requests`` in forked executors, enforcing the budgets; one reply each.
 
-    ``budget["module_seconds"]`` (optional) is the module's time budget shared by the
-    functions (:mod:`pyvorin.verify.budget`): the supervisor's ledger is charged with every
+    ``budget["ledger"]`` (optional) is what the batch may spend of the module's time
+    budget (:mod:`pyvorin.verify.budget`): the supervisor's ledger is charged with every
     reply, and each executor it forks starts from a copy of it.
     """
     failures: dict[str, int] = {}
-    ledger = ModuleBudget(budget.get("module_seconds"), [r["function"] for r in requests])
+    ledger = ModuleBudget.from_header(budget.get("ledger"), [r["function"] for r in requests])
     by_id = {request["id"]: request["function"] for request in requests}
     sizes = {request["id"]: request.get("size") for request in requests}
     max_failures = int(budget.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION))
     pending = list(requests)
     call_seconds = float(budget["call_seconds"])
+
+    def answer(reply: dict[str, Any]) -> None:
+        call_id = reply.get("id")
+        ledger.charge(by_id.get(call_id, ""), cost(reply, call_seconds), sizes.get(call_id))
+        send(reply)
+
     while pending:
         runnable = []
         for request in pending:
@@ -351,13 +358,8 @@ def supervise(
             while pending:
                 if b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    reply = json.loads(line)
                     pending.pop(0)
-                    cost = reply.get("wall_ns", reply.get("ns", 0))
-                    ledger.charge(
-                        by_id.get(reply.get("id"), ""), cost / 1e9, sizes.get(reply.get("id"))
-                    )
-                    send(reply)
+                    answer(json.loads(line))
                     deadline = time.monotonic() + call_seconds
                     continue
                 remaining = deadline - time.monotonic()
@@ -381,12 +383,11 @@ def supervise(
         request = pending.pop(0)
         failures[request["function"]] = failures.get(request["function"], 0) + 1
         if ended == "timeout":
-            ledger.charge(request["function"], call_seconds, request.get("size"))
-            send({"id": request["id"], "kind": "timeout"})
+            answer({"id": request["id"], "kind": "timeout"})
         elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
-            send({"id": request["id"], "kind": "timeout", "cpu": True})
+            answer({"id": request["id"], "kind": "timeout", "cpu": True})
         else:
-            send({"id": request["id"], "kind": "crash", "signal": _signal_name(status)})
+            answer({"id": request["id"], "kind": "crash", "signal": _signal_name(status)})
 
 
 def main() -> int:
@@ -423,7 +424,7 @@ def main() -> int:
         "call_seconds": header["call_seconds"],
         "memory_mb": header["memory_mb"],
         "max_failures": header.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION),
-        "module_seconds": header.get("module_seconds"),
+        "ledger": header.get("ledger"),
         "coverage_file": header["path"] if header.get("coverage") else None,
     }
     supervise(module, requests, budget, send)

@@ -124,13 +124,13 @@ def run_side(
     coverage: bool = False,
     root: Path | None = None,
     on_reply: Callable[[dict[str, Any]], None] | None = None,
-    module_seconds: float | None = None,
+    ledger: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``requests`` against one module; exactly one reply per request, in order.
 
-    ``module_seconds``: the time budget the batch's functions share
-    (:mod:`pyvorin.verify.budget`); a request marked ``"protected"`` always runs, another
-    one is cut (``not-run`` with ``"cut": true``) once its function spent its share.
+    ``ledger``: what the batch may spend of the module's time budget
+    (:meth:`pyvorin.verify.budget.Ledger.header`); a call it does not admit is cut
+    (``not-run`` with ``"cut"``, see :meth:`pyvorin.verify.budget.ModuleBudget.admit`).
 
     ``on_reply`` sees each call's reply as the worker sends it (live progress).
 
@@ -151,7 +151,7 @@ def run_side(
         "memory_mb": budget.memory_mb,
         "max_failures": max_failures,
         "coverage": coverage,
-        "module_seconds": module_seconds,
+        "ledger": ledger,
         "import_root": str(root) if root is not None else None,
     }
     lines = [json.dumps(header)] + [json.dumps(r, separators=(",", ":")) for r in requests]
