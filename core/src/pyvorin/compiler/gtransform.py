@@ -38,6 +38,36 @@ Soundness rests on three rules:
 
 Unreachable ops keep the initial "everything bound" state and lose their checks, which
 is harmless: they never run.
+
+Borrowed local operands (:func:`borrow_locals`)
+----------------------------------------------
+irbuild reads a local ``x`` into a fresh temporary (``Copy(t, x)``: a new reference),
+uses ``t`` as a borrowed operand, then releases it (``DecRef(t)``). When nothing can
+rebind or clear ``x`` before the last use of ``t``, ``x`` itself can be the operand: the
+``Copy`` and the ``DecRef`` go, and the uses of ``t`` read ``x``. This is exactly
+CPython's order of evaluation: ``x`` is evaluated (its value fixed) before the later
+operands, and the value ``x`` holds at the use is that value as long as ``x`` is not
+rebound in between. A compiled function's registers are C variables: only the
+function's own ops change them (no frame exposes them to other code, whatever Python
+code a call in between runs), so "nothing rebinds ``x``" is decided on the IR alone,
+and ``x``'s reference keeps the object alive as the temporary's did. The rewrite is
+done only when all of these hold:
+
+* ``t`` is a temporary written by this ``Copy`` only, and every other mention of it is
+  in the window from the ``Copy`` to its ``DecRef`` (``ClearRegs`` of landing pads
+  aside: ``t`` is then never set, so clearing it is a no-op, and it is dropped there);
+* the window is straight-line code: no ``Label`` (no join), no jump or return;
+* in the window, ``t`` is only a borrowed operand (``Prim`` arguments the template
+  does not assign, ``Call``, ``LoadMethod``, ``Pack``, ``Unpack``, ``ForIter``,
+  ``Copy`` sources, ``InterpretedDef``), never a ``Move`` source, a returned or
+  yielded value, or a written register (other registers' ``Move``, ``DecRef`` and
+  ``ClearRegs`` may be in the window);
+* no op in the window writes ``x`` (a ``dst``, ``Move``, ``DecRef``, ``ClearRegs``,
+  a writing primitive): ``x + (x := 1)`` keeps its copy.
+
+An error edge out of the window is unchanged but for the temporary, which is NULL:
+``x`` keeps its own reference, released as before. Only ``"function"`` code is
+rewritten (a generator suspends between ops; its frame is cleared by the collector).
 """
 
 from __future__ import annotations
@@ -240,8 +270,168 @@ def drop_bound_checks(func: FuncIR) -> int:
     return dropped
 
 
+def _written(op: Op) -> list[Reg]:
+    """The registers ``op`` may assign, clear or take over (None: an unknown op)."""
+    if isinstance(op, gir.Prim):
+        out = [op.args[i] for i in _PRIM_WRITES[op.prim] if i < len(op.args)]
+        return [r for r in [op.dst, *out] if isinstance(r, Reg)]
+    if isinstance(op, (gir.Call, gir.Pack, gir.InterpretedDef, gir.ForIter, gir.Copy)):
+        return [op.dst]
+    if isinstance(op, gir.LoadMethod):
+        return [op.dst, op.unbound]
+    if isinstance(op, gir.Unpack):
+        return list(op.dsts)
+    if isinstance(op, gir.Move):
+        return [op.dst, op.src]
+    if isinstance(op, gir.DecRef):
+        return [op.reg]
+    if isinstance(op, gir.ClearRegs):
+        return list(op.regs)
+    if isinstance(op, gir.Return):
+        return [op.value]
+    if isinstance(op, gir.Yield):
+        return [op.value, op.dst]
+    if isinstance(op, gir.YieldFrom):
+        return [op.it, op.dst]
+    if isinstance(op, (gir.CheckBound, gir.AddTraceback, gir.Comment)):
+        return []
+    raise _Unknown(type(op).__name__)
+
+
+def _borrowed_fields(op: Op) -> list[str] | None:
+    """The fields of a straight-line op that hold borrowed operands (None: ``op`` ends
+    the window or is not known to borrow)."""
+    if isinstance(op, gir.Prim):
+        return ["args"]  # minus the written arguments: see _substitute
+    fields = {
+        gir.Call: ["func", "args"],
+        gir.LoadMethod: ["obj", "name"],
+        gir.Pack: ["items"],
+        gir.Unpack: ["src"],
+        gir.ForIter: ["it"],
+        gir.Copy: ["src"],
+        gir.InterpretedDef: ["code", "qualname", "defaults", "kwdefaults", "closure"],
+        gir.CheckBound: [],
+        # these only write (other registers, as checked by the caller)
+        gir.Move: [],
+        gir.DecRef: [],
+        gir.ClearRegs: [],
+        gir.AddTraceback: [],
+        gir.Comment: [],
+    }
+    return fields.get(type(op))
+
+
+def _substitute(op: Op, t: Reg, local: Reg) -> None:
+    """Make ``op`` read ``local`` where it reads ``t`` (``op`` passed
+    :func:`_substitute_check`)."""
+    for name in _borrowed_fields(op) or []:
+        value = getattr(op, name)
+        if isinstance(value, list):
+            setattr(op, name, [local if x is t else x for x in value])
+        elif value is t:
+            setattr(op, name, local)
+
+
+def _window(ops: list[Op], i: int, t: Reg, local: Reg) -> int | None:
+    """The index of ``DecRef(t)`` ending a rewritable window after ``ops[i]`` (the
+    ``Copy(t, local)``), or None."""
+    for j in range(i + 1, len(ops)):
+        op = ops[j]
+        if isinstance(op, gir.DecRef) and op.reg is t:
+            return j
+        if _borrowed_fields(op) is None:  # a label, jump, return, or an op that takes over
+            return None
+        written = _written(op)
+        if any(r is local or r is t for r in written):
+            return None
+    return None
+
+
+def borrow_locals(func: FuncIR) -> int:
+    """Replace ``Copy(t, local)`` ... ``DecRef(t)`` windows by reads of ``local`` itself
+    (see the module docstring); returns how many copies were removed."""
+    if func.kind not in TRANSFORMED_KINDS:
+        return 0
+    ops = func.ops
+    writes: dict[int, int] = {}  # id(temp) -> how many ops write it
+    try:
+        for op in ops:
+            if isinstance(op, gir.Label | gir.Goto | gir.Branch):
+                continue
+            for r in _written(op):
+                if not isinstance(op, gir.ClearRegs | gir.DecRef):
+                    writes[id(r)] = writes.get(id(r), 0) + 1
+    except _Unknown:
+        return 0
+    # every op index that mentions a register, for "no mention outside the window"
+    mentions: dict[int, list[int]] = {}
+    for k, op in enumerate(ops):
+        if isinstance(op, gir.ClearRegs):
+            continue
+        for value in vars(op).values():
+            for x in value if isinstance(value, list) else [value]:
+                if isinstance(x, Reg):
+                    mentions.setdefault(id(x), []).append(k)
+    drop: set[int] = set()
+    borrowed: set[int] = set()
+    for i, op in enumerate(ops):
+        if not (
+            isinstance(op, gir.Copy)
+            and isinstance(op.src, Reg)
+            and op.src.role == "local"
+            and op.dst.role == "temp"
+            and writes.get(id(op.dst)) == 1
+        ):
+            continue
+        t, local = op.dst, op.src
+        end = _window(ops, i, t, local)
+        if end is None or any(k < i or k > end for k in mentions.get(id(t), [])):
+            continue
+        window = ops[i + 1 : end]
+        if not all(_substitute_check(w, t) for w in window):
+            continue
+        for w in window:
+            _substitute(w, t, local)
+        drop.update((i, end))
+        borrowed.add(id(t))
+    if not drop:
+        return 0
+    kept: list[Op] = []
+    for k, op in enumerate(ops):
+        if k in drop:
+            continue
+        if isinstance(op, gir.ClearRegs) and any(id(r) in borrowed for r in op.regs):
+            op.regs = [r for r in op.regs if id(r) not in borrowed]
+            if not op.regs:
+                continue
+        kept.append(op)
+    func.ops = kept
+    func.regs = [r for r in func.regs if id(r) not in borrowed]
+    return len(borrowed)
+
+
+def _substitute_check(op: Op, t: Reg) -> bool:
+    """Whether :func:`_substitute` would accept ``op`` (checked for a whole window
+    before any op of it is rewritten)."""
+    fields = _borrowed_fields(op)
+    if fields is None or t in _written(op):
+        return False
+    for name, value in vars(op).items():
+        if name in fields:
+            continue
+        if value is t or (isinstance(value, list) and any(x is t for x in value)):
+            return False
+    if isinstance(op, gir.Prim):
+        writes = _PRIM_WRITES[op.prim]
+        if any(x is t for k, x in enumerate(op.args) if k in writes):
+            return False
+    return True
+
+
 def transform_function(func: FuncIR) -> None:
     drop_bound_checks(func)
+    borrow_locals(func)
 
 
 def transform_module(m: ModuleIR) -> ModuleIR:
