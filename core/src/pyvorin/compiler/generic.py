@@ -1,4 +1,5 @@
-"""The generic tier's front door: parse, reject what cannot be compiled exactly, build IR."""
+"""The generic tier's front door: parse, reject what cannot be compiled exactly, build IR,
+run the IR transform passes (:mod:`.gtransform`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
-from . import gir
+from . import gir, gtransform
 from . import interpreted as declarations
 from .irbuild import Unsupported, build_module
 from .irbuild.reject import INTERPRETED_HINT, find_rejections
@@ -43,7 +44,8 @@ def analyse(
     if diags:
         return None, diags + notes
     try:
-        return build_module(tree, source, path, module_name, declared), notes
+        ir = build_module(tree, source, path, module_name, declared)
+        return gtransform.transform_module(ir), notes
     except Unsupported as exc:
         node = exc.node
         hint = exc.hint or INTERPRETED_HINT.format(module=module_name, func="<function>")
