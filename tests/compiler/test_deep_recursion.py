@@ -64,3 +64,52 @@ def test_a_recursion_deeper_than_the_c_stack_raises_instead_of_crashing(modules,
     )
     assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
     assert proc.stdout.split() == ["RecursionError", "100"]
+
+
+# A recursion through calls of builtins: as deep compiled as interpreted. On 3.11 the warm
+# interpreter's specialised calls of some builtins count no level of the recursion limit
+# where their vectorcall does (pv_call in pv_generic.h); compiled code skips the same ones.
+THROUGH_BUILTINS = [
+    "min_of_generator",
+    "sum_of_generator",
+    "sorted_key",
+    "memoised_min",
+    "matrix_chain",
+    "len",
+    "isinstance",
+    "list_append",
+    "subclass_append",
+    "list_index",
+    "dict_get",
+    "str",
+    "print_end",
+    "abs",
+    "append_unbound",
+    "append_value",
+    "subclass_index",
+    "sort_keyword",
+    "str_join",
+]
+
+
+@pytest.mark.parametrize("case", THROUGH_BUILTINS)
+def test_a_recursion_through_builtins_is_as_deep_as_in_cpython(modules, case) -> None:
+    py, native = modules
+    expected = py.deepest(case, 200)
+    assert expected is not None
+    assert native.deepest(case, 200) == expected
+
+
+def test_the_specialised_calls_count_no_level_in_cpython(modules) -> None:
+    """The cases above differ: CPython 3.11 counts abs(n) (METH_O) and not len(xs)."""
+    py, _ = modules
+    extra = 1 if sys.version_info[:2] == (3, 11) else 0
+    assert py.deepest("len", 200)[0] == py.deepest("abs", 200)[0] + extra
+
+
+@pytest.mark.parametrize("limit", [100, 200, 1000])
+def test_an_endless_recursion_printing_stops_where_cpython_stops(modules, limit) -> None:
+    """TheAlgorithms' print_optimal_solution on a bad input: the same output before the
+    same RecursionError."""
+    py, native = modules
+    assert native.printed_until_recursion_error(limit) == py.printed_until_recursion_error(limit)

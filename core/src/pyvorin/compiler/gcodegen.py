@@ -162,6 +162,7 @@ class FuncEmitter:
         kwnames = self.operand(op.kwnames) if op.kwnames else "NULL"
         fail = self.fail(op.line, op.err, op.tb)
         npos = len(args) - nkw
+        site = "PV_CALL_DISCARDED" if op.discarded else "0"
         self.w("{")
         self.w(
             f"    PyObject *pv_args[] = {{NULL, {', '.join(args)}}};"
@@ -171,18 +172,18 @@ class FuncEmitter:
         if op.unbound is not None:
             fn, flag = self.operand(op.func), self.r(op.unbound)
             self.w(
-                f"    {d} = {flag} ? PyObject_Vectorcall({fn}, pv_args + 1, "
-                f"{npos} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+                f"    {d} = {flag} ? pv_call({fn}, pv_args + 1, "
+                f"{npos} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames}, PV_CALL_METHOD | {site})"
             )
             self.w(
-                f"        : PyObject_Vectorcall({fn}, pv_args + 2, "
-                f"{npos - 1} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames});"
+                f"        : pv_call({fn}, pv_args + 2, "
+                f"{npos - 1} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames}, {site});"
             )
         else:
             fn = self.operand(op.func)
             self.w(
-                f"    {d} = PyObject_Vectorcall({fn}, pv_args + 1, "
-                f"{npos} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames});"
+                f"    {d} = pv_call({fn}, pv_args + 1, "
+                f"{npos} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames}, {site});"
             )
         self.w("}")
         self.w(f"if (PV_UNLIKELY({d} == NULL)) {fail}")

@@ -98,6 +98,8 @@ class Call(Op):
     # its self; when zero, ``func`` is called without args[0]
     unbound: Reg | None = None
     tb: bool = True
+    # set: an expression statement's call, its result discarded (pv_call in pv_generic.h)
+    discarded: bool = False
 
 
 @dataclass(eq=False)

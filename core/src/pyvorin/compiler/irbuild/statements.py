@@ -195,7 +195,12 @@ def delete(b: FunctionBuilder, t: ast.expr) -> None:
 
 @lowers(ast.Expr)
 def _expr_stmt(b: FunctionBuilder, node: ast.Expr) -> None:
-    b.free(expr(b, node.value))
+    start = len(b.ops)
+    value = expr(b, node.value)
+    for op in b.ops[start:]:
+        if isinstance(op, gir.Call) and op.dst is value:
+            op.discarded = True
+    b.free(value)
 
 
 @lowers(ast.Pass, ast.Global, ast.Nonlocal)

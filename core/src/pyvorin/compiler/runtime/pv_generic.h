@@ -127,6 +127,83 @@ static inline void pv_leave_frame(void) {
 #endif
 }
 
+/* ---- calls ------------------------------------------------------------------------
+ * Compiled code calls through PyObject_Vectorcall, as the interpreter's generic CALL does.
+ * On 3.11 the vectorcall of a builtin counts a level of the recursion limit
+ * (cfunction_enter_call in Objects/methodobject.c, method_enter_call in
+ * Objects/descrobject.c, _PyObject_MakeTpCall in Objects/call.c), but a warm call site's
+ * specialised instruction (Python/ceval.c) calls some C functions directly and counts
+ * nothing: PRECALL_NO_KW_BUILTIN_FAST, PRECALL_BUILTIN_FAST_WITH_KEYWORDS,
+ * PRECALL_NO_KW_ISINSTANCE and PRECALL_NO_KW_LEN (a builtin_function_or_method whose flags
+ * are exactly METH_FASTCALL without keywords, METH_FASTCALL|METH_KEYWORDS, or len with one
+ * argument), PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST and
+ * PRECALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS (a method descriptor, METH_FASTCALL with or
+ * without METH_KEYWORDS, called without keywords on an instance of exactly its type),
+ * PRECALL_NO_KW_LIST_APPEND (x.append(y) on a list or subclass, in method form as an
+ * expression statement: the specialiser wants the POP_TOP after the call) and
+ * PRECALL_NO_KW_STR_1 (str(x): PyObject_Str only, which counts for itself). A recursion
+ * through these (min(f(k) for k in ...) with sum, sorted(key=f), ...) was a level per
+ * builtin shallower compiled than interpreted. pv_call gives that level back, under the
+ * guards those instructions specialise and deoptimise on, so the compiled depth is the
+ * warm interpreter's. 3.10 specialises nothing (every call counts, as compiled); 3.12 and
+ * later count C calls against a separate limit, not sys.getrecursionlimit(). */
+#define PV_CALL_METHOD 1    /* x.m(...): a method loaded unbound, args[0] is x */
+#define PV_CALL_DISCARDED 2 /* an expression statement: the result is discarded */
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+static inline PyCFunction pv_cfunction_of(PyObject *container, const char *name) {
+    PyObject *f = PyDict_GetItemString(container, name); /* borrowed; an immortal builtin */
+    if (f != NULL && PyCFunction_Check(f)) return PyCFunction_GET_FUNCTION(f);
+    if (f != NULL && Py_IS_TYPE(f, &PyMethodDescr_Type))
+        return ((PyMethodDescrObject *)f)->d_method->ml_meth;
+    return NULL;
+}
+
+static inline int pv_call_uncounted(PyObject *fn, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames, int site) {
+    static PyCFunction len_impl, append_impl;
+    int nokw = kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0;
+    if (Py_IS_TYPE(fn, &PyCFunction_Type)) {
+        int flags = PyCFunction_GET_FLAGS(fn);
+        if (flags == (METH_FASTCALL | METH_KEYWORDS)) return 1;
+        if (flags == METH_FASTCALL) return nokw;
+        if (flags != METH_O || !nokw || nargs != 1) return 0;
+        if (len_impl == NULL) len_impl = pv_cfunction_of(PyEval_GetBuiltins(), "len");
+        return PyCFunction_GET_FUNCTION(fn) == len_impl;
+    }
+    if (Py_IS_TYPE(fn, &PyMethodDescr_Type)) {
+        PyMethodDescrObject *d = (PyMethodDescrObject *)fn;
+        int flags = d->d_method->ml_flags;
+        if (!nokw || nargs < 1) return 0;
+        if (flags == METH_FASTCALL || flags == (METH_FASTCALL | METH_KEYWORDS))
+            return Py_IS_TYPE(args[0], PyDescr_TYPE(d));
+        if (flags != METH_O || site != (PV_CALL_METHOD | PV_CALL_DISCARDED) || nargs != 2 ||
+            !PyList_Check(args[0]))
+            return 0;
+        if (append_impl == NULL) append_impl = pv_cfunction_of(PyList_Type.tp_dict, "append");
+        return d->d_method->ml_meth == append_impl;
+    }
+    return fn == (PyObject *)&PyUnicode_Type && nokw && nargs == 1;
+}
+#endif
+
+/* PyObject_Vectorcall(fn, args, nargsf, kwnames); site: PV_CALL_* bits. */
+static inline PyObject *pv_call(PyObject *fn, PyObject *const *args, size_t nargsf,
+                                PyObject *kwnames, int site) {
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    if (pv_call_uncounted(fn, args, PyVectorcall_NARGS(nargsf), kwnames, site)) {
+        PyThreadState *ts = PyThreadState_Get();
+        ts->recursion_remaining++; /* the level the callee's entry counts */
+        PyObject *res = PyObject_Vectorcall(fn, args, nargsf, kwnames);
+        ts->recursion_remaining--;
+        return res;
+    }
+#else
+    (void)site;
+#endif
+    return PyObject_Vectorcall(fn, args, nargsf, kwnames);
+}
+
 /* ---- compiled functions ------------------------------------------------------- */
 
 #define PV_VARARGS 1
