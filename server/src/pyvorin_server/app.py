@@ -26,7 +26,6 @@ from . import (
     events,
     membertokens,
     service,
-    tickets,
     tickets_api,
 )
 from .accounts import bootstrap, operator_principal, record
@@ -93,10 +92,10 @@ class ActivateResponse(BaseModel):
 class RefreshRequest(BaseModel):
     fingerprint: str = Field(min_length=8, max_length=128, pattern=ID)
     # the installation's audit log head, checkpointed by the server (tickets.py)
-    audit_log: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    audit_log: str | None = Field(default=None, pattern=tickets_api.LOG_ID)
     audit_seq: int | None = Field(default=None, ge=0, le=2**53)
-    audit_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    audit_previous: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    audit_hash: str | None = Field(default=None, pattern=tickets_api.SHA256)
+    audit_previous: str | None = Field(default=None, pattern=tickets_api.LOG_ID)
 
 
 class RefreshResponse(BaseModel):
@@ -606,17 +605,11 @@ def create_app(
                 activation=activation,
                 server_url=base_url(request),
             )
-            if body.audit_log and body.audit_seq is not None and body.audit_hash:
-                answer["checkpoint"] = tickets.record_checkpoint(
-                    session,
-                    signer,
-                    activation,
-                    body.audit_log,
-                    body.audit_seq,
-                    body.audit_hash,
-                    body.audit_previous,
-                    int(time.time()),
-                )
+            checkpoint = tickets_api.record_head(
+                session, signer, activation, body, int(time.time())
+            )
+            if checkpoint is not None:
+                answer["checkpoint"] = checkpoint
             return answer
 
     @app.post("/v1/deactivate", response_model=DeactivateResponse, **client)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import service, tickets
 from .models import Activation
@@ -65,6 +66,40 @@ class CheckpointRequest(BaseModel):
     audit_seq: int = Field(ge=0, le=2**53)
     audit_hash: str = Field(pattern=SHA256)
     audit_previous: str | None = Field(default=None, pattern=LOG_ID)
+
+
+class AuditHead(Protocol):
+    """The audit log head a request carries (``CheckpointRequest``, and ``RefreshRequest``
+    in app.py, where the fields are optional)."""
+
+    @property
+    def audit_log(self) -> str | None: ...
+    @property
+    def audit_seq(self) -> int | None: ...
+    @property
+    def audit_hash(self) -> str | None: ...
+    @property
+    def audit_previous(self) -> str | None: ...
+
+
+def record_head(
+    session: Session, signer: service.Signer, activation: Activation, head: AuditHead, now: int
+) -> str | None:
+    """Record the audit log head a refresh or an anchor carries
+    (:func:`.tickets.record_checkpoint`) and return the checkpoint now in force; None when
+    the request carries no head."""
+    if not head.audit_log or head.audit_seq is None or not head.audit_hash:
+        return None
+    return tickets.record_checkpoint(
+        session,
+        signer,
+        activation,
+        head.audit_log,
+        head.audit_seq,
+        head.audit_hash,
+        head.audit_previous,
+        now,
+    )
 
 
 class CheckpointAnswer(BaseModel):
@@ -134,17 +169,7 @@ def register(
         with transaction() as session:
             activation = session.get(Activation, activation.id)
             service._live(session, activation, now, lock=False)
-            checkpoint = tickets.record_checkpoint(
-                session,
-                signer,
-                activation,
-                body.audit_log,
-                body.audit_seq,
-                body.audit_hash,
-                body.audit_previous,
-                now,
-            )
-        return {"checkpoint": checkpoint}
+            return {"checkpoint": record_head(session, signer, activation, body, now)}
 
     @app.get("/v1/audit/checkpoint", response_model=CheckpointAnswer, **client)
     def audit_checkpoint(
