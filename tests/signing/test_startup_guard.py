@@ -28,6 +28,7 @@ from .conftest import build_extension
 pytestmark = pytest.mark.slow
 
 PTH = "pyvorin-shadow-guard.pth"
+START = "pyvorin-shadow-guard.start"  # PEP 829's successor of the .pth line (3.15+)
 # a shadowing extension module that leaves a trace when it runs
 SHADOW_C = r"""
 #define PY_SSIZE_T_CLEAN
@@ -135,6 +136,39 @@ def test_the_wheel_carries_the_hook_at_its_root(wheel: Path) -> None:
     [line] = [line for line in lines if not line.startswith("#")]
     assert line.startswith("import ") and "except Exception: pass" in line
     assert line == (REPO / "runtime" / PTH).read_text().splitlines()[-1]
+    # and the .start file of the same name: one entry point, which supersedes that line
+    assert START in names
+    assert archive_text(wheel, START) == "_pyvorin_guard:install\n"
+
+
+def archive_text(wheel: Path, name: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(name).decode()
+
+
+def test_the_start_entry_point_installs_the_hook_as_pep_829_site_calls_it(
+    venv: Path, tmp_path: Path, signed_out: Path
+) -> None:
+    """What Python 3.15's site does with a .start file, done by hand under ``-S`` (no .pth
+    line runs): resolve each entry point with pkgutil.resolve_name and call it. The hook
+    is then in place before the first import, and calling it again adds no second one."""
+    site = _site_packages(venv)
+    [entry] = (site / START).read_text().split()
+    code = (
+        f"import sys, pkgutil; sys.path.append({str(site)!r}); "
+        f"pkgutil.resolve_name({entry!r})(); pkgutil.resolve_name({entry!r})(); "
+        + HOOKED.replace("import sys; ", "")
+        + "; import pkg.mod"
+    )
+    package = signed_out / "pkg" / "mod"
+    package.mkdir()
+    (package / "__init__.py").write_text(SHADOW_PY)
+    marker = tmp_path / "shadow-ran"
+    proc = _run(venv, code, signed_out, "-S", SHADOW_MARKER=str(marker))
+    assert proc.stdout.strip() == "1", proc.stdout + proc.stderr
+    shadow = f"the package directory {package}/ (shadows mod.py)"
+    _assert_refused(proc, manifest_path(signed_out, "pkg.mod"), shadow)
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("suffix", EXTENSION_SUFFIXES)
@@ -255,7 +289,7 @@ def test_an_editable_install_gets_the_hook_too(tmp_path: Path) -> None:
     wheel = out / proc.stdout.strip().splitlines()[-1]
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-    assert PTH in names and any(n.startswith("__editable__.") for n in names)
+    assert {PTH, START} <= set(names) and any(n.startswith("__editable__.") for n in names)
     # sorted after __editable__.*.pth, which puts src/ (and _pyvorin_guard) on sys.path
     python = _venv_with(wheel, tmp_path / "venv")
     assert _run(python, HOOKED, tmp_path).stdout.strip() == "1"
