@@ -160,6 +160,7 @@ def test_examples_cover_the_kernel_and_match_its_signatures(name: str) -> None:
     assert any(e.get("name") == "QUICK_SIZE" for e in EXAMPLES[prefix + "main"])
 
 
+@pytest.mark.slow  # a real `pyvorin bench` of every object kernel
 def test_the_bench_reports_each_kernel_compiled_or_clearly_rejected(tmp_path: Path) -> None:
     """``pyvorin bench`` on the suite: CPython's result, or ``rejected`` with PV codes."""
     args = ["bench", "--quick", "--contender", "pyvorin", "--format", "json"]

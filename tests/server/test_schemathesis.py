@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -16,6 +17,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
 from tests.server import signed
+
+pytestmark = pytest.mark.slow  # property-based fuzzing of every operation on both backends
 
 EXAMPLES_PER_OPERATION = 20  # per operation and mode (valid and invalid requests)
 

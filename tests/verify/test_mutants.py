@@ -12,11 +12,15 @@ import math
 import re
 from pathlib import Path
 
+import pytest
+
 from pyvorin.exitcodes import ExitCode
 from pyvorin.pipeline import run as run_pipeline
 from pyvorin.verify.values import parse_float
 
 from .backend import MutantBackend, make_context, make_project
+
+pytestmark = pytest.mark.slow  # each test builds and verifies the kernels module with a bug
 
 
 def only_failure(report: dict, name: str) -> dict:
