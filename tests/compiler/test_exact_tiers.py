@@ -53,6 +53,7 @@ NATIVE = {
     "pairsum",
     "grid_sum",
     "with_default",  # its caller calls_default leaves k to the default: that one has none
+    "checked",
 }
 
 
@@ -185,6 +186,51 @@ def test_native_path_exceptions_have_cpythons_messages(modules) -> None:
     both(modules, "pick", -3)
     assert calls(compiled, "pick") == 2
     assert calls(compiled, "floordiv") == 1
+
+
+def test_native_raise_of_a_builtin_exception_class(modules) -> None:
+    _py, compiled = modules
+    assert both(modules, "checked", -1, 2.0)[1] == (ValueError, "x must be non-negative")
+    assert both(modules, "checked", 0, 2.0)[1] == (ZeroDivisionError, "")
+    assert both(modules, "checked", 2**70, -0.0)[1] == (KeyError, f"({2**70}, -0.0, True)")
+    assert both(modules, "checked", 101, math.nan)[1][0] is KeyError
+    both(modules, "checked", 3, 1.0)
+    assert calls(compiled, "checked") == 5
+    # the instance's arguments, the line in the traceback, the exception being handled
+    for m in modules:
+        with pytest.raises(KeyError) as info:
+            try:
+                raise OSError("handled")
+            except OSError:
+                m.checked(200, 0.5)
+        assert info.value.args == (200, 0.5, False)
+        assert type(info.value.__context__) is OSError and info.value.__cause__ is None
+        assert info.traceback[-1].name == "checked"
+        assert info.traceback[-1].lineno + 1 == _line_of(SOURCE, "raise KeyError(x, y")
+    assert calls(compiled, "checked") == 6
+
+
+def test_native_raise_follows_a_rebound_exception_name(modules) -> None:
+    _py, compiled = modules
+    for m in modules:
+        m.ValueError = LookupError  # a module global now hides the builtin
+    assert both(modules, "checked", -1, 2.0)[1] == (LookupError, "x must be non-negative")
+    assert calls(compiled, "checked") == 0
+    for m in modules:
+        del m.ValueError
+    original = builtins.ZeroDivisionError
+    builtins.ZeroDivisionError = ArithmeticError
+    try:
+        assert both(modules, "checked", 0, 1.0)[1][0] is ArithmeticError
+    finally:
+        builtins.ZeroDivisionError = original
+    assert calls(compiled, "checked") == 0
+    both(modules, "checked", -1, 2.0)
+    assert calls(compiled, "checked") == 1
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
 
 def test_traceback_names_the_function_and_line(modules) -> None:

@@ -170,6 +170,16 @@ def twice_helper(x: int) -> int:
     return helper(x) + helper(x)
 
 
+def checked(x: int, y: float) -> float:
+    if x < 0:
+        raise ValueError("x must be non-negative")
+    if x == 0:
+        raise ZeroDivisionError
+    if x > 100:
+        raise KeyError(x, y, x > 1000)
+    return y / x
+
+
 TABLE = [kernel(i) for i in range(6)]
 ORIGIN = Point(3.0, 4.0).norm()
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ CODES: dict[str, str] = {
     "PV100": "the file is not valid Python",
     "PV101": "class definitions are not supported",
     "PV102": "try/except/finally is not supported",
-    "PV103": "raise is not supported",
+    "PV103": "this raise has no native version",
     "PV104": "with statements are not supported",
     "PV105": "generators and yield are not supported",
     "PV106": "async functions and await are not supported",

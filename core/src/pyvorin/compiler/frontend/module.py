@@ -380,6 +380,8 @@ class Checker(AnnotationChecks):
             kinds[ast.TryStar] = kinds[ast.Try]
         if hasattr(ast, "Match"):
             kinds[ast.Match] = ("PV114", "match statements are not supported", "use if/elif/else")
+        if not module_level:
+            del kinds[ast.Raise]  # in a function: StatementChecks.raise_stmt decides
         for cls, (code, msg, hint) in kinds.items():
             if isinstance(stmt, cls):
                 self.error(stmt, code, msg, hint)

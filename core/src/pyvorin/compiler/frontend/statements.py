@@ -1,9 +1,11 @@
 """The function checker's statements: blocks (definite assignment, fall-through),
-assignment and unpacking, item and augmented assignment, if/while/for, return, assert."""
+assignment and unpacking, item and augmented assignment, if/while/for, return, assert,
+raise of a builtin exception class."""
 
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Any
 
 from .. import ir
@@ -13,6 +15,37 @@ from .common import ARITH, ERR, OP_SYMBOL, FunctionState
 
 class StatementChecks(FunctionState):
     """Part of :class:`.function.FunctionChecker`: statements."""
+
+    def raise_stmt(self, s: ast.Raise, defined: set[str], out: list[Stmt]) -> tuple[set[str], bool]:
+        """``raise E`` or ``raise E(args)``: ``E`` names a builtin exception class (read
+        through the function's builtin guard, like every builtin it uses) and the
+        arguments are positional native values. The class is called with the boxed
+        arguments and the instance raised, as CPython's ``RAISE_VARARGS`` does; anything
+        else (``from``, a bare re-raise, an exception object or a class of the module)
+        stays in the generic tier."""
+        exc, args = s.exc, []
+        if isinstance(exc, ast.Call) and not exc.keywords:
+            exc, args = exc.func, list(exc.args)
+        name = exc.id if isinstance(exc, ast.Name) else None
+        builtin = getattr(builtins, name, None) if name else None
+        if (
+            s.cause is not None
+            or not (isinstance(builtin, type) and issubclass(builtin, BaseException))
+            or name in self.local_names
+            or name in self.m.constants
+            or name in self.m.functions
+            or any(isinstance(a, ast.Starred) for a in args)
+        ):
+            self.error(
+                s,
+                "PV103",
+                "only `raise E` and `raise E(args)` of a builtin exception class are supported",
+                "raise a builtin exception such as ValueError with positional arguments",
+            )
+            return defined, False
+        values = [self.expr(a, defined) for a in args]
+        out.append(Stmt("raise", s.lineno, values, data=name))
+        return defined, False
 
     def block(self, body: list[ast.stmt], defined: set[str]) -> tuple[list[Stmt], set[str], bool]:
         """Check a block. Returns (IR, names definitely assigned after it, may fall through)."""
@@ -127,6 +160,8 @@ class StatementChecks(FunctionState):
         if isinstance(s, (ast.Break, ast.Continue)):
             out.append(Stmt("break" if isinstance(s, ast.Break) else "continue", line))
             return defined, False
+        if isinstance(s, ast.Raise):
+            return self.raise_stmt(s, defined, out)
         if isinstance(s, ast.Assert):
             test = self.cond(s.test, defined)
             msg = [self.expr(s.msg, defined)] if s.msg is not None else []

@@ -809,6 +809,32 @@ static PyObject *pv_divmod_float(double a, double b, PyObject *divmod_fn) {
     PyObject *args[2] = {PyFloat_FromDouble(a), PyFloat_FromDouble(b)};
     return pv_call_steal(divmod_fn, args, 2);
 }
+/* `raise E(args)` of a builtin exception class E, as CPython's RAISE_VARARGS does it:
+   call E with the arguments (new references in args, stolen; a NULL one means boxing
+   failed and its error is set), then raise the instance it returns (PyErr_SetObject
+   chains the exception being handled as __context__). Always returns -1. */
+static int pv_raise_call(PyObject *cls, PyObject **args, Py_ssize_t n) {
+    int boxed = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (args[i] == NULL) boxed = 0;
+    }
+    PyObject *exc = boxed ? PyObject_Vectorcall(cls, args, (size_t)n, NULL) : NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_XDECREF(args[i]);
+        args[i] = NULL;
+    }
+    if (exc == NULL) return -1;
+    if (!PyExceptionInstance_Check(exc)) {
+        PyErr_Format(PyExc_TypeError,
+                     "calling %R should have returned an instance of BaseException, not %R",
+                     cls, Py_TYPE(exc));
+        Py_DECREF(exc);
+        return -1;
+    }
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return -1;
+}
 static int pv_assert_fail(PyObject *msg) {
     if (msg) {
         PyErr_SetObject(PyExc_AssertionError, msg);
