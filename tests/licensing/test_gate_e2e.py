@@ -347,13 +347,12 @@ def test_replayed_usage_report_counts_once(licence_server, home):
     state = load_state(home)
     event = {"idempotency_key": "replay-0123456789", "kind": "compile", "count": 4}
     answers = [
-        client._request(
+        client._machine_request(
             "POST",
             licence_server.url,
             "/v1/usage",
-            bearer=state.bearer,
+            state,
             json=event,
-            signing=client._signing(state),
         )
         for _ in range(3)
     ]

@@ -254,29 +254,27 @@ def test_offline_quota_exhausted_then_reported_when_back_online(small_quota_serv
     # a client that restored its state and builds again on a used slot is visible
     client = LicenceClient(home, env={})
     state = load_state(home)
-    answer = client._request(
+    answer = client._machine_request(
         "POST",
         gateway.url,
         "/v1/tickets/offline",
-        bearer=state.bearer,
+        state,
         json={
             "lease": lease,
             "builds": [{"slot": 0, "module": "mod", "source_sha256": "0" * 64, "time": 1}],
         },
-        signing=client._signing(state),
     )
     assert (answer["recorded"], answer["conflicts"]) == (0, 1)
     with pytest.raises(Exception, match="slot 2 is outside it"):
-        client._request(
+        client._machine_request(
             "POST",
             gateway.url,
             "/v1/tickets/offline",
-            bearer=state.bearer,
+            state,
             json={
                 "lease": lease,
                 "builds": [{"slot": 2, "module": "mod", "source_sha256": "0" * 64, "time": 1}],
             },
-            signing=client._signing(state),
         )
 
 

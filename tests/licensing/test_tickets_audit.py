@@ -189,12 +189,11 @@ def server_checkpoint(home: Path) -> dict:
     client, state = LicenceClient(home, env={}), load_state(home)
     assert state is not None
     log_id = AuditLog(home / "audit").log_id()
-    body = client._request(
+    body = client._machine_request(
         "GET",
         state.server,
         f"/v1/audit/checkpoint?log={log_id}",
-        bearer=state.bearer,
-        signing=client._signing(state),
+        state,
     )
     return json.loads(b64d(body["checkpoint"].split(".")[1]))
 

@@ -178,9 +178,10 @@ class LicenceClient:
         access_token: str | None = None,
         dpop: Any = None,
     ) -> dict[str, Any]:
-        """One call with retries. ``signing`` = (HMAC key, credential): the request is
-        signed afresh (new nonce) on each attempt. ``access_token``: a DPoP-bound access
-        token, sent with a fresh DPoP proof of this machine's device key."""
+        """One call with retries (an activation's calls: :meth:`_machine_request`).
+        ``signing`` = (HMAC key, credential): the request is signed afresh (new nonce) on
+        each attempt. ``access_token``: a DPoP-bound access token, sent with a fresh DPoP
+        proof of this machine's device key."""
         import json as json_mod
 
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
@@ -239,6 +240,48 @@ class LicenceClient:
         raise ServerUnreachable(
             f"cannot reach the licence server {server} ({type(last).__name__}: {last}) "
             f"after {self.retries + 1} attempt(s)"
+        )
+
+    def _machine_request(
+        self,
+        method: str,
+        server: str,
+        path: str,
+        state: LicenceState,
+        *,
+        json: Any = None,
+        device_bound: bool = False,
+        dpop: Any = None,
+    ) -> dict[str, Any]:
+        """A call of this activation to its licence server. Every machine call after
+        activation goes through here, so none can leave without its credential or its
+        signature, or with a credential and a signing key of different activations.
+
+        The server authenticates a machine call by its credential, then requires the
+        HMAC request signature by this activation's request key over the method, path
+        and body as sent (docs/api.md, "Signed requests"). The credential is ``state``'s
+        activation credential (``Authorization: Bearer``) or, with ``device_bound``, a
+        DPoP-bound access token of this machine (``licence status``, ``deactivate``);
+        ``dpop``: a device key whose proof goes with the call (the activation grant of
+        ``POST /v1/token``). A machine holding no request key for this activation (it
+        was activated before request signing) sends the call unsigned and the server
+        refuses it with ``signature_required``: activate again.
+
+        Two calls have no activation to sign with and call :meth:`_request` themselves:
+        :meth:`activate` (signed with a key derived from the licence key) and
+        :meth:`_token_call` (the refresh grant: the refresh token and its DPoP proof)."""
+        signing = self._signing(state)
+        if device_bound:
+            return self._request(
+                method,
+                server,
+                path,
+                json=json,
+                signing=signing,
+                access_token=self._access_token(state, server),
+            )
+        return self._request(
+            method, server, path, bearer=state.bearer, json=json, signing=signing, dpop=dpop
         )
 
     # -- verification -------------------------------------------------------------------
@@ -434,13 +477,12 @@ class LicenceClient:
         now = self.now()
         server = self._server_for(state)
         try:
-            body = self._request(
+            body = self._machine_request(
                 "POST",
                 server,
                 "/v1/refresh",
-                bearer=state.bearer,
+                state,
                 json=self._refresh_body(state),
-                signing=self._signing(state),
             )
         except ServerUnreachable as exc:
             raise LicenceError(f"refresh failed: {exc}") from exc
@@ -469,13 +511,12 @@ class LicenceClient:
             return None
         server = self._server_for(state)
         try:
-            body = self._request(
+            body = self._machine_request(
                 "POST",
                 server,
                 "/v1/audit/checkpoint",
-                bearer=state.bearer,
+                state,
                 json=head,
-                signing=self._signing(state),
             )
         except ServerUnreachable as exc:
             raise LicenceError(str(exc)) from exc
@@ -521,12 +562,12 @@ class LicenceClient:
             return {"local": state.activation_id}
         server = self._server_for(state)
         try:
-            body = self._request(
+            body = self._machine_request(
                 "POST",
                 server,
                 "/v1/deactivate",
-                signing=self._signing(state),
-                access_token=self._access_token(state, server),
+                state,
+                device_bound=True,
             )
         except ServerUnreachable as exc:
             raise LicenceError(
@@ -546,12 +587,12 @@ class LicenceClient:
             raise self._no_server(state, "status")
         server = self._server_for(state)
         try:
-            return self._request(
+            return self._machine_request(
                 "GET",
                 server,
                 "/v1/status",
-                signing=self._signing(state),
-                access_token=self._access_token(state, server),
+                state,
+                device_bound=True,
             )
         except ServerUnreachable as exc:
             raise LicenceError(f"status: {exc}") from exc
@@ -589,13 +630,12 @@ class LicenceClient:
         server = self._server_for(state)
         if online:
             try:
-                body = self._request(
+                body = self._machine_request(
                     "POST",
                     server,
                     "/v1/refresh",
-                    bearer=state.bearer,
+                    state,
                     json=self._refresh_body(state),
-                    signing=self._signing(state),
                 )
             except ServerUnreachable as exc:
                 unreachable = str(exc)
@@ -695,13 +735,12 @@ class LicenceClient:
             while state.pending_usage:
                 event = state.pending_usage[0]
                 try:
-                    last = self._request(
+                    last = self._machine_request(
                         "POST",
                         server,
                         "/v1/usage",
-                        bearer=state.bearer,
+                        state,
                         json=event,
-                        signing=self._signing(state),
                     )
                 except ServerUnreachable:
                     last = {"pending": len(state.pending_usage), "offline": True}
@@ -754,13 +793,12 @@ class LicenceClient:
                 if exc.code not in ("invalid_grant", "invalid_dpop_proof"):
                     raise
         if answer is None:
-            answer = self._request(
+            answer = self._machine_request(
                 "POST",
                 server,
                 "/v1/token",
-                bearer=state.bearer,
+                state,
                 json={"grant_type": tr.ACTIVATION_GRANT},
-                signing=self._signing(state),
                 dpop=key,
             )
         ts = self._transport_state()
@@ -782,13 +820,12 @@ class LicenceClient:
         if state is None or state.serverless:
             return False
         try:
-            self._request(
+            self._machine_request(
                 "POST",
                 self._server_for(state),
                 "/v1/reports",
-                bearer=state.bearer,
+                state,
                 json={"kind": kind, "detail": detail[:2000]},
-                signing=self._signing(state),
             )
         except (ServerUnreachable, ServerRefusal, UsageError):
             return False

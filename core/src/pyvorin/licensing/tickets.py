@@ -73,13 +73,12 @@ def request_tickets(
     for start in range(0, len(modules), BATCH):
         batch = modules[start : start + BATCH]
         try:
-            body = client._request(
+            body = client._machine_request(
                 "POST",
                 server,
                 "/v1/tickets",
-                bearer=state.bearer,
+                state,
                 json={"modules": [{"module": m, "source_sha256": s} for m, s in batch]},
-                signing=client._signing(state),
             )
         except ServerUnreachable as exc:
             raise LicenceError(
@@ -147,13 +146,12 @@ def flush_offline(client: LicenceClient, state: LicenceState, server: str) -> di
         batch = [b for b in state.pending_offline if b["lease"] == lease]
         builds = [{k: b[k] for k in ("slot", "module", "source_sha256", "time")} for b in batch]
         try:
-            client._request(
+            client._machine_request(
                 "POST",
                 server,
                 "/v1/tickets/offline",
-                bearer=state.bearer,
+                state,
                 json={"lease": lease, "builds": builds},
-                signing=client._signing(state),
             )
         except ServerUnreachable:
             break
@@ -352,12 +350,11 @@ def anchor_problem(
     token, origin = kept, f"{where} (its checkpoint kept at the last refresh)"
     if online and log_id is not None:
         try:
-            body = client._request(
+            body = client._machine_request(
                 "GET",
                 client._server_for(state),
                 f"/v1/audit/checkpoint?log={log_id}",
-                bearer=state.bearer,
-                signing=client._signing(state),
+                state,
             )
             if body.get("checkpoint"):
                 token, origin = verified(str(body["checkpoint"]), where), where
