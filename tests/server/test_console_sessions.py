@@ -100,6 +100,25 @@ def test_lockout_after_failures_then_unlocks_with_the_clock(console):
     assert browser.sign_in(email, PASSWORD).status_code == 303
 
 
+def test_sign_ins_are_limited_per_client_address(tmp_path):
+    """PYVORIN_SERVER_LOGINS_PER_MINUTE_PER_IP: attempts from one address, whatever the
+    e-mail addresses they name (so no lockout applies), are limited per minute."""
+    from pyvorin_server.db import migrate
+
+    url = f"sqlite:///{tmp_path}/limit.db"
+    migrate(url)
+    with ConsoleServer(url, tmp_path / "home", logins_per_minute_per_ip=3) as srv:
+        email = srv.user(srv.org("Limit Ltd"), "viewer")
+        for n in range(3):
+            wrong = Browser(srv.url).sign_in(f"guess{n}@example.com", "not the password")
+            assert wrong.status_code == 401
+        refused = Browser(srv.url).sign_in(email)  # even the right password
+        assert refused.status_code == 429
+        assert "too many sign-in attempts from your address; retry after" in _error(refused)
+        srv.clock.advance(61)
+        assert Browser(srv.url).sign_in(email).status_code == 303
+
+
 def test_session_fixation_a_planted_session_id_is_never_promoted(console):
     org = console.org("Fixation Ltd")
     attacker_email = console.user(org, "viewer")
