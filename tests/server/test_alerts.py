@@ -268,3 +268,39 @@ def test_webhook_failures_are_retried_then_reported(receiver):
     assert len(receiver.received) == 2  # first try and one retry
     with pytest.raises(ValueError, match="PYVORIN_SERVER_ALERT_WEBHOOK"):
         WebhookSink("ftp://nope")
+
+
+def test_a_plugin_adds_an_alert_sink_through_the_hook():
+    from pyvorin_server.alerts import LogSink, sinks_from
+    from pyvorin_server.hooks import hookimpl, plugin_manager
+
+    collected: list[dict] = []
+
+    class Pager:
+        name = "pager"
+
+        def deliver(self, alert):
+            collected.append(alert)
+
+    class Plugin:
+        @hookimpl
+        def pyvorin_server_alert_sinks(self, config):
+            return [Pager()]
+
+    plugin = Plugin()
+    plugin_manager().register(plugin)
+    try:
+        sinks = sinks_from(None, {})
+    finally:
+        plugin_manager().unregister(plugin)
+    assert isinstance(sinks[0], LogSink) and sinks[-1].name == "pager"
+    engine = AlertEngine(sinks, AlertThresholds()).start()
+    try:
+        events.emit(events.CLIENT_REFUSAL, licence_id="lic_1", activation_id="act_1", kind="x")
+        deadline = time.monotonic() + 10
+        while not collected and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    assert [a["alert"] for a in collected] == ["client_refusal"]
+    assert [s.name for s in sinks_from(None, {})] == ["log"]  # gone with the plugin
