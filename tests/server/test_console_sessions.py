@@ -71,6 +71,23 @@ def test_wrong_password_and_unknown_address_are_indistinguishable(console):
     assert min(known, unknown) > 0.005  # argon2 really ran
 
 
+def test_disabled_and_organisationless_accounts_get_the_wrong_password_answer(console):
+    from pyvorin_server import accounts
+
+    org = console.org("Orphan Ltd")
+    orphan, disabled = console.user(org, "viewer"), console.user(org, "viewer")
+    op = accounts.operator_principal("cli", "cli")
+    with console.sessions() as s, s.begin():
+        accounts.set_role(s, op, org_id=org, user_id=accounts.find_user(s, orphan).id, role=None)
+        accounts.find_user(s, disabled).disabled = True
+    for email in (orphan, disabled):  # with the right password
+        answer = Browser(console.url).sign_in(email)
+        assert (answer.status_code, _error(answer)) == (401, "wrong e-mail address or password")
+        assert not any(
+            c.startswith("__Host-pyvorin_session=") for c in answer.headers.get_list("set-cookie")
+        )
+
+
 def _error(response: httpx.Response) -> str:
     import re
 
