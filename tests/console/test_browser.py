@@ -1,5 +1,6 @@
-"""The console end to end in a real headless Chromium: sign in, licences, machines,
-usage chart, members, CSRF refusal, logout, and the session timeouts (test clock)."""
+"""The console end to end in a real headless Chromium: sign in, licences (issued by an
+operator), machines, usage chart, audit trail, members and roles, API tokens, CSRF
+refusal, logout, and the session timeouts (test clock)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.server.console_support import PASSWORD
 
@@ -188,3 +189,41 @@ def test_api_tokens_page_in_the_browser(chrome, console):
         f"{console.url}/v1/access-token", headers={"Authorization": f"Bearer {secret}"}
     )
     assert refused.status_code == 401
+
+
+def test_operator_issues_a_licence_and_the_owner_changes_a_role(chrome, console):
+    from pyvorin_server.accounts import OPERATOR_ORG
+
+    org = console.org("Issued In Browser Ltd")
+    owner = console.user(org, "owner")
+    developer = console.user(org, "developer")
+    # the operator issues a licence to the organisation on the Licences page
+    sign_in(chrome, console, console.user(OPERATOR_ORG, "operator"))
+    form = chrome.find_element(By.ID, "issue")
+    Select(form.find_element(By.NAME, "org_id")).select_by_visible_text("Issued In Browser Ltd")
+    form.find_element(By.NAME, "licensee").send_keys("Browser Licensee")
+    seats = form.find_element(By.NAME, "seats")
+    seats.clear()
+    seats.send_keys("4")
+    click_and_load(chrome, form.find_element(By.TAG_NAME, "button"))
+    key = chrome.find_element(By.ID, "key").text
+    licence_id = chrome.find_element(By.ID, "issued").text
+    assert key.startswith("PVL1.") and licence_id.startswith("lic_")
+    click_and_load(chrome, chrome.find_element(By.ID, "logout"))
+    # the organisation's owner sees it (view only: no issue form for customers)
+    sign_in(chrome, console, owner)
+    assert licence_id in chrome.find_element(By.ID, "licences").text
+    assert not chrome.find_elements(By.ID, "issue")
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, licence_id))
+    assert "0 of 4 in use" in chrome.find_element(By.ID, "seats").text
+    # and makes the developer an admin on the Members page
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "Members"))
+    row = chrome.find_element(By.CSS_SELECTOR, f'tr[data-email="{developer}"]')
+    assert row.find_element(By.CLASS_NAME, "role").text.startswith("developer (v")
+    Select(row.find_element(By.NAME, "role")).select_by_visible_text("admin")
+    click_and_load(chrome, row.find_element(By.TAG_NAME, "button"))
+    row = chrome.find_element(By.CSS_SELECTOR, f'tr[data-email="{developer}"]')
+    assert row.find_element(By.CLASS_NAME, "role").text.startswith("admin (v")
+    click_and_load(chrome, chrome.find_element(By.LINK_TEXT, "Audit trail"))
+    actions = [e.get_attribute("data-action") for e in chrome.find_elements(By.CLASS_NAME, "event")]
+    assert "role.changed" in actions and "licence.issued" in actions

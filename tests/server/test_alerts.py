@@ -175,6 +175,59 @@ def test_server_alerts_reach_the_webhook(tmp_path, receiver):
         assert "ALERT" in log and "activation_burst" in log
 
 
+def test_sign_in_failures_and_bad_signatures_reach_the_webhook(tmp_path, receiver):
+    """What the next test feeds the rules by hand, from a real server process: failed
+    console sign-ins (per account and per client address), the lockout, and repeated bad
+    request signatures from one credential."""
+    from tests.server.console_support import Browser
+
+    env = {
+        "PYVORIN_SERVER_ALERT_WEBHOOK": receiver.url,
+        "PYVORIN_SERVER_ALERT_LOGIN_FAILURES": "3",
+        "PYVORIN_SERVER_LOGIN_MAX_FAILURES": "5",
+    }
+    with LicenceServer(tmp_path, env=env) as server:
+        # no account behind these addresses: failures count (and alert) all the same
+        for email in ("ghost@example.com",) * 5:
+            assert Browser(server.url).sign_in(email, "a wrong password").status_code in (401, 429)
+
+        def kinds() -> dict[str, dict]:
+            failures = receiver.wait_for("login_failures")
+            return {next(iter(set(a["details"]) - {"failures", "threshold"})): a for a in failures}
+
+        deadline = time.monotonic() + 30
+        while set(kinds()) != {"account", "address"} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        by_kind = kinds()
+        assert set(by_kind) == {"account", "address"}, by_kind
+        assert by_kind["address"]["details"]["address"] == "127.0.0.1"
+        assert by_kind["account"]["details"]["failures"] == 4
+        lockout = receiver.wait_for("login_lockout")
+        assert lockout[0]["details"]["address"] == "127.0.0.1"
+        # the alerts name the address's blind index, never the e-mail address or password
+        sent = json.dumps([body for _, body, _ in receiver.received])
+        assert "ghost@example.com" not in sent and "a wrong password" not in sent
+
+        _, key = server.issue(seats=1)
+        machine = uuid.uuid4().hex
+        data = signed.activate(server.url, key, machine).json()
+        aid = data["activation_id"]
+        bearer = f"{aid}.{data['activation_secret']}"
+        for _ in range(6):  # signed with a key that is not the activation's
+            bad = signed.send(
+                server.url,
+                "POST",
+                "/v1/refresh",
+                key=b"k" * 32,
+                credential=aid,
+                json={"fingerprint": machine},
+                headers={"Authorization": f"Bearer {bearer}"},
+            )
+            assert bad.json()["error"] == "signature_invalid", bad.text
+        refused = receiver.wait_for("request_signature_refused")
+        assert refused[0]["details"] == {"credential": aid, "refusals": 6, "threshold": 5}
+
+
 def test_login_failure_rule_and_lockout_for_the_accounts_code():
     collected: list[dict] = []
 
@@ -215,3 +268,39 @@ def test_webhook_failures_are_retried_then_reported(receiver):
     assert len(receiver.received) == 2  # first try and one retry
     with pytest.raises(ValueError, match="PYVORIN_SERVER_ALERT_WEBHOOK"):
         WebhookSink("ftp://nope")
+
+
+def test_a_plugin_adds_an_alert_sink_through_the_hook():
+    from pyvorin_server.alerts import LogSink, sinks_from
+    from pyvorin_server.hooks import hookimpl, plugin_manager
+
+    collected: list[dict] = []
+
+    class Pager:
+        name = "pager"
+
+        def deliver(self, alert):
+            collected.append(alert)
+
+    class Plugin:
+        @hookimpl
+        def pyvorin_server_alert_sinks(self, config):
+            return [Pager()]
+
+    plugin = Plugin()
+    plugin_manager().register(plugin)
+    try:
+        sinks = sinks_from(None, {})
+    finally:
+        plugin_manager().unregister(plugin)
+    assert isinstance(sinks[0], LogSink) and sinks[-1].name == "pager"
+    engine = AlertEngine(sinks, AlertThresholds()).start()
+    try:
+        events.emit(events.CLIENT_REFUSAL, licence_id="lic_1", activation_id="act_1", kind="x")
+        deadline = time.monotonic() + 10
+        while not collected and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    assert [a["alert"] for a in collected] == ["client_refusal"]
+    assert [s.name for s in sinks_from(None, {})] == ["log"]  # gone with the plugin

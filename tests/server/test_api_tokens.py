@@ -6,6 +6,7 @@ the token service itself."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
@@ -16,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from pyvorin.licensing import transport
 from pyvorin_server import apitokens, atrest
@@ -149,6 +150,22 @@ def test_refresh_tokens_rotate_and_reuse_revokes_the_family(server):
     assert after.status_code == 400 and "revoked" in after.json()["message"]
     # the machine recovers with its activation credential: a new family
     assert grant(server, bearer, dkey).status_code == 200
+    # stored as their SHA-256 only: the database holds neither token
+    from pyvorin_server.config import normalise_db_url
+
+    url = normalise_db_url(server.database_url or f"sqlite:///{server.home}/pyvorin-server.db")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT * FROM refresh_tokens WHERE subject = :s"), {"s": aid}
+            ).all()
+    finally:
+        engine.dispose()
+    stored = json.dumps([[str(v) for v in row] for row in rows])
+    assert len(rows) == 3 and rt1 not in stored and rt2 not in stored
+    digests = {hashlib.sha256(t.encode()).hexdigest() for t in (rt1, rt2)}
+    assert digests <= {row.token_hash for row in rows}
 
 
 def test_a_copied_refresh_token_fails_on_another_device_without_burning_it(server):
@@ -239,7 +256,6 @@ def test_forged_none_and_hs256_confusion_tokens_are_refused(service):
     public_pem = RSAAlgorithm.from_jwk(json.dumps(tokens.jwks()["keys"][0])).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    import hashlib
     import hmac
 
     hs_header = _b64({"alg": "HS256", "typ": "at+jwt", "kid": kid})

@@ -154,3 +154,73 @@ def test_server_stores_personal_data_sealed_and_survives_kek_rotation(tmp_path):
         assert response.status_code == 500
         assert response.json()["error"] == "stored_data_integrity"
         assert "Zebulon" not in response.text
+
+
+def test_env_kek_rotates_through_kek_previous(engine, tmp_path):
+    config = type("C", (), {"home": tmp_path})()
+    first, second = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
+    provider = atrest.provider_from(config, {"PYVORIN_SERVER_KEK": first})
+    assert provider.name == "env"  # chosen when PYVORIN_SERVER_KEK is set
+    sealed = atrest.Vault(engine, provider).load().seal("env secret", "ctx")
+    with pytest.raises(atrest.AtRestError, match="is not in PYVORIN_SERVER_KEK"):
+        atrest.Vault(engine, atrest.EnvKek({"PYVORIN_SERVER_KEK": second})).load()
+    rotating = {"PYVORIN_SERVER_KEK": second, "PYVORIN_SERVER_KEK_PREVIOUS": first}
+    assert atrest.Vault(engine, atrest.provider_from(config, rotating)).load().rewrap()
+    # re-wrapped: the old KEK can leave the environment and everything still opens
+    after = atrest.Vault(engine, atrest.EnvKek({"PYVORIN_SERVER_KEK": second})).load()
+    assert after.open(sealed, "ctx") == b"env secret"
+    assert not (tmp_path / "kek").exists()  # no KEK file was written
+
+
+def test_a_kms_plugin_provides_the_kek_through_the_hook(tmp_path):
+    from pyvorin_server.hooks import hookimpl, plugin_manager
+
+    class Kms:
+        """A stand-in for a KMS: keys it holds, asked for by id."""
+
+        name = "test-kms"
+
+        def __init__(self) -> None:
+            self.keys = {"kms_1": os.urandom(32)}
+            self.current_id = "kms_1"
+            self.asked: list[str] = []
+
+        def current(self):
+            return self.current_id, self.keys[self.current_id]
+
+        def get(self, kid):
+            self.asked.append(kid)
+            return self.keys[kid]
+
+    kms = Kms()
+
+    class Plugin:
+        @hookimpl
+        def pyvorin_server_kek_provider(self, name, config):
+            return kms if name == "test-kms" else None
+
+    url = f"sqlite:///{tmp_path}/kms.db"
+    migrate(url)
+    engine = create_engine(url)
+    config = type("C", (), {"home": tmp_path})()
+    chosen = {"PYVORIN_SERVER_KEK_PROVIDER": "test-kms"}
+    plugin = Plugin()
+    plugin_manager().register(plugin)
+    try:
+        assert atrest.provider_from(config, chosen) is kms
+        sealed = atrest.Vault(engine, atrest.provider_from(config, chosen)).load().seal("v", "c")
+        with engine.connect() as connection:
+            keks = set(connection.execute(text("SELECT kek_id FROM data_keys")).scalars())
+        assert keks == {"kms_1"}  # the data keys are wrapped by the KMS's key
+        kms.asked.clear()
+        assert atrest.Vault(engine, kms).load().open(sealed, "c") == b"v"
+        assert kms.asked and set(kms.asked) == {"kms_1"}  # unwrapped by asking the KMS
+        kms.keys["kms_2"], kms.current_id = os.urandom(32), "kms_2"  # rotation in the KMS
+        assert atrest.Vault(engine, kms).load().rewrap()
+        del kms.keys["kms_1"]
+        assert atrest.Vault(engine, kms).load().open(sealed, "c") == b"v"
+    finally:
+        plugin_manager().unregister(plugin)
+        engine.dispose()
+    with pytest.raises(atrest.AtRestError, match="no provider named 'test-kms'"):
+        atrest.provider_from(config, chosen)

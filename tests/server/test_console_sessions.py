@@ -71,6 +71,23 @@ def test_wrong_password_and_unknown_address_are_indistinguishable(console):
     assert min(known, unknown) > 0.005  # argon2 really ran
 
 
+def test_disabled_and_organisationless_accounts_get_the_wrong_password_answer(console):
+    from pyvorin_server import accounts
+
+    org = console.org("Orphan Ltd")
+    orphan, disabled = console.user(org, "viewer"), console.user(org, "viewer")
+    op = accounts.operator_principal("cli", "cli")
+    with console.sessions() as s, s.begin():
+        accounts.set_role(s, op, org_id=org, user_id=accounts.find_user(s, orphan).id, role=None)
+        accounts.find_user(s, disabled).disabled = True
+    for email in (orphan, disabled):  # with the right password
+        answer = Browser(console.url).sign_in(email)
+        assert (answer.status_code, _error(answer)) == (401, "wrong e-mail address or password")
+        assert not any(
+            c.startswith("__Host-pyvorin_session=") for c in answer.headers.get_list("set-cookie")
+        )
+
+
 def _error(response: httpx.Response) -> str:
     import re
 
@@ -98,6 +115,25 @@ def test_lockout_after_failures_then_unlocks_with_the_clock(console):
     assert statuses == [401, 401, 429, 429]
     console.clock.advance(10 * 60 + 1)
     assert browser.sign_in(email, PASSWORD).status_code == 303
+
+
+def test_sign_ins_are_limited_per_client_address(tmp_path):
+    """PYVORIN_SERVER_LOGINS_PER_MINUTE_PER_IP: attempts from one address, whatever the
+    e-mail addresses they name (so no lockout applies), are limited per minute."""
+    from pyvorin_server.db import migrate
+
+    url = f"sqlite:///{tmp_path}/limit.db"
+    migrate(url)
+    with ConsoleServer(url, tmp_path / "home", logins_per_minute_per_ip=3) as srv:
+        email = srv.user(srv.org("Limit Ltd"), "viewer")
+        for n in range(3):
+            wrong = Browser(srv.url).sign_in(f"guess{n}@example.com", "not the password")
+            assert wrong.status_code == 401
+        refused = Browser(srv.url).sign_in(email)  # even the right password
+        assert refused.status_code == 429
+        assert "too many sign-in attempts from your address; retry after" in _error(refused)
+        srv.clock.advance(61)
+        assert Browser(srv.url).sign_in(email).status_code == 303
 
 
 def test_session_fixation_a_planted_session_id_is_never_promoted(console):

@@ -284,6 +284,41 @@ def test_idor_another_organisation_cannot_see_or_revoke_tokens(world):
     assert api(srv, access, "GET", f"/v1/licences/{world['lid_a']}").status_code == 403
 
 
+def test_idor_every_json_api_resource_route_hides_another_tenants_licences(world):
+    """A member's access token of one organisation, on every JSON API route that names a
+    resource: another organisation's licence is answered like one that exists nowhere."""
+    srv = world["srv"]
+    owner = browser_for(srv, srv.user(world["b"], "owner"))
+    access = exchange(srv, new_token(owner, ["licences:read", "machines:read"]))
+    access = access.json()["access_token"]
+    cases = {  # route -> (method, body); each is tried with Alpha's licence id
+        "/v1/licences/{licence_id}": ("GET", None),
+        "/v1/licences/{licence_id}/tickets": ("GET", None),
+        "/v1/licences/{licence_id}/revoke": ("POST", {"reason": "idor"}),
+    }
+    resource_routes = {r.path for r in srv.app.routes if r.path.startswith("/v1") and "{" in r.path}
+    assert resource_routes == set(cases), "add an IDOR case for each new resource route"
+    for route, (method, body) in cases.items():
+        own = api(srv, access, method, route.format(licence_id=world["lid_b"]), json=body)
+        foreign = api(srv, access, method, route.format(licence_id=world["lid_a"]), json=body)
+        made_up = api(
+            srv, access, method, route.format(licence_id="lic_0000000000000000"), json=body
+        )
+        assert foreign.status_code in (403, 404), (route, foreign.status_code)
+        # the same answer (the id asked for may be echoed, nothing else of the licence)
+        same = foreign.text.replace(world["lid_a"], "lic_0000000000000000")
+        assert (foreign.status_code, same) == (made_up.status_code, made_up.text), route
+        assert "Alpha" not in foreign.text, route
+        if method == "GET":  # the route works for the member's own licence
+            assert own.status_code == 200 and own.json()["licence_id"] == world["lid_b"], route
+        else:  # revoking is an operator's: refused for every licence alike
+            assert own.status_code == 403 and "licences:revoke" in own.json()["message"]
+    with srv.sessions() as s:
+        from pyvorin_server.models import Licence
+
+        assert s.get(Licence, world["lid_a"]).revoked_at is None
+
+
 def test_csrf_and_origin_are_checked_on_the_token_forms(world):
     srv = world["srv"]
     dev = browser_for(srv, srv.user(world["a"], "developer"))

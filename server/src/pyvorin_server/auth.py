@@ -120,8 +120,15 @@ def _locked(seconds: int) -> ApiError:
 
 
 def login(
-    session: Session, email: str, password: str, now: int, policy: LoginPolicy
+    session: Session,
+    email: str,
+    password: str,
+    now: int,
+    policy: LoginPolicy,
+    client: str | None = None,
 ) -> LoginOutcome:
+    """Check ``email`` and ``password`` against the lockout; ``client`` is the caller's
+    network address, passed on to the login events (the per-address alert rule)."""
     key = address_key(email)
     throttle = session.execute(
         select(LoginThrottle).where(LoginThrottle.key_hash == key).with_for_update()
@@ -151,11 +158,12 @@ def login(
         throttle = LoginThrottle(key_hash=key, failures=0, first_failure_at=now)
         session.add(throttle)
     throttle.failures += 1
-    events.emit(events.LOGIN_FAILED, account=key)  # for the alert rules (part B)
+    where = {} if client is None else {"address": client}
+    events.emit(events.LOGIN_FAILED, account=key, **where)  # for the alert rules
     if throttle.failures >= policy.max_failures:
         throttle.locked_until = now + policy.lockout_seconds
         session.flush()
-        events.emit(events.LOGIN_LOCKED, account=key, until=throttle.locked_until)
+        events.emit(events.LOGIN_LOCKED, account=key, until=throttle.locked_until, **where)
         return LoginOutcome(error=_locked(policy.lockout_seconds))
     session.flush()
     return LoginOutcome(error=ApiError(401, "login_failed", FAILED))

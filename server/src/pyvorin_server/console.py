@@ -264,7 +264,7 @@ def build_console(
         for attempt in (1, 2):  # a concurrent first failure may race on the throttle row
             try:
                 with transaction() as s:
-                    outcome = auth.login(s, email, password, now(), login_policy)
+                    outcome = auth.login(s, email, password, now(), login_policy, address)
                     if outcome.user is None:
                         break
                     member = _first_membership(s, outcome.user.id)
@@ -361,7 +361,8 @@ def build_console(
     def set_password(request: Request, principal: Principal, current: str, new: str) -> Response:
         new_hash = auth.hash_password(new)  # checks the rules first
         with transaction() as s:
-            outcome = auth.login(s, principal.extra["email"], current, now(), login_policy)
+            client = request.client.host if request.client else None
+            outcome = auth.login(s, principal.extra["email"], current, now(), login_policy, client)
             if outcome.user is not None:
                 outcome.user.password_hash = new_hash
                 # every other session of this user ends; this one continues with a new id
