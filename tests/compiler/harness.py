@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import fcntl
+import hashlib
 import importlib.machinery
 import importlib.util
 import io
 import math
+import os
 import struct
 import tempfile
 from pathlib import Path
@@ -44,12 +47,41 @@ def shared_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.getbasetemp() / "compiler-build-cache"
 
 
-def compile_and_load(source: Path, name: str, out: Path, cache: Path) -> ModuleType:
-    with tempfile.TemporaryDirectory() as work:
-        result = compile_module(
-            ModuleSpec(name, source.resolve()), out, workdir=Path(work), cache_dir=cache
-        )
-    return load_extension(result.artifact, name)
+def _session_root(tmp_path_factory) -> Path:
+    """The directory every process of this test session shares: under pytest-xdist each
+    worker's base temporary directory is ``<session root>/popen-gwN``."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def compile_and_load(source: Path, name: str, tmp_path_factory) -> ModuleType:
+    """``source`` compiled (for real, sandboxed, as ``pyvorin compile`` does) as module
+    ``name`` and loaded.
+
+    Each (name, source text) is compiled once per test session, not once per xdist
+    worker: the first worker to need it compiles it into the session's shared directory
+    under a lock, and every worker loads that extension file. The conformance modules are
+    large (``generic/matching.py`` is 20,000 lines of C, about 15 CPU s of ``gcc -O2``),
+    and the tests of one module are spread over the workers."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    shared = _session_root(tmp_path_factory) / "compiled-modules" / f"{name}-{digest}"
+    shared.mkdir(parents=True, exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        record = shared / "artifact"
+        if record.exists():
+            artifact = Path(record.read_text(encoding="utf-8"))
+        else:
+            with tempfile.TemporaryDirectory() as work:
+                result = compile_module(
+                    ModuleSpec(name, source.resolve()),
+                    shared / "out",
+                    workdir=Path(work),
+                    cache_dir=shared_cache(tmp_path_factory),
+                )
+            artifact = Path(result.artifact)
+            record.write_text(str(artifact), encoding="utf-8")
+    return load_extension(artifact, name)
 
 
 def bits(x: float) -> bytes:
@@ -98,7 +130,4 @@ def python_and_compiled(tmp_path_factory, source: Path) -> tuple[ModuleType, Mod
     """``source`` (named by its stem) as plain Python and compiled, for module fixtures
     that compare the two."""
     name = source.stem
-    root = tmp_path_factory.mktemp(name)
-    return load_python(source, name), compile_and_load(
-        source, name, root / "out", shared_cache(tmp_path_factory)
-    )
+    return load_python(source, name), compile_and_load(source, name, tmp_path_factory)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python, shared_cache
+from .harness import compile_and_load, load_python
 from .test_generic import outcome
 
 SOURCE = Path(__file__).parent / "generic" / "mangling.py"
@@ -16,10 +16,9 @@ SOURCE = Path(__file__).parent / "generic" / "mangling.py"
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("mangling")
     # each module gets its own fresh globals: global_state() rebinds one
     py = load_python(SOURCE, "mangling")
-    compiled = compile_and_load(SOURCE, "mangling", root / "out", shared_cache(tmp_path_factory))
+    compiled = compile_and_load(SOURCE, "mangling", tmp_path_factory)
     return py, compiled
 
 

@@ -17,16 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from .harness import compile_and_load, load_python, shared_cache
+from .harness import compile_and_load, load_python
 
 SOURCE = Path(__file__).parent / "generic" / "features.py"
 
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("generic")
     py = load_python(SOURCE, "features")
-    compiled = compile_and_load(SOURCE, "features", root / "out", shared_cache(tmp_path_factory))
+    compiled = compile_and_load(SOURCE, "features", tmp_path_factory)
     return py, compiled
 
 
