@@ -141,8 +141,15 @@ def run_session(module: Any, examples: list[str]) -> list[tuple]:
 
     An outcome is ``(number, "value", shown, exact)`` for an expression (``exact`` is the
     canonical JSON of its encoded value, taken at once, before a later example can change
-    the object; ``shown`` is for people), ``(number, "ok")`` for a statement, or
+    the object; ``shown`` is for people), ``(number, "ok", *displayed)`` for a statement, or
     ``(number, "raised", type, message)``; each ends with what the example printed.
+
+    A statement is compiled as :mod:`doctest` compiles every example, in ``"single"``
+    (interactive) mode: each expression statement in it shows its value, not ``None``,
+    through ``sys.displayhook`` (``>>> g = Graph(2); g.add_edge(0, 1); g.closure()``
+    shows the closure, and so does an expression statement inside a ``for`` loop).
+    Those values are ``displayed``, each ``(shown, exact)`` and taken at once, in order;
+    they are recorded, not printed (an object's default ``repr`` holds its address).
     """
     from pyvorin.verify.sessions import SESSION_FILENAME
     from pyvorin.verify.values import show_encoded
@@ -150,26 +157,44 @@ def run_session(module: Any, examples: list[str]) -> list[tuple]:
     namespace = dict(vars(module))
     out = sys.stdout
     outcomes: list[tuple] = []
-    for number, source in enumerate(examples, 1):
-        start = out.tell() if isinstance(out, io.StringIO) else 0
-        outcome: tuple
-        try:
+    displayed: list[tuple[str, str]] = []
+
+    def display(value: Any) -> None:
+        if value is not None:
+            encoded = encode(value)
+            displayed.append((show_encoded(encoded), dumps(encoded)))
+
+    saved_hook = sys.displayhook
+    sys.displayhook = display
+    try:
+        for number, source in enumerate(examples, 1):
+            start = out.tell() if isinstance(out, io.StringIO) else 0
+            outcome: tuple
+            displayed.clear()
             try:
-                code = compile(source, SESSION_FILENAME, "eval", dont_inherit=True)
-                expression = True
-            except SyntaxError:
-                code = compile(source, SESSION_FILENAME, "exec", dont_inherit=True)
-                expression = False
-            value = eval(code, namespace)  # the module's own docstring examples
-            if expression:
-                encoded = encode(value)
-                outcome = (number, "value", show_encoded(encoded), dumps(encoded))
-            else:
-                outcome = (number, "ok")
-        except BaseException as exc:  # an example's exception is its outcome
-            outcome = (number, "raised", _exception_name(exc), _message(exc))
-        printed = out.getvalue()[start:] if isinstance(out, io.StringIO) else ""
-        outcomes.append((*outcome, printed))
+                try:
+                    code = compile(source, SESSION_FILENAME, "eval", dont_inherit=True)
+                    expression = True
+                except SyntaxError:
+                    expression = False
+                    try:  # doctest's mode: expression statements display their values
+                        code = compile(source, SESSION_FILENAME, "single", dont_inherit=True)
+                    except SyntaxError:
+                        code = compile(source, SESSION_FILENAME, "exec", dont_inherit=True)
+                value = eval(code, namespace)  # the module's own docstring examples
+                if expression:
+                    encoded = encode(value)
+                    outcome = (number, "value", show_encoded(encoded), dumps(encoded))
+                else:
+                    outcome = (number, "ok", *displayed)
+            except BaseException as exc:  # an example's exception is its outcome
+                outcome = (number, "raised", _exception_name(exc), _message(exc))
+                if displayed:  # what it showed before it raised
+                    outcome += tuple(displayed)
+            printed = out.getvalue()[start:] if isinstance(out, io.StringIO) else ""
+            outcomes.append((*outcome, printed))
+    finally:
+        sys.displayhook = saved_hook
     return outcomes
 
 
