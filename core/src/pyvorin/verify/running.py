@@ -14,7 +14,7 @@ from typing import Any
 from ..model import CompileResult
 from .budget import Ledger, protect
 from .compare import inconclusive_reason
-from .inputs import InputCase, input_size
+from .inputs import InputCase, input_family, input_size
 from .nondeterminism import recheck_differing
 from .progress import LiveProgress
 from .requests import as_reference, for_cpython
@@ -88,8 +88,11 @@ def run_in_size_order(
         ),
     )
     ordered = [requests[i] for i in order]
-    for i in order:  # the cost measure of cost-aware cutting (budget.py)
+    for i in order:  # the cost measure of cost-aware cutting (budget.py), per family
         requests[i]["size"] = input_size(owners[i][1])
+        family = input_family(owners[i][1])
+        if family:
+            requests[i]["family"] = family
     if ledger is not None:
         runs = [(owners[i][0].name, owners[i][1].source) for i in order]
         for request, protected in zip(ordered, protect(runs, required or {}), strict=True):

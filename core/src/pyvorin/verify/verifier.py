@@ -386,7 +386,10 @@ def _evaluate(
             totals[name] = totals.get(name, 0) + count
         required = needed_inputs(ctx, function)
         problem = None
-        counted = conclusive
+        # a domain declared exhaustive is its examples, and every one must be conclusive:
+        # generated inputs (of another family, when an example never finishes) do not
+        # stand in for an example that did not finish
+        counted = inputs.get("examples", 0) if declared_exhaustive(ctx, function) else conclusive
         if counted < required and not mismatches:
             problem = (
                 f"not enough inputs: verified on {counted} conclusive input(s), "
