@@ -211,8 +211,9 @@ def verify_module(
             cpython_replies += more_cpython
             compiled_replies += more_compiled
         long_notes = run_single_inputs_longer(
-            settings, sides, requests, owners, cpython_replies, compiled_replies, ledger
-        )
+            settings, sides, requests, owners, cpython_replies, compiled_replies, ledger,
+            exhaustive=lambda function: declared_exhaustive(ctx, function),
+        )  # fmt: skip
         for function, _cases, notes in plan:
             notes.extend(long_notes.get(function.name, ()))
         stats.calls = len(requests)
