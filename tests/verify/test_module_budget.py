@@ -363,14 +363,15 @@ def test_shrinking_stops_at_its_share_and_still_names_a_failing_input(tmp_path: 
 
 
 # `f`'s example never finishes under CPython, so CPython runs none of its generated inputs
-# after it (one overrun stops a function's larger inputs): the first run leaves `f` its
-# whole min-inputs short, and the timeout alone spends the 1 s budget. Top-up then draws
-# twice the deficit: the deficit (what min-inputs requires) runs, the spares are cut
-STUCK_EXAMPLE = "def f(n: int) -> int:\n    while n == 123456789:\n        pass\n    return n\n"
+# after it (one overrun stops a function's larger inputs of its family; a str parameter:
+# one family): the first run leaves `f` its whole min-inputs short, and the timeout alone
+# spends the 1 s budget. Top-up then draws twice the deficit: the deficit (what min-inputs
+# requires) runs, the spares are cut
+STUCK_EXAMPLE = "def f(s: str) -> str:\n    while s == 'stuck':\n        pass\n    return s\n"
 
 
 def test_top_up_beyond_the_deficit_stops_at_the_budget(tmp_path: Path):
-    example = '[["kernels:f"]]\nargs = [123456789]\n'
+    example = '[["kernels:f"]]\nargs = ["stuck"]\n'
     counts = {}
     for name, extra in (("tight", "module-seconds = 1\n"), ("roomy", "")):
         result, report, _ = run(
@@ -431,3 +432,44 @@ def test_the_cli_names_the_slowest_functions_and_what_was_cut(tmp_path: Path):
     report = json.loads((tmp_path / "out" / record["report"]).read_text())
     assert report["budget"]["cut"] == record["budget"]["cut"]
     assert report["budget"]["slowest"][0]["function"] == "grow"
+
+
+def test_a_slow_negative_input_does_not_stop_the_non_negative_ones():
+    # sizes compare within a family (inputs.input_family): a negative int counts as small,
+    # so `count(-1)` runs early; that it never finishes says nothing of count(5)
+    ledger = ModuleBudget(120.0, ["count"])
+    ledger.charge("count", 10.0, size=1, family="-")  # count(-1): the per-call budget
+    assert not ledger.admit("count", False, size=1, family="-")
+    assert not ledger.admit("count", False, size=2, family="-")
+    assert ledger.slowed_by("count", 3) is None
+    assert ledger.admit("count", False, size=3)  # count(5)
+    ledger.charge("count", SLOW_CALL_SECONDS, size=40)  # count(2**40) took seconds
+    assert not ledger.admit("count", False, size=64)
+    assert ledger.admit("count", False, size=30)
+
+
+# Brian Kernighan's bit count (keon/algorithms' count_ones.py): `n &= n - 1` never reaches
+# zero from a negative n, and the generated negatives run first (a negative int counts as
+# small); every non-negative input finishes at once
+KERNIGHAN = """\
+def count_ones_iter(number: int) -> int:
+    count = 0
+    while number:
+        number &= number - 1
+        count += 1
+    return count
+"""
+
+
+def test_a_function_that_never_ends_on_negatives_is_verified_on_the_others(tmp_path: Path):
+    # once CPython did not finish count_ones_iter(-1), the function's remaining inputs
+    # were not run (a timeout stopped "larger" inputs, and the negatives are "smaller"):
+    # 0 conclusive inputs. Now it stops the negative family only
+    result, report, _ = run(tmp_path, KERNIGHAN, min_inputs=30, call_seconds=1)
+    assert result.passed, result.message
+    (entry,) = report["functions"]
+    assert entry["conclusive"] >= 30
+    timeouts = [i for i in entry["inconclusive"] if "did not finish" in i["reason"]]
+    assert timeouts and all(i["input"]["call"].startswith("count_ones_iter(-") for i in timeouts)
+    not_run = [i for i in entry["inconclusive"] if i["reason"].startswith("not run")]
+    assert all("(-" in i["input"]["call"] for i in not_run if "input" in i)

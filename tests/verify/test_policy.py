@@ -30,8 +30,9 @@ def test_unannotated_parameters_get_values_of_several_types(tmp_path: Path):
 
 
 def test_function_short_of_inputs_fails_naming_how_to_add(tmp_path: Path):
-    # every input but one takes longer than the budget: short of min-inputs
-    source = "def f(x, n: int) -> int:\n    while n >= 0:\n        pass\n    return n\n"
+    # every input but one takes longer than the budget (negative or not): short of
+    # min-inputs
+    source = "def f(x, n: int) -> int:\n    while n != 0:\n        pass\n    return n\n"
     result, report, _ = run(tmp_path, source, min_inputs=5, call_seconds=1)
     assert not result.passed
     (f,) = report["functions"]
@@ -227,14 +228,16 @@ def test_without_the_declaration_min_inputs_still_applies(tmp_path: Path):
 
 
 def test_an_exhaustive_domain_must_be_entirely_conclusive(tmp_path: Path):
-    # generated inputs never finish either (the smallest, n = 0, stops the rest)
+    # generated inputs never finish either (the smallest, n = 0, stops the rest); those
+    # with a negative x finish, but no generated input stands in for an example
     source = "def f(x, n: int) -> int:\n    while n == 2 or n < 1:\n        pass\n    return n\n"
     examples = "".join(f'[["kernels:f"]]\nargs = [{i}, {i}]\n\n' for i in range(1, 5))
     examples += '[exhaustive]\n"kernels:f" = true\n'
     result, report, _ = run(tmp_path, source, min_inputs=50, examples=examples, call_seconds=1)
     assert not result.passed  # f(2, 2) never finishes: the domain is not covered
     (f,) = report["functions"]
-    assert f["required"] == 4 and f["conclusive"] < 4
+    assert f["required"] == 4 and f["inputs"].get("examples", 0) < 4
+    assert f["result"] == "insufficient-inputs"
 
 
 @pytest.mark.parametrize(

@@ -302,3 +302,97 @@ def test_a_session_that_differs_from_itself_under_cpython_is_inconclusive(tmp_pa
     assert session["result"] == "inconclusive"
     assert "nondeterministic" in session["reason"]
     assert result.passed, result.message  # stamp is verified on its own inputs
+
+
+CLASSES_ONLY = '''\
+class Graph:
+    """A directed graph and its transitive closure (keon/algorithms' shape: no
+    top-level function, the class's docstring is the only example).
+
+    >>> g = Graph(3)
+    >>> g.add_edge(0, 1)
+    >>> g.add_edge(1, 2)
+    >>> g.closure_of()
+    [[1, 1, 1], [0, 1, 1], [0, 0, 1]]
+    """
+
+    def __init__(self, vertices: int) -> None:
+        self.count = vertices
+        self.edges: dict[int, list[int]] = {}
+
+    def add_edge(self, source: int, target: int) -> None:
+        self.edges.setdefault(source, []).append(target)
+
+    def closure_of(self) -> list[list[int]]:
+        closure = [[0] * self.count for _ in range(self.count)]
+        for start in range(self.count):
+            stack = [start]
+            while stack:
+                here = stack.pop()
+                if closure[start][here]:
+                    continue
+                closure[start][here] = 1
+                stack.extend(self.edges.get(here, []))
+        return closure
+'''
+
+
+def test_a_module_of_classes_only_runs_its_sessions(tmp_path: Path):
+    # no top-level function to verify: the sessions are the only evidence for the class's
+    # code, and they ran only when some function was verified (a vacuous pass)
+    result, report, _ = _verify_mutant(
+        tmp_path, CLASSES_ONLY, [("closure[start][here] = 1", "closure[start][here] = 2")]
+    )
+    assert report["functions"] == []
+    (session,) = report["sessions"]
+    assert session["name"] == "doctests of Graph"
+    assert session["result"] == "mismatch"
+    assert not result.passed
+
+
+def test_a_module_of_classes_only_whose_sessions_match_passes(tmp_path: Path):
+    result, report, _ = _verify_mutant(tmp_path, CLASSES_ONLY, [])
+    (session,) = report["sessions"]
+    assert session["result"] == "passed"
+    assert result.passed
+
+
+ONE_LINE = '''\
+def closure(edges: list[tuple[int, int]], count: int) -> list[list[int]]:
+    """The transitive closure, as doctest shows it for a line of statements.
+
+    >>> edges = [(0, 1)]; edges.append((1, 2)); closure(edges, 3)
+    [[1, 1, 1], [0, 1, 1], [0, 0, 1]]
+    >>> for n in (1, 2):
+    ...     closure([], n)
+    [[1]]
+    [[1, 0], [0, 1]]
+    """
+    result = [[0] * count for _ in range(count)]
+    for start in range(count):
+        stack = [start]
+        while stack:
+            here = stack.pop()
+            if result[start][here]:
+                continue
+            result[start][here] = 1
+            stack.extend(b for a, b in edges if a == here)
+    return result
+'''
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        # reached only by the one-line example (its edges), then only by the loop's
+        ("if a == here", "if a == here and b != 2"),
+        ("result[start][here] = 1", "result[start][here] = 1 if count != 2 else 3"),
+    ],
+)
+def test_the_values_an_example_of_statements_displays_are_compared(tmp_path: Path, mutation):
+    # doctest compiles each example in "single" mode: `a = ...; f(a)` and an expression
+    # statement in a loop display their values, which the session compared as a bare "ok"
+    result, report, _ = _verify_mutant(tmp_path, ONE_LINE, [mutation])
+    (session,) = report["sessions"]
+    assert session["result"] == "mismatch", session
+    assert not result.passed

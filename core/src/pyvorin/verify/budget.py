@@ -22,10 +22,13 @@ function (what ``min-inputs`` asks for), so the budget never drops a function un
 
 Cost-aware sizes: once a call of a function took :data:`SLOW_CALL_SECONDS` or more, its
 unprotected inputs of that size or larger (``size`` of a request, :func:`.inputs.input_size`)
-are cut too (``"slow"`` in the reply names the call's time and size): generated inputs
-run smallest first, so the next ones would be as slow or slower, and drawing more of them
-spends the budget the other functions need (``knapsack(0, False, True, 2**62)`` takes
-seconds, and so does every input like it).
+and of the same family (``family`` of a request, :func:`.inputs.input_family`: which
+integer arguments are negative) are cut too (``"slow"`` in the reply names the call's
+time and size): generated inputs run smallest first, so the next ones would be as slow
+or slower, and drawing more of them spends the budget the other functions need
+(``knapsack(0, False, True, 2**62)`` takes seconds, and so does every input like it).
+A negative int counts as small, but ``while n: n &= n - 1`` never ends on one: what a
+negative input costs says nothing of the non-negative ones, nor the reverse.
 
 :class:`ModuleBudget` is a worker's ledger. The worker's supervisor keeps one and charges
 every reply's time to it (:func:`cost`); the executor it forks inherits the ledger and
@@ -92,8 +95,9 @@ class ModuleBudget:
         self.spent = spent  # including what the module's earlier batches spent
         self.spent_by: dict[str, float] = {}
         self.share: dict[str, float] = {}
-        # function -> (size, seconds) of its smallest call that took SLOW_CALL_SECONDS
-        self.slow: dict[str, tuple[int, float]] = {}
+        # (function, family) -> (size, seconds) of its smallest call that took
+        # SLOW_CALL_SECONDS; sizes compare only within a family (.inputs.input_family)
+        self.slow: dict[tuple[str, str], tuple[int, float]] = {}
 
     def _start(self, function: str) -> float:
         share = self.share.get(function)
@@ -116,8 +120,11 @@ class ModuleBudget:
             return cls(None, functions)
         return cls(header["seconds"], functions, header["spent"], header["mode"])
 
-    def admit(self, function: str, protected: bool, size: int | None = None) -> bool:
-        """Whether the next call of ``function`` (of input ``size``) runs (False: cut)."""
+    def admit(
+        self, function: str, protected: bool, size: int | None = None, family: str = ""
+    ) -> bool:
+        """Whether the next call of ``function`` (of input ``size`` in ``family``) runs
+        (False: cut)."""
         if self.seconds is None:
             return True
         if self.mode == CAP:  # nothing exempt
@@ -126,24 +133,29 @@ class ModuleBudget:
             left = self._start(function) - self.spent_by.get(function, 0.0)
         else:
             left = self.seconds - self.spent
-        return protected or (left > 0 and self.slowed_by(function, size) is None)
+        return protected or (left > 0 and self.slowed_by(function, size, family) is None)
 
-    def slowed_by(self, function: str, size: int | None) -> tuple[int, float] | None:
-        """The earlier slow call (size, seconds) that rules out an input of ``size``."""
-        slow = self.slow.get(function)
+    def slowed_by(
+        self, function: str, size: int | None, family: str = ""
+    ) -> tuple[int, float] | None:
+        """The earlier slow call (size, seconds) of the same family that rules out an input
+        of ``size``."""
+        slow = self.slow.get((function, family))
         if slow is None or size is None or size < slow[0]:
             return None
         return slow
 
-    def charge(self, function: str, seconds: float, size: int | None = None) -> None:
+    def charge(
+        self, function: str, seconds: float, size: int | None = None, family: str = ""
+    ) -> None:
         if self.seconds is not None and self.mode == SHARED:
             self._start(function)
         self.spent += seconds
         self.spent_by[function] = self.spent_by.get(function, 0.0) + seconds
         if size is not None and seconds >= SLOW_CALL_SECONDS and self.mode != CAP:
-            known = self.slow.get(function)
+            known = self.slow.get((function, family))
             if known is None or size < known[0]:
-                self.slow[function] = (size, seconds)
+                self.slow[(function, family)] = (size, seconds)
 
 
 def protect(runs: Sequence[tuple[str, str]], required: dict[str, int]) -> list[bool]:

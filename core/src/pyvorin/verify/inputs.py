@@ -81,6 +81,22 @@ def value_size(value: Any) -> int:
     return 1
 
 
+def input_family(case: InputCase) -> str:
+    """Which top-level integer arguments are negative (``"-"``), in order, else ``""``.
+
+    Sizes predict cost only within a family: a negative int counts as small
+    (:func:`value_size`) because as a size or a count it is usually degenerate, but a loop
+    such as ``while n: n &= n - 1`` never ends on one. So a call that does not finish (or
+    takes seconds) stops the larger inputs of its own family only, not the non-negative
+    inputs after it (docs/verification.md, "How calls run").
+    """
+    values = [*case.args, *case.kwargs.values()]
+    marks = [
+        "-" if isinstance(v, int) and not isinstance(v, bool) and v < 0 else "." for v in values
+    ]
+    return "".join(marks) if "-" in marks else ""
+
+
 def input_size(case: InputCase) -> int:
     """The arguments' sizes, plus one per line of standard input (a long text runs late);
     a docstring session's size is its number of examples."""

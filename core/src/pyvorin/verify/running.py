@@ -14,12 +14,13 @@ from typing import Any
 from ..model import CompileResult
 from .budget import Ledger, protect
 from .compare import inconclusive_reason
-from .inputs import InputCase, input_size
+from .inputs import InputCase, input_family, input_size
 from .nondeterminism import recheck_differing
 from .progress import LiveProgress
 from .requests import as_reference, for_cpython
 from .sessions import is_session
 from .signature import FunctionInfo
+from .values import show
 from .workers import Budget, run_side
 
 
@@ -88,8 +89,11 @@ def run_in_size_order(
         ),
     )
     ordered = [requests[i] for i in order]
-    for i in order:  # the cost measure of cost-aware cutting (budget.py)
+    for i in order:  # the cost measure of cost-aware cutting (budget.py), per family
         requests[i]["size"] = input_size(owners[i][1])
+        family = input_family(owners[i][1])
+        if family:
+            requests[i]["family"] = family
     if ledger is not None:
         runs = [(owners[i][0].name, owners[i][1].source) for i in order]
         for request, protected in zip(ordered, protect(runs, required or {}), strict=True):
@@ -111,16 +115,22 @@ def run_single_inputs_longer(
     cpython_replies: list[dict[str, Any]],
     compiled_replies: list[dict[str, Any]],
     ledger: Ledger | None = None,
+    exhaustive: Callable[[FunctionInfo], bool] = lambda function: False,
 ) -> dict[str, list[str]]:
     """Run again, once, the one input of each function with a one-input domain (without
     parameters, or taking only a class built without arguments) that CPython did not
     finish within ``call-seconds``: under ``single-call-seconds`` and without line
-    tracing (which slows CPython 3.10/3.11 down five times and more).
+    tracing (which slows CPython 3.10/3.11 down five times and more). So are the
+    examples of a function whose examples are declared its whole domain (``exhaustive``)
+    that CPython did not finish.
 
     Such a function has exactly one input, so min-inputs cannot be made of smaller ones; a
-    benchmark or a driver (``main()``) often runs for more than the per-call budget. The
-    replies replace the timed-out ones; the notes (per function) say so in the report.
-    Both sides are charged to ``ledger`` (the one input is protected on CPython's side).
+    benchmark or a driver (``main()``) often runs for more than the per-call budget. A
+    declared domain is the same: every example of it must be conclusive, none can be
+    replaced by a smaller input (fannkuch's ``main(9)``, its benchmark size, takes 0.5 s
+    and three times that under line tracing). The replies replace the timed-out ones; the
+    notes (per function) say so in the report. Both sides are charged to ``ledger`` (the
+    inputs are protected on CPython's side).
     """
     seconds = float(settings["verify.single-call-seconds"])
     reference = sides[0]
@@ -129,12 +139,24 @@ def run_single_inputs_longer(
     indices = [
         index
         for index, (function, case) in enumerate(owners)
-        if function.input_space() == 1  # no parameters, or one argument-less object
+        if (
+            function.input_space() == 1  # no parameters, or one argument-less object
+            or (case.source == "examples" and exhaustive(function))  # a declared domain
+        )
         and not function.reads_stdin  # then its inputs are standard input texts (.stdin)
         and case.stdin is None
         and case.session is None
         and not is_session(function.name)
-        and cpython_replies[index]["kind"] == "timeout"
+        and (
+            cpython_replies[index]["kind"] == "timeout"
+            # an example of a declared domain left not run after an earlier one timed out
+            or (
+                cpython_replies[index]["kind"] == "not-run"
+                and not cpython_replies[index].get("cut")
+                and case.source == "examples"
+                and exhaustive(function)
+            )
+        )
     ]
     if not indices:
         return {}
@@ -152,8 +174,14 @@ def run_single_inputs_longer(
         cpy["call_seconds"] = seconds  # the budget this reply had (inconclusive_reason)
         cpython_replies[index], compiled_replies[index] = cpy, cmp
         took = f"{cpy['ns'] / 1e9:.1f} s" if cpy.get("ns") else "no answer"
-        notes.setdefault(owners[index][0].name, []).append(
-            f"its one input did not finish within call-seconds = "
+        function, case = owners[index]
+        which = (
+            "its one input"
+            if function.input_space() == 1
+            else "its example " + function.call_text(case.args, case.kwargs, show)
+        )
+        notes.setdefault(function.name, []).append(
+            f"{which} did not finish within call-seconds = "
             f"{reference.budget.call_seconds:g} under line tracing and ran again under "
             f"single-call-seconds = {seconds:g} without it ({took} under CPython): the "
             "lines it ran are not recorded, so they are no evidence for the functions it calls"

@@ -137,7 +137,10 @@ def verify_module(
         for case in cases:
             requests.append(call_request(len(requests), function, case))
             owners.append((function, case))
-    if plan:  # docstring sessions: evidence for the functions not reused (.sessions)
+    # docstring sessions (.sessions): evidence for the functions not reused; in a module
+    # without top-level functions (classes only) they are the only evidence for its code,
+    # so they run unless every function's outcome was reused
+    if plan or not reused:
         for session in module_sessions(Path(module.path)):
             owner = session_owner(module.name, Path(module.path), session)
             case = InputCase(
@@ -208,8 +211,9 @@ def verify_module(
             cpython_replies += more_cpython
             compiled_replies += more_compiled
         long_notes = run_single_inputs_longer(
-            settings, sides, requests, owners, cpython_replies, compiled_replies, ledger
-        )
+            settings, sides, requests, owners, cpython_replies, compiled_replies, ledger,
+            exhaustive=lambda function: declared_exhaustive(ctx, function),
+        )  # fmt: skip
         for function, _cases, notes in plan:
             notes.extend(long_notes.get(function.name, ()))
         stats.calls = len(requests)
@@ -383,7 +387,10 @@ def _evaluate(
             totals[name] = totals.get(name, 0) + count
         required = needed_inputs(ctx, function)
         problem = None
-        counted = conclusive
+        # a domain declared exhaustive is its examples, and every one must be conclusive:
+        # generated inputs (of another family, when an example never finishes) do not
+        # stand in for an example that did not finish
+        counted = inputs.get("examples", 0) if declared_exhaustive(ctx, function) else conclusive
         if counted < required and not mismatches:
             problem = (
                 f"not enough inputs: verified on {counted} conclusive input(s), "

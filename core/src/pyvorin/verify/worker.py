@@ -27,7 +27,8 @@ call is a ``timeout``); the executor runs under an address-space limit of ``memo
 and a CPU-time limit re-armed before every call. An executor that dies is a ``crash`` of
 the call it was running. Either way a fresh executor is forked for the remaining calls;
 after ``max_failures`` (default three) timeouts or crashes of one function, its remaining
-calls are ``not-run``.
+calls are ``not-run`` (counted per ``family`` of a request: the inputs whose integer
+arguments are negative are one family, the others another).
 In the executor, file descriptor 1 is redirected to a file, so output written by compiled
 code at the C level is captured as the call's output and cannot corrupt the protocol.
 """
@@ -141,8 +142,15 @@ def run_session(module: Any, examples: list[str]) -> list[tuple]:
 
     An outcome is ``(number, "value", shown, exact)`` for an expression (``exact`` is the
     canonical JSON of its encoded value, taken at once, before a later example can change
-    the object; ``shown`` is for people), ``(number, "ok")`` for a statement, or
+    the object; ``shown`` is for people), ``(number, "ok", *displayed)`` for a statement, or
     ``(number, "raised", type, message)``; each ends with what the example printed.
+
+    A statement is compiled as :mod:`doctest` compiles every example, in ``"single"``
+    (interactive) mode: each expression statement in it shows its value, not ``None``,
+    through ``sys.displayhook`` (``>>> g = Graph(2); g.add_edge(0, 1); g.closure()``
+    shows the closure, and so does an expression statement inside a ``for`` loop).
+    Those values are ``displayed``, each ``(shown, exact)`` and taken at once, in order;
+    they are recorded, not printed (an object's default ``repr`` holds its address).
     """
     from pyvorin.verify.sessions import SESSION_FILENAME
     from pyvorin.verify.values import show_encoded
@@ -150,26 +158,44 @@ def run_session(module: Any, examples: list[str]) -> list[tuple]:
     namespace = dict(vars(module))
     out = sys.stdout
     outcomes: list[tuple] = []
-    for number, source in enumerate(examples, 1):
-        start = out.tell() if isinstance(out, io.StringIO) else 0
-        outcome: tuple
-        try:
+    displayed: list[tuple[str, str]] = []
+
+    def display(value: Any) -> None:
+        if value is not None:
+            encoded = encode(value)
+            displayed.append((show_encoded(encoded), dumps(encoded)))
+
+    saved_hook = sys.displayhook
+    sys.displayhook = display
+    try:
+        for number, source in enumerate(examples, 1):
+            start = out.tell() if isinstance(out, io.StringIO) else 0
+            outcome: tuple
+            displayed.clear()
             try:
-                code = compile(source, SESSION_FILENAME, "eval", dont_inherit=True)
-                expression = True
-            except SyntaxError:
-                code = compile(source, SESSION_FILENAME, "exec", dont_inherit=True)
-                expression = False
-            value = eval(code, namespace)  # the module's own docstring examples
-            if expression:
-                encoded = encode(value)
-                outcome = (number, "value", show_encoded(encoded), dumps(encoded))
-            else:
-                outcome = (number, "ok")
-        except BaseException as exc:  # an example's exception is its outcome
-            outcome = (number, "raised", _exception_name(exc), _message(exc))
-        printed = out.getvalue()[start:] if isinstance(out, io.StringIO) else ""
-        outcomes.append((*outcome, printed))
+                try:
+                    code = compile(source, SESSION_FILENAME, "eval", dont_inherit=True)
+                    expression = True
+                except SyntaxError:
+                    expression = False
+                    try:  # doctest's mode: expression statements display their values
+                        code = compile(source, SESSION_FILENAME, "single", dont_inherit=True)
+                    except SyntaxError:
+                        code = compile(source, SESSION_FILENAME, "exec", dont_inherit=True)
+                value = eval(code, namespace)  # the module's own docstring examples
+                if expression:
+                    encoded = encode(value)
+                    outcome = (number, "value", show_encoded(encoded), dumps(encoded))
+                else:
+                    outcome = (number, "ok", *displayed)
+            except BaseException as exc:  # an example's exception is its outcome
+                outcome = (number, "raised", _exception_name(exc), _message(exc))
+                if displayed:  # what it showed before it raised
+                    outcome += tuple(displayed)
+            printed = out.getvalue()[start:] if isinstance(out, io.StringIO) else ""
+            outcomes.append((*outcome, printed))
+    finally:
+        sys.displayhook = saved_hook
     return outcomes
 
 
@@ -262,13 +288,14 @@ def _executor(
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         ledger = ledger or ModuleBudget(None, ())
         for request in requests:
-            size = request.get("size")
-            if not ledger.admit(request["function"], bool(request.get("protected")), size):
+            size, family = request.get("size"), request.get("family", "")
+            protected = bool(request.get("protected"))
+            if not ledger.admit(request["function"], protected, size, family):
                 # the function spent its share of the module's budget (or the module
                 # what is left of it, or the compiled side its cap), or an input no
                 # larger took seconds: cut, not run; "cut" names the ledger's mode
                 cut: dict[str, Any] = {"id": request["id"], "kind": "not-run", "cut": ledger.mode}
-                slow = ledger.slowed_by(request["function"], size)
+                slow = ledger.slowed_by(request["function"], size, family)
                 if slow is not None:
                     cut["slow"] = {"size": slow[0], "seconds": round(slow[1], 2)}
                 out.write(json.dumps(cut, separators=(",", ":")) + "\n")
@@ -288,7 +315,7 @@ def _executor(
             # what the call cost the worker (the call, encoding its result and arguments,
             # coverage): the module budget's measure
             reply["wall_ns"] = time.perf_counter_ns() - started
-            ledger.charge(request["function"], reply["wall_ns"] / 1e9, size)
+            ledger.charge(request["function"], reply["wall_ns"] / 1e9, size, family)
             out.write(json.dumps(reply, separators=(",", ":")) + "\n")
             out.flush()
         out.close()
@@ -320,23 +347,35 @@ def supervise(
     budget (:mod:`pyvorin.verify.budget`): the supervisor's ledger is charged with every
     reply, and each executor it forks starts from a copy of it.
     """
-    failures: dict[str, int] = {}
+    # timeouts and crashes are counted per function and family (.inputs.input_family): an
+    # input with a negative integer that never finishes says nothing of the others
+    failures: dict[tuple[str, str], int] = {}
     ledger = ModuleBudget.from_header(budget.get("ledger"), [r["function"] for r in requests])
     by_id = {request["id"]: request["function"] for request in requests}
     sizes = {request["id"]: request.get("size") for request in requests}
+    families = {request["id"]: request.get("family", "") for request in requests}
+
+    def strikes(request: dict[str, Any]) -> tuple[str, str]:
+        return request["function"], request.get("family", "")
+
     max_failures = int(budget.get("max_failures", MAX_FAILED_CALLS_PER_FUNCTION))
     pending = list(requests)
     call_seconds = float(budget["call_seconds"])
 
     def answer(reply: dict[str, Any]) -> None:
         call_id = reply.get("id")
-        ledger.charge(by_id.get(call_id, ""), cost(reply, call_seconds), sizes.get(call_id))
+        ledger.charge(
+            by_id.get(call_id, ""),
+            cost(reply, call_seconds),
+            sizes.get(call_id),
+            families.get(call_id, ""),
+        )
         send(reply)
 
     while pending:
         runnable = []
         for request in pending:
-            if failures.get(request["function"], 0) >= max_failures:
+            if failures.get(strikes(request), 0) >= max_failures:
                 send({"id": request["id"], "kind": "not-run"})
             else:
                 runnable.append(request)
@@ -381,7 +420,7 @@ def supervise(
         if not pending:
             return
         request = pending.pop(0)
-        failures[request["function"]] = failures.get(request["function"], 0) + 1
+        failures[strikes(request)] = failures.get(strikes(request), 0) + 1
         if ended == "timeout":
             answer({"id": request["id"], "kind": "timeout"})
         elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
