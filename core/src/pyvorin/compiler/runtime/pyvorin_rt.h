@@ -874,8 +874,15 @@ static inline int pv_str_eq(PyObject *a, PyObject *b) {
 /* a < b, a <= b, a > b, a >= b of two strs: PyUnicode_Compare (code point order, as
    unicode_richcompare); -1 with the exception set if it fails */
 static inline int pv_str_order(PyObject *a, PyObject *b, int op) {
-    int c = PyUnicode_Compare(a, b);
-    if (c == -1 && PyErr_Occurred()) return -1;
+    int c;
+    if (PyUnicode_GET_LENGTH(a) == 1 && PyUnicode_GET_LENGTH(b) == 1) {
+        /* two characters (`"a" <= c <= "z"`): their code points, as unicode_compare */
+        Py_UCS4 x = PyUnicode_READ_CHAR(a, 0), y = PyUnicode_READ_CHAR(b, 0);
+        c = (x > y) - (x < y);
+    } else {
+        c = PyUnicode_Compare(a, b);
+        if (c == -1 && PyErr_Occurred()) return -1;
+    }
     switch (op) {
     case Py_LT: return c < 0;
     case Py_LE: return c <= 0;
