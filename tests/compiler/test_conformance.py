@@ -423,13 +423,71 @@ add("misc", "float_mix_cmp", (0.5,), (-0.0,), (1.0,), (NAN,))
 add("misc", "bool_params", (True,), (True, False), (False, True))
 add("misc", "str_truth", (True,), (False,))
 
+# strs: empty, ASCII, Latin-1, BMP, astral characters and lone surrogates (each a str
+# kind of CPython's), around the one-character cache (code points < 256)
+STRS = ["", "a", "ab", "abc", "é", "ÿĀ", "héllo wörld", "日本語", "\U0001f600", "a\U0010ffffb"]
+STRS += ["\ud800", "\udfff\ud800", "\x00", " a b  c ", "racecar", "été"]
+STR_PAIRS = [(a, b) for a in STRS for b in STRS[::3]] + [("a", "a"), ("ab", "abc"), ("b", "ab")]
+# 2**40 repeats need terabytes: CPython raises MemoryError before touching memory
+REPEATS = [0, 1, 3, -1, -(2**70), 2**62 - 1, 2**62, 2**63, 2**70, 2**40, 2**12]
+add("strings", "concat", *STR_PAIRS)
+add("strings", "concat3", *STR_PAIRS[:20])
+add("strings", "compare_all", *STR_PAIRS)
+add("strings", "contains", *STR_PAIRS)
+add("strings", "chained", *[(a, b, c) for a in STRS[:6] for b in STRS[2:8] for c in STRS[4:7]])
+add("strings", "repeat", *[(s, n) for s in ("", "ab", "\U0001f600") for n in REPEATS])
+add("strings", "repeat_left", *[(s, n) for s in ("", "x", "é") for n in REPEATS])
+add("strings", "repeat_bool", ("ab", True), ("ab", False), ("", True))
+for fn in ("length", "reverse", "codes", "chars", "is_palindrome", "truth", "split_words"):
+    add("strings", fn, *[(s,) for s in STRS])
+add("strings", "at", *[(s, i) for s in STRS for i in (0, 1, -1, -2, 3, -4)])
+add("strings", "at", ("abc", 2**62), ("abc", -(2**62) - 1), ("abc", 2**63), ("abc", 10**30))
+add("strings", "at_bool", ("ab", True), ("ab", False), ("a", True), ("", False))
+add("strings", "count_char", *[(s, c) for s in STRS for c in ("a", "é", "\U0001f600", "", "ab")])
+add("strings", "ord_of", *[(s,) for s in STRS])
+add(
+    "strings",
+    "chr_of",
+    *[(i,) for i in (0, 65, 255, 256, 0xD800, 0xFFFF, 0x10000, 0x10FFFF, 0x110000, -1)],
+    *[(i,) for i in (2**31 - 1, 2**31, -(2**31), 2**62, 2**63, -(2**70), True)],
+)
+add("strings", "caesar", ("hello, world", 3), ("xyz", 29), ("ÀBC abc", -1), ("", 5))
+add("strings", "build", (0,), (1,), (30,), (1000,))
+add(
+    "strings",
+    "to_str",
+    (0, 0.0, True),
+    (-7, -0.0, False),
+    (2**70, 1e300, True),
+    (-(2**62), float("nan"), False),
+    (10**20, float("inf"), True),
+    (2**62 - 1, 0.1, False),
+    (10**5000, 1.5, True),  # ValueError: more digits than sys.get_int_max_str_digits()
+)
+add("strings", "pick", (True, "a", "b"), (False, "a", "\U0001f600"))
+add("strings", "with_default", ("a",), ("a", "b"), ("", ""))
+add("strings", "keyword_call", ("x",), ("",))
+add("strings", "initials", (["ab", "cd"],), ([],), (["é", "\U0001f600x"],), (["ab", ""],))
+add("strings", "longest", (["a", "abc", "ab"],), ([],), (["", ""],))
+add("strings", "named", (("ab", 3),), (("", 2**70),), (("x", -1),), (("ab", 2**62),))
+add("strings", "swap_pair", ("a", "b"), ("", "\ud800"))
+add("strings", "self_append", ("ab", 3), ("", 5), ("é\U0001f600", 4), ("a", 0))
+add("strings", "big_index", ("abc",), ("",))
+add("strings", "word_count", ("a b a  a", "a"), ("", "a"), ("ab ab", "ab"))
+
 add("unicode_names", "größe", (3,), (2, 1.5))
 add("unicode_names", "use", (4,))
 
 
+def _repr(a: object) -> str:
+    if type(a) is int and a.bit_length() > 10000:
+        return f"<int of {a.bit_length()} bits>"  # repr() exceeds the int digits limit
+    return repr(a)
+
+
 def _id(case: tuple) -> str:
     module, fn, args = case
-    text = ",".join(repr(a) for a in args)
+    text = ",".join(_repr(a) for a in args)
     return f"{module}.{fn}({text[:40]})"
 
 

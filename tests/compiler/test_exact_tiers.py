@@ -54,6 +54,9 @@ NATIVE = {
     "grid_sum",
     "with_default",  # its caller calls_default leaves k to the default: that one has none
     "checked",
+    "vowels",
+    "mirror",
+    "rank",
 }
 
 
@@ -227,6 +230,79 @@ def test_native_raise_follows_a_rebound_exception_name(modules) -> None:
     assert calls(compiled, "checked") == 0
     both(modules, "checked", -1, 2.0)
     assert calls(compiled, "checked") == 1
+
+
+class StrSub(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+    def __len__(self):
+        return 99
+
+    def __iter__(self):
+        return iter("aaa")
+
+
+STRS = ["", "a", "Hello, World", "héllo wörld", "\U0001f600 astral \U0010ffff", "\ud800x"]
+
+
+@pytest.mark.parametrize("s", STRS)
+def test_native_path_strs(modules, s: str) -> None:
+    _py, compiled = modules
+    both(modules, "vowels", s)
+    assert calls(compiled, "vowels") == 1
+    for k in (0, 1, 3, -2):
+        both(modules, "mirror", s, k)  # IndexError for "" (s[0]) from the native body
+    assert calls(compiled, "mirror") == 4 and calls(compiled, "vowels") == 1  # native calls
+    for t in STRS:
+        both(modules, "rank", s, t)
+    assert calls(compiled, "rank") == len(STRS)
+
+
+def test_native_str_errors(modules) -> None:
+    _py, compiled = modules
+    assert both(modules, "mirror", "", 1)[1] == (IndexError, "string index out of range")
+    assert both(modules, "mirror", "\U0010ffff", 1)[1][0] is ValueError  # chr(0x110000)
+    assert both(modules, "mirror", "ab", 2**62)[1][0] is OverflowError
+    assert both(modules, "mirror", "ab", 2**100)[1][0] is OverflowError
+    assert calls(compiled, "mirror") == 4
+
+
+def test_str_subclass_takes_the_generic_body(modules) -> None:
+    _py, compiled = modules
+    for s in (StrSub("abc"), StrSub("")):
+        both(modules, "vowels", s)
+        both(modules, "rank", s, "abc")
+        both(modules, "rank", "abc", s)
+    assert calls(compiled, "vowels") == 0 and calls(compiled, "rank") == 0
+    both(modules, "mirror", StrSub("xy"), 2)  # its vowels(s) call passes an exact str
+    assert calls(compiled, "mirror") == 0 and calls(compiled, "vowels") == 0
+    for other in ((b"abc",), (["a"],), (None,)):
+        both(modules, "vowels", *other)
+    assert calls(compiled, "vowels") == 0
+
+
+def test_native_str_follows_a_rebound_constant_and_builtin(modules) -> None:
+    _py, compiled = modules
+    for m in modules:
+        m.VOWELS = "xyz"
+    both(modules, "vowels", "xylophone")
+    assert calls(compiled, "vowels") == 0
+    for m in modules:
+        m.VOWELS = "aeiouAEIOU"
+    both(modules, "vowels", "xylophone")
+    assert calls(compiled, "vowels") == 1
+    original = builtins.chr
+    builtins.chr = lambda i: "<" + original(i) + ">"
+    try:
+        both(modules, "mirror", "ab", 1)
+    finally:
+        builtins.chr = original
+    assert calls(compiled, "mirror") == 0
+    both(modules, "mirror", "ab", 1)
+    assert calls(compiled, "mirror") == 1
 
 
 def _line_of(path: Path, text: str) -> int:

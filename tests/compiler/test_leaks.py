@@ -79,7 +79,7 @@ def test_argument_refcounts_unchanged(pair) -> None:
         assert [sys.getrefcount(a) for a in args] == before, fn.__name__
 
 
-@pytest.mark.parametrize("module", ["arith", "lists", "logic", "mathlib"])
+@pytest.mark.parametrize("module", ["arith", "lists", "logic", "mathlib", "strings"])
 def test_no_memory_growth(pair, module) -> None:
     from .test_conformance import CASES
 
@@ -108,3 +108,47 @@ def test_no_memory_growth(pair, module) -> None:
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
+
+
+def test_str_functions_called_many_times_stay_flat(pair) -> None:
+    """10**5 calls of native str functions (new strs, in-place appends, characters of
+    every kind, the error paths) leave neither objects nor memory behind."""
+    _, native = pair("strings")
+    text = "héllo wörld \U0001f600 " * 3
+    words = ["ab", "é", "\U0001f600"]
+
+    def run(n: int) -> None:
+        for i in range(n):
+            native.caesar(text, i)
+            native.split_words(text)
+            native.initials(words)
+            native.compare_all(text, "h")
+            native.to_str(i, 0.5, True)
+            try:
+                native.at(text, 1000)
+            except IndexError:
+                pass
+            try:
+                native.ord_of("ab")
+            except TypeError:
+                pass
+
+    run(1000)
+    gc.collect()
+    blocks = sys.getallocatedblocks()
+    tracemalloc.start()
+    try:
+        first, _ = tracemalloc.get_traced_memory()
+        run(10**5 // 7)
+        gc.collect()
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
+    assert sys.getallocatedblocks() - blocks < 1000
+    for s in (text, *words):
+        before = sys.getrefcount(s)
+        for _ in range(1000):
+            native.concat(s, s)
+            native.reverse(s)
+        assert sys.getrefcount(s) == before

@@ -80,7 +80,7 @@ CASES = [
     ("del", H + "    del x\n    return 1\n", "PV114", 2, 5),
     ("match", H + "    match x:\n        case 1:\n            pass\n    return x\n", "PV114", 2, 5),
     ("falls-off", H + "    if x > 0:\n        return 1\n", "PV115", 2, 5),
-    ("for-str", H + "    for c in 'abc':\n        pass\n    return x\n", "PV116", 2, 14),
+    ("for-tuple", H + "    for c in (1, 2):\n        pass\n    return x\n", "PV116", 2, 14),
     ("attr-target", H + "    x.y = 1\n    return x\n", "PV117", 2, 5),
     (
         "starred-call",
@@ -105,7 +105,7 @@ CASES = [
     ("no-annotation", "def f(x) -> int:\n    return 1\n", "PV201", 1, 7),
     ("no-return-annotation", "def f(x: int):\n    return x\n", "PV202", 1, 1),
     ("dict-annotation", "def f(x: dict) -> int:\n    return 0\n", "PV203", 1, 10),
-    ("str-param", "def f(x: str) -> int:\n    return 0\n", "PV203", 1, 10),
+    ("bytes-param", "def f(x: bytes) -> int:\n    return 0\n", "PV203", 1, 10),
     ("int-to-float", "def f(x: int) -> float:\n    return x\n", "PV204", 2, 12),
     ("float-literal-needed", H + "    y: float = 0\n    return x\n", "PV204", 2, 16),
     (
@@ -127,7 +127,6 @@ CASES = [
     ("dict", H + "    d = {1: 2}\n    return x\n", "PV209", 2, 9),
     ("set", H + "    s = {1, 2}\n    return x\n", "PV209", 2, 9),
     ("fstring", H + "    print(f'{x}')\n    return x\n", "PV210", 2, 11),
-    ("str-concat", H + "    print('a' + 'b')\n    return x\n", "PV210", 2, 11),
     (
         "none-value",
         "def g() -> None:\n    pass\n" + H + "    y = g()\n    return x\n",
@@ -171,6 +170,27 @@ CASES = [
     ),
     ("print-keyword", H + "    print(x, file=None)\n    return x\n", "PV309", 2, 14),
 ]
+
+
+# strs: + with a str, * with an int, indexing, len, in, comparisons are native; these are
+# not: (id, `return` expression of `def f(s: str, x: int)`, code, column)
+STR_CASES = [
+    ("str-plus-int", "s + x", "PV210", 12),
+    ("str-mod", "'%d' % x", "PV210", 12),
+    ("str-int", "str(int(s))", "PV210", 16),
+    ("str-method", "s.upper()", "PV305", 12),
+    ("str-slice", "s[1:]", "PV216", 12),
+    ("str-eq-int", "str(s == x)", "PV214", 16),
+    ("str-in-list", "str(s in [s])", "PV214", 16),
+    ("str-of-list", "str([x])", "PV204", 12),
+    ("ord-of-int", "chr(ord(x))", "PV204", 16),
+    ("str-index-str", "s[s]", "PV205", 14),
+]
+CASES += [
+    (name, f"def f(s: str, x: int) -> str:\n    return {expr}\n", code, 2, col)
+    for name, expr, code, col in STR_CASES
+]
+CASES.append(("str-default", "def f(s: str = 1) -> str:\n    return s\n", "PV121", 1, 16))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

@@ -138,6 +138,36 @@ def test_subclasses_at_the_boundary(mods) -> None:
         native.first(MyList([1]))
 
 
+def test_str_at_the_boundary(pair) -> None:
+    """A str parameter, list item or tuple item takes a str; a str subclass is read as a
+    plain str of its value (as int subclasses are), without running its methods."""
+    _, native = pair("strings")
+
+    class MyStr(str):
+        def __len__(self):
+            raise AssertionError("called")
+
+        def __add__(self, other):
+            raise AssertionError("called")
+
+    assert native.length(MyStr("abc")) == 3
+    got = native.concat(MyStr("a"), "b")
+    assert got == "ab" and type(got) is str
+    assert native.initials([MyStr("xy"), "z"]) == "xz"
+    for args, message in [
+        ((1,), "length() argument 's' must be str, not int"),
+        ((b"ab",), "length() argument 's' must be str, not bytes"),
+        ((None,), "length() argument 's' must be str, not NoneType"),
+    ]:
+        with pytest.raises(TypeError) as info:
+            native.length(*args)
+        assert str(info.value) == message
+    with pytest.raises(TypeError, match=r"^list element must be str, not int$"):
+        native.initials(["a", 1])
+    with pytest.raises(TypeError, match=r"^tuple item must be str, not int$"):
+        native.named((1, 2))
+
+
 def test_recursion_depth_follows_the_recursion_limit(mods) -> None:
     py, native = mods
     assert native.depth(900) == py.depth(900) == 900

@@ -10,6 +10,7 @@ N = 10
 SCALE: float = 2.5
 OFFSET = -0.0
 ENABLED = True
+VOWELS = "aeiouAEIOU"
 SHADOWED = 1
 SHADOWED = 2  # bound twice at module level: native code cannot compile it in
 
@@ -178,6 +179,25 @@ def checked(x: int, y: float) -> float:
     if x > 100:
         raise KeyError(x, y, x > 1000)
     return y / x
+
+
+def vowels(s: str) -> int:
+    n = 0
+    for c in s:
+        if c in VOWELS:
+            n += 1
+    return n
+
+
+def mirror(s: str, k: int) -> str:
+    out = ""
+    for i in range(len(s)):
+        out += s[-1 - i]
+    return (out + "|" + s) * k + str(vowels(s)) + chr(ord(s[0]) + 1)
+
+
+def rank(a: str, b: str) -> tuple[bool, bool, bool, int]:
+    return (a < b, a == b, a in b, len(a + b))
 
 
 TABLE = [kernel(i) for i in range(6)]

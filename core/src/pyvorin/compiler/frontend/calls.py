@@ -310,14 +310,14 @@ class CallChecks(FunctionState):
             self.error(node, code, msg, hint)
             return Expr("error", ERR, line)
 
-        if n in ("int", "float", "bool") and not args:
+        if n in ("int", "float", "bool", "str") and not args:
             return Expr(
                 "const",
-                {"int": INT, "float": FLOAT, "bool": BOOL}[n],
+                {"int": INT, "float": FLOAT, "bool": BOOL, "str": STR}[n],
                 line,
-                data={"int": 0, "float": 0.0, "bool": False}[n],
+                data={"int": 0, "float": 0.0, "bool": False, "str": ""}[n],
             )
-        if n in ("abs", "int", "float", "bool", "len") and len(args) != 1:
+        if n in ("abs", "int", "float", "bool", "len", "str", "ord", "chr") and len(args) != 1:
             return bad(
                 f"{n}() takes exactly one argument here ({len(args)} given)",
                 "pass one argument",
@@ -326,12 +326,39 @@ class CallChecks(FunctionState):
         if n == "len":
             if ir.is_tuple(types[0]):
                 return Expr("const", INT, line, data=len(types[0][1]))
+            if types[0] == STR:
+                return Expr("str_len", INT, line, args)
             if not ir.is_list(types[0]):
                 return bad(
                     f"len() of {ir.show(types[0])} is not supported",
-                    "len() applies to lists and tuples",
+                    "len() applies to lists, tuples and strs",
                 )
             return Expr("len", INT, line, args)
+        if n == "str":
+            # PyObject_Str of the boxed value: an exact int, float, bool or str runs no
+            # Python code (a list's str would call its items' __repr__)
+            if types[0] == STR:
+                return args[0]
+            if types[0] not in (INT, FLOAT, BOOL):
+                return bad(
+                    f"str() of {ir.show(types[0])} is not supported",
+                    "str() applies to ints, floats, bools and strs",
+                )
+            return Expr("to_str", STR, line, args)
+        if n == "ord":
+            if types[0] != STR:
+                return bad(
+                    f"ord() of {ir.show(types[0])} is not supported",
+                    "ord() applies to a str of one character",
+                )
+            return Expr("ord", INT, line, args)
+        if n == "chr":
+            if types[0] not in (INT, BOOL):
+                return bad(
+                    f"chr() of {ir.show(types[0])} is not supported",
+                    "chr() applies to an int",
+                )
+            return Expr("chr", STR, line, [self.to_int(args[0])])
         if n == "bool":
             return self.truth(node, args[0])
         if types[0] not in (INT, FLOAT, BOOL) and n in ("abs", "int", "float", "round", "divmod"):

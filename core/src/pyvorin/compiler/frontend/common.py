@@ -28,7 +28,22 @@ MATH_FUNCS = MATH_FUNCS_FLOAT1 | {
     "isfinite",
 }
 MATH_CONSTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "tau": math.tau}
-BUILTINS = {"abs", "min", "max", "len", "int", "float", "bool", "round", "divmod", "range", "print"}
+BUILTINS = {
+    "abs",
+    "min",
+    "max",
+    "len",
+    "int",
+    "float",
+    "bool",
+    "round",
+    "divmod",
+    "range",
+    "print",
+    "str",
+    "ord",
+    "chr",
+}
 DYNAMIC = {
     "eval",
     "exec",
@@ -61,7 +76,6 @@ BUILTIN_HINTS = {
     "sorted": "sort the list in Python before calling the compiled function",
     "list": "build the list with a list comprehension or `[x] * n`",
     "pow": "use the `**` operator or math.pow(x, y)",
-    "str": "format text in Python outside the compiled module",
     "reversed": "loop with a negative step: `for i in range(len(xs) - 1, -1, -1)`",
 }
 TYPING_NAMES = {"Final", "List", "Tuple", "annotations"}

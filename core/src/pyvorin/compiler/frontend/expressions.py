@@ -362,15 +362,27 @@ class ExpressionChecks(FunctionState):
                 "lists support + (same type) and * int",
             )
             return Expr("error", ERR, line)
+        if STR in (a.type, b.type):
+            if op == "add" and a.type == STR and b.type == STR:
+                return Expr("str_concat", STR, line, [a, b])
+            if op == "mul" and a.type == STR and b.type in (INT, BOOL):
+                return Expr("str_repeat", STR, line, [a, self.to_int(b)])
+            if op == "mul" and b.type == STR and a.type in (INT, BOOL):
+                return Expr("str_repeat", STR, line, [b, self.to_int(a)])
+            self.error(
+                node,
+                "PV210",
+                f"operator {sym} is not supported for {ir.show(a.type)} and {ir.show(b.type)}",
+                "strs support + (with a str) and * int",
+            )
+            return Expr("error", ERR, line)
         if not (ir.is_numeric(a.type) and ir.is_numeric(b.type)):
-            code = "PV210" if STR in (a.type, b.type) else "PV205"
+            code = "PV205"
             self.error(
                 node,
                 code,
                 f"operator {sym} is not supported for {ir.show(a.type)} and {ir.show(b.type)}",
-                "operators apply to int, float and bool values"
-                if code == "PV205"
-                else "strings can only be printed or used as constants",
+                "operators apply to int, float and bool values",
             )
             return Expr("error", ERR, line)
         if op in ("and", "or", "xor", "lshift", "rshift"):
@@ -437,25 +449,44 @@ class ExpressionChecks(FunctionState):
                 name = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}[
                     type(op)
                 ]
-                self.error(
-                    node,
-                    "PV214",
-                    f"the '{name}' operator is not supported",
-                    "compare numbers with == != < <= > >=; search lists with a loop",
-                )
-                ok = False
+                if name in ("in", "not in"):
+                    sym = name  # between strs only: checked below
+                else:
+                    self.error(
+                        node,
+                        "PV214",
+                        f"the '{name}' operator is not supported",
+                        "compare numbers or strs with == != < <= > >=",
+                    )
+                    ok = False
             ops.append(sym)
         if not ok or any(o.type == ERR for o in operands):
             return Expr("error", ERR, line)
-        for o in operands:
-            if not ir.is_numeric(o.type):
+        for i, sym in enumerate(ops):
+            a, b = operands[i].type, operands[i + 1].type
+            if sym in ("in", "not in"):
+                if a == STR and b == STR:
+                    continue
                 self.error(
                     node,
                     "PV214",
-                    f"comparison of {ir.show(o.type)} values is not supported",
-                    "compare numbers only; compare lists item by item",
+                    f"the '{sym}' operator is supported only between strs, "
+                    f"not {ir.show(a)} and {ir.show(b)}",
+                    "search lists with a loop",
                 )
                 return Expr("error", ERR, line)
+            if (a == STR and b == STR) or (ir.is_numeric(a) and ir.is_numeric(b)):
+                continue
+            shown = a if not ir.is_numeric(a) else b
+            self.error(
+                node,
+                "PV214",
+                f"comparison of {ir.show(shown)} values is not supported"
+                if a == b or STR not in (a, b)
+                else f"comparison of {ir.show(a)} and {ir.show(b)} is not supported",
+                "compare numbers with numbers and strs with strs; compare lists item by item",
+            )
+            return Expr("error", ERR, line)
         return Expr("compare", BOOL, line, operands, data=ops)
 
     def subscript(self, node: ast.Subscript, defined: set[str]) -> Expr:
@@ -502,16 +533,18 @@ class ExpressionChecks(FunctionState):
                 return Expr("error", ERR, line)
             k %= len(items)
             return Expr("tuple_get", items[k], line, [base], data=k)
-        if ir.is_list(base.type):
+        if ir.is_list(base.type) or base.type == STR:
             idx = self.index_expr(node.slice, defined)
             if idx.type == ERR:
                 return idx
+            if base.type == STR:
+                return Expr("str_get", STR, line, [base, idx])
             return Expr("list_get", base.type[1], line, [base, idx])
         self.error(
             node,
-            "PV205" if base.type != STR else "PV210",
+            "PV205",
             f"indexing a {ir.show(base.type)} is not supported",
-            "only lists and tuples can be indexed",
+            "only lists, tuples and strs can be indexed",
         )
         return Expr("error", ERR, line)
 

@@ -9,7 +9,7 @@ import builtins
 from typing import Any
 
 from .. import ir
-from ..ir import BOOL, INT, NONE, Expr, Stmt
+from ..ir import BOOL, INT, NONE, STR, Expr, Stmt
 from .common import ARITH, ERR, OP_SYMBOL, FunctionState
 
 
@@ -487,8 +487,13 @@ class StatementChecks(FunctionState):
             return None
         if ir.is_list(e.type):
             return "for_list", [e], e.type[1]
+        if e.type == STR:
+            return "for_str", [e], STR
         self.error(
-            node, "PV116", f"cannot loop over a {ir.show(e.type)}", "loop over range(...) or a list"
+            node,
+            "PV116",
+            f"cannot loop over a {ir.show(e.type)}",
+            "loop over range(...), a list or a str",
         )
         return None
 

@@ -35,10 +35,10 @@ class AnnotationChecks:
                 node,
                 "PV203",
                 "None is only supported as a return annotation",
-                "annotate the value as int, float, bool or a list/tuple of those",
+                "annotate the value as int, float, bool, str or a list/tuple of those",
             )
             return ERR
-        if isinstance(node, ast.Name) and node.id in ("int", "float", "bool"):
+        if isinstance(node, ast.Name) and node.id in ("int", "float", "bool", "str"):
             return node.id
         base, args = None, None
         if isinstance(node, ast.Subscript):
@@ -69,9 +69,7 @@ class AnnotationChecks:
             items = [self.parse_type(a) for a in args]
             return ERR if ERR in items else ir.tuple_of(tuple(items))
         shown = ast.unparse(node)
-        hint = "use int, float, bool, list[T] or tuple[T1, T2, ...] of those"
-        if shown == "str":
-            hint = "strings can only be module constants, print() arguments or assert messages"
+        hint = "use int, float, bool, str, list[T] or tuple[T1, T2, ...] of those"
         self.error(node, "PV203", f"type annotation '{shown}' is not supported", hint)
         return ERR
 
@@ -158,7 +156,7 @@ class AnnotationChecks:
         elif isinstance(node, ast.Name) and node.id in self.constants:
             value, ok = self.constants[node.id][1], True
         if ok and t != ERR:
-            kind = {bool: BOOL, int: INT, float: FLOAT}.get(type(value))
+            kind = {bool: BOOL, int: INT, float: FLOAT, str: STR}.get(type(value))
             if kind == t:
                 return value
             self.error(
@@ -174,7 +172,7 @@ class AnnotationChecks:
                 "PV121",
                 f"default of parameter '{name}' must be a literal "
                 f"constant, not '{ast.unparse(node)}'",
-                "use a number or bool literal; for a list, make the parameter required",
+                "use a number, bool or str literal; for a list, make the parameter required",
             )
         return None
 

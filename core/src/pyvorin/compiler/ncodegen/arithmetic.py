@@ -30,12 +30,7 @@ class ArithmeticEmitter(FuncState):
         return CVal("0", NONE)
 
     def int_op(self, fn: str, args: list[CVal], line: int) -> CVal:
-        r = self.tmp(INT)
-        self.emit(f"{r} = {fn}({', '.join(a.code for a in args)});")
-        for a in args:
-            self.release(a)
-        self.check(INT, r, line)
-        return CVal(r, INT, True)
+        return self.call_op(INT, f"{fn}({', '.join(a.code for a in args)})", args, line)
 
     def float_op(self, fn: str, args: list[CVal], line: int) -> CVal:
         r = self.ctmp("double")
@@ -188,6 +183,8 @@ class ArithmeticEmitter(FuncState):
     def compare2(self, a: CVal, op: str, b: CVal, line: int) -> str:
         """Emit one comparison; returns a C int expression (temps checked)."""
         ta, tb = a.type, b.type
+        if ta == STR and tb == STR:
+            return self.compare_str(a, op, b, line)
         if ta == BOOL and tb == BOOL:
             return f"({a.code} {op} {b.code})"
         if FLOAT in (ta, tb):
@@ -210,6 +207,19 @@ class ArithmeticEmitter(FuncState):
         self.emit(f"{r} = PV_INT_CMP({ac}, {bc}, {op}, {PYOP[op]});")
         self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
         return r
+
+    def compare_str(self, a: CVal, op: str, b: CVal, line: int) -> str:
+        """``==``, ``!=`` (unicode_compare_eq), the orderings (PyUnicode_Compare), ``in``
+        and ``not in`` (PyUnicode_Contains, str's sq_contains) of two strs."""
+        if op in ("==", "!="):
+            return f"({'' if op == '==' else '!'}pv_str_eq({a.code}, {b.code}))"
+        r = self.ctmp("int")
+        if op in ("in", "not in"):
+            self.emit(f"{r} = PyUnicode_Contains({b.code}, {a.code});")
+        else:
+            self.emit(f"{r} = pv_str_order({a.code}, {b.code}, {PYOP[op]});")
+        self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
+        return f"(!{r})" if op == "not in" else r
 
     def compare(self, e: Expr) -> CVal:
         ops = e.data

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import ir
-from ..ir import BOOL, FLOAT, INT, NONE
+from ..ir import BOOL, FLOAT, INT, NONE, STR
 from .cvalues import ctype, err_test
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ def unbox_assignment(target: str, obj: str, t: ir.Type, what: str) -> str:
     fn = {INT: "pv_int_unbox", FLOAT: "pv_float_unbox", BOOL: "pv_bool_unbox"}.get(t)
     if fn:
         return f"{target} = {fn}({obj}, {what});"
+    if t == STR:
+        return f"{target} = pv_str_unbox({obj}, {what});"
     if ir.is_list(t):
         return f"{target} = pv_list_unbox({obj}, {what});"
     if ir.is_tuple(t):
@@ -51,15 +53,17 @@ _EXACT = {
     INT: "PyLong_CheckExact({o})",
     FLOAT: "PyFloat_CheckExact({o})",
     BOOL: "({o} == Py_True || {o} == Py_False)",
+    STR: "pv_str_exact({o})",
 }
 
 
 def exact_test(mg: ModuleGen, t: ir.Type, o: str) -> str:
     """A C expression true when the object ``o`` is exactly of the representation the
     native code takes for ``t`` without conversion: an exact int (not a bool) for int, an
-    exact float, True/False; an exact list whose items all pass the test of its element
-    type, an exact tuple of the right length whose items pass theirs. A container's test
-    is a helper function of the unit (written once per type, into ``mg.exact_fns``)."""
+    exact float, True/False, an exact (ready) str; an exact list whose items all pass the
+    test of its element type, an exact tuple of the right length whose items pass theirs.
+    A container's test is a helper function of the unit (written once per type, into
+    ``mg.exact_fns``)."""
     if t in _EXACT:
         return _EXACT[t].format(o=o)
     key = repr(t)

@@ -69,6 +69,16 @@ class FuncState:
     def check(self, t: ir.Type, x: str, line: int) -> None:
         self.emit(f"if ({err_test(t, x)}) {self.fail(line)}")
 
+    def call_op(self, t: ir.Type, call: str, args: list[CVal], line: int) -> CVal:
+        """A refcounted result of type t from the C expression ``call`` (its error value on
+        failure); the operands are released."""
+        r = self.tmp(t)
+        self.emit(f"{r} = {call};")
+        for a in args:
+            self.release(a)
+        self.check(t, r, line)
+        return CVal(r, t, True)
+
     def release(self, v: CVal) -> None:
         if v.owned and refcounted(v.type):
             if v.type == INT:

@@ -32,9 +32,10 @@ from .cvalues import CVal, cid, ctype, err_test, err_value, refcounted
 from .embedding import embedded_entry_name
 from .sequences import SequenceEmitter
 from .statements import StatementEmitter
+from .strings import StringEmitter
 
 
-class FuncGen(StatementEmitter, ArithmeticEmitter, CallEmitter, SequenceEmitter):
+class FuncGen(StatementEmitter, ArithmeticEmitter, CallEmitter, SequenceEmitter, StringEmitter):
     """One function's C: its state and helpers are :class:`.funcstate.FuncState`'s, its
     emitters the mixins'; this class writes the function, its wrapper and its entry."""
 
@@ -153,7 +154,11 @@ class FuncGen(StatementEmitter, ArithmeticEmitter, CallEmitter, SequenceEmitter)
             t = p.type
             if p.has_default:
                 dv = self.const(Expr("const", t, f.line, data=p.default))
-                incref = f" pv_int_incref(x{i});" if t == INT else ""
+                incref = (
+                    f" pv_int_incref(x{i});"
+                    if t == INT
+                    else (f" Py_INCREF(x{i});" if ir.is_object(t) else "")
+                )
                 L.append(f"    if (o[{i}] == NULL) {{ x{i} = {dv.code};{incref} }} else {{")
             else:
                 L.append("    {")
@@ -191,7 +196,7 @@ class FuncGen(StatementEmitter, ArithmeticEmitter, CallEmitter, SequenceEmitter)
                 L.append(f"    double x{i} = PyFloat_AS_DOUBLE(args[{i}]);")
             elif p.type == BOOL:
                 L.append(f"    char x{i} = args[{i}] == Py_True;")
-            else:  # a list or tuple: borrowed (the caller's reference outlives the call)
+            else:  # a str, list or tuple: borrowed (the caller's reference outlives the call)
                 L.append(f"    PyObject *x{i} = args[{i}];")
             args.append(f"x{i}, ")
         call = f"{self.mg.func_name(f.name)}({''.join(args)}pv_recursion_budget())"
@@ -260,7 +265,15 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "tuple": FuncGen.new_sequence,
     "list_get": FuncGen.list_get,
     "tuple_get": FuncGen.tuple_get,
-    "len": FuncGen.list_len,
+    "len": FuncGen.length,
+    # strs (.strings)
+    "str_len": FuncGen.length,
+    "str_get": FuncGen.str_get,
+    "str_concat": FuncGen.str_concat,
+    "str_repeat": FuncGen.str_repeat,
+    "to_str": FuncGen.to_str,
+    "ord": FuncGen.ord_call,
+    "chr": FuncGen.chr_call,
     "list_repeat": FuncGen.list_binary,
     "list_concat": FuncGen.list_binary,
     "append": FuncGen.append,

@@ -6,7 +6,7 @@ int, float or bool item is unboxed as it is read. A mixin of :class:`.function.F
 from __future__ import annotations
 
 from .. import ir
-from ..ir import BOOL, FLOAT, INT, NONE, Expr
+from ..ir import BOOL, FLOAT, INT, NONE, STR, Expr
 from .cvalues import CVal
 from .funcstate import FuncState
 
@@ -56,11 +56,13 @@ class SequenceEmitter(FuncState):
         self.release(tup)
         return v
 
-    def list_len(self, e: Expr) -> CVal:
-        lst = self.expr(e.args[0])
+    def length(self, e: Expr) -> CVal:
+        """``len`` of a list or a str."""
+        seq = self.expr(e.args[0])
+        size = "PyUnicode_GET_LENGTH" if seq.type == STR else "PyList_GET_SIZE"
         r = self.tmp(INT)
-        self.emit(f"{r} = PV_SHORT(PyList_GET_SIZE({lst.code}));")
-        self.release(lst)
+        self.emit(f"{r} = PV_SHORT({size}({seq.code}));")
+        self.release(seq)
         return CVal(r, INT, True)
 
     def list_binary(self, e: Expr) -> CVal:

@@ -4,7 +4,7 @@ helpers: :class:`.funcstate.FuncState`)."""
 from __future__ import annotations
 
 from .. import ir
-from ..ir import BOOL, FLOAT, INT, Expr, Stmt
+from ..ir import BOOL, FLOAT, INT, STR, Expr, Stmt
 from .cvalues import CVal, cid, refcounted
 from .funcstate import FuncState
 
@@ -36,6 +36,15 @@ class StatementEmitter(FuncState):
         if k == "expr":
             v = self.expr(s.exprs[0])
             self.release(v)
+        elif k == "assign" and self.appends_in_place(s):
+            # s = s + t / s += t on a str local: PyUnicode_Append resizes s in place when
+            # nothing else references it, as CPython does for these statements
+            # owned: `s = s + s` must not append s to itself while resizing it
+            rhs = self.own(self.expr(s.exprs[0].args[1]))
+            r = self.ctmp("int")
+            self.emit(f"{r} = pv_str_append(&v_{cid(s.data)}, {rhs.code});")
+            self.release(rhs)
+            self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
         elif k == "assign":
             v = self.expr(s.exprs[0])
             if isinstance(s.data, list):
@@ -116,7 +125,7 @@ class StatementEmitter(FuncState):
             self.emit("}")
             self.block(s.orelse)
             self.emit(f"{brk}: ;")
-        elif k in ("for_range", "for_list"):
+        elif k in ("for_range", "for_list", "for_str"):
             self.for_loop(k, s.exprs, s.data, line, lambda: self.block(s.body), s.orelse)
         elif k == "break":
             self.emit(f"goto {self.loops[-1][0]};")
@@ -268,8 +277,18 @@ class StatementEmitter(FuncState):
         self.emit(f"{idx} = 0;")
         self.emit("for (;;) {")
         self.indent += 1
-        self.emit(f"if ({idx} >= PyList_GET_SIZE({seq.code})) break;")
-        item = self.unbox(f"PyList_GET_ITEM({seq.code}, {idx})", seq.type[1], "list element", line)
+        if kind == "for_str":
+            # a str is immutable: its iterator reads each character as unicode_char does
+            self.emit(f"if ({idx} >= PyUnicode_GET_LENGTH({seq.code})) break;")
+            r = self.tmp(STR)
+            self.emit(f"{r} = PyUnicode_FromOrdinal((int)PyUnicode_READ_CHAR({seq.code}, {idx}));")
+            self.check(STR, r, line)
+            item = CVal(r, STR, True)
+        else:
+            self.emit(f"if ({idx} >= PyList_GET_SIZE({seq.code})) break;")
+            item = self.unbox(
+                f"PyList_GET_ITEM({seq.code}, {idx})", seq.type[1], "list element", line
+            )
         self.emit(f"{idx}++;")
         self.assign_to(var, item)
         self.loops.append((brk, cont))
@@ -282,6 +301,18 @@ class StatementEmitter(FuncState):
         self.block(orelse)
         self.emit(f"{brk}: ;")
         self.release(seq)
+
+    def appends_in_place(self, s: Stmt) -> bool:
+        """``name = name + t`` of a str local that the function owns (assigned, so not a
+        borrowed parameter)."""
+        e = s.exprs[0]
+        return (
+            isinstance(s.data, str)
+            and e.kind == "str_concat"
+            and e.args[0].kind == "local"
+            and e.args[0].data == s.data
+            and s.data not in self.f.borrowed_params
+        )
 
     # ---- conditions --------------------------------------------------------------------
     def cond(self, e: Expr) -> str:

@@ -191,6 +191,33 @@ static PyObject *pv_tuple_unbox(PyObject *o, Py_ssize_t n, const char *what) {
     return NULL;
 }
 
+/* A str as native code holds it: an exact str (a str subclass is read as a plain str of
+   its value, as int subclasses are: no Python code runs), and on 3.10/3.11 in the
+   canonical ("ready") representation that PyUnicode_GET_LENGTH and PyUnicode_READ_CHAR
+   read. Every str native code holds passed through here or was made by a C-API call,
+   which makes ready strs. */
+static PyObject *pv_str_unbox(PyObject *o, const char *what) {
+    if (PV_LIKELY(PyUnicode_CheckExact(o))) {
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(o) < 0) return NULL;
+#endif
+        Py_INCREF(o);
+        return o;
+    }
+    if (PyUnicode_Check(o)) return PyUnicode_FromObject(o); /* an exact, ready copy */
+    PyErr_Format(PyExc_TypeError, "%s must be str, not %.200s", what, Py_TYPE(o)->tp_name);
+    return NULL;
+}
+/* The native version's test of a str argument: an exact str, ready (a legacy str not
+   yet ready runs the generic body, which handles it as CPython does). */
+static inline int pv_str_exact(PyObject *o) {
+#if PY_VERSION_HEX < 0x030C0000
+    return PyUnicode_CheckExact(o) && PyUnicode_IS_READY(o);
+#else
+    return PyUnicode_CheckExact(o);
+#endif
+}
+
 static inline double pv_bits(uint64_t bits) { double d; memcpy(&d, &bits, sizeof d); return d; }
 
 static inline PyObject *pv_bool_box(char b) { PyObject *r = b ? Py_True : Py_False; Py_INCREF(r); return r; }
@@ -834,6 +861,78 @@ static int pv_raise_call(PyObject *cls, PyObject **args, Py_ssize_t n) {
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
     return -1;
+}
+/* ---- str: the calls CPython's own str slots and builtins make ---------------- */
+
+/* a == b / a != b of two strs: unicode_compare_eq (same length, kind and code units) */
+static inline int pv_str_eq(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
+}
+/* a < b, a <= b, a > b, a >= b of two strs: PyUnicode_Compare (code point order, as
+   unicode_richcompare); -1 with the exception set if it fails */
+static inline int pv_str_order(PyObject *a, PyObject *b, int op) {
+    int c;
+    if (PyUnicode_GET_LENGTH(a) == 1 && PyUnicode_GET_LENGTH(b) == 1) {
+        /* two characters (`"a" <= c <= "z"`): their code points, as unicode_compare */
+        Py_UCS4 x = PyUnicode_READ_CHAR(a, 0), y = PyUnicode_READ_CHAR(b, 0);
+        c = (x > y) - (x < y);
+    } else {
+        c = PyUnicode_Compare(a, b);
+        if (c == -1 && PyErr_Occurred()) return -1;
+    }
+    switch (op) {
+    case Py_LT: return c < 0;
+    case Py_LE: return c <= 0;
+    case Py_GT: return c > 0;
+    default: return c >= 0;
+    }
+}
+/* s[i]: unicode_subscript (the index converted with PyNumber_AsSsize_t(i, IndexError),
+   a negative one counted from the end) and unicode_getitem ("string index out of range";
+   the character made by PyUnicode_FromOrdinal, as unicode_char) */
+static PyObject *pv_str_get(PyObject *s, PvInt i) {
+    if (PV_LIKELY(PV_IS_SHORT(i))) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(s), k = (Py_ssize_t)PV_VAL(i);
+        if (k < 0) k += n;
+        if (PV_LIKELY(k >= 0 && k < n)) return PyUnicode_FromOrdinal((int)PyUnicode_READ_CHAR(s, k));
+    }
+    pv_index_fail(i, "string index out of range");
+    return NULL;
+}
+/* s * n, n * s: PySequence_Repeat (unicode_repeat: empty for n <= 0, OverflowError
+   "repeated string is too long", MemoryError); an n that is not a short int goes
+   through PyNumber_Multiply, which converts it as CPython does (OverflowError "cannot fit
+   'int' into an index-sized integer"). */
+static PyObject *pv_str_repeat(PyObject *s, PvInt n) {
+    if (PV_LIKELY(PV_IS_SHORT(n))) return PySequence_Repeat(s, (Py_ssize_t)PV_VAL(n));
+    return PyNumber_Multiply(s, PV_OBJ(n));
+}
+/* ord(c) of a str: the code point of a one-character str; any other length goes to
+   the builtin, whose TypeError is CPython's */
+static PvInt pv_str_ord(PyObject *c, PyObject *ord_fn) {
+    if (PV_LIKELY(PyUnicode_GET_LENGTH(c) == 1)) return PV_SHORT(PyUnicode_READ_CHAR(c, 0));
+    Py_INCREF(c);
+    PyObject *args[1] = {c};
+    return pv_int_from_long_steal(pv_call_steal(ord_fn, args, 1));
+}
+/* chr(i): PyUnicode_FromOrdinal for 0 <= i < 0x110000 (as builtin_chr); any other i goes
+   to the builtin, whose ValueError or OverflowError is CPython's (they differ between
+   versions) */
+static PyObject *pv_str_chr(PvInt i, PyObject *chr_fn) {
+    if (PV_LIKELY(PV_IS_SHORT(i)) && PV_VAL(i) >= 0 && PV_VAL(i) < 0x110000)
+        return PyUnicode_FromOrdinal((int)PV_VAL(i));
+    PyObject *args[1] = {pv_int_box(i)};
+    return pv_call_steal(chr_fn, args, 1);
+}
+/* s += t on a str local: PyUnicode_Append, which resizes the left str in place when
+   nothing else references it (as CPython's BINARY_OP_INPLACE_ADD_UNICODE); *left is
+   replaced (NULL on failure, the old value released). The value is PyUnicode_Concat's. */
+static inline int pv_str_append(PyObject **left, PyObject *right) {
+    PyUnicode_Append(left, right);
+    return *left == NULL ? -1 : 0;
 }
 static int pv_assert_fail(PyObject *msg) {
     if (msg) {

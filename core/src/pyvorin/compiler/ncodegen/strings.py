@@ -1,0 +1,53 @@
+"""Strs: indexing, ``+``, ``*`` by an int, ``str()`` of a number, ``ord`` and ``chr``
+(``len`` is in :mod:`.sequences`; comparisons, ``in`` and ``for c in s`` in
+:mod:`.arithmetic` and :mod:`.statements`). A str is an exact, ready ``PyObject *`` (see
+``pv_str_unbox`` in the runtime); each operation is the C-API call CPython's own str slot
+or builtin makes, so values and exceptions are CPython's. A mixin of
+:class:`.function.FuncGen` (state and helpers: :class:`.funcstate.FuncState`)."""
+
+from __future__ import annotations
+
+from ..ir import STR, Expr
+from .cvalues import CVal
+from .funcstate import FuncState
+
+
+class StringEmitter(FuncState):
+    def str_result(self, call: str, args: list[CVal], line: int) -> CVal:
+        """``call`` gives a new str (NULL on failure); the operands are released."""
+        return self.call_op(STR, call, args, line)
+
+    def str_get(self, e: Expr) -> CVal:
+        s, i = self.expr(e.args[0]), self.expr(e.args[1])
+        return self.str_result(f"pv_str_get({s.code}, {i.code})", [s, i], e.line)
+
+    def str_concat(self, e: Expr) -> CVal:
+        a, b = self.expr(e.args[0]), self.expr(e.args[1])
+        return self.str_result(f"PyUnicode_Concat({a.code}, {b.code})", [a, b], e.line)
+
+    def str_repeat(self, e: Expr) -> CVal:
+        s, n = self.expr(e.args[0]), self.expr(e.args[1])
+        return self.str_result(f"pv_str_repeat({s.code}, {n.code})", [s, n], e.line)
+
+    def to_str(self, e: Expr) -> CVal:
+        """``str(x)`` of an int, float or bool: PyObject_Str of the boxed value."""
+        v = self.expr(e.args[0])
+        o = self.ctmp("PyObject *")
+        self.emit(f"{o} = {self.box(v)};")
+        self.release(v)
+        self.emit(f"if (PV_UNLIKELY({o} == NULL)) {self.fail(e.line)}")
+        r = self.tmp(STR)
+        self.emit(f"{r} = PyObject_Str({o});")
+        self.emit(f"Py_DECREF({o});")
+        self.check(STR, r, e.line)
+        return CVal(r, STR, True)
+
+    def ord_call(self, e: Expr) -> CVal:
+        s = self.expr(e.args[0])
+        fn = self.mg.builtin_obj("ord")
+        return self.int_op("pv_str_ord", [s, CVal(fn, STR)], e.line)
+
+    def chr_call(self, e: Expr) -> CVal:
+        i = self.expr(e.args[0])
+        fn = self.mg.builtin_obj("chr")
+        return self.str_result(f"pv_str_chr({i.code}, {fn})", [i], e.line)
