@@ -442,6 +442,7 @@ for fn in ("length", "reverse", "codes", "chars", "is_palindrome", "truth", "spl
     add("strings", fn, *[(s,) for s in STRS])
 add("strings", "at", *[(s, i) for s in STRS for i in (0, 1, -1, -2, 3, -4)])
 add("strings", "at", ("abc", 2**62), ("abc", -(2**62) - 1), ("abc", 2**63), ("abc", 10**30))
+add("strings", "surrogates", (0,), (1,), (3,))
 add("strings", "at_bool", ("ab", True), ("ab", False), ("a", True), ("", False))
 add("strings", "count_char", *[(s, c) for s in STRS for c in ("a", "é", "\U0001f600", "", "ab")])
 add("strings", "ord_of", *[(s,) for s in STRS])

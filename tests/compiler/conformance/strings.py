@@ -190,3 +190,9 @@ def word_count(text: str, word: str) -> int:
         if w == word:
             n += 1
     return n
+
+
+def surrogates(i: int) -> tuple[str, int, int, bool]:
+    # constants holding lone surrogates keep their exact code points
+    s = "\ud800" + "x\udfff" * i
+    return s, ord("\udfff"), len(s), s == "\ud800x\udfff"

@@ -49,9 +49,9 @@ class ModuleGen:
         self.globals.append(f"{self.storage}PyObject *{name};")
         if kind == "int":
             self.consts.append(f'{name} = PyLong_FromString("{int(value)}", NULL, 10);')
-        else:
-            lit, n = c_string(value)
-            self.consts.append(f'{name} = PyUnicode_DecodeUTF8({lit}, {n}, "strict");')
+        else:  # the exact code points, lone surrogates included (as the generic tier's)
+            lit, n = c_string(value.encode("utf-8", "surrogatepass"))
+            self.consts.append(f'{name} = PyUnicode_DecodeUTF8({lit}, {n}, "surrogatepass");')
         self.consts.append(f"if (!{name}) return NULL;")
         return name
 
