@@ -351,9 +351,7 @@ def supervise(
     # input with a negative integer that never finishes says nothing of the others
     failures: dict[tuple[str, str], int] = {}
     ledger = ModuleBudget.from_header(budget.get("ledger"), [r["function"] for r in requests])
-    by_id = {request["id"]: request["function"] for request in requests}
-    sizes = {request["id"]: request.get("size") for request in requests}
-    families = {request["id"]: request.get("family", "") for request in requests}
+    by_id = {request["id"]: request for request in requests}
 
     def strikes(request: dict[str, Any]) -> tuple[str, str]:
         return request["function"], request.get("family", "")
@@ -363,12 +361,12 @@ def supervise(
     call_seconds = float(budget["call_seconds"])
 
     def answer(reply: dict[str, Any]) -> None:
-        call_id = reply.get("id")
+        request = by_id.get(reply.get("id"), {})
         ledger.charge(
-            by_id.get(call_id, ""),
+            request.get("function", ""),
             cost(reply, call_seconds),
-            sizes.get(call_id),
-            families.get(call_id, ""),
+            request.get("size"),
+            request.get("family", ""),
         )
         send(reply)
 

@@ -32,18 +32,12 @@ class CallEmitter(FuncState):
 
     def print_call(self, e: Expr) -> CVal:
         line = e.line
-        args = [self.expr(a) for a in e.args]
-        arr = self.arr(len(args))
-        boxes = [self.box(a) for a in args]
-        for i, b in enumerate(boxes):
-            self.emit(f"{arr}[{i}] = {b};")
-        for a in args:
-            self.release(a)
+        arr = self.boxed_args(e.args)
         sep = self.mg.obj_const("str", e.data["sep"]) if "sep" in e.data else "NULL"
         end = self.mg.obj_const("str", e.data["end"]) if "end" in e.data else "NULL"
         r = self.ctmp("int")
         self.emit(
-            f"{r} = pv_print({self.mg.builtin_obj('print')}, {arr}, {len(args)}, {sep}, {end});"
+            f"{r} = pv_print({self.mg.builtin_obj('print')}, {arr}, {len(e.args)}, {sep}, {end});"
         )
         self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
         return CVal("0", NONE)
@@ -83,14 +77,9 @@ class CallEmitter(FuncState):
 
     def slow_call(self, fn: str, args_e: list[Expr], t: ir.Type, line: int) -> CVal:
         """Call a Python callable on boxed arguments and unbox the result."""
-        args = [self.expr(a) for a in args_e]
-        arr = self.arr(len(args))
-        for i, a in enumerate(args):
-            self.emit(f"{arr}[{i}] = {self.box(a)};")
-        for a in args:
-            self.release(a)
+        arr = self.boxed_args(args_e)
         o = self.tmp(ir.list_of(t))
-        self.emit(f"{o} = pv_call_steal({fn}, {arr}, {len(args)});")
+        self.emit(f"{o} = pv_call_steal({fn}, {arr}, {len(args_e)});")
         return self.unbox_steal(o, t, "result", line)
 
     def math(self, e: Expr) -> CVal:

@@ -69,6 +69,17 @@ class FuncState:
     def check(self, t: ir.Type, x: str, line: int) -> None:
         self.emit(f"if ({err_test(t, x)}) {self.fail(line)}")
 
+    def boxed_args(self, exprs: list[Expr]) -> str:
+        """Evaluate ``exprs`` and box each into a new C array of new references (NULL where
+        boxing failed: the callee steals them and reports it); returns the array's name."""
+        args = [self.expr(e) for e in exprs]
+        arr = self.arr(len(args))
+        for i, a in enumerate(args):
+            self.emit(f"{arr}[{i}] = {self.box(a)};")
+        for a in args:
+            self.release(a)
+        return arr
+
     def call_op(self, t: ir.Type, call: str, args: list[CVal], line: int) -> CVal:
         """A refcounted result of type t from the C expression ``call`` (its error value on
         failure); the operands are released."""

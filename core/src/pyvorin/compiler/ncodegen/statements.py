@@ -158,13 +158,8 @@ class StatementEmitter(FuncState):
             self.indent -= 1
             self.emit("}")
         elif k == "raise":
-            args = [self.expr(e) for e in s.exprs]
-            arr = self.arr(len(args))
-            for i, a in enumerate(args):
-                self.emit(f"{arr}[{i}] = {self.box(a)};")  # new references (NULL: failed)
-            for a in args:
-                self.release(a)
-            self.emit(f"pv_raise_call({self.mg.builtin_obj(s.data)}, {arr}, {len(args)});")
+            arr = self.boxed_args(s.exprs)
+            self.emit(f"pv_raise_call({self.mg.builtin_obj(s.data)}, {arr}, {len(s.exprs)});")
             self.emit(self.fail(line))
         else:
             raise AssertionError(k)
