@@ -112,7 +112,7 @@ def main() -> None:
                 best = dict.fromkeys(calls, float("inf"))
                 for _ in range(opts.repeat):
                     for k, f in calls.items():
-                        t = timeit.timeit(lambda f=f: f(text), number=number) / number
+                        t = timeit.timeit(lambda f=f, s=text: f(s), number=number) / number
                         best[k] = min(best[k], t)
                 cells = "  ".join(f"{k} {v * 1e3:9.3f} ms" for k, v in best.items())
                 print(
