@@ -474,6 +474,13 @@ add("strings", "named", (("ab", 3),), (("", 2**70),), (("x", -1),), (("ab", 2**6
 add("strings", "swap_pair", ("a", "b"), ("", "\ud800"))
 add("strings", "self_append", ("ab", 3), ("", 5), ("é\U0001f600", 4), ("a", 0))
 add("strings", "big_index", ("abc",), ("",))
+SLICE_BOUNDS = [0, 1, -1, 2, -3, 8, -50, 2**62, -(2**62) - 1, 2**63, -(2**63) - 1, 10**30]
+add(
+    "strings",
+    "slices",
+    *[(s, a, b) for s in STRS[::2] for a in SLICE_BOUNDS for b in SLICE_BOUNDS[::2]],
+)
+add("strings", "slice_bool", *[(s, t) for s in ("", "ab", "\U0001f600") for t in (True, False)])
 add("strings", "word_count", ("a b a  a", "a"), ("", "a"), ("ab ab", "ab"))
 
 add("unicode_names", "größe", (3,), (2, 1.5))

@@ -57,6 +57,7 @@ NATIVE = {
     "vowels",
     "mirror",
     "rank",
+    "cut",
 }
 
 
@@ -259,6 +260,38 @@ def test_native_path_strs(modules, s: str) -> None:
     for t in STRS:
         both(modules, "rank", s, t)
     assert calls(compiled, "rank") == len(STRS)
+
+
+SLICE_BOUNDS = [
+    0,
+    1,
+    2,
+    -1,
+    -3,
+    7,
+    -20,
+    2**62,
+    -(2**62) - 1,
+    2**63,
+    -(2**63) - 1,
+    10**30,
+    -(10**30),
+]
+
+
+@pytest.mark.parametrize("s", STRS)
+def test_native_path_str_slices(modules, s: str) -> None:
+    """s[a:b], s[a:], s[:b], s[:] and negative bounds from the native body: CPython's
+    clamping (bounds past the length, past Py_ssize_t, crossed), every str kind."""
+    _py, compiled = modules
+    for a in SLICE_BOUNDS:
+        for b in SLICE_BOUNDS:
+            both(modules, "cut", s, a, b)
+    assert calls(compiled, "cut") == len(SLICE_BOUNDS) ** 2
+    both(modules, "cut", s, True, False)  # bools: the native body takes them as ints
+    both(modules, "cut", StrSub(s), 0, 1)  # a subclass (its own __getitem__): generic
+    both(modules, "cut", s, 1.5, 2)  # TypeError from the generic body
+    assert calls(compiled, "cut") == len(SLICE_BOUNDS) ** 2
 
 
 def test_native_str_errors(modules) -> None:

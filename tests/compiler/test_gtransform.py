@@ -217,6 +217,54 @@ def test_writing_primitives_kill() -> None:
     assert gtransform._PRIM_WRITES["is"] == frozenset()
 
 
+def test_str_append_binds_its_local_on_success_only() -> None:
+    # `s += c` on a fast local is one primitive that writes s (gprims.BINDS: s is set
+    # when it succeeds): the next read needs no check, but a handler after a failed
+    # append (PyUnicode_Append left s NULL, as in CPython) keeps its check
+    src = """
+def f(text):
+    s = ""
+    for c in text:
+        s += c
+        s = s + c
+    try:
+        s += text
+    except MemoryError:
+        return s
+    return s
+"""
+    _, f = _func(src)
+    prims = [op.prim for op in f.ops if isinstance(op, gir.Prim)]
+    assert prims.count("iadd_local") == 2 and prims.count("add_local") == 1
+    assert "inplace_Add" not in prims and "bin_Add" not in prims
+    assert gtransform._PRIM_WRITES["iadd_local"] == {0, 1, 2}
+    assert checked(src) == [("s", 10)]
+
+
+def test_non_str_constants_keep_the_plain_lowering() -> None:
+    # `i += 1` cannot append a str: the plain in-place add, with i borrowed; cells,
+    # globals and attributes are never appended in place
+    src = """
+g = ""
+def f(o):
+    global g
+    i = 0
+    i += 1
+    i = i + 2.0
+    c = ""
+    def inner():
+        return c
+    c += "x"
+    g += "x"
+    o.a += "x"
+    return i
+"""
+    _, f = _func(src)
+    prims = [op.prim for op in f.ops if isinstance(op, gir.Prim)]
+    assert "iadd_local" not in prims and "add_local" not in prims
+    assert prims.count("inplace_Add") == 4 and prims.count("bin_Add") == 1
+
+
 def test_error_edge_kills_the_destination() -> None:
     a = gir.Reg("l0", role="local")
     t = gir.Reg("t1")

@@ -172,14 +172,17 @@ CASES = [
 ]
 
 
-# strs: + with a str, * with an int, indexing, len, in, comparisons are native; these are
+# strs: + with a str, * with an int, indexing, slicing without a step, len, in, comparisons
+# are native; these are
 # not: (id, `return` expression of `def f(s: str, x: int)`, code, column)
 STR_CASES = [
     ("str-plus-int", "s + x", "PV210", 12),
     ("str-mod", "'%d' % x", "PV210", 12),
     ("str-int", "str(int(s))", "PV210", 16),
     ("str-method", "s.upper()", "PV305", 12),
-    ("str-slice", "s[1:]", "PV216", 12),
+    ("str-slice-step", "s[::2]", "PV216", 12),
+    ("str-slice-step-none", "s[1:x:None]", "PV216", 12),
+    ("str-slice-str", "s[s:]", "PV205", 14),
     ("str-eq-int", "str(s == x)", "PV214", 16),
     ("str-in-list", "str(s in [s])", "PV214", 16),
     ("str-of-list", "str([x])", "PV204", 12),

@@ -196,3 +196,11 @@ def surrogates(i: int) -> tuple[str, int, int, bool]:
     # constants holding lone surrogates keep their exact code points
     s = "\ud800" + "x\udfff" * i
     return s, ord("\udfff"), len(s), s == "\ud800x\udfff"
+
+
+def slices(s: str, a: int, b: int) -> tuple[str, str, str, str, str, str]:
+    return (s[a:b], s[a:], s[:b], s[:], s[-a:-b], s[a:][:b])
+
+
+def slice_bool(s: str, t: bool) -> str:
+    return s[t:] + s[:t]

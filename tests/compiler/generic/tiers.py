@@ -200,6 +200,10 @@ def rank(a: str, b: str) -> tuple[bool, bool, bool, int]:
     return (a < b, a == b, a in b, len(a + b))
 
 
+def cut(s: str, a: int, b: int) -> tuple[str, str, str, str, str]:
+    return (s[a:b], s[a:], s[:b], s[:], s[-b:-a])
+
+
 TABLE = [kernel(i) for i in range(6)]
 ORIGIN = Point(3.0, 4.0).norm()
 if __name__ == "__main__":

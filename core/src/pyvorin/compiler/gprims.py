@@ -87,6 +87,11 @@ for _op, _c in COMPARE.items():  # pv_richcompare: PyObject_RichCompare with fas
 
 PRIMS.update(
     {
+        # `x += y` / `x = x + y` on a fast local x: {0} is x's register, {1} the value x
+        # was read as, {2} the operand (both consumed); exact strs are appended to x in
+        # place as CPython's BINARY_OP_INPLACE_ADD_UNICODE does (pv_fast.h)
+        "iadd_local": ("pv_add_to_local(&{0}, &{1}, &{2}, 1)", "cint"),
+        "add_local": ("pv_add_to_local(&{0}, &{1}, &{2}, 0)", "cint"),
         "bin_Pow": ("PyNumber_Power({0}, {1}, Py_None)", "obj"),
         "inplace_Pow": ("PyNumber_InPlacePower({0}, {1}, Py_None)", "obj"),
         "neg": ("PyNumber_Negative({0})", "obj"),
@@ -186,6 +191,13 @@ PRIMS.update(
         "prep_reraise_star": ("pv_prep_reraise_star({0}, {1})", "obj"),
     }
 )
+
+# The arguments a primitive that writes them (``&{i}``) leaves set, never NULL, when it
+# succeeds (the definite-assignment pass of gtransform.py counts them as bound there).
+BINDS: dict[str, frozenset[int]] = {
+    "iadd_local": frozenset({0}),
+    "add_local": frozenset({0}),
+}
 
 
 def template(name: str) -> tuple[str, str]:

@@ -26,7 +26,8 @@ Soundness rests on three rules:
   parameters at entry (a parameter that is a cell variable lives in its cell: its
   argument register is cleared at entry and is not a fact). Any other write kills:
   ``DecRef`` (``del x``), ``Move`` (its source), ``ClearRegs``, ``Return``, a primitive
-  whose template assigns or takes the address of an argument (``&{1}``, ``{0} = NULL``),
+  whose template assigns or takes the address of an argument (``&{1}``, ``{0} = NULL``)
+  unless ``gprims.BINDS`` says it leaves that argument set when it succeeds,
   a ``dst`` on a failing op's error edge (the emitter assigns the NULL before jumping),
   ``ForIter.dst`` on the ``done`` edge. The state on an error edge is the state before
   the op minus everything the op may write.
@@ -77,7 +78,7 @@ from collections.abc import Iterator
 
 from . import gir
 from .gir import FuncIR, ModuleIR, Op, Reg
-from .gprims import PRIMS
+from .gprims import BINDS, PRIMS
 
 # the function kinds the passes rewrite (see the module docstring)
 TRANSFORMED_KINDS = ("function",)
@@ -153,6 +154,7 @@ def _edges(op: Op, state: int, bits: _Bits) -> list[Edge]:
             return out
         ok = state & ~killed
         ok = ok | dst if result == "obj" else ok & ~dst
+        ok |= bits.of(_regs([op.args[i] for i in BINDS.get(op.prim, ()) if i < len(op.args)]))
         out.append((None, ok))
         return out
     if isinstance(op, (gir.Call, gir.Pack, gir.InterpretedDef)):

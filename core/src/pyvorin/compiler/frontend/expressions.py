@@ -492,13 +492,7 @@ class ExpressionChecks(FunctionState):
     def subscript(self, node: ast.Subscript, defined: set[str]) -> Expr:
         line = node.lineno
         if isinstance(node.slice, ast.Slice):
-            self.error(
-                node,
-                "PV216",
-                "slicing is not supported",
-                "copy the items with a list comprehension over an index range",
-            )
-            return Expr("error", ERR, line)
+            return self.slice(node, node.slice, defined)
         base = self.expr(node.value, defined)
         if base.type == ERR:
             return base
@@ -547,6 +541,30 @@ class ExpressionChecks(FunctionState):
             "only lists, tuples and strs can be indexed",
         )
         return Expr("error", ERR, line)
+
+    def slice(self, node: ast.Subscript, sl: ast.Slice, defined: set[str]) -> Expr:
+        """``s[a:b]`` of a str (either bound may be left out; no step): ``str_slice``, its
+        args the str and the bounds given, ``data`` which bounds are given. Other slices
+        are not supported."""
+        base = self.expr(node.value, defined) if sl.step is None else None
+        if base is not None and base.type == ERR:
+            return base
+        if base is None or base.type != STR:
+            self.error(
+                node,
+                "PV216",
+                "slicing is not supported"
+                if base is None or base.type == STR
+                else f"slicing a {ir.show(base.type)} is not supported",
+                "slice strs without a step; copy list items with a list comprehension "
+                "over an index range",
+            )
+            return Expr("error", ERR, node.lineno)
+        bounds = [self.index_expr(b, defined) for b in (sl.lower, sl.upper) if b is not None]
+        if any(b.type == ERR for b in bounds):
+            return Expr("error", ERR, node.lineno)
+        given = (sl.lower is not None, sl.upper is not None)
+        return Expr("str_slice", STR, node.lineno, [base, *bounds], data=given)
 
     def listcomp(self, node: ast.ListComp, defined: set[str]) -> Expr:
         line = node.lineno

@@ -87,8 +87,51 @@ def assign(b: FunctionBuilder, target: ast.expr, value: gir.Reg) -> None:
         raise Unsupported(target, "PV499", f"assignment to {type(target).__name__}")
 
 
+def _may_append_str(value: ast.expr) -> bool:
+    """Whether ``value`` may be a str: anything but a constant of another type (``i += 1``
+    keeps the plain lowering, whose operand the borrowing pass can take from ``i``)."""
+    return not isinstance(value, ast.Constant) or isinstance(value.value, str)
+
+
+def _fast_local(b: FunctionBuilder, target: ast.expr) -> str | None:
+    """The mangled name of ``target`` when it is a fast local of a function (not a cell,
+    free variable, global, or a module or class body's name), else None."""
+    if not isinstance(target, ast.Name):
+        return None
+    name = b.mangle(target.id)
+    return name if b.name_kind(name) == "fast" else None
+
+
+def _add_to_local(b: FunctionBuilder, name: str, operand: ast.expr, at: ast.AST, prim: str) -> None:
+    """``x += operand`` (``iadd_local``) or ``x = x + operand`` (``add_local``) on the
+    fast local ``x``: CPython's BINARY_OP_INPLACE_ADD_UNICODE (3.11-3.13 specialise a
+    str ``+``/``+=`` whose result is stored into the local holding its left operand, and
+    append in place when the local holds the only reference; 3.10's unicode_concatenate
+    did the same for STORE_FAST, and also for cells and names, which 3.11 dropped: cells,
+    globals and names keep PyNumber_InPlaceAdd here, the behaviour common to 3.10-3.13).
+    ``x`` is read (and checked bound) before the operand is evaluated, as LOAD_FAST; the
+    primitive consumes both values and stores the result into ``x`` (see pv_fast.h)."""
+    b.at(at)  # the statement, or x = x + y's BinOp (whose first line reads x)
+    cur = b.load_name(name)
+    rhs = expr(b, operand)
+    b.at(at)
+    b.do(prim, b.local_reg(name), cur, rhs)
+
+
 @lowers(ast.Assign)
 def _assign(b: FunctionBuilder, node: ast.Assign) -> None:
+    if len(node.targets) == 1:
+        name = _fast_local(b, node.targets[0])
+        v = node.value
+        if (
+            name is not None
+            and isinstance(v, ast.BinOp)
+            and isinstance(v.op, ast.Add)
+            and _fast_local(b, v.left) == name
+            and _may_append_str(v.right)
+        ):
+            _add_to_local(b, name, v.right, v, "add_local")
+            return
     value = expr(b, node.value)
     for i, target in enumerate(node.targets):
         if i < len(node.targets) - 1:
@@ -103,7 +146,10 @@ def _assign(b: FunctionBuilder, node: ast.Assign) -> None:
 def _augassign(b: FunctionBuilder, node: ast.AugAssign) -> None:
     op = f"inplace_{type(node.op).__name__}"
     t = node.target
-    if isinstance(t, ast.Name):
+    name = _fast_local(b, t)
+    if name is not None and isinstance(node.op, ast.Add) and _may_append_str(node.value):
+        _add_to_local(b, name, node.value, node, "iadd_local")
+    elif isinstance(t, ast.Name):
         cur = b.load_name(t.id)
         rhs = expr(b, node.value)
         b.at(node)

@@ -269,6 +269,7 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     # strs (.strings)
     "str_len": FuncGen.length,
     "str_get": FuncGen.str_get,
+    "str_slice": FuncGen.str_slice,
     "str_concat": FuncGen.str_concat,
     "str_repeat": FuncGen.str_repeat,
     "to_str": FuncGen.to_str,

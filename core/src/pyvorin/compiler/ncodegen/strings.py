@@ -1,9 +1,9 @@
-"""Strs: indexing, ``+``, ``*`` by an int, ``str()`` of a number, ``ord`` and ``chr``
-(``len`` is in :mod:`.sequences`; comparisons, ``in`` and ``for c in s`` in
-:mod:`.arithmetic` and :mod:`.statements`). A str is an exact, ready ``PyObject *`` (see
-``pv_str_unbox`` in the runtime); each operation is the C-API call CPython's own str slot
-or builtin makes, so values and exceptions are CPython's. A mixin of
-:class:`.function.FuncGen` (state and helpers: :class:`.funcstate.FuncState`)."""
+"""Strs: indexing, slicing without a step, ``+``, ``*`` by an int, ``str()`` of a number,
+``ord`` and ``chr`` (``len`` is in :mod:`.sequences`; comparisons, ``in`` and
+``for c in s`` in :mod:`.arithmetic` and :mod:`.statements`). A str is an exact, ready
+``PyObject *`` (see ``pv_str_unbox`` in the runtime); each operation is the C-API call
+CPython's own str slot or builtin makes, so values and exceptions are CPython's. A mixin
+of :class:`.function.FuncGen` (state and helpers: :class:`.funcstate.FuncState`)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ class StringEmitter(FuncState):
     def str_get(self, e: Expr) -> CVal:
         s, i = self.expr(e.args[0]), self.expr(e.args[1])
         return self.str_result(f"pv_str_get({s.code}, {i.code})", [s, i], e.line)
+
+    def str_slice(self, e: Expr) -> CVal:
+        """``s[a:b]``, ``s[a:]``, ``s[:b]``, ``s[:]``: pv_str_slice, a bound left out
+        passed as 0 with its flag off."""
+        s = self.expr(e.args[0])
+        given = [self.expr(b) for b in e.args[1:]]
+        it = iter(given)
+        parts = [f"1, {next(it).code}" if has else "0, 0" for has in e.data]
+        return self.str_result(f"pv_str_slice({s.code}, {', '.join(parts)})", [s, *given], e.line)
 
     def str_concat(self, e: Expr) -> CVal:
         a, b = self.expr(e.args[0]), self.expr(e.args[1])

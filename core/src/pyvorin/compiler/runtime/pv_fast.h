@@ -226,6 +226,27 @@ PV_BINOP(or, PV_OR, PyNumber_Or, PyNumber_InPlaceOr)
 PV_BINOP(xor, PV_XOR, PyNumber_Xor, PyNumber_InPlaceXor)
 #undef PV_BINOP
 
+/* `x += y` (inplace) or `x = x + y` where `x` is a fast local: *local is x's register,
+ * *left the value x was read as and *right the operand, both owned and consumed (left to
+ * NULL). Exact strs whose left operand x still holds are appended to x in place
+ * (pv_str_append_local: BINARY_OP_INPLACE_ADD_UNICODE); everything else is exactly the
+ * plain lowering: pv_iadd or pv_add, release left then right, store the result into x.
+ * Returns 0 (x set) or -1 (an exception; x is unchanged, but NULL when an append failed). */
+PV_INLINE int pv_add_to_local(PyObject **local, PyObject **left, PyObject **right, int inplace)
+{
+    PyObject *l = *left, *r = *right, *res;
+    if (PyUnicode_CheckExact(l) && PyUnicode_CheckExact(r) && *local == l)
+        return pv_str_append_local(local, left, right);
+    res = inplace ? pv_iadd(l, r) : pv_add(l, r);
+    *left = NULL;
+    *right = NULL;
+    Py_DECREF(l);
+    Py_DECREF(r);
+    if (PV_UNLIKELY(res == NULL)) return -1;
+    Py_XSETREF(*local, res);
+    return 0;
+}
+
 /* ---- comparison -------------------------------------------------------------------- */
 
 PV_INLINE int pv_cmp_result(long long c, int op)

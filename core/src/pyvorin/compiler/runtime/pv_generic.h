@@ -507,6 +507,7 @@ int pv_with_exit_ok(PyObject *exit);
 int pv_with_exit_exc(PyObject *exit, PyObject *exc);
 PyObject *pv_format_value(PyObject *v, int conversion, PyObject *spec);
 PyObject *pv_join_str(Py_ssize_t n, PyObject **items);
+int pv_str_append_local(PyObject **local, PyObject **left, PyObject **right);
 PyObject *pv_bool(int b);
 PyObject *pv_slice(PyObject *a, PyObject *b, PyObject *c);
 PyObject *pv_super0(PyObject *super_obj, PyObject *cell, PyObject *first);

@@ -821,6 +821,43 @@ PyObject *pv_join_str(Py_ssize_t n, PyObject **items)
     return r;
 }
 
+/* `x += y` and `x = x + y` on a fast local `x` when both operands are exact strs and `x`
+   still holds the left operand: CPython's BINARY_OP_INPLACE_ADD_UNICODE (3.11; the same
+   in 3.12 and 3.13's bytecodes.c, and unicode_concatenate's STORE_FAST case in 3.10).
+   *left (the value `x` was read as) and *right are owned references, both consumed; the
+   left one is dropped before PyUnicode_Append so that the local's own reference is the
+   only one when nothing else holds the str, and PyUnicode_Append's unicode_modifiable
+   test (one reference, no cached hash, not interned, exact str) lets it resize in place.
+   On failure (MemoryError; OverflowError past PY_SSIZE_T_MAX) PyUnicode_Append has
+   released the old value and *local is NULL: the local is unbound, as in CPython.
+   Called by pv_add_to_local (pv_fast.h) only; the counts are evidence for tests. */
+static long long pv_str_append_counts[2]; /* [0] appends, [1] of a str nothing else held */
+
+int pv_str_append_local(PyObject **local, PyObject **left, PyObject **right)
+{
+    PyObject *l = *left, *r = *right;
+    *left = NULL;
+    *right = NULL;
+    Py_DECREF(l); /* *local still references it: never the last reference */
+    pv_str_append_counts[0]++;
+    if (Py_REFCNT(l) == 1) pv_str_append_counts[1]++;
+    PyUnicode_Append(local, r);
+    Py_DECREF(r);
+    return *local == NULL ? -1 : 0;
+}
+
+/* How many appends pv_str_append_local made in this module ([0]), and how many of them
+   on a str no other reference held ([1]): read with ctypes by the tests, which prove the
+   in-place path ran without timing it. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((visibility("default")))
+#endif
+long long pyvorin_str_appends(int which);
+long long pyvorin_str_appends(int which)
+{
+    return which == 0 || which == 1 ? pv_str_append_counts[which] : -1;
+}
+
 PyObject *pv_bool(int b)
 {
     PyObject *r = b ? Py_True : Py_False;

@@ -902,6 +902,22 @@ static PyObject *pv_str_get(PyObject *s, PvInt i) {
     pv_index_fail(i, "string index out of range");
     return NULL;
 }
+/* s[lo:hi] (no step) as CPython computes it: a bound given is converted as
+   _PyEval_SliceIndex does for PySlice_Unpack (an int past Py_ssize_t clamped,
+   PyNumber_AsSsize_t(v, NULL): never an error for an int); a bound left out is 0 or
+   PY_SSIZE_T_MAX; PySlice_AdjustIndices counts negative bounds from the end and clamps
+   both to [0, len]; then unicode_subscript's result: PyUnicode_Substring (the empty str
+   for an empty range, s itself for the whole str) */
+static Py_ssize_t pv_slice_bound(PvInt i) {
+    if (PV_LIKELY(PV_IS_SHORT(i))) return (Py_ssize_t)PV_VAL(i);
+    return PyNumber_AsSsize_t(PV_OBJ(i), NULL);
+}
+static PyObject *pv_str_slice(PyObject *s, int has_lo, PvInt lo, int has_hi, PvInt hi) {
+    Py_ssize_t start = has_lo ? pv_slice_bound(lo) : 0;
+    Py_ssize_t stop = has_hi ? pv_slice_bound(hi) : PY_SSIZE_T_MAX;
+    Py_ssize_t n = PySlice_AdjustIndices(PyUnicode_GET_LENGTH(s), &start, &stop, 1);
+    return PyUnicode_Substring(s, start, start + (n > 0 ? n : 0));
+}
 /* s * n, n * s: PySequence_Repeat (unicode_repeat: empty for n <= 0, OverflowError
    "repeated string is too long", MemoryError); an n that is not a short int goes
    through PyNumber_Multiply, which converts it as CPython does (OverflowError "cannot fit
