@@ -35,6 +35,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CpuTimer(Path(cpu_file).resolve()), "pyvorin-cputime")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    # -n auto: two workers per core for the fast part (-m "not slow"), tests/schedule.py
+    from tests.schedule import auto_workers
+
+    return auto_workers(config.option.markexpr or "", os.environ)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # under xdist's worksteal: the long (slow) modules first in the workers' slices

@@ -18,6 +18,7 @@ collection order is kept.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import pytest
@@ -87,3 +88,30 @@ def workers(config: pytest.Config) -> int:
     come first. (A worker cannot tell: xdist sets its own ``dist`` option to ``no``.)"""
     workerinput = getattr(config, "workerinput", None)
     return 0 if workerinput is None else int(workerinput.get("workercount", 0))
+
+
+# workers per core for ``-n auto`` when the slow tests are deselected (see auto_workers)
+FAST_WORKERS_PER_CORE = 2
+
+
+def slow_deselected(markexpr: str) -> bool:
+    """Whether ``-m markexpr`` is README command 2's ``not slow`` (spacing aside)."""
+    return " ".join(markexpr.split()) == "not slow"
+
+
+def auto_workers(markexpr: str, environ: dict[str, str] | os._Environ[str]) -> int | None:
+    """``-n auto``'s worker count, or None for xdist's own (one per core).
+
+    The tests left by ``-m "not slow"`` wait more than they compute: a server process
+    answering, a throwaway PostgreSQL, a sandbox's wall limit, verification workers
+    started and stopped. Measured with tests/cputime.py on 2 cores, they used 726 CPU s
+    in 645 s of wall time: the workers were busy with tests 620 s each, and a test
+    computed only 58 % of that time. Two workers per core fill the waits. The slow tests
+    (verification and ``gcc -O2``) keep one worker per core: they compute nearly all the
+    time, and their verification budgets are wall-clock seconds, which more processes
+    than cores would only stretch. PYTEST_XDIST_AUTO_NUM_WORKERS (xdist's own setting)
+    still decides when set.
+    """
+    if environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or not slow_deselected(markexpr):
+        return None
+    return FAST_WORKERS_PER_CORE * len(os.sched_getaffinity(0))

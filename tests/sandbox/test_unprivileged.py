@@ -76,7 +76,7 @@ def test_an_unprivileged_caller_gets_every_layer_from_a_user_namespace(nobody_wo
         # while the loop was already forking, and when the limit refused head first the
         # shell exited 2 and the whole run became a process-limit hit (seen under load)
         "i=0; (while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); done) 2>forks; "
-        "read -r first < forks; echo \"$first\""
+        'read -r first < forks; echo "$first"'
     )
 
     def body() -> dict:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +74,26 @@ def test_heavy_modules_lead_the_slices_and_nothing_is_lost(workers: int) -> None
         i for i in items if i.nodeid.split("::")[0] in ("tests/a.py", "tests/b.py", "tests/d.py")
     ]
     assert [i for i in ordered if i in light] == light
+
+
+def test_auto_workers_doubles_only_for_the_fast_part() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert schedule.auto_workers("not slow", {}) == schedule.FAST_WORKERS_PER_CORE * cores
+    assert schedule.auto_workers("  not   slow ", {}) == schedule.FAST_WORKERS_PER_CORE * cores
+    # the whole suite, the slow part, any other expression: xdist's one per core
+    for markexpr in ("", "slow", "postgres", "not slow and postgres", "not slower"):
+        assert schedule.auto_workers(markexpr, {}) is None, markexpr
+    # xdist's own setting wins
+    assert schedule.auto_workers("not slow", {"PYTEST_XDIST_AUTO_NUM_WORKERS": "3"}) is None
+
+
+def test_the_hook_is_what_n_auto_uses() -> None:
+    """`-n auto` with `-m "not slow"` starts two workers per core (a real pytest run)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_AUTO_NUM_WORKERS"}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "not slow",
+         "tests/suite/test_schedule.py::test_slices_are_the_ones_worksteal_cuts"],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    cores = len(os.sched_getaffinity(0))
+    assert f"created: {schedule.FAST_WORKERS_PER_CORE * cores}/" in out.stdout, out.stdout
