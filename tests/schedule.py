@@ -90,8 +90,11 @@ def workers(config: pytest.Config) -> int:
     return 0 if workerinput is None else int(workerinput.get("workercount", 0))
 
 
-# workers per core for ``-n auto`` when the slow tests are deselected (see auto_workers)
+# workers per core for ``-n auto`` when the slow tests are deselected (see auto_workers),
+# and at most this many more workers than cores (each worker starts its own licence server
+# and PostgreSQL cluster: on a large machine more would cost more than they fill)
 FAST_WORKERS_PER_CORE = 2
+FAST_EXTRA_WORKERS_MAX = 8
 
 
 def slow_deselected(markexpr: str) -> bool:
@@ -109,9 +112,10 @@ def auto_workers(markexpr: str, environ: dict[str, str] | os._Environ[str]) -> i
     computed only 58 % of that time. Two workers per core fill the waits. The slow tests
     (verification and ``gcc -O2``) keep one worker per core: they compute nearly all the
     time, and their verification budgets are wall-clock seconds, which more processes
-    than cores would only stretch. PYTEST_XDIST_AUTO_NUM_WORKERS (xdist's own setting)
-    still decides when set.
+    than cores would only stretch. At most FAST_EXTRA_WORKERS_MAX workers more than
+    cores. PYTEST_XDIST_AUTO_NUM_WORKERS (xdist's own setting) still decides when set.
     """
     if environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or not slow_deselected(markexpr):
         return None
-    return FAST_WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
+    return min(FAST_WORKERS_PER_CORE * cores, cores + FAST_EXTRA_WORKERS_MAX)
