@@ -243,9 +243,13 @@ def compare(
     if compiled["kind"] in ("return", "raise") and cpython["kind"] in ("return", "raise"):
         after_a, after_b = cpython.get("mutated"), compiled.get("mutated")
         if dumps(after_a) != dumps(after_b):
+            # unchanged: as before the call (objects as made from their recipes, when the
+            # input had any, not the recipes themselves)
+            before_a = cpython.get("before") or original
+            before_b = compiled.get("before") or original
             add(
                 "argument mutation",
-                _mutation_diff(after_a or original, after_b or original),
+                _mutation_diff(after_a or before_a, after_b or before_b),
                 cpython_text=_mutation_text(after_a),
                 compiled_text=_mutation_text(after_b),
             )

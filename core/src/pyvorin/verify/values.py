@@ -48,10 +48,11 @@ it holds, not by a ``repr`` that names an address:
   compared like an iterator
 * a function -> ``{"function": "<qualified name>"}`` (compiled functions are of another
   type, as docs/subset.md says; what is compared is which function it is)
-* an instance of a class with a ``__dict__`` and the default ``__repr__`` ->
-  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}``, attributes compared
-  recursively (a float attribute bit for bit, as everywhere); an instance of a class of
-  its own with a ``__repr__`` of its own also keeps that ``repr`` (``"repr": "..."``);
+* an instance of a class with a ``__dict__`` or ``__slots__`` ->
+  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}`` (the slots that are
+  set, then the ``__dict__``), attributes compared recursively (a float attribute bit for
+  bit, as everywhere); an instance of a class with a ``__repr__`` of its own also keeps
+  that ``repr`` (``"repr": "..."``);
 * a list, dict or object met again inside itself -> ``{"cycle": n}``: the container ``n``
   levels up, so a cyclic structure encodes finitely and two structures whose cycles close
   at different places differ
@@ -113,13 +114,55 @@ def encode(value: Any, _depth: int = 0) -> Any:
 
 
 def _is_plain_object(value: Any, kind: type) -> bool:
-    """An instance of a class with an attribute ``__dict__`` (compared by its attributes)."""
+    """An instance of a class with an attribute ``__dict__`` or ``__slots__`` (compared by
+    its attributes)."""
     return (
         kind.__module__ != "builtins"
-        and isinstance(getattr(value, "__dict__", None), dict)
+        and (isinstance(getattr(value, "__dict__", None), dict) or bool(slot_names(kind)))
         and not isinstance(value, type)
         and kind.__name__ not in _FUNCTION_TYPES
     )
+
+
+_NO_SLOTS: tuple[str, ...] = ()
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def slot_names(kind: type) -> tuple[str, ...]:
+    """The attributes the ``__slots__`` of ``kind`` and its bases declare, as stored
+    (private names mangled), bases first; ``__dict__``/``__weakref__`` left out."""
+    found = _SLOTS.get(kind)
+    if found is not None:
+        return found
+    names: list[str] = []
+    for cls in reversed(kind.__mro__):
+        declared = cls.__dict__.get("__slots__", _NO_SLOTS) if cls.__module__ != "builtins" else ()
+        for name in (declared,) if isinstance(declared, str) else declared:
+            if not isinstance(name, str) or name in ("__dict__", "__weakref__"):
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{cls.__name__.lstrip('_')}{name}"
+            if name not in names:
+                names.append(name)
+    _SLOTS[kind] = tuple(names)
+    return _SLOTS[kind]
+
+
+_UNSET = object()
+
+
+def attributes(value: Any) -> list[tuple[str, Any]]:
+    """An object's state: its ``__slots__`` that are set (in declaration order), then its
+    ``__dict__`` (in insertion order)."""
+    pairs = []
+    for name in slot_names(type(value)):
+        item = getattr(value, name, _UNSET)
+        if item is not _UNSET:
+            pairs.append((name, item))
+    state = getattr(value, "__dict__", None)
+    if isinstance(state, dict):
+        pairs.extend(state.items())
+    return pairs
 
 
 def _encode_value(value: Any, kind: type, _depth: int) -> Any:
@@ -252,7 +295,7 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
     if isinstance(value, io.StringIO):  # an output stream: what was written to it
         return {"object": _type_name(kind), "attrs": [["getvalue()", encode(value.getvalue())]]}
     if _is_plain_object(value, kind):
-        pairs = [[name, encode(item, depth + 1)] for name, item in vars(value).items()]
+        pairs = [[name, encode(item, depth + 1)] for name, item in attributes(value)]
         entry: dict[str, Any] = {"object": _type_name(kind), "attrs": pairs}
         if kind.__repr__ is not object.__repr__:
             entry["repr"] = _shown_repr(value)

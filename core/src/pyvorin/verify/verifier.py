@@ -54,7 +54,7 @@ from .running import (
 )
 from .sessions import is_session, module_sessions, session_owner, session_text
 from .shrink import shrink
-from .signature import FunctionInfo, parse_functions
+from .signature import FunctionInfo, parse_targets
 from .stdin import with_stdin_text
 from .values import show
 from .workers import Budget, import_root, stage_files
@@ -103,9 +103,11 @@ def verify_module(
         raise VerificationError(f"{module.name}: the compiled artifact {artifact} does not exist")
 
     # Functions declared interpreted are not compiled: the report lists them as
-    # "interpreted (declared)" and they do not count as compiled and verified.
+    # "interpreted (declared)" and they do not count as compiled and verified. The
+    # targets are the top-level functions and the methods of the top-level classes
+    # ("Class.method", the form `interpreted` declares them in too)
     declared = list(getattr(compiled, "interpreted", None) or ())
-    every_function = parse_functions(module.name, module.path)
+    every_function = parse_targets(module.name, module.path)
     functions = [f for f in every_function if f.name not in declared]
     if settings["verify.examples"] is not None:
         from .examples import check_keys, examples_file
@@ -400,6 +402,7 @@ def _evaluate(
                 + ")"
                 + _nondeterministic_hint(function, unstable)
                 + _over_cap_hint(sum(item["reason"] == over_cap for item in inconclusive))
+                + _unbuildable_hint(function)
                 + f". To add inputs: {how_to_add(ctx, function)}"
             )
         generated = next((f for f in findings if f["source"] == "generated"), None)
@@ -585,6 +588,17 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
         f'declare it interpreted ([tool.pyvorin] interpreted = ["{function.qualname}"], see '
         'docs/subset.md "Declaring a function interpreted"), or give inputs on which it is '
         "deterministic"
+    )
+
+
+def _unbuildable_hint(function: FunctionInfo) -> str:
+    """Why a method got no generated inputs: its class's instances cannot be built."""
+    if function.unbuildable is None:
+        return ""
+    return (
+        f"; no instance of {function.owner} can be generated to call it on: "
+        f"{function.unbuildable} (the method is unverified unless calls of other code run "
+        "its lines, see verified by coverage)"
     )
 
 

@@ -11,7 +11,10 @@ from stdin as JSON lines (values tagged as in :mod:`pyvorin.verify.values`):
   registered under its name before it runs, so a sibling's ``import mod`` gets it too);
 * then one ``{"op": "call", "id": 7, "function": "f", "args": [...], "kwargs": {...}}``
   per call; a request with ``"session": [example sources]`` runs a docstring session
-  (:func:`run_session`) instead of calling ``function`` (then the session's name).
+  (:func:`run_session`) instead of calling ``function`` (then the session's name); one
+  with ``"call": "method"`` (``property``, ``staticmethod``, ``classmethod``, ``init``)
+  calls the member ``function`` (``"Class.member"``) of a class of the module
+  (:func:`target`).
 
 It writes ``{"ready": true}`` (or ``{"error": "..."}`` when the module cannot be imported)
 and then one reply per call, in order: ``{"id": 7, "kind": "return" | "raise" | "missing"
@@ -200,8 +203,12 @@ def run_session(module: Any, examples: list[str]) -> list[tuple]:
 
 
 def _is_object(value: Any) -> bool:
+    from pyvorin.verify.values import slot_names
+
     kind = type(value)
-    return kind.__module__ != "builtins" and isinstance(getattr(value, "__dict__", None), dict)
+    return kind.__module__ != "builtins" and (
+        isinstance(getattr(value, "__dict__", None), dict) or bool(slot_names(kind))
+    )
 
 
 def _text_stdin(text: str) -> io.TextIOWrapper:
@@ -210,12 +217,37 @@ def _text_stdin(text: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8")
 
 
+def target(module: Any, request: dict[str, Any]) -> Any:
+    """What a request calls, looked up in this side's own module (None when missing).
+
+    ``call`` says how (:data:`pyvorin.verify.signature.CALL_KINDS`): a top-level function
+    by its name; for ``"Class.member"``, a ``method`` is looked up on the instance its
+    first argument is (made from a recipe, so of this side's class) and called with the
+    rest, a ``property`` is read on it, a ``staticmethod``/``classmethod`` is called on
+    the class, and ``init`` calls the class itself (the instance is the result).
+    """
+    kind = request.get("call", "function")
+    if kind == "function":
+        return getattr(module, request["function"], None)
+    owner, _, member = request["function"].partition(".")
+    cls = getattr(module, owner, None)
+    if not isinstance(cls, type) or member not in vars(cls):
+        return None
+    if kind == "init":
+        return cls
+    if kind in ("staticmethod", "classmethod"):
+        return getattr(cls, member)
+    if kind == "property":
+        return lambda instance: getattr(instance, member)
+    return lambda instance, *args, **kwargs: getattr(instance, member)(*args, **kwargs)
+
+
 def run_call(
     module: Any, request: dict[str, Any], capture: _FdCapture, errors: _FdCapture | None = None
 ) -> dict[str, Any]:
     reply: dict[str, Any] = {"id": request["id"]}
     session = request.get("session")
-    function = getattr(module, request["function"], None)
+    function = target(module, request)
     if session is not None:
         function = lambda: run_session(module, session)  # noqa: E731
     if not callable(function):
@@ -229,7 +261,7 @@ def run_call(
     if request.get("stdin") is not None:  # the input's standard input: what input() reads
         sys.stdin = _text_stdin(request["stdin"])
     started = time.perf_counter_ns()
-    before = {"args": request["args"], "kwargs": request["kwargs"]}
+    before = request_args = {"args": request["args"], "kwargs": request["kwargs"]}
     try:
         if has_construct(args) or has_construct(kwargs):
             # objects an examples file asks for, made from this side's own module (a
@@ -256,6 +288,10 @@ def run_call(
     reply["stderr"] = error_buffer.getvalue()[:MAX_OUTPUT] + (errors.take() if errors else "")
     after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
     reply["mutated"] = after if dumps(after) != dumps(before) else None
+    if before is not request_args:
+        # the objects as made from their recipes, before the call: what a mutation diff
+        # shows against when one side left them unchanged (not the recipes)
+        reply["before"] = before
     reply["stdout"] = printed
     reply["ns"] = elapsed
     return reply
