@@ -470,15 +470,16 @@ class FunctionInfo:
         """The call as written: ``f(1, x=2)``; for a method target the instance's recipe
         and the call on it (``kernels.Counter(3).bump(2)``, ``kernels.Counter(3).size``
         for a property), ``Counter.make(2)`` for a static or class method, ``Counter(3)``
-        for ``__init__``."""
+        for ``__init__`` (its recipe)."""
         if self.kind in ("method", "property") and args:
             parts = [show(a) for a in args[1:]] + [f"{k}={show(v)}" for k, v in kwargs.items()]
             if self.kind == "property":
                 return f"{show(args[0])}.{self.member}"
             return f"{show(args[0])}.{self.member}(" + ", ".join(parts) + ")"
         parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
-        callee = self.owner if self.kind == "init" else self.name
-        return f"{callee}(" + ", ".join(parts) + ")"
+        if self.kind == "init" and args:
+            return show(args[0])
+        return f"{self.name}(" + ", ".join(parts) + ")"
 
     def bind(
         self, args: tuple, kwargs: dict[str, Any], convert: bool = True
@@ -734,8 +735,10 @@ def parse_methods(module_name: str, path: Path) -> list[FunctionInfo]:
     * a ``@property`` getter is read on such an instance; kind ``property``;
     * a ``@staticmethod`` is called on the class with its parameters, a
       ``@classmethod`` with those after ``cls``: no instance is needed;
-    * ``__init__`` is the class called with generated arguments; kind ``init``: the
-      instance it makes is the result, compared by its attributes.
+    * ``__init__`` is the class called with a recipe's arguments (small values, as
+      every recipe has, :mod:`.generate`); kind ``init``: the instance it makes is the
+      result, compared by its attributes. (Every method target builds its instance the
+      same way, and the instance's state as built is compared too.)
 
     When instances of the class cannot be built (a decorator other than ``@dataclass``,
     a base class from outside the module, an ``__init__`` parameter no generator makes),
@@ -767,11 +770,11 @@ def parse_methods(module_name: str, path: Path) -> list[FunctionInfo]:
                 continue  # no self/cls: every call raises TypeError alike; not a method
             skip = 0 if kind == "staticmethod" else 1
             params = _params(item, objects, aliases, skip)
-            needs_instance = kind in ("method", "property")
+            needs_instance = kind in ("method", "property", "init")
             if needs_instance:
                 params.insert(0, Param(SELF, instance, positional_only=True))
-            if kind == "property":
-                params = params[:1]
+            if kind in ("property", "init"):
+                params = params[:1]  # __init__: its arguments are the recipe's
             targets.append(
                 FunctionInfo(
                     module=module_name,

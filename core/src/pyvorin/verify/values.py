@@ -643,7 +643,8 @@ def _show_encoded(data: Any) -> str:
         return f"<{name} yielding [{items}], {then}>"
     if isinstance(data, dict) and "object" in data:
         attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
-        return f"<{data['object']} object: {attrs}>"
+        shown = f"; repr {data['repr']}" if "repr" in data else ""
+        return f"<{data['object']} object: {attrs}{shown}>"
     if isinstance(data, dict) and set(data) == {"cycle"}:
         return f"<cycle: the container {data['cycle']} level(s) up>"
     if isinstance(data, dict) and set(data) == {"ref"}:

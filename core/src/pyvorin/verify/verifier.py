@@ -42,7 +42,15 @@ from .nondeterminism import (
 )
 from .planning import declared_exhaustive, gather_inputs, how_to_add, needed_inputs, top_up
 from .progress import LiveProgress, progress_summary
-from .report import FORMAT, VERSION, render_text, report_path, write_report
+from .report import (
+    FORMAT,
+    NOT_FAILING,
+    UNVERIFIED,
+    VERSION,
+    render_text,
+    report_path,
+    write_report,
+)
 from .requests import call_request
 from .reuse import cache_keys, merge_reused, outcome_cache
 from .running import (
@@ -229,6 +237,7 @@ def verify_module(
         ledger, shrinking, budget.call_seconds, names, cpython_replies, compiled_replies
     )
     merge_reused(report, functions, reused)
+    _vacuous(report)
     report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
         if entry["name"] in keys and entry["name"] not in reused:
@@ -241,6 +250,7 @@ def verify_module(
     write_report(path, report)
     passed = report["result"] == "passed"
     covers = [f["coverage"] for f in report["functions"]]
+    unverified = [f["name"] for f in report["functions"] if f["result"] == UNVERIFIED]
     summary = {
         "result": report["result"],
         "verifier": {"name": VERIFIER_NAME, "version": __version__},
@@ -278,6 +288,8 @@ def verify_module(
         "report": path.name,
         "report_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }
+    if unverified:  # methods no input reached: in the signed record, never counted verified
+        summary["unverified"] = unverified
     ctx.audit(
         "verify",
         module=module.name,
@@ -480,6 +492,12 @@ def _evaluate(
                 f"CPython (line->destination): {', '.join(coverage['uncovered_branches'])}. "
                 f"Give inputs that take them: {how_to_add(ctx, function)}"
             )
+        if function.owner and result in ("insufficient-inputs", "not-verified") and not release:
+            # a method no input reaches (its class cannot be built, or every instance the
+            # generator makes stops at a guard): unverified, reported as such and not
+            # counted verified; it fails a --release build, and a module with nothing
+            # else verified fails (_vacuous)
+            result = UNVERIFIED
         entry: dict[str, Any] = {
             "name": function.name,
             "signature": function.signature_text(),
@@ -515,7 +533,7 @@ def _evaluate(
     sessions_report = _evaluate_sessions(
         owners, cpython_replies, compiled_replies, call_seconds, over_cap
     )
-    failed = any(f["result"] != "passed" for f in functions_report) or any(
+    failed = any(f["result"] not in NOT_FAILING for f in functions_report) or any(
         s["result"] == "mismatch" for s in sessions_report
     )
     return {
@@ -534,6 +552,25 @@ def _evaluate(
         "functions": functions_report,
         "sessions": sessions_report,
     }
+
+
+def _vacuous(report: dict[str, Any]) -> None:
+    """A module whose targets are all unverified methods, with no docstring session that
+    ran the same, had nothing compared: it fails rather than pass on nothing."""
+    entries = report["functions"]
+    unverified = [f["name"] for f in entries if f["result"] == UNVERIFIED]
+    if not unverified or any(f["result"] == "passed" for f in entries):
+        return
+    if any(s["result"] == "passed" for s in report.get("sessions", [])):
+        return
+    report["problem"] = (
+        f"nothing of the module was verified: its {len(unverified)} method(s) "
+        f"({', '.join(unverified[:5])}{', ...' if len(unverified) > 5 else ''}) are "
+        "unverified (no input reaches them, see each one) and it has no other verified "
+        "function and no docstring session that ran the same; a module verified on "
+        "nothing fails"
+    )
+    report["result"] = "failed"
 
 
 def _evaluate_sessions(

@@ -224,7 +224,8 @@ def target(module: Any, request: dict[str, Any]) -> Any:
     by its name; for ``"Class.member"``, a ``method`` is looked up on the instance its
     first argument is (made from a recipe, so of this side's class) and called with the
     rest, a ``property`` is read on it, a ``staticmethod``/``classmethod`` is called on
-    the class, and ``init`` calls the class itself (the instance is the result).
+    the class, and ``init`` returns the instance its recipe made (the class called with
+    the recipe's arguments).
     """
     kind = request.get("call", "function")
     if kind == "function":
@@ -234,7 +235,7 @@ def target(module: Any, request: dict[str, Any]) -> Any:
     if not isinstance(cls, type) or member not in vars(cls):
         return None
     if kind == "init":
-        return cls
+        return lambda instance: instance  # made from its recipe, by the class
     if kind in ("staticmethod", "classmethod"):
         return getattr(cls, member)
     if kind == "property":
