@@ -244,3 +244,35 @@ def _text(report: dict) -> str:
     from pyvorin.verify.report import render_text
 
     return render_text(report)
+
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "files"
+
+
+@pytest.mark.parametrize(
+    ("stem", "methods"),
+    [
+        ("keon_sudoku_solver", ["Sudoku._possible_values", "Sudoku.solve", "Sudoku.__str__"]),
+        ("algo_count_islands_in_matrix", ["Matrix.is_safe", "Matrix.diffs",
+                                          "Matrix.count_islands"]),
+    ],
+)  # fmt: skip
+def test_a_module_of_classes_only_is_verified_on_its_methods_natively(
+    tmp_path: Path, stem: str, methods: list[str]
+):
+    # no top-level function, no docstring example: before, nothing was compared and the
+    # module passed; now each method is compared on generated instances, compiled for real
+    from pyvorin.compiler import compile_module
+    from pyvorin.verify.verifier import verify_module
+
+    root = tmp_path / "p"
+    module = make_project(root, source=CORPUS / f"{stem}.py", min_inputs=30)
+    ctx = make_context(root, MutantBackend())
+    compiled = compile_module(module, root / "out", workdir=root)
+    result, report, _ = verify_module(ctx, module, compiled)
+    assert result.passed, result.message
+    entries = {f["name"]: f for f in report["functions"]}
+    for name in methods:
+        assert entries[name]["result"] == "passed", entries[name]
+        assert entries[name]["conclusive"] >= 30, entries[name]
+        assert entries[name]["mismatches"] == 0

@@ -1,6 +1,7 @@
 """The functions to verify and their parameter types, read from the source with ``ast``.
 
-Every top-level ``def`` of the source module is verified. Parameter types come from
+Every top-level ``def`` of the source module is verified, and every method of its
+top-level classes (:func:`parse_methods`: ``Class.method`` targets). Parameter types come from
 the annotations: ``int``, ``float``, ``bool``, ``str``, ``bytes``, ``bytearray``,
 ``None``, ``list[T]``, ``tuple[A, B]``, ``tuple[T, ...]``, ``dict[K, V]``,
 ``Optional[T]`` / ``T | None`` / ``Union[A, B]`` (nested freely; ``typing.List``/

@@ -1,6 +1,7 @@
 """The built-in verifier: every compiled function checked against CPython.
 
-For each top-level function of the source module, inputs are gathered from every
+For each top-level function of the source module and each method of its top-level
+classes (``Class.method``, :func:`.signature.parse_methods`), inputs are gathered from every
 ``pyvorin_generate_inputs`` implementation (:mod:`.planning`: examples, doctests, recorded
 corpus, generated; merged in that order, duplicates dropped), run in two worker
 processes — the original source under CPython and the compiled artifact — batched per
