@@ -746,15 +746,18 @@ def parse_methods(module_name: str, path: Path) -> list[FunctionInfo]:
     the instance parameter is ``unknown`` and ``unbuildable`` says why: such a method gets
     no generated inputs and is reported so, like a function whose parameters cannot be
     generated. Setters and deleters of properties, other decorated members, nested
-    classes and the interpreter's hooks (:data:`LIFECYCLE`) are not targets; ``async
-    def`` methods neither (top-level ``async def`` functions are not either).
+    classes, the members of a ``Protocol`` and the interpreter's hooks (:data:`LIFECYCLE`)
+    are not targets; ``async def`` methods neither (top-level ``async def`` functions are
+    not either).
     """
     tree, objects, aliases = _read_module(module_name, path)
-    readers = stdin_readers(tree, methods=True)
+    readers = stdin_readers(tree, with_methods=True)
     targets = []
     for node in tree.body:
         if not isinstance(node, ast.ClassDef) or node.name not in objects.classes:
             continue
+        if any(_protocol(base) for base in node.bases):
+            continue  # an interface: its members are declarations, not code to verify
         instance = instance_spec(objects, node.name, aliases)
         unbuildable = None if instance.generatable else _unbuildable(node, objects, instance)
         for item in node.body:
@@ -794,6 +797,12 @@ def parse_methods(module_name: str, path: Path) -> list[FunctionInfo]:
                 )
             )
     return targets
+
+
+def _protocol(base: ast.expr) -> bool:
+    """``Protocol``, ``typing.Protocol`` or ``Protocol[T]`` as a base class."""
+    target = base.value if isinstance(base, ast.Subscript) else base
+    return _dotted(target) == "Protocol"
 
 
 def _member_kind(item: ast.FunctionDef) -> str | None:

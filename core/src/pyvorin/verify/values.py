@@ -55,7 +55,10 @@ it holds, not by a ``repr`` that names an address:
   that ``repr`` (``"repr": "..."``);
 * a list, dict or object met again inside itself -> ``{"cycle": n}``: the container ``n``
   levels up, so a cyclic structure encodes finitely and two structures whose cycles close
-  at different places differ
+  at different places differ; an object met again elsewhere in the same value (shared,
+  not on its own path) -> ``{"object": "<module.Class>", "same_as": k}``, the ``k``-th
+  object first met (from 0): a graph of objects encodes in linear size, and which objects
+  are shared is compared
 * any other type -> ``{"other": "<type name>", "repr": "<repr>"}`` with addresses
   (`` at 0x...``) masked, since they differ between any two processes.
 
@@ -91,20 +94,34 @@ class ValueFormatError(ValueError):
 # one met again on its own path is a cycle. Encoding is not re-entrant across threads;
 # the worker and the parent encode on one thread.
 _ON_PATH: dict[int, int] = {}
+# id -> number of the objects (instances of classes) already encoded in the value being
+# encoded, in the order first met
+_SHARED: dict[int, int] = {}
 _CYCLIC = (list, dict)
 
 
 def encode(value: Any, _depth: int = 0) -> Any:
     """The tagged JSON form of ``value``."""
+    if _depth == 0:
+        _SHARED.clear()  # a new value: objects are numbered anew
     if _depth > _MAX_DEPTH:
         return {"other": type(value).__name__, "repr": "<nested too deeply>"}
     if value is None or isinstance(value, bool):
         return value
     kind = type(value)
-    if kind in _CYCLIC or _is_plain_object(value, kind):
+    plain_object = kind not in _CYCLIC and _is_plain_object(value, kind)
+    if kind in _CYCLIC or plain_object:
         seen = _ON_PATH.get(id(value))
         if seen is not None:
             return {"cycle": _depth - seen}
+        if plain_object:
+            # an object met again elsewhere in the value (a graph: squares sharing their
+            # neighbours) is encoded once, then named by the order it was first met:
+            # unrolling shared objects would grow exponentially
+            number = _SHARED.get(id(value))
+            if number is not None:
+                return {"object": _type_name(kind), "same_as": number}
+            _SHARED[id(value)] = len(_SHARED)
         _ON_PATH[id(value)] = _depth
         try:
             return _encode_value(value, kind, _depth)
@@ -293,7 +310,8 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
     if _is_iterator(value, kind):
         return _consume(value, kind, depth)
     if isinstance(value, io.StringIO):  # an output stream: what was written to it
-        return {"object": _type_name(kind), "attrs": [["getvalue()", encode(value.getvalue())]]}
+        written = encode(value.getvalue(), depth + 1)
+        return {"object": _type_name(kind), "attrs": [["getvalue()", written]]}
     if _is_plain_object(value, kind):
         pairs = [[name, encode(item, depth + 1)] for name, item in attributes(value)]
         entry: dict[str, Any] = {"object": _type_name(kind), "attrs": pairs}
@@ -641,6 +659,8 @@ def _show_encoded(data: Any) -> str:
             then = f"then raised {then.get('raised')}: {then.get('message')}"
         name = data.get("iterator") or data.get("async_iterator")
         return f"<{name} yielding [{items}], {then}>"
+    if isinstance(data, dict) and "same_as" in data:
+        return f"<{data['object']} object #{data['same_as']} again>"
     if isinstance(data, dict) and "object" in data:
         attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
         shown = f"; repr {data['repr']}" if "repr" in data else ""

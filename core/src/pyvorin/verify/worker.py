@@ -28,7 +28,9 @@ loaded module and runs the calls one after another. The supervisor waits for eac
 at most ``call_seconds`` (wall clock) and kills the executor when it does not come (the
 call is a ``timeout``); the executor runs under an address-space limit of ``memory_mb``
 and a CPU-time limit re-armed before every call. An executor that dies is a ``crash`` of
-the call it was running. Either way a fresh executor is forked for the remaining calls;
+the call it was running. Either way a fresh executor is forked for the remaining calls
+(and so it is where the calls of a method target begin or end: no method's calls see
+module globals another target's calls changed, nor leave them to the next);
 after ``max_failures`` (default three) timeouts or crashes of one function, its remaining
 calls are ``not-run`` (counted per ``family`` of a request: the inputs whose integer
 arguments are negative are one family, the others another).
@@ -324,7 +326,20 @@ def _executor(
         out = os.fdopen(out_fd, "w", encoding="utf-8")
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         ledger = ledger or ModuleBudget(None, ())
-        for request in requests:
+        for number, request in enumerate(requests):
+            previous = requests[number - 1] if number else request
+            if previous["function"] != request["function"] and (
+                "call" in request or "call" in previous
+            ):
+                # a method target begins or ends: its calls start from the module as
+                # imported, not from what another target's calls left in module globals
+                # (a class whose __init__ links each instance into a global list), and no
+                # later target sees what they left; the supervisor forks a fresh executor
+                # for the rest, on both sides alike (between two top-level functions the
+                # executor goes on, as it always did)
+                out.write(json.dumps({"refork": True}) + "\n")
+                out.flush()
+                break
             size, family = request.get("size"), request.get("family", "")
             protected = bool(request.get("protected"))
             if not ledger.admit(request["function"], protected, size, family):
@@ -432,8 +447,12 @@ def supervise(
             while pending:
                 if b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
+                    message = json.loads(line)
+                    if message.get("refork"):
+                        ended = "refork"
+                        break
                     pending.pop(0)
-                    answer(json.loads(line))
+                    answer(message)
                     deadline = time.monotonic() + call_seconds
                     continue
                 remaining = deadline - time.monotonic()
@@ -454,6 +473,8 @@ def supervise(
         _, status = os.waitpid(pid, 0)
         if not pending:
             return
+        if ended == "refork":
+            continue  # the next target, in a fresh executor
         request = pending.pop(0)
         failures[strikes(request)] = failures.get(strikes(request), 0) + 1
         if ended == "timeout":
