@@ -9,7 +9,8 @@ the sha256 of:
   backend other than the built-in ``native`` one, the sha256 of the whole artifact;
 * the function's own source, the sources of every module function it calls (directly or
   through others: a changed callee re-verifies its callers), and the module's top-level
-  code that is not a function (imports, constants);
+  code that is not a function (imports, constants, classes); a method's own source is its
+  whole class (its ``__init__`` builds the instance the method is called on);
 * the sha256 of each sibling module whose classes its parameters are built from
   (:mod:`.objects`): a changed ``__init__`` there changes its inputs;
 * its chosen inputs (examples, doctests, recorded calls, exactly as encoded) and the
@@ -84,14 +85,24 @@ class SourceSlices:
         others = []
         for node in tree.body:
             text = ast.get_source_segment(source, node) or ast.dump(node)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 decorators = "".join(
                     (ast.get_source_segment(source, d) or "") + "\n" for d in node.decorator_list
                 )
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = decorators + text
-                self.calls[node.name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-            else:
-                others.append(text)
+                self.calls[node.name] = names
+                continue
+            others.append(text)
+            if isinstance(node, ast.ClassDef):
+                # a method's outcome depends on its whole class (its __init__ builds the
+                # instance, its other methods are called): its slice is the class, and
+                # the module functions the class calls are its callees
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self.functions[f"{node.name}.{item.name}"] = decorators + text
+                        self.calls[f"{node.name}.{item.name}"] = names
         self.module_code = "\n".join(others)
 
     def closure(self, name: str) -> list[str]:

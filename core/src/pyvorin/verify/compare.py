@@ -5,7 +5,9 @@ Outcomes are the workers' replies. Values arrive in the exact tagged encoding of
 bit, ``-0.0 != 0.0``, NaNs by sign and payload, ``1 != 1.0 != True``), containers recursively.
 Compared: how the call ended (returned, raised, did not finish, crashed), the returned
 value (floats bit for bit, NaNs with their sign and payload), the exception's type and
-message, the arguments after the call (in-place mutation), whether the result *is* one
+message, the objects made from recipes as their classes built them (a method's
+instance before the call), the arguments after the call (in-place mutation; a method's
+instance is its argument 0), whether the result *is* one
 of the list arguments (aliasing: a copy where CPython returns the argument, or the
 reverse), and what the call wrote to stdout and to stderr.
 """
@@ -241,11 +243,24 @@ def compare(
                 _unified([cpython["message"]], [compiled["message"]]),
             )
     if compiled["kind"] in ("return", "raise") and cpython["kind"] in ("return", "raise"):
+        made_a, made_b = cpython.get("before"), compiled.get("before")
+        if made_a is not None and made_b is not None and dumps(made_a) != dumps(made_b):
+            # objects made from recipes (a method's instance): as its class built them
+            add(
+                "objects as built",
+                _mutation_diff(made_a, made_b),
+                cpython_text="built " + _args_text(made_a),
+                compiled_text="built " + _args_text(made_b),
+            )
         after_a, after_b = cpython.get("mutated"), compiled.get("mutated")
         if dumps(after_a) != dumps(after_b):
+            # unchanged: as before the call (objects as made from their recipes, when the
+            # input had any, not the recipes themselves)
+            before_a = cpython.get("before") or original
+            before_b = compiled.get("before") or original
             add(
                 "argument mutation",
-                _mutation_diff(after_a or original, after_b or original),
+                _mutation_diff(after_a or before_a, after_b or before_b),
                 cpython_text=_mutation_text(after_a),
                 compiled_text=_mutation_text(after_b),
             )

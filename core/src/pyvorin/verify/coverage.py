@@ -63,15 +63,38 @@ def _own_lines(code: types.CodeType) -> set[int]:
     return {line for _, _, line in code.co_lines() if line is not None}
 
 
-def executable_lines(source: str, filename: str) -> dict[str, set[int]]:
-    """{top-level function name: its executable line numbers (the ``def`` line excluded)}."""
-    module = compile(source, filename, "exec", dont_inherit=True)
-    out: dict[str, set[int]] = {}
+def _units(module: types.CodeType) -> list[tuple[str, types.CodeType]]:
+    """(name, code) of every top-level function and class body, and of every function
+    defined in a top-level class body as ``Class.name`` (a property's getter and setter
+    share their name)."""
+    out: list[tuple[str, types.CodeType]] = []
     for const in module.co_consts:
         if isinstance(const, types.CodeType) and const.co_name != "<module>":
-            lines = _code_lines(const)
-            lines.discard(const.co_firstlineno)
-            out.setdefault(const.co_name, set()).update(lines)
+            out.append((const.co_name, const))
+            for inner in const.co_consts:
+                qualname = getattr(inner, "co_qualname", None)  # 3.11+
+                if isinstance(inner, types.CodeType) and qualname is not None:
+                    if qualname == f"{const.co_name}.{inner.co_name}":  # a class's member
+                        out.append((qualname, inner))
+                elif isinstance(inner, types.CodeType) and _is_class_body(const):
+                    out.append((f"{const.co_name}.{inner.co_name}", inner))
+    return out
+
+
+def _is_class_body(code: types.CodeType) -> bool:
+    """Before 3.11 (no ``co_qualname``): a class body stores ``__qualname__`` first."""
+    return "__qualname__" in code.co_names and "__module__" in code.co_names
+
+
+def executable_lines(source: str, filename: str) -> dict[str, set[int]]:
+    """{top-level function name, or ``Class.method``: its executable line numbers (the
+    ``def`` line excluded)}."""
+    module = compile(source, filename, "exec", dont_inherit=True)
+    out: dict[str, set[int]] = {}
+    for name, code in _units(module):
+        lines = _code_lines(code)
+        lines.discard(code.co_firstlineno)
+        out.setdefault(name, set()).update(lines)
     return out
 
 
@@ -177,12 +200,12 @@ def _code_branches_nested(code: types.CodeType) -> set[Arc]:
 
 
 def executable_branches(source: str, filename: str) -> dict[str, set[Arc]]:
-    """{top-level function name: its branch arcs ``(line, destination)``}."""
+    """{top-level function name, or ``Class.method``: its branch arcs ``(line,
+    destination)``}."""
     module = compile(source, filename, "exec", dont_inherit=True)
     out: dict[str, set[Arc]] = {}
-    for const in module.co_consts:
-        if isinstance(const, types.CodeType) and const.co_name != "<module>":
-            out.setdefault(const.co_name, set()).update(_code_branches_nested(const))
+    for name, code in _units(module):
+        out.setdefault(name, set()).update(_code_branches_nested(code))
     return out
 
 

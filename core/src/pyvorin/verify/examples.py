@@ -278,7 +278,8 @@ def check_keys(path: Path, module: ModuleSpec, functions: list[FunctionInfo]) ->
         if module_name == module.name and function_name not in names:
             raise ConfigError(
                 f'{path}: [["{entry_key}"]]: {module.name} has no top-level function '
-                f"{function_name!r} (functions: {', '.join(sorted(names)) or 'none'})"
+                f'{function_name!r} nor a method of that name ("Class.method"; functions '
+                f"and methods: {', '.join(sorted(names)) or 'none'})"
             )
 
 

@@ -62,7 +62,7 @@ from ..hookspecs import hookimpl
 from ..model import BuildContext, ModuleSpec
 from .boundaries import float_classes, int_classes
 from .inputs import InputCase
-from .signature import FunctionInfo, Param, TypeSpec
+from .signature import SMALL_INTS, FunctionInfo, Param, TypeSpec
 from .stdin import with_stdin
 from .values import Construct, PvFloat, PvInt, PvTuple, Ref
 
@@ -226,6 +226,9 @@ def _instance_classes(spec: TypeSpec) -> Classes:
     same on every build), some with the defaults left out."""
     if not spec.items:
         return [("instance", (_construct(spec, ()),))]
+    every = spec.finite_values()
+    if every is not None:  # few recipes (signature.recipe_domain): each one, exactly
+        return [("instance", tuple(every))]
     rng = random.Random(f"recipes:{spec.name}")
     required = len(spec.items) - spec.optional
     made = []
@@ -240,7 +243,7 @@ def _small(spec: TypeSpec, rng: random.Random) -> Any:
     """A small value of ``spec``: a constructor argument of a recipe."""
     kind = spec.kind
     if kind == "int":
-        return rng.randint(-3, 12)
+        return rng.choice(SMALL_INTS)
     if kind == "float":
         return round(rng.uniform(-10.0, 10.0), rng.randint(0, 2))
     if kind in ("bytes", "bytearray"):

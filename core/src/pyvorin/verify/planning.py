@@ -157,7 +157,16 @@ def how_to_add(ctx: BuildContext, function: FunctionInfo) -> str:
         else "add examples in a TOML file named by [tool.pyvorin.verify] examples, under "
         f'[["{function.qualname}"]]'
     )
-    hints = [where, f"write doctest calls `>>> {function.name}(...)` in its docstring"]
+    if function.owner:  # a method: its instance is its first argument, a recipe
+        where += (
+            f' (args: the instance first for a method, {{ new = "{function.module}:'
+            f'{function.owner}", args = [...] }}, then its arguments)'
+            if function.kind in ("method", "property")
+            else ""
+        )
+        hints = [where, "write docstring examples that call it (a docstring session)"]
+    else:
+        hints = [where, f"write doctest calls `>>> {function.name}(...)` in its docstring"]
     hints.append(
         f"record real calls into {ctx.settings['verify.corpus']} with the recorder "
         "(pytest --pyvorin)"

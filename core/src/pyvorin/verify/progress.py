@@ -128,9 +128,9 @@ def progress_summary(
     """One line per function on the progress channel: inputs, reuse, slowest, inconclusive;
     and when the module's time budget ran short, which functions took it and what was cut."""
     reused = {r["function"] for r in report.get("reused", [])}
-    from .signature import parse_functions
+    from .signature import parse_targets
 
-    plan = {f.name: f for f in parse_functions(module.name, module.path)}
+    plan = {f.name: f for f in parse_targets(module.name, module.path)}
     for entry in report["functions"]:
         name = entry["name"]
         text = f"  {module.name}:{name}: {entry['result']}, {entry['conclusive']} inputs"

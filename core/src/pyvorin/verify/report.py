@@ -57,10 +57,16 @@ def _outcome_lines(entry: dict[str, Any], pad: str) -> list[str]:
     return lines
 
 
+# results that do not fail the build: a method left unverified (no inputs reach it) is
+# reported, not counted verified (see verifier._evaluate)
+UNVERIFIED = "unverified"
+NOT_FAILING = ("passed", UNVERIFIED)
+
+
 def render_text(report: dict[str, Any]) -> str:
     """The human-readable form of ``report`` (printed when verification fails)."""
     module = report["module"]
-    failed = [f for f in report["functions"] if f["result"] != "passed"]
+    failed = [f for f in report["functions"] if f["result"] not in NOT_FAILING]
     if report["result"] == "passed":
         head = f"verification of {module} passed (seed {report['seed']})"
     else:
@@ -74,6 +80,8 @@ def render_text(report: dict[str, Any]) -> str:
     lines = [head]
     if report.get("report"):
         lines.append(f"  report: {report['report']}")
+    if report.get("problem"):
+        lines.append(f"{module}: {report['problem']}")
     for function in report["functions"]:
         name = f"{module}:{function['name']}"
         total = function["conclusive"]
@@ -159,7 +167,9 @@ def render_text(report: dict[str, Any]) -> str:
             )
             lines.append(f"  ... {more} more differing input(s); see the JSON report")
         if function.get("problem"):
-            lines.append(f"{name}: {function['problem']}")
+            unverified = function["result"] == UNVERIFIED
+            prefix = "unverified (not failing the build): " if unverified else ""
+            lines.append(f"{name}: {prefix}{function['problem']}")
     lines.extend(_session_lines(module, report.get("sessions", [])))
     short = describe_budget(module, report.get("budget") or {})
     if short:

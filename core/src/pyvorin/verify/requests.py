@@ -17,6 +17,8 @@ from .signature import FunctionInfo
 def call_request(call_id: int, function: FunctionInfo, case: InputCase) -> dict[str, Any]:
     encoded = case.encoded()
     request = {"op": "call", "id": call_id, "function": function.name, **encoded}
+    if function.kind != "function":  # a member of a class: how the worker calls it
+        request["call"] = function.kind
     converted = function.reference(tuple(case.args), dict(case.kwargs))
     reference = InputCase(*converted, stdin=case.stdin, session=case.session).encoded()
     if reference != encoded:

@@ -136,5 +136,9 @@ def merge_reused(
             totals[source] = totals.get(source, 0) + count
     report["inputs"] = totals
     report["reused"] = [{"function": n, "seed": h["seed"]} for n, h in sorted(reused.items())]
-    failed = any(entry["result"] != "passed" for entry in report["functions"])
+    from .report import NOT_FAILING
+
+    failed = report.get("problem") is not None or any(
+        entry["result"] not in NOT_FAILING for entry in report["functions"]
+    )
     report["result"] = "failed" if failed else "passed"

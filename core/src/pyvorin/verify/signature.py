@@ -1,6 +1,7 @@
 """The functions to verify and their parameter types, read from the source with ``ast``.
 
-Every top-level ``def`` of the source module is verified. Parameter types come from
+Every top-level ``def`` of the source module is verified, and every method of its
+top-level classes (:func:`parse_methods`: ``Class.method`` targets). Parameter types come from
 the annotations: ``int``, ``float``, ``bool``, ``str``, ``bytes``, ``bytearray``,
 ``None``, ``list[T]``, ``tuple[A, B]``, ``tuple[T, ...]``, ``dict[K, V]``,
 ``Optional[T]`` / ``T | None`` / ``Union[A, B]`` (nested freely; ``typing.List``/
@@ -100,6 +101,10 @@ class TypeSpec:
             from .values import Construct
 
             return [Construct(self.name)]
+        if self.kind == "instance":
+            # a class whose __init__ takes only ints, bools and None: recipes draw their
+            # ints from SMALL_INTS, so its recipes are few and each is made
+            return recipe_domain(self)
         if self.kind == "callable":
             from .values import Ref
 
@@ -115,6 +120,59 @@ class TypeSpec:
                 return None
             return [value for member in members for value in member]  # type: ignore[union-attr]
         return None
+
+
+# the ints a recipe's arguments are drawn from (generate._small): small, so an input
+# tests the function, not the constructor
+SMALL_INTS = tuple(range(-3, 13))
+MAX_RECIPE_DOMAIN = 128  # recipes of a class enumerated as its whole (finite) domain
+
+
+def recipe_domain(spec: TypeSpec, limit: int = MAX_RECIPE_DOMAIN) -> list[Any] | None:
+    """Every recipe of the instance ``spec`` when its ``__init__`` arguments take few
+    values as recipes give them (ints from :data:`SMALL_INTS`, bools, None, unions and
+    instances of such): each row with every argument, and each with only the required
+    ones (the recipes that leave the defaults out); None beyond ``limit`` recipes."""
+    from .values import Construct
+
+    if spec.kind != "instance" or spec.choices:
+        return None
+    columns = [_small_domain(item, limit) for item in spec.items]
+    if any(column is None for column in columns):
+        return None
+    required = len(columns) - spec.optional
+    sizes = [1, 1]
+    for number, column in enumerate(columns):
+        sizes[0] *= len(column)  # type: ignore[arg-type]
+        if number < required:
+            sizes[1] *= len(column)  # type: ignore[arg-type]
+    if sizes[0] + (sizes[1] if spec.optional else 0) > limit:
+        return None
+    rows = [tuple(row) for row in itertools.product(*columns)]  # type: ignore[arg-type]
+    if spec.optional:
+        rows += [tuple(row) for row in itertools.product(*columns[:required])]  # type: ignore[arg-type]
+    return [Construct(spec.name, row) for row in rows]
+
+
+def _small_domain(spec: TypeSpec, limit: int) -> list[Any] | None:
+    """The values a recipe's argument of type ``spec`` can take, when few."""
+    if spec.kind == "int":
+        return list(SMALL_INTS)
+    if spec.kind in ("bool", "none"):
+        return spec.finite_values()
+    if spec.kind == "instance":
+        return spec.finite_values() if not spec.items else recipe_domain(spec, limit)
+    if spec.kind == "union":
+        from .values import key
+
+        out: dict[str, Any] = {}
+        for member in spec.items:
+            values = _small_domain(member, limit)
+            if values is None:
+                return None
+            out.update((key(v), v) for v in values if key(v) not in out)
+        return list(out.values())
+    return None
 
 
 ANY = TypeSpec("any")  # no annotation, ``Any`` or ``object``: any value is a valid call
@@ -361,10 +419,23 @@ class FunctionInfo:
     # the sibling modules' files its parameter types were read from (their classes'
     # __init__s): part of the reuse key, as the function's own source is
     siblings: tuple[Path, ...] = field(default=(), compare=False)
+    # how the target is called (:data:`CALL_KINDS`): a top-level ``function``, or a
+    # member of the top-level class ``owner`` named ``Class.member`` (see
+    # :func:`parse_methods`)
+    kind: str = "function"
+    owner: str = ""
+    # why instances of ``owner`` cannot be built, for a target that needs one (its
+    # ``self`` parameter is then ``unknown``: no inputs are generated for it)
+    unbuildable: str | None = None
 
     @property
     def qualname(self) -> str:
         return f"{self.module}:{self.name}"
+
+    @property
+    def member(self) -> str:
+        """The attribute of the class a method target calls (``bump`` of ``C.bump``)."""
+        return self.name.partition(".")[2] if self.owner else self.name
 
     @property
     def generatable(self) -> bool:
@@ -397,7 +468,18 @@ class FunctionInfo:
         return f"{self.name}(" + ", ".join(f"{p.name}: {p.type}" for p in self.params) + ")"
 
     def call_text(self, args: tuple, kwargs: dict[str, Any], show: Any) -> str:
+        """The call as written: ``f(1, x=2)``; for a method target the instance's recipe
+        and the call on it (``kernels.Counter(3).bump(2)``, ``kernels.Counter(3).size``
+        for a property), ``Counter.make(2)`` for a static or class method, ``Counter(3)``
+        for ``__init__`` (its recipe)."""
+        if self.kind in ("method", "property") and args:
+            parts = [show(a) for a in args[1:]] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+            if self.kind == "property":
+                return f"{show(args[0])}.{self.member}"
+            return f"{show(args[0])}.{self.member}(" + ", ".join(parts) + ")"
         parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+        if self.kind == "init" and args:
+            return show(args[0])
         return f"{self.name}(" + ", ".join(parts) + ")"
 
     def bind(
@@ -556,8 +638,7 @@ def _literal_default(node: ast.expr) -> tuple[bool, Any]:
         return True, None
 
 
-def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
-    """Every top-level function of the source at ``path``, in source order."""
+def _read_module(module_name: str, path: Path) -> tuple[ast.Module, ModuleObjects, Aliases]:
     try:
         source = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -569,33 +650,50 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
     aliases = type_aliases(tree)
     objects = ModuleObjects(module_name, tree, Path(path), import_root(module_name, Path(path)))
     objects.aliases = aliases
+    return tree, objects, aliases
+
+
+def _params(
+    node: ast.FunctionDef, objects: ModuleObjects, aliases: Aliases, skip: int = 0
+) -> list[Param]:
+    """The parameters of ``node`` (the first ``skip`` positional ones left out: a
+    method's ``self``, a class method's ``cls``)."""
+
+    def param_type(arg: ast.arg) -> TypeSpec:
+        if arg.annotation is not None:
+            return parse_annotation(arg.annotation, aliases, 0, objects)
+        return inferred_type(node, arg.arg, objects, aliases)
+
+    arguments = node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+    defaults += list(arguments.defaults)
+    params = []
+    posonly = len(arguments.posonlyargs)
+    for number, (arg, default) in enumerate(zip(positional, defaults, strict=False)):
+        if number < skip:
+            continue
+        has, value = _literal_default(default) if default is not None else (False, None)
+        params.append(
+            Param(
+                arg.arg, param_type(arg), has, value, positional_only=number < posonly,
+            )
+        )  # fmt: skip
+    for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=False):
+        has, value = _literal_default(default) if default is not None else (False, None)
+        params.append(Param(arg.arg, param_type(arg), has, value, True))
+    return params
+
+
+def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
+    """Every top-level function of the source at ``path``, in source order."""
+    tree, objects, aliases = _read_module(module_name, path)
     readers = stdin_readers(tree)
     functions = []
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
             continue
-
-        def param_type(arg: ast.arg, node: ast.FunctionDef = node) -> TypeSpec:
-            if arg.annotation is not None:
-                return parse_annotation(arg.annotation, aliases, 0, objects)
-            return inferred_type(node, arg.arg, objects, aliases)
-
-        arguments = node.args
-        positional = [*arguments.posonlyargs, *arguments.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
-        defaults += list(arguments.defaults)
-        params = []
-        posonly = len(arguments.posonlyargs)
-        for number, (arg, default) in enumerate(zip(positional, defaults, strict=False)):
-            has, value = _literal_default(default) if default is not None else (False, None)
-            params.append(
-                Param(
-                    arg.arg, param_type(arg), has, value, positional_only=number < posonly,
-                )
-            )  # fmt: skip
-        for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=False):
-            has, value = _literal_default(default) if default is not None else (False, None)
-            params.append(Param(arg.arg, param_type(arg), has, value, True))
+        params = _params(node, objects, aliases)
         functions.append(
             FunctionInfo(
                 module=module_name,
@@ -610,6 +708,140 @@ def parse_functions(module_name: str, path: Path) -> list[FunctionInfo]:
             )
         )
     return functions
+
+
+# The kinds of verification targets: how the worker calls each (pyvorin.verify.worker).
+CALL_KINDS = ("function", "method", "staticmethod", "classmethod", "property", "init")
+# methods of the object protocol that are not called as methods of an instance: made
+# and destroyed by the interpreter (__new__, __del__), or hooks of the class itself
+LIFECYCLE = frozenset(
+    {"__new__", "__del__", "__init_subclass__", "__class_getitem__", "__set_name__"}
+)
+SELF = "self"  # the name a method target's instance parameter is shown with
+
+
+def parse_targets(module_name: str, path: Path) -> list[FunctionInfo]:
+    """Every verification target of the source at ``path``: its top-level functions, then
+    the methods of its top-level classes (:func:`parse_methods`), in source order."""
+    return parse_functions(module_name, path) + parse_methods(module_name, path)
+
+
+def parse_methods(module_name: str, path: Path) -> list[FunctionInfo]:
+    """The members of every top-level class of the module, each a target ``Class.name``.
+
+    * a plain method (dunders with code of their own included: ``__eq__``, ``__len__``,
+      ``__repr__``, ``__iter__``...) is called on an instance built from a recipe of its
+      class (:func:`instance_spec`, as a parameter annotated with the class gets), its
+      first parameter typed as that instance; kind ``method``;
+    * a ``@property`` getter is read on such an instance; kind ``property``;
+    * a ``@staticmethod`` is called on the class with its parameters, a
+      ``@classmethod`` with those after ``cls``: no instance is needed;
+    * ``__init__`` is the class called with a recipe's arguments (small values, as
+      every recipe has, :mod:`.generate`); kind ``init``: the instance it makes is the
+      result, compared by its attributes. (Every method target builds its instance the
+      same way, and the instance's state as built is compared too.)
+
+    When instances of the class cannot be built (a decorator other than ``@dataclass``,
+    a base class from outside the module, an ``__init__`` parameter no generator makes),
+    the instance parameter is ``unknown`` and ``unbuildable`` says why: such a method gets
+    no generated inputs and is reported so, like a function whose parameters cannot be
+    generated. Setters and deleters of properties, other decorated members, nested
+    classes, the members of a ``Protocol`` and the interpreter's hooks (:data:`LIFECYCLE`)
+    are not targets; ``async def`` methods neither (top-level ``async def`` functions are
+    not either).
+    """
+    tree, objects, aliases = _read_module(module_name, path)
+    readers = stdin_readers(tree, with_methods=True)
+    targets = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in objects.classes:
+            continue
+        if any(_protocol(base) for base in node.bases):
+            continue  # an interface: its members are declarations, not code to verify
+        instance = instance_spec(objects, node.name, aliases)
+        unbuildable = None if instance.generatable else _unbuildable(node, objects, instance)
+        for item in node.body:
+            if not isinstance(item, ast.FunctionDef) or item.name in LIFECYCLE:
+                continue
+            kind = _member_kind(item)
+            if kind is None:
+                continue
+            name = f"{node.name}.{item.name}"
+            if kind == "method" and item.name == "__init__":
+                kind = "init"
+            positional = [*item.args.posonlyargs, *item.args.args]
+            if kind in ("method", "property", "init", "classmethod") and not positional:
+                continue  # no self/cls: every call raises TypeError alike; not a method
+            skip = 0 if kind == "staticmethod" else 1
+            params = _params(item, objects, aliases, skip)
+            needs_instance = kind in ("method", "property", "init")
+            if needs_instance:
+                params.insert(0, Param(SELF, instance, positional_only=True))
+            if kind in ("property", "init"):
+                params = params[:1]  # __init__: its arguments are the recipe's
+            targets.append(
+                FunctionInfo(
+                    module=module_name,
+                    name=name,
+                    params=tuple(params),
+                    returns=parse_annotation(item.returns, aliases, 0, objects),
+                    docstring=ast.get_docstring(item, clean=True),
+                    lineno=item.lineno,
+                    path=Path(path),
+                    reads_stdin=name in readers
+                    or (needs_instance and f"{node.name}.__init__" in readers),
+                    siblings=_sibling_files([p.type for p in params], objects),
+                    kind=kind,
+                    owner=node.name,
+                    unbuildable=unbuildable if needs_instance else None,
+                )
+            )
+    return targets
+
+
+def _protocol(base: ast.expr) -> bool:
+    """``Protocol``, ``typing.Protocol`` or ``Protocol[T]`` as a base class."""
+    target = base.value if isinstance(base, ast.Subscript) else base
+    return _dotted(target) == "Protocol"
+
+
+def _member_kind(item: ast.FunctionDef) -> str | None:
+    """How a function defined in a class body is called, or None when it is no target."""
+    if not item.decorator_list:
+        return "method"
+    if len(item.decorator_list) > 1:
+        return None
+    decorator = item.decorator_list[0]
+    name = _dotted(decorator) if isinstance(decorator, ast.Name | ast.Attribute) else None
+    if isinstance(decorator, ast.Name) and name in ("staticmethod", "classmethod", "property"):
+        return name
+    return None  # a setter/deleter (@x.setter), functools' caches, a decorator of the user's
+
+
+def _unbuildable(node: ast.ClassDef, objects: ModuleObjects, spec: TypeSpec) -> str:
+    """Why the verifier cannot build instances of the class ``node`` (for the report)."""
+    info = objects.classes[node.name]
+    if node.keywords:
+        return "it has class keywords (" + ast.unparse(node.keywords[0]) + ")"
+    for decorator in node.decorator_list:
+        if "dataclass" not in ast.unparse(decorator):
+            return f"it is decorated with @{ast.unparse(decorator)}"
+    for base in node.bases:
+        if not (isinstance(base, ast.Name) and (base.id in objects.classes or base.id == "object")):
+            return f"its base class {ast.unparse(base)} is not a class of the module"
+    if not info.buildable:
+        return "@dataclass(init=False), or a base class the verifier cannot build"
+    params = init_parameters(info)
+    if params is None:
+        return "its __init__ has a keyword-only parameter without a default"
+    for arg, _ in params:
+        found = parse_annotation(arg.annotation, objects.aliases, 0, objects)
+        if not found.generatable:
+            shown = ast.unparse(arg.annotation) if arg.annotation is not None else "?"
+            return f"its __init__ parameter {arg.arg}: {shown} cannot be generated"
+    if spec.kind == "cut":
+        return "it requires an instance of itself to be built"
+    return "its __init__ parameters cannot be generated"
 
 
 def _sibling_files(specs: list[TypeSpec], objects: ModuleObjects) -> tuple[Path, ...]:

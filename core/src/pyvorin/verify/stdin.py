@@ -255,10 +255,11 @@ def _units(tree: ast.Module) -> Iterator[tuple[str, Unit]]:
                     yield f"{node.name}.{item.name}", item
 
 
-def stdin_readers(tree: ast.Module) -> frozenset[str]:
+def stdin_readers(tree: ast.Module, with_methods: bool = False) -> frozenset[str]:
     """The names of the top-level functions of ``tree`` that read standard input, directly
     or through the module's functions, classes and methods they call (see the module
-    docstring)."""
+    docstring); with ``with_methods``, the methods of its top-level classes too
+    (``Class.m``, ``Class.__init__``)."""
     sys_names, readers = _stdin_names(tree)
     units = dict(_units(tree))
     methods: dict[str, set[str]] = {}  # method name -> "Class.m" units of that name
@@ -294,7 +295,7 @@ def stdin_readers(tree: ast.Module) -> frozenset[str]:
             if name not in reading and callees & reading:
                 reading.add(name)
                 changed = True
-    return frozenset(name for name in reading if "." not in name)
+    return frozenset(name for name in reading if with_methods or "." not in name)
 
 
 __all__ = [

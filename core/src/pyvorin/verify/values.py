@@ -48,13 +48,17 @@ it holds, not by a ``repr`` that names an address:
   compared like an iterator
 * a function -> ``{"function": "<qualified name>"}`` (compiled functions are of another
   type, as docs/subset.md says; what is compared is which function it is)
-* an instance of a class with a ``__dict__`` and the default ``__repr__`` ->
-  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}``, attributes compared
-  recursively (a float attribute bit for bit, as everywhere); an instance of a class of
-  its own with a ``__repr__`` of its own also keeps that ``repr`` (``"repr": "..."``);
+* an instance of a class with a ``__dict__`` or ``__slots__`` ->
+  ``{"object": "<module.Class>", "attrs": [[name, value], ...]}`` (the slots that are
+  set, then the ``__dict__``), attributes compared recursively (a float attribute bit for
+  bit, as everywhere); an instance of a class with a ``__repr__`` of its own also keeps
+  that ``repr`` (``"repr": "..."``);
 * a list, dict or object met again inside itself -> ``{"cycle": n}``: the container ``n``
   levels up, so a cyclic structure encodes finitely and two structures whose cycles close
-  at different places differ
+  at different places differ; an object met again elsewhere in the same value (shared,
+  not on its own path) -> ``{"object": "<module.Class>", "same_as": k}``, the ``k``-th
+  object first met (from 0): a graph of objects encodes in linear size, and which objects
+  are shared is compared
 * any other type -> ``{"other": "<type name>", "repr": "<repr>"}`` with addresses
   (`` at 0x...``) masked, since they differ between any two processes.
 
@@ -90,20 +94,34 @@ class ValueFormatError(ValueError):
 # one met again on its own path is a cycle. Encoding is not re-entrant across threads;
 # the worker and the parent encode on one thread.
 _ON_PATH: dict[int, int] = {}
+# id -> number of the objects (instances of classes) already encoded in the value being
+# encoded, in the order first met
+_SHARED: dict[int, int] = {}
 _CYCLIC = (list, dict)
 
 
 def encode(value: Any, _depth: int = 0) -> Any:
     """The tagged JSON form of ``value``."""
+    if _depth == 0:
+        _SHARED.clear()  # a new value: objects are numbered anew
     if _depth > _MAX_DEPTH:
         return {"other": type(value).__name__, "repr": "<nested too deeply>"}
     if value is None or isinstance(value, bool):
         return value
     kind = type(value)
-    if kind in _CYCLIC or _is_plain_object(value, kind):
+    plain_object = kind not in _CYCLIC and _is_plain_object(value, kind)
+    if kind in _CYCLIC or plain_object:
         seen = _ON_PATH.get(id(value))
         if seen is not None:
             return {"cycle": _depth - seen}
+        if plain_object:
+            # an object met again elsewhere in the value (a graph: squares sharing their
+            # neighbours) is encoded once, then named by the order it was first met:
+            # unrolling shared objects would grow exponentially
+            number = _SHARED.get(id(value))
+            if number is not None:
+                return {"object": _type_name(kind), "same_as": number}
+            _SHARED[id(value)] = len(_SHARED)
         _ON_PATH[id(value)] = _depth
         try:
             return _encode_value(value, kind, _depth)
@@ -113,13 +131,55 @@ def encode(value: Any, _depth: int = 0) -> Any:
 
 
 def _is_plain_object(value: Any, kind: type) -> bool:
-    """An instance of a class with an attribute ``__dict__`` (compared by its attributes)."""
+    """An instance of a class with an attribute ``__dict__`` or ``__slots__`` (compared by
+    its attributes)."""
     return (
         kind.__module__ != "builtins"
-        and isinstance(getattr(value, "__dict__", None), dict)
+        and (isinstance(getattr(value, "__dict__", None), dict) or bool(slot_names(kind)))
         and not isinstance(value, type)
         and kind.__name__ not in _FUNCTION_TYPES
     )
+
+
+_NO_SLOTS: tuple[str, ...] = ()
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def slot_names(kind: type) -> tuple[str, ...]:
+    """The attributes the ``__slots__`` of ``kind`` and its bases declare, as stored
+    (private names mangled), bases first; ``__dict__``/``__weakref__`` left out."""
+    found = _SLOTS.get(kind)
+    if found is not None:
+        return found
+    names: list[str] = []
+    for cls in reversed(kind.__mro__):
+        declared = cls.__dict__.get("__slots__", _NO_SLOTS) if cls.__module__ != "builtins" else ()
+        for name in (declared,) if isinstance(declared, str) else declared:
+            if not isinstance(name, str) or name in ("__dict__", "__weakref__"):
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{cls.__name__.lstrip('_')}{name}"
+            if name not in names:
+                names.append(name)
+    _SLOTS[kind] = tuple(names)
+    return _SLOTS[kind]
+
+
+_UNSET = object()
+
+
+def attributes(value: Any) -> list[tuple[str, Any]]:
+    """An object's state: its ``__slots__`` that are set (in declaration order), then its
+    ``__dict__`` (in insertion order)."""
+    pairs = []
+    for name in slot_names(type(value)):
+        item = getattr(value, name, _UNSET)
+        if item is not _UNSET:
+            pairs.append((name, item))
+    state = getattr(value, "__dict__", None)
+    if isinstance(state, dict):
+        pairs.extend(state.items())
+    return pairs
 
 
 def _encode_value(value: Any, kind: type, _depth: int) -> Any:
@@ -250,9 +310,10 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
     if _is_iterator(value, kind):
         return _consume(value, kind, depth)
     if isinstance(value, io.StringIO):  # an output stream: what was written to it
-        return {"object": _type_name(kind), "attrs": [["getvalue()", encode(value.getvalue())]]}
+        written = encode(value.getvalue(), depth + 1)
+        return {"object": _type_name(kind), "attrs": [["getvalue()", written]]}
     if _is_plain_object(value, kind):
-        pairs = [[name, encode(item, depth + 1)] for name, item in vars(value).items()]
+        pairs = [[name, encode(item, depth + 1)] for name, item in attributes(value)]
         entry: dict[str, Any] = {"object": _type_name(kind), "attrs": pairs}
         if kind.__repr__ is not object.__repr__:
             entry["repr"] = _shown_repr(value)
@@ -598,9 +659,12 @@ def _show_encoded(data: Any) -> str:
             then = f"then raised {then.get('raised')}: {then.get('message')}"
         name = data.get("iterator") or data.get("async_iterator")
         return f"<{name} yielding [{items}], {then}>"
+    if isinstance(data, dict) and "same_as" in data:
+        return f"<{data['object']} object #{data['same_as']} again>"
     if isinstance(data, dict) and "object" in data:
         attrs = ", ".join(f"{k}={_show_encoded(v)}" for k, v in data.get("attrs", []))
-        return f"<{data['object']} object: {attrs}>"
+        shown = f"; repr {data['repr']}" if "repr" in data else ""
+        return f"<{data['object']} object: {attrs}{shown}>"
     if isinstance(data, dict) and set(data) == {"cycle"}:
         return f"<cycle: the container {data['cycle']} level(s) up>"
     if isinstance(data, dict) and set(data) == {"ref"}:

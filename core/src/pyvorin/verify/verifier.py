@@ -1,6 +1,7 @@
 """The built-in verifier: every compiled function checked against CPython.
 
-For each top-level function of the source module, inputs are gathered from every
+For each top-level function of the source module and each method of its top-level
+classes (``Class.method``, :func:`.signature.parse_methods`), inputs are gathered from every
 ``pyvorin_generate_inputs`` implementation (:mod:`.planning`: examples, doctests, recorded
 corpus, generated; merged in that order, duplicates dropped), run in two worker
 processes — the original source under CPython and the compiled artifact — batched per
@@ -42,7 +43,15 @@ from .nondeterminism import (
 )
 from .planning import declared_exhaustive, gather_inputs, how_to_add, needed_inputs, top_up
 from .progress import LiveProgress, progress_summary
-from .report import FORMAT, VERSION, render_text, report_path, write_report
+from .report import (
+    FORMAT,
+    NOT_FAILING,
+    UNVERIFIED,
+    VERSION,
+    render_text,
+    report_path,
+    write_report,
+)
 from .requests import call_request
 from .reuse import cache_keys, merge_reused, outcome_cache
 from .running import (
@@ -54,7 +63,7 @@ from .running import (
 )
 from .sessions import is_session, module_sessions, session_owner, session_text
 from .shrink import shrink
-from .signature import FunctionInfo, parse_functions
+from .signature import FunctionInfo, parse_targets
 from .stdin import with_stdin_text
 from .values import show
 from .workers import Budget, import_root, stage_files
@@ -103,9 +112,11 @@ def verify_module(
         raise VerificationError(f"{module.name}: the compiled artifact {artifact} does not exist")
 
     # Functions declared interpreted are not compiled: the report lists them as
-    # "interpreted (declared)" and they do not count as compiled and verified.
+    # "interpreted (declared)" and they do not count as compiled and verified. The
+    # targets are the top-level functions and the methods of the top-level classes
+    # ("Class.method", the form `interpreted` declares them in too)
     declared = list(getattr(compiled, "interpreted", None) or ())
-    every_function = parse_functions(module.name, module.path)
+    every_function = parse_targets(module.name, module.path)
     functions = [f for f in every_function if f.name not in declared]
     if settings["verify.examples"] is not None:
         from .examples import check_keys, examples_file
@@ -227,6 +238,7 @@ def verify_module(
         ledger, shrinking, budget.call_seconds, names, cpython_replies, compiled_replies
     )
     merge_reused(report, functions, reused)
+    _vacuous(report)
     report["interpreted"] = [{"name": name, "result": INTERPRETED_RESULT} for name in declared]
     for entry in report["functions"]:
         if entry["name"] in keys and entry["name"] not in reused:
@@ -239,6 +251,7 @@ def verify_module(
     write_report(path, report)
     passed = report["result"] == "passed"
     covers = [f["coverage"] for f in report["functions"]]
+    unverified = [f["name"] for f in report["functions"] if f["result"] == UNVERIFIED]
     summary = {
         "result": report["result"],
         "verifier": {"name": VERIFIER_NAME, "version": __version__},
@@ -276,6 +289,8 @@ def verify_module(
         "report": path.name,
         "report_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }
+    if unverified:  # methods no input reached: in the signed record, never counted verified
+        summary["unverified"] = unverified
     ctx.audit(
         "verify",
         module=module.name,
@@ -400,6 +415,7 @@ def _evaluate(
                 + ")"
                 + _nondeterministic_hint(function, unstable)
                 + _over_cap_hint(sum(item["reason"] == over_cap for item in inconclusive))
+                + _unbuildable_hint(function)
                 + f". To add inputs: {how_to_add(ctx, function)}"
             )
         generated = next((f for f in findings if f["source"] == "generated"), None)
@@ -477,6 +493,12 @@ def _evaluate(
                 f"CPython (line->destination): {', '.join(coverage['uncovered_branches'])}. "
                 f"Give inputs that take them: {how_to_add(ctx, function)}"
             )
+        if function.owner and result in ("insufficient-inputs", "not-verified") and not release:
+            # a method no input reaches (its class cannot be built, or every instance the
+            # generator makes stops at a guard): unverified, reported as such and not
+            # counted verified; it fails a --release build, and a module with nothing
+            # else verified fails (_vacuous)
+            result = UNVERIFIED
         entry: dict[str, Any] = {
             "name": function.name,
             "signature": function.signature_text(),
@@ -512,7 +534,7 @@ def _evaluate(
     sessions_report = _evaluate_sessions(
         owners, cpython_replies, compiled_replies, call_seconds, over_cap
     )
-    failed = any(f["result"] != "passed" for f in functions_report) or any(
+    failed = any(f["result"] not in NOT_FAILING for f in functions_report) or any(
         s["result"] == "mismatch" for s in sessions_report
     )
     return {
@@ -531,6 +553,25 @@ def _evaluate(
         "functions": functions_report,
         "sessions": sessions_report,
     }
+
+
+def _vacuous(report: dict[str, Any]) -> None:
+    """A module whose targets are all unverified methods, with no docstring session that
+    ran the same, had nothing compared: it fails rather than pass on nothing."""
+    entries = report["functions"]
+    unverified = [f["name"] for f in entries if f["result"] == UNVERIFIED]
+    if not unverified or any(f["result"] == "passed" for f in entries):
+        return
+    if any(s["result"] == "passed" for s in report.get("sessions", [])):
+        return
+    report["problem"] = (
+        f"nothing of the module was verified: its {len(unverified)} method(s) "
+        f"({', '.join(unverified[:5])}{', ...' if len(unverified) > 5 else ''}) are "
+        "unverified (no input reaches them, see each one) and it has no other verified "
+        "function and no docstring session that ran the same; a module verified on "
+        "nothing fails"
+    )
+    report["result"] = "failed"
 
 
 def _evaluate_sessions(
@@ -585,6 +626,17 @@ def _nondeterministic_hint(function: FunctionInfo, unstable: list[InputCase]) ->
         f'declare it interpreted ([tool.pyvorin] interpreted = ["{function.qualname}"], see '
         'docs/subset.md "Declaring a function interpreted"), or give inputs on which it is '
         "deterministic"
+    )
+
+
+def _unbuildable_hint(function: FunctionInfo) -> str:
+    """Why a method got no generated inputs: its class's instances cannot be built."""
+    if function.unbuildable is None:
+        return ""
+    return (
+        f"; no instance of {function.owner} can be generated to call it on: "
+        f"{function.unbuildable} (the method is unverified unless calls of other code run "
+        "its lines, see verified by coverage)"
     )
 
 

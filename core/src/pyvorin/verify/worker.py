@@ -11,7 +11,10 @@ from stdin as JSON lines (values tagged as in :mod:`pyvorin.verify.values`):
   registered under its name before it runs, so a sibling's ``import mod`` gets it too);
 * then one ``{"op": "call", "id": 7, "function": "f", "args": [...], "kwargs": {...}}``
   per call; a request with ``"session": [example sources]`` runs a docstring session
-  (:func:`run_session`) instead of calling ``function`` (then the session's name).
+  (:func:`run_session`) instead of calling ``function`` (then the session's name); one
+  with ``"call": "method"`` (``property``, ``staticmethod``, ``classmethod``, ``init``)
+  calls the member ``function`` (``"Class.member"``) of a class of the module
+  (:func:`target`).
 
 It writes ``{"ready": true}`` (or ``{"error": "..."}`` when the module cannot be imported)
 and then one reply per call, in order: ``{"id": 7, "kind": "return" | "raise" | "missing"
@@ -25,7 +28,9 @@ loaded module and runs the calls one after another. The supervisor waits for eac
 at most ``call_seconds`` (wall clock) and kills the executor when it does not come (the
 call is a ``timeout``); the executor runs under an address-space limit of ``memory_mb``
 and a CPU-time limit re-armed before every call. An executor that dies is a ``crash`` of
-the call it was running. Either way a fresh executor is forked for the remaining calls;
+the call it was running. Either way a fresh executor is forked for the remaining calls
+(and so it is where the calls of a method target begin or end: no method's calls see
+module globals another target's calls changed, nor leave them to the next);
 after ``max_failures`` (default three) timeouts or crashes of one function, its remaining
 calls are ``not-run`` (counted per ``family`` of a request: the inputs whose integer
 arguments are negative are one family, the others another).
@@ -200,8 +205,12 @@ def run_session(module: Any, examples: list[str]) -> list[tuple]:
 
 
 def _is_object(value: Any) -> bool:
+    from pyvorin.verify.values import slot_names
+
     kind = type(value)
-    return kind.__module__ != "builtins" and isinstance(getattr(value, "__dict__", None), dict)
+    return kind.__module__ != "builtins" and (
+        isinstance(getattr(value, "__dict__", None), dict) or bool(slot_names(kind))
+    )
 
 
 def _text_stdin(text: str) -> io.TextIOWrapper:
@@ -210,12 +219,38 @@ def _text_stdin(text: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8")
 
 
+def target(module: Any, request: dict[str, Any]) -> Any:
+    """What a request calls, looked up in this side's own module (None when missing).
+
+    ``call`` says how (:data:`pyvorin.verify.signature.CALL_KINDS`): a top-level function
+    by its name; for ``"Class.member"``, a ``method`` is looked up on the instance its
+    first argument is (made from a recipe, so of this side's class) and called with the
+    rest, a ``property`` is read on it, a ``staticmethod``/``classmethod`` is called on
+    the class, and ``init`` returns the instance its recipe made (the class called with
+    the recipe's arguments).
+    """
+    kind = request.get("call", "function")
+    if kind == "function":
+        return getattr(module, request["function"], None)
+    owner, _, member = request["function"].partition(".")
+    cls = getattr(module, owner, None)
+    if not isinstance(cls, type) or member not in vars(cls):
+        return None
+    if kind == "init":
+        return lambda instance: instance  # made from its recipe, by the class
+    if kind in ("staticmethod", "classmethod"):
+        return getattr(cls, member)
+    if kind == "property":
+        return lambda instance: getattr(instance, member)
+    return lambda instance, *args, **kwargs: getattr(instance, member)(*args, **kwargs)
+
+
 def run_call(
     module: Any, request: dict[str, Any], capture: _FdCapture, errors: _FdCapture | None = None
 ) -> dict[str, Any]:
     reply: dict[str, Any] = {"id": request["id"]}
     session = request.get("session")
-    function = getattr(module, request["function"], None)
+    function = target(module, request)
     if session is not None:
         function = lambda: run_session(module, session)  # noqa: E731
     if not callable(function):
@@ -229,7 +264,7 @@ def run_call(
     if request.get("stdin") is not None:  # the input's standard input: what input() reads
         sys.stdin = _text_stdin(request["stdin"])
     started = time.perf_counter_ns()
-    before = {"args": request["args"], "kwargs": request["kwargs"]}
+    before = request_args = {"args": request["args"], "kwargs": request["kwargs"]}
     try:
         if has_construct(args) or has_construct(kwargs):
             # objects an examples file asks for, made from this side's own module (a
@@ -256,6 +291,10 @@ def run_call(
     reply["stderr"] = error_buffer.getvalue()[:MAX_OUTPUT] + (errors.take() if errors else "")
     after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
     reply["mutated"] = after if dumps(after) != dumps(before) else None
+    if before is not request_args:
+        # the objects as made from their recipes, before the call: what a mutation diff
+        # shows against when one side left them unchanged (not the recipes)
+        reply["before"] = before
     reply["stdout"] = printed
     reply["ns"] = elapsed
     return reply
@@ -287,7 +326,20 @@ def _executor(
         out = os.fdopen(out_fd, "w", encoding="utf-8")
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         ledger = ledger or ModuleBudget(None, ())
-        for request in requests:
+        for number, request in enumerate(requests):
+            previous = requests[number - 1] if number else request
+            if previous["function"] != request["function"] and (
+                "call" in request or "call" in previous
+            ):
+                # a method target begins or ends: its calls start from the module as
+                # imported, not from what another target's calls left in module globals
+                # (a class whose __init__ links each instance into a global list), and no
+                # later target sees what they left; the supervisor forks a fresh executor
+                # for the rest, on both sides alike (between two top-level functions the
+                # executor goes on, as it always did)
+                out.write(json.dumps({"refork": True}) + "\n")
+                out.flush()
+                break
             size, family = request.get("size"), request.get("family", "")
             protected = bool(request.get("protected"))
             if not ledger.admit(request["function"], protected, size, family):
@@ -395,8 +447,12 @@ def supervise(
             while pending:
                 if b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
+                    message = json.loads(line)
+                    if message.get("refork"):
+                        ended = "refork"
+                        break
                     pending.pop(0)
-                    answer(json.loads(line))
+                    answer(message)
                     deadline = time.monotonic() + call_seconds
                     continue
                 remaining = deadline - time.monotonic()
@@ -417,6 +473,8 @@ def supervise(
         _, status = os.waitpid(pid, 0)
         if not pending:
             return
+        if ended == "refork":
+            continue  # the next target, in a fresh executor
         request = pending.pop(0)
         failures[strikes(request)] = failures.get(strikes(request), 0) + 1
         if ended == "timeout":
