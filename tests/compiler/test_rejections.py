@@ -89,6 +89,25 @@ CASES = [
         4,
         12,
     ),
+    # for i, x in enumerate(...), for a, b in zip(...) and over a list of tuples are native
+    (
+        "nested-loop-target",
+        H + "    for i, (a, b) in enumerate([(x, x)]):\n        pass\n",
+        "PV117",
+        2,
+        9,
+    ),
+    ("tuple-target-ints", H + "    for a, b in [x]:\n        pass\n    return x\n", "PV117", 2, 9),
+    (
+        "zip-strict",
+        H + "    for a, b in zip([x], [x], strict=True):\n        pass\n",
+        "PV309",
+        2,
+        17,
+    ),
+    ("enumerate-count", H + "    for a, b, c in enumerate([x]):\n        pass\n", "PV213", 2, 9),
+    ("enumerate-start", H + "    for a, b in enumerate([x], 0.5):\n        pass\n", "PV204", 2, 32),
+    ("zip-int", H + "    for a, b in zip([x], x):\n        pass\n", "PV116", 2, 26),
     ("walrus", H + "    return (y := x)\n", "PV118", 2, 13),
     ("genexp", H + "    return max(y for y in range(x))\n", "PV119", 2, 15),
     (
@@ -153,6 +172,8 @@ CASES = [
     ("sorted", H + "    ys = sorted([x])\n    return x\n", "PV302", 2, 10),
     ("eval", H + "    return eval('1')\n", "PV303", 2, 12),
     ("getattr", H + "    return getattr(x, 'real')\n", "PV303", 2, 12),
+    # native only in a generic-tier module's native versions (exact argument types)
+    ("isinstance-whole", H + "    return int(isinstance(x, int))\n", "PV303", 2, 16),
     ("math-gamma", "import math\n" + H + "    return int(math.gamma(x))\n", "PV304", 3, 16),
     ("from-math-bad", "from math import gamma\n", "PV304", 1, 1),
     ("attribute", H + "    return x.real\n", "PV305", 2, 12),

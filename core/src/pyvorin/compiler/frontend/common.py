@@ -128,3 +128,16 @@ class FunctionState:
 
     def error(self, node: ast.AST, code: str, message: str, hint: str = "") -> None:
         self.m.error(node, code, message, hint)
+
+    def builtin_name(self, node: ast.expr, name: str) -> bool:
+        """``node`` names the builtin ``name``: not a local, a module function or a
+        constant of the module (the per-function guard checks at run time that it is
+        neither shadowed by a module global nor rebound in ``builtins``)."""
+        return (
+            isinstance(node, ast.Name)
+            and node.id == name
+            and name not in self.local_names
+            and name not in self.m.functions
+            and name not in self.m.constants
+            and not any(name in scope for scope in self.comp_scopes)
+        )
