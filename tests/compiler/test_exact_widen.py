@@ -51,6 +51,11 @@ NATIVE = {
     "reverse_bit",
     "largest_pow",
     "checked_ratio",
+    "factors",
+    "ranges",
+    "triangle",
+    "doubled",
+    "buckets",
 }
 
 
@@ -104,13 +109,14 @@ def test_selection() -> None:
     assert set(sel.native_part.names) == NATIVE
     reasons = sel.native_part.reasons
     assert reasons["object_test"].code == "PV303"  # isinstance of a module class
+    assert reasons["mixed_items"].code == "PV215"  # appends of int and bool disagree
     assert "untyped_loop" not in sel.native_part.typed
     deps = {d.name for d in sel.native_part.deps["kinds"] if d.kind == "builtin"}
     assert {"isinstance", "int", "float", "bool", "str", "list", "tuple", "object"} <= deps
     assert {"enumerate"} <= {d.name for d in sel.native_part.deps["enum_sum"]}
     assert {"zip"} <= {d.name for d in sel.native_part.deps["zip_pairs"]}
     shown = {d.message.split("()")[0] for d in check_file(SOURCE, "widen") if d.code == "PV481"}
-    assert shown == {"object_test"}
+    assert shown == {"object_test", "mixed_items"}
 
 
 BIG = [0, 1, -1, 7, 2**62 - 1, 2**62, -(2**62) - 1, 2**64 + 3, -(2**100)]
@@ -382,3 +388,56 @@ def test_new_code_paths_leak_nothing(modules) -> None:
     assert sys.getallocatedblocks() - blocks < 1000
     assert [sys.getrefcount(o) for o in (big, text, words, pairs, floats, *big, *words)] == refs
     assert calls(compiled, "zip_three") >= 10**4 + 1000 - 1000  # the native path ran
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 12, 97, 2**31 - 1, 600851475143, 2**62 + 1, -5])
+def test_inferred_empty_lists(modules, n: int) -> None:
+    _py, compiled = modules
+    both(modules, "factors", n)
+    assert calls(compiled, "factors") == 1
+
+
+def test_inferred_list_types(modules) -> None:
+    py, compiled = modules
+    for array, low, high in (([], 0, 5), ([0, 1, 3, 50, 75], 0, 99), ([2**70], -(2**70), 2**71)):
+        both(modules, "ranges", array, low, high)
+    for n in (0, 1, 5):
+        both(modules, "triangle", n)
+        both(modules, "buckets", n + 1)
+    both(modules, "doubled", [1.5, -0.0, math.nan, 1e308])
+    both(modules, "doubled", [])
+    assert calls(compiled, "ranges") == 3 and calls(compiled, "triangle") == 3
+    assert calls(compiled, "buckets") == 3 and calls(compiled, "doubled") == 2
+    # a native list returned to Python is an ordinary list: Python code may put anything
+    # in it, and a native version given it back tests its items again (generic body)
+    out = compiled.factors(12)
+    assert type(out) is list and out == py.factors(12)
+    out.append(1.5)
+    both(modules, "enum_sum", out, 0)
+    both(modules, "enum_sum", compiled.factors(2**40 + 1), 1)
+    assert calls(compiled, "enum_sum") == 1
+
+
+def test_inferred_lists_leak_nothing(modules) -> None:
+    _py, compiled = modules
+
+    def run(n: int) -> None:
+        for i in range(n):
+            compiled.factors(720720 + i)
+            compiled.ranges([1, 5, 2**70], 0, 2**71)
+            compiled.triangle(4)
+            compiled.doubled([1.5, 2.5])
+
+    run(200)
+    gc.collect()
+    blocks = sys.getallocatedblocks()
+    tracemalloc.start()
+    try:
+        first, _ = tracemalloc.get_traced_memory()
+        run(2000)
+        gc.collect()
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
+    assert sys.getallocatedblocks() - blocks < 1000

@@ -166,6 +166,14 @@ CASES = [
     ("in", H + "    return x in [1, 2]\n", "PV214", 2, 12),
     ("list-compare", H + "    return [x] == [x]\n", "PV214", 2, 12),
     ("empty-list", H + "    ys = []\n    return x\n", "PV215", 2, 10),
+    # inferred only when every use agrees (here an int and a float item)
+    (
+        "empty-list-disagree",
+        H + "    ys = []\n    ys.append(x)\n    ys.append(1.5)\n    return x\n",
+        "PV215",
+        2,
+        10,
+    ),
     ("slice", H + "    xs = [1, 2]\n    ys = xs[1:]\n    return x\n", "PV216", 3, 10),
     ("undefined", H + "    return y\n", "PV301", 2, 12),
     ("sum", H + "    return sum([x])\n", "PV302", 2, 12),
@@ -228,6 +236,36 @@ def test_rejection(tmp_path: Path, case) -> None:
     d = next(d for d in diags if (d.code, d.line, d.col) == (code, line, col))
     assert d.message and d.hint, "every diagnostic has a message and a concrete hint"
     assert d.path == str(path)
+
+
+# the element type of a list made empty is inferred from uses that all agree
+INFERRED = [
+    ("append", "def f(x: int) -> int:\n    ys = []\n    ys.append(x)\n    return len(ys)\n"),
+    ("returned", "def f(x: int) -> list[float]:\n    ys = []\n    return ys\n"),
+    (
+        "nested",
+        "def f(n: int) -> int:\n    rows = []\n    for i in range(n):\n        row = []\n"
+        "        row.append(i)\n        rows.append(row)\n    return len(rows)\n",
+    ),
+    (
+        "passed",
+        "def g(xs: list[str]) -> int:\n    return len(xs)\n"
+        "def f(x: int) -> int:\n    ys = []\n    return g(ys)\n",
+    ),
+    (
+        "annotated-comprehension",
+        "def f(n: int) -> list[list[int]]:\n    g: list[list[int]] = [[] for _ in range(n)]\n"
+        "    return g\n",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", [c[1] for c in INFERRED], ids=[c[0] for c in INFERRED])
+def test_inferred_empty_list_types(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    module, diags = frontend.analyse_file(path)
+    assert module is not None and not diags, diags
 
 
 def test_at_least_fifty_rejections() -> None:

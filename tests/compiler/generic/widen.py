@@ -185,6 +185,66 @@ def checked_ratio(a: float, b: float) -> float:
     return a / b
 
 
+def factors(n: int) -> list[int]:
+    i = 2
+    out = []  # list[int]: what the appends add
+    while i * i <= n:
+        if n % i:
+            i += 1
+        else:
+            n //= i
+            out.append(i)
+    if n > 1:
+        out.append(n)
+    return out
+
+
+def ranges(array: list[int], low: int, high: int) -> list[tuple[int, int]]:
+    result = []  # list[tuple[int, int]]
+    start = low
+    for num in array:
+        if num == start:
+            start += 1
+        elif num > start:
+            result.append((start, num - 1))
+            start = num + 1
+    if start <= high:
+        result.append((start, high))
+    return result
+
+
+def triangle(n: int) -> list[list[int]]:
+    rows = []  # list[list[int]], once row is list[int]
+    for i in range(n):
+        row = []
+        for j in range(i):
+            row.append(i * j)
+        rows.append(row)
+    return rows
+
+
+def doubled(xs: list[float]) -> list[float]:
+    out = []  # list[float] from the return; filled through an alias
+    alias = out
+    for x in xs:
+        alias.append(x * 2.0)
+    return out
+
+
+def buckets(n: int) -> list[list[int]]:
+    g: list[list[int]] = [[] for _ in range(n)]
+    for i in range(n * 2):
+        g[i % n].append(i)
+    return g
+
+
+def mixed_items(flag: bool) -> int:
+    xs = []  # int and bool items: no inference (PV215)
+    xs.append(1)
+    xs.append(flag)
+    return len(xs)
+
+
 def untyped_loop(xs):
     return [i for i, _ in enumerate(xs)]
 

@@ -220,6 +220,17 @@ class CallChecks(FunctionState):
     def method(self, node: ast.Call, f: ast.Attribute, defined: set[str]) -> Expr:
         line = node.lineno
         obj = self.expr(f.value, defined)
+        if (
+            self.partial is not None
+            and obj.kind == "local"
+            and obj.data in self.partial
+            and f.attr == "append"
+            and len(node.args) == 1
+        ):
+            # probing: the items appended to a list made empty fix its type
+            v = self.expr(node.args[0], defined)
+            self.partial[obj.data].append(ERR if v.type == ERR else ir.list_of(v.type))
+            return Expr("error", ERR, line)
         if obj.type == ERR:
             return obj
         if not ir.is_list(obj.type):

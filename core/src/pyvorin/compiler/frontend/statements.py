@@ -222,10 +222,24 @@ class StatementChecks(FunctionState):
                 "assign to a local variable or a list item",
             )
             return defined
-        expected = self.types.get(first.id)
+        expected = self.types.get(first.id) or self.hints.get(first.id)
+        if (
+            self.partial is not None
+            and len(targets) == 1
+            and isinstance(s.value, ast.List)
+            and not s.value.elts
+            and self.types.get(first.id, ERR) == ERR
+            and first.id not in self.hints
+        ):
+            # probing: a list made empty, its type left open (infer_empty_lists)
+            self.partial.setdefault(first.id, [])
+            self.types[first.id] = ERR
+            return defined | {first.id}
         e = self.expr(s.value, defined, expected=expected)
         for t in targets:
             assert isinstance(t, ast.Name)
+            if self.partial is not None and self.types.get(t.id) == ERR:
+                self.partial_use(Expr("local", ERR, t.lineno, data=t.id), e.type)
             if t.id in self.types:
                 self.compatible(t, e, self.types[t.id], f"'{t.id}'", "PV206")
             else:
