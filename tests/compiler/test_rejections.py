@@ -89,6 +89,25 @@ CASES = [
         4,
         12,
     ),
+    # for i, x in enumerate(...), for a, b in zip(...) and over a list of tuples are native
+    (
+        "nested-loop-target",
+        H + "    for i, (a, b) in enumerate([(x, x)]):\n        pass\n",
+        "PV117",
+        2,
+        9,
+    ),
+    ("tuple-target-ints", H + "    for a, b in [x]:\n        pass\n    return x\n", "PV117", 2, 9),
+    (
+        "zip-strict",
+        H + "    for a, b in zip([x], [x], strict=True):\n        pass\n",
+        "PV309",
+        2,
+        17,
+    ),
+    ("enumerate-count", H + "    for a, b, c in enumerate([x]):\n        pass\n", "PV213", 2, 9),
+    ("enumerate-start", H + "    for a, b in enumerate([x], 0.5):\n        pass\n", "PV204", 2, 32),
+    ("zip-int", H + "    for a, b in zip([x], x):\n        pass\n", "PV116", 2, 26),
     ("walrus", H + "    return (y := x)\n", "PV118", 2, 13),
     ("genexp", H + "    return max(y for y in range(x))\n", "PV119", 2, 15),
     (
@@ -147,12 +166,22 @@ CASES = [
     ("in", H + "    return x in [1, 2]\n", "PV214", 2, 12),
     ("list-compare", H + "    return [x] == [x]\n", "PV214", 2, 12),
     ("empty-list", H + "    ys = []\n    return x\n", "PV215", 2, 10),
+    # inferred only when every use agrees (here an int and a float item)
+    (
+        "empty-list-disagree",
+        H + "    ys = []\n    ys.append(x)\n    ys.append(1.5)\n    return x\n",
+        "PV215",
+        2,
+        10,
+    ),
     ("slice", H + "    xs = [1, 2]\n    ys = xs[1:]\n    return x\n", "PV216", 3, 10),
     ("undefined", H + "    return y\n", "PV301", 2, 12),
     ("sum", H + "    return sum([x])\n", "PV302", 2, 12),
     ("sorted", H + "    ys = sorted([x])\n    return x\n", "PV302", 2, 10),
     ("eval", H + "    return eval('1')\n", "PV303", 2, 12),
     ("getattr", H + "    return getattr(x, 'real')\n", "PV303", 2, 12),
+    # native only in a generic-tier module's native versions (exact argument types)
+    ("isinstance-whole", H + "    return int(isinstance(x, int))\n", "PV303", 2, 16),
     ("math-gamma", "import math\n" + H + "    return int(math.gamma(x))\n", "PV304", 3, 16),
     ("from-math-bad", "from math import gamma\n", "PV304", 1, 1),
     ("attribute", H + "    return x.real\n", "PV305", 2, 12),
@@ -207,6 +236,36 @@ def test_rejection(tmp_path: Path, case) -> None:
     d = next(d for d in diags if (d.code, d.line, d.col) == (code, line, col))
     assert d.message and d.hint, "every diagnostic has a message and a concrete hint"
     assert d.path == str(path)
+
+
+# the element type of a list made empty is inferred from uses that all agree
+INFERRED = [
+    ("append", "def f(x: int) -> int:\n    ys = []\n    ys.append(x)\n    return len(ys)\n"),
+    ("returned", "def f(x: int) -> list[float]:\n    ys = []\n    return ys\n"),
+    (
+        "nested",
+        "def f(n: int) -> int:\n    rows = []\n    for i in range(n):\n        row = []\n"
+        "        row.append(i)\n        rows.append(row)\n    return len(rows)\n",
+    ),
+    (
+        "passed",
+        "def g(xs: list[str]) -> int:\n    return len(xs)\n"
+        "def f(x: int) -> int:\n    ys = []\n    return g(ys)\n",
+    ),
+    (
+        "annotated-comprehension",
+        "def f(n: int) -> list[list[int]]:\n    g: list[list[int]] = [[] for _ in range(n)]\n"
+        "    return g\n",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", [c[1] for c in INFERRED], ids=[c[0] for c in INFERRED])
+def test_inferred_empty_list_types(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    module, diags = frontend.analyse_file(path)
+    assert module is not None and not diags, diags
 
 
 def test_at_least_fifty_rejections() -> None:

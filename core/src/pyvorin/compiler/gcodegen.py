@@ -569,9 +569,9 @@ class ModuleEmitter:
                 spec = f"&pvs_{self.native_funcs[d.name].cname}" if d.kind == "func" else "NULL"
                 attr = c_name(d.attr) if d.attr else "NULL"
                 kind, dname = kinds[d.kind], c_name(d.name)
-                rows.append(f"    {{{kind}, {dname}, {attr}, {spec}, NULL, NULL}},")
+                rows.append(f"    {{{kind}, {dname}, {attr}, {spec}, NULL, NULL, 0}},")
             out += [f"static PvNativeDep pvnd_{c}[] = {{", *rows]
-            out += ["    {0, NULL, NULL, NULL, NULL, NULL},", "};"]
+            out += ["    {0, NULL, NULL, NULL, NULL, NULL, 0},", "};"]
             out.append(f"static PvNativeGuard pvng_{c} = {{pvnd_{c}, {len(rows)}, -1, 0, 0, 0}};")
             out.append(f"static long long pvnc_{c};")
             calls.append(f"    if (strcmp(name, {c_name(name)}) == 0) return pvnc_{c};")

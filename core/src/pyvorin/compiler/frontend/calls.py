@@ -10,6 +10,16 @@ from .. import ir
 from ..ir import BOOL, FLOAT, INT, NONE, STR, Expr
 from .common import BUILTIN_HINTS, BUILTINS, DYNAMIC, ERR, MATH_CONSTS, MATH_FUNCS, FunctionState
 
+# the Python class of a native value of each type: exact (see isinstance_call)
+_PYTHON_CLASS: dict[Any, type] = {
+    INT: int,
+    FLOAT: float,
+    BOOL: bool,
+    STR: str,
+    "list": list,
+    "tuple": tuple,
+}
+
 
 class CallChecks(FunctionState):
     """Part of :class:`.function.FunctionChecker`: calls."""
@@ -66,6 +76,8 @@ class CallChecks(FunctionState):
             return self.math_call(node, self.m.math_names[n], defined)
         if n in BUILTINS:
             return self.builtin(node, n, defined, expected)
+        if n == "isinstance" and self.m.per_function and n not in self.m.constants:
+            return self.isinstance_call(node, defined)
         if n in DYNAMIC:
             self.error(
                 f,
@@ -94,6 +106,55 @@ class CallChecks(FunctionState):
             "call a function defined in this module",
         )
         return Expr("error", ERR, line)
+
+    def isinstance_call(self, node: ast.Call, defined: set[str]) -> Expr:
+        """``isinstance(x, T)``, ``T`` a builtin class or a tuple of them (nested), in a
+        native version: its arguments are exactly of their native types (the entry's
+        test), and so is every value native code makes, so the class of ``x`` is known
+        at compile time (an exact int is not a bool; a bool is an int) and the result is
+        the constant ``issubclass(type_of_x, T)`` over the builtin classes. ``x`` is
+        still evaluated (``isinstance(xs[i], int)`` can raise). The guard checks that
+        ``isinstance`` and each class name are the builtins at run time. In a module
+        native whole, arguments are converted at the call boundary (``f(True)`` of an
+        ``int`` parameter sees 1), so there it stays unsupported (PV303)."""
+        line = node.lineno
+        classes = self.builtin_classes(node.args[1]) if len(node.args) == 2 else None
+        if node.keywords or classes is None:
+            self.error(
+                node,
+                "PV303",
+                "isinstance() is native only of a value against builtin classes "
+                "(int, float, str, ... or a tuple of them)",
+                "keep other type tests in an interpreted function",
+            )
+            return Expr("error", ERR, line)
+        x = self.expr(node.args[0], defined)
+        if x.type == ERR:
+            return x
+        cls = _PYTHON_CLASS[x.type if not isinstance(x.type, tuple) else x.type[0]]
+        value = issubclass(cls, classes)
+        return Expr("isinstance", BOOL, line, [x], data=value)
+
+    def builtin_classes(self, node: ast.expr) -> tuple[type, ...] | None:
+        """The builtin classes ``node`` names (a name or a tuple of them, nested), or
+        None. Only classes whose metaclass is ``type`` itself: their isinstance is the
+        plain subclass test (no ``__instancecheck__``)."""
+        import builtins
+
+        if isinstance(node, ast.Tuple):
+            out: list[type] = []
+            for elt in node.elts:
+                inner = self.builtin_classes(elt)
+                if inner is None:
+                    return None
+                out += inner
+            return tuple(out)
+        if not isinstance(node, ast.Name) or not self.builtin_name(node, node.id):
+            return None
+        cls = getattr(builtins, node.id, None)
+        if type(cls) is not type:
+            return None
+        return (cls,)
 
     def user_call(self, node: ast.Call, n: str, defined: set[str]) -> Expr:
         line = node.lineno
@@ -159,6 +220,17 @@ class CallChecks(FunctionState):
     def method(self, node: ast.Call, f: ast.Attribute, defined: set[str]) -> Expr:
         line = node.lineno
         obj = self.expr(f.value, defined)
+        if (
+            self.partial is not None
+            and obj.kind == "local"
+            and obj.data in self.partial
+            and f.attr == "append"
+            and len(node.args) == 1
+        ):
+            # probing: the items appended to a list made empty fix its type
+            v = self.expr(node.args[0], defined)
+            self.partial[obj.data].append(ERR if v.type == ERR else ir.list_of(v.type))
+            return Expr("error", ERR, line)
         if obj.type == ERR:
             return obj
         if not ir.is_list(obj.type):

@@ -125,6 +125,33 @@ class FunctionState:
     loop_depth: int
     comp_scopes: list[dict[str, tuple[str, Any]]]  # comprehension target -> (C name, type)
     comp_counter: int
+    hints: dict[str, Any]  # inferred types of lists made empty (infer_empty_lists)
+    partial: dict[str, list[Any]] | None  # probing: such a list's name -> its uses' types
 
     def error(self, node: ast.AST, code: str, message: str, hint: str = "") -> None:
         self.m.error(node, code, message, hint)
+
+    def partial_use(self, e: Any, t: Any) -> None:
+        """Probing (see ``infer_empty_lists``): the value ``e`` is used as a ``t``; when
+        it is a list made empty whose type is being inferred, ``t`` is a candidate."""
+        if (
+            self.partial is not None
+            and e.kind == "local"
+            and e.data in self.partial
+            and isinstance(t, tuple)
+            and t[0] == "list"
+        ):
+            self.partial[e.data].append(t)
+
+    def builtin_name(self, node: ast.expr, name: str) -> bool:
+        """``node`` names the builtin ``name``: not a local, a module function or a
+        constant of the module (the per-function guard checks at run time that it is
+        neither shadowed by a module global nor rebound in ``builtins``)."""
+        return (
+            isinstance(node, ast.Name)
+            and node.id == name
+            and name not in self.local_names
+            and name not in self.m.functions
+            and name not in self.m.constants
+            and not any(name in scope for scope in self.comp_scopes)
+        )

@@ -153,7 +153,8 @@ class ExpressionChecks(FunctionState):
         if isinstance(node, ast.Call):
             return self.call(node, defined, expected)
         if isinstance(node, ast.List):
-            items = [self.expr(e, defined) for e in node.elts]
+            inner = expected[1] if expected is not None and ir.is_list(expected) else None
+            items = [self.expr(e, defined, inner) for e in node.elts]
             if any(i.type == ERR for i in items):
                 return Expr("error", ERR, line)
             if not items:
@@ -179,14 +180,17 @@ class ExpressionChecks(FunctionState):
                 return Expr("error", ERR, line)
             return Expr("list", ir.list_of(items[0].type), line, items)
         if isinstance(node, ast.Tuple):
-            items = [self.expr(e, defined) for e in node.elts]
+            hints = [None] * len(node.elts)
+            if expected is not None and ir.is_tuple(expected) and len(expected[1]) == len(hints):
+                hints = list(expected[1])
+            items = [self.expr(e, defined, h) for e, h in zip(node.elts, hints, strict=True)]
             if any(i.type == ERR for i in items):
                 return Expr("error", ERR, line)
             return Expr("tuple", ir.tuple_of(tuple(i.type for i in items)), line, items)
         if isinstance(node, ast.Subscript):
             return self.subscript(node, defined)
         if isinstance(node, ast.ListComp):
-            return self.listcomp(node, defined)
+            return self.listcomp(node, defined, expected)
         if isinstance(node, ast.Attribute):
             if (
                 isinstance(node.value, ast.Name)
@@ -566,7 +570,7 @@ class ExpressionChecks(FunctionState):
         given = (sl.lower is not None, sl.upper is not None)
         return Expr("str_slice", STR, node.lineno, [base, *bounds], data=given)
 
-    def listcomp(self, node: ast.ListComp, defined: set[str]) -> Expr:
+    def listcomp(self, node: ast.ListComp, defined: set[str], expected: Any = None) -> Expr:
         line = node.lineno
         if len(node.generators) != 1 or len(node.generators[0].ifs) > 1:
             self.error(
@@ -594,7 +598,8 @@ class ExpressionChecks(FunctionState):
         self.comp_scopes.append({gen.target.id: (cname, elem)})
         try:
             cond = [self.cond(gen.ifs[0], defined)] if gen.ifs else []
-            value = self.expr(node.elt, defined)
+            inner = expected[1] if expected is not None and ir.is_list(expected) else None
+            value = self.expr(node.elt, defined, inner)
         finally:
             self.comp_scopes.pop()
         if value.type == ERR:

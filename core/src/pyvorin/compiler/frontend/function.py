@@ -38,8 +38,32 @@ def _assigned_names(body: list[ast.stmt]) -> set[str]:
     return names
 
 
+def _empty_list_names(body: list[ast.stmt]) -> set[str]:
+    """The names a statement ``name = []`` assigns (candidates for inference)."""
+    names: set[str] = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.List)
+                and not node.value.elts
+            ):
+                names.add(node.targets[0].id)
+    return names
+
+
 class FunctionChecker(StatementChecks, ExpressionChecks, CallChecks, TypeRules):
-    def __init__(self, mod: Checker, fn: ast.FunctionDef, params: list[Param], ret: Any):
+    def __init__(
+        self,
+        mod: Checker,
+        fn: ast.FunctionDef,
+        params: list[Param],
+        ret: Any,
+        hints: dict[str, Any] | None = None,
+        probe: bool = False,
+    ):
         self.m = mod
         self.fn = fn
         self.params = params
@@ -50,8 +74,40 @@ class FunctionChecker(StatementChecks, ExpressionChecks, CallChecks, TypeRules):
         self.loop_depth = 0
         self.comp_scopes: list[dict[str, tuple[str, Any]]] = []
         self.comp_counter = 0
+        self.hints: dict[str, Any] = dict(hints or {})
+        self.partial: dict[str, list[Any]] | None = {} if probe else None
+
+    def infer_empty_lists(self) -> None:
+        """The element types of the lists made empty (``xs = []``, no annotation) that
+        the function's uses fix, as mypy's partial types: a probe checks the body with
+        each such name left untyped and collects what the uses require of it (the items
+        ``xs.append(v)`` adds, a ``list[T]`` it is returned, passed, assigned or stored
+        as, a list value assigned to it); a name whose uses all agree gets that type as
+        if annotated (``xs: list[T] = []``), again until nothing new is found (a list
+        appended to another one is typed once the inner one is). The real check then
+        checks every use against it: the inference only chooses an annotation, which has
+        no effect on what CPython does (docs/architecture.md)."""
+        names = _empty_list_names(self.fn.body) - set(self.types)
+        while names - set(self.hints):
+            probe = FunctionChecker(self.m, self.fn, self.params, self.ret, self.hints, True)
+            kept = len(self.m.diags)
+            try:
+                probe.run()
+            finally:
+                del self.m.diags[kept:]
+            assert probe.partial is not None
+            found = {}
+            for name, uses in probe.partial.items():
+                types = {t for t in uses if t != ERR}
+                if name not in self.hints and len(types) == 1:
+                    found[name] = types.pop()
+            if not found:
+                return
+            self.hints.update(found)
 
     def run(self) -> Function:
+        if self.partial is None:
+            self.infer_empty_lists()
         body = list(self.fn.body)
         doc = ast.get_docstring(self.fn)
         if doc is not None:

@@ -222,10 +222,24 @@ class StatementChecks(FunctionState):
                 "assign to a local variable or a list item",
             )
             return defined
-        expected = self.types.get(first.id)
+        expected = self.types.get(first.id) or self.hints.get(first.id)
+        if (
+            self.partial is not None
+            and len(targets) == 1
+            and isinstance(s.value, ast.List)
+            and not s.value.elts
+            and self.types.get(first.id, ERR) == ERR
+            and first.id not in self.hints
+        ):
+            # probing: a list made empty, its type left open (infer_empty_lists)
+            self.partial.setdefault(first.id, [])
+            self.types[first.id] = ERR
+            return defined | {first.id}
         e = self.expr(s.value, defined, expected=expected)
         for t in targets:
             assert isinstance(t, ast.Name)
+            if self.partial is not None and self.types.get(t.id) == ERR:
+                self.partial_use(Expr("local", ERR, t.lineno, data=t.id), e.type)
             if t.id in self.types:
                 self.compatible(t, e, self.types[t.id], f"'{t.id}'", "PV206")
             else:
@@ -429,12 +443,15 @@ class StatementChecks(FunctionState):
 
     def for_stmt(self, s: ast.For, defined: set[str], out: list[Stmt]) -> set[str]:
         line = s.lineno
+        if isinstance(s.target, ast.Tuple) and self.plain_names(s.target):
+            return self.for_unpack(s, s.target, defined, out)
         if not isinstance(s.target, ast.Name):
             self.error(
                 s.target,
                 "PV117",
                 f"loop target '{ast.unparse(s.target)}' is not supported",
-                "loop over indices and read tuple items inside the loop",
+                "unpack into plain, distinct names: `for i, x in enumerate(xs)`, "
+                "`for a, b in zip(xs, ys)`",
             )
             return defined
         name = s.target.id
@@ -450,6 +467,128 @@ class StatementChecks(FunctionState):
         orelse, _, _ = self.block(s.orelse, set(defined))
         out.append(Stmt(kind, line, args, body, orelse, data=name))
         return defined
+
+    @staticmethod
+    def plain_names(target: ast.Tuple) -> bool:
+        """A tuple of distinct plain names (``i, x``), the only tuple loop target."""
+        names = [e.id for e in target.elts if isinstance(e, ast.Name)]
+        return len(names) == len(target.elts) >= 1 and len(set(names)) == len(names)
+
+    def for_unpack(
+        self, s: ast.For, target: ast.Tuple, defined: set[str], out: list[Stmt]
+    ) -> set[str]:
+        """``for i, x in enumerate(seq[, start])``, ``for a, b in zip(s1, s2, ...)`` over
+        lists and strs, and ``for a, b in pairs`` over a list of tuples: a ``for_seq``
+        statement. ``exprs``: the sequences (then the start of ``enumerate``); ``data``:
+        ``(mode, names)`` with mode ``enumerate``, ``zip`` or ``unpack``. The items are
+        read as the builtins' iterators read them (a list's length checked at each step,
+        so items appended in the loop are seen); the names keep their last values."""
+        names = [e.id for e in target.elts if isinstance(e, ast.Name)]
+        node = s.iter
+        call = node if isinstance(node, ast.Call) else None
+        if call is not None and self.builtin_name(call.func, "enumerate"):
+            start_node = None
+            if call.keywords and (
+                len(call.keywords) != 1 or call.keywords[0].arg != "start" or len(call.args) != 1
+            ):
+                self.error(
+                    call,
+                    "PV309",
+                    "enumerate() takes a sequence and an optional start here",
+                    "write enumerate(xs) or enumerate(xs, start)",
+                )
+                return defined
+            if call.keywords:
+                start_node = call.keywords[0].value
+            elif len(call.args) == 2:
+                start_node = call.args[1]
+            elif len(call.args) != 1:
+                self.error(
+                    call,
+                    "PV212",
+                    f"enumerate() takes 1 or 2 arguments ({len(call.args)} given)",
+                    "write enumerate(xs) or enumerate(xs, start)",
+                )
+                return defined
+            seqs = self.loop_sequences([call.args[0]], defined)
+            if seqs is None:
+                return defined
+            if start_node is None:
+                start = Expr("const", INT, call.lineno, data=0)
+            else:
+                start = self.expr(start_node, defined)
+                if start.type == ERR:
+                    return defined
+                if start.type not in (INT, BOOL):
+                    self.error(
+                        start_node,
+                        "PV204",
+                        f"enumerate() start must be int, not {ir.show(start.type)}",
+                        "pass an int start",
+                    )
+                    return defined
+                start = self.to_int(start)
+            mode, exprs, types = "enumerate", [*seqs, start], [INT, _item_type(seqs[0])]
+        elif call is not None and self.builtin_name(call.func, "zip"):
+            if call.keywords or not call.args:
+                self.error(
+                    call,
+                    "PV309",
+                    "zip() takes positional sequences only here (no strict=)",
+                    "write zip(xs, ys)",
+                )
+                return defined
+            seqs = self.loop_sequences(call.args, defined)
+            if seqs is None:
+                return defined
+            mode, exprs, types = "zip", seqs, [_item_type(q) for q in seqs]
+        else:
+            e = self.expr(node, defined)
+            if e.type == ERR:
+                return defined
+            if not (ir.is_list(e.type) and ir.is_tuple(e.type[1])):
+                self.error(
+                    target,
+                    "PV117",
+                    f"loop target '{ast.unparse(target)}' over a {ir.show(e.type)} is not "
+                    "supported",
+                    "unpack items of enumerate(...), zip(...) or a list of tuples",
+                )
+                return defined
+            mode, exprs, types = "unpack", [e], list(e.type[1][1])
+        if len(types) != len(names):
+            self.error(
+                target,
+                "PV213",
+                f"cannot unpack {len(types)} values into {len(names)} names",
+                f"use exactly {len(types)} names",
+            )
+            return defined
+        for name, t, elt in zip(names, types, target.elts, strict=True):
+            self.declare(elt, name, t)
+        inner = defined | set(names)
+        self.loop_depth += 1
+        body, _, _ = self.block(s.body, set(inner))
+        self.loop_depth -= 1
+        orelse, _, _ = self.block(s.orelse, set(defined))
+        out.append(Stmt("for_seq", s.lineno, exprs, body, orelse, data=(mode, names)))
+        return defined
+
+    def loop_sequences(self, nodes: list[ast.expr], defined: set[str]) -> list[Expr] | None:
+        """The lists and strs ``enumerate``/``zip`` iterate (None after a diagnostic)."""
+        seqs = [self.expr(n, defined) for n in nodes]
+        if any(q.type == ERR for q in seqs):
+            return None
+        for q, n in zip(seqs, nodes, strict=True):
+            if not (ir.is_list(q.type) or q.type == STR):
+                self.error(
+                    n,
+                    "PV116",
+                    f"cannot loop over a {ir.show(q.type)}",
+                    "enumerate and zip lists or strs",
+                )
+                return None
+        return seqs
 
     def iteration(self, node: ast.expr, defined: set[str]) -> tuple[str, list[Expr], Any] | None:
         if (
@@ -496,6 +635,11 @@ class StatementChecks(FunctionState):
             "loop over range(...), a list or a str",
         )
         return None
+
+
+def _item_type(seq: Expr) -> Any:
+    """The type of the items a loop over the list or str ``seq`` reads."""
+    return STR if seq.type == STR else seq.type[1]
 
 
 def _break_at_this_level(body: list[ast.stmt]) -> bool:

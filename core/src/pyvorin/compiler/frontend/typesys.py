@@ -181,6 +181,7 @@ class TypeRules(FunctionState):
     """Part of :class:`.function.FunctionChecker`: type compatibility and conversions."""
 
     def compatible(self, node: ast.AST, e: Expr, t: Any, what: str, code: str = "PV204") -> None:
+        self.partial_use(e, t)
         if e.type == ERR or t == ERR or e.type == t:
             return
         if e.type == NONE:

@@ -42,6 +42,12 @@ class CallEmitter(FuncState):
         self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
         return CVal("0", NONE)
 
+    def isinstance_call(self, e: Expr) -> CVal:
+        """``isinstance(x, T)``: the constant the frontend computed from the exact class
+        of ``x``, after ``x`` is evaluated (for its exceptions)."""
+        self.release(self.expr(e.args[0]))
+        return CVal("1" if e.data else "0", BOOL)
+
     def abs_call(self, e: Expr) -> CVal:
         line = e.line
         a = self.expr(e.args[0])

@@ -254,6 +254,7 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "print": FuncGen.print_call,
     "math": FuncGen.math,
     "abs": FuncGen.abs_call,
+    "isinstance": FuncGen.isinstance_call,
     "float_to_int": FuncGen.float_to_int,
     "round": FuncGen.round_call,
     "round2": FuncGen.round2_call,

@@ -127,6 +127,8 @@ class StatementEmitter(FuncState):
             self.emit(f"{brk}: ;")
         elif k in ("for_range", "for_list", "for_str"):
             self.for_loop(k, s.exprs, s.data, line, lambda: self.block(s.body), s.orelse)
+        elif k == "for_seq":
+            self.seq_loop(s)
         elif k == "break":
             self.emit(f"goto {self.loops[-1][0]};")
         elif k == "continue":
@@ -296,6 +298,92 @@ class StatementEmitter(FuncState):
         self.block(orelse)
         self.emit(f"{brk}: ;")
         self.release(seq)
+
+    def seq_loop(self, s: Stmt) -> None:
+        """``for_seq``: ``for i, x in enumerate(seq, start)``, ``for a, b in zip(s1, s2)``
+        over lists and strs, ``for a, b in pairs`` over a list of tuples. Each step reads
+        item ``k`` of every sequence in order, as the builtins' iterators do: a list's
+        current length is tested first (items appended or removed in the body are seen,
+        and zip stops at the first sequence without an item), a str's character is a new
+        one-character str; then the names are bound left to right. enumerate's index is
+        ``start + k``, an exact int, computed with tagged arithmetic (big ints beyond)."""
+        mode, names = s.data
+        line = s.line
+        brk, cont = self.label("break"), self.label("continue")
+        nseq = len(s.exprs) - (1 if mode == "enumerate" else 0)
+        seqs = []
+        for e in s.exprs[:nseq]:
+            q = self.own(self.expr(e))
+            self.holders.add(q.code)
+            seqs.append(q)
+        count = None
+        if mode == "enumerate":
+            count = self.own(self.expr(s.exprs[-1]))
+            self.holders.add(count.code)
+        idx = self.ctmp("Py_ssize_t")
+        self.emit(f"{idx} = 0;")
+        self.emit("for (;;) {")
+        self.indent += 1
+        items: list[CVal] = []
+
+        def stop(length: str) -> None:
+            # exhausted: the loop ends, dropping the items zip already read this step
+            self.emit(f"if ({idx} >= {length}) {{")
+            self.indent += 1
+            for item in items:
+                self.release(item)
+            self.emit("break;")
+            self.indent -= 1
+            self.emit("}")
+
+        for q in seqs:
+            if q.type == STR:
+                stop(f"PyUnicode_GET_LENGTH({q.code})")
+                r = self.tmp(STR)
+                self.emit(
+                    f"{r} = PyUnicode_FromOrdinal((int)PyUnicode_READ_CHAR({q.code}, {idx}));"
+                )
+                self.check(STR, r, line)
+                items.append(CVal(r, STR, True))
+            else:
+                stop(f"PyList_GET_SIZE({q.code})")
+                items.append(
+                    self.unbox(f"PyList_GET_ITEM({q.code}, {idx})", q.type[1], "list element", line)
+                )
+        self.emit(f"{idx}++;")
+        if mode == "unpack":
+            tup, types = items[0], s.exprs[0].type[1][1]
+            items = [
+                self.unbox(f"PyTuple_GET_ITEM({tup.code}, {i})", t, "tuple item", line)
+                for i, t in enumerate(types)
+            ]
+            self.release(tup)
+        if count is not None:
+            # the index, then the next one (enum_next: the item first, then the count)
+            self.assign_to(names[0], CVal(count.code, INT, False))
+            nxt = self.tmp(INT)
+            self.emit(f"{nxt} = pv_int_add({count.code}, PV_SHORT(1));")
+            self.check(INT, nxt, line)
+            self.emit(
+                f"{{ PvInt old = {count.code}; {count.code} = {nxt}; {nxt} = 0; "
+                "pv_int_decref(old); }"
+            )
+            names = names[1:]
+        for name, item in zip(names, items, strict=True):
+            self.assign_to(name, item)
+        self.loops.append((brk, cont))
+        self.block(s.body)
+        self.loops.pop()
+        self.emit(f"{cont}: ;")
+        self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+        self.indent -= 1
+        self.emit("}")
+        self.block(s.orelse)
+        self.emit(f"{brk}: ;")
+        for q in seqs:
+            self.release(q)
+        if count is not None:
+            self.release(count)
 
     def appends_in_place(self, s: Stmt) -> bool:
         """``name = name + t`` of a str local that the function owns (assigned, so not a

@@ -610,6 +610,7 @@ typedef struct {
     const void *spec;     /* FUNC: the PvFuncSpec of the def the native call stands for */
     PyObject *key;        /* interned name, made by pv_native_guard_init */
     PyObject *expect;     /* VALUE: the constant (set before init); else found by init */
+    int pristine;         /* BUILTIN: init found the interpreter's own object (see init) */
 } PvNativeDep;
 typedef struct {
     PvNativeDep *deps;

@@ -8,7 +8,8 @@
  * does. Before the native version runs, the guard checks every such assumption of the
  * function and of the native functions it calls (transitively): a global still bound to
  * the function its `def` made, a constant still an object of exactly its type and value,
- * a builtin not shadowed and still the original. Any difference: the generic body runs.
+ * a builtin not shadowed and still the original (the interpreter's own object: one rebound
+ * before the import is never taken for it). Any difference: the generic body runs.
  *
  * The result is cached on the dict versions of the module globals, the builtins and the
  * math module's dict (what pv_load_global_cached does per site): any change to a dict
@@ -22,6 +23,36 @@
 #include "pv_generic.h"
 
 static PyObject *pv_math_dict; /* borrowed from the math module, kept alive by sys.modules */
+
+/* 1 when `o`, found under `name` in the builtins when the module is imported, is the
+   object the interpreter itself defines under that name: a static (not heap) type of that
+   name (IOError and EnvironmentError: OSError), or a function of the builtins module of
+   that name. Native code compiles in what these objects do (an inlined range, len or
+   enumerate, isinstance's answer for int or float), so a builtin rebound before the
+   import (which the check at each call, comparing with the object found here, cannot
+   see) must keep the generic body too. */
+static int builtin_pristine(PyObject *o, const char *name)
+{
+    if (PyType_Check(o)) {
+        PyTypeObject *t = (PyTypeObject *)o;
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) return 0;
+        if (strcmp(name, "IOError") == 0 || strcmp(name, "EnvironmentError") == 0)
+            return o == PyExc_OSError;
+        return strcmp(t->tp_name, name) == 0;
+    }
+    if (PyCFunction_Check(o)) {
+        PyObject *self = PyCFunction_GET_SELF(o);
+        if (self == NULL || !PyModule_Check(self)) return 0;
+        const char *mod = PyModule_GetName(self);
+        if (mod == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        return strcmp(mod, "builtins") == 0
+               && strcmp(((PyCFunctionObject *)o)->m_ml->ml_name, name) == 0;
+    }
+    return 0;
+}
 
 int pv_native_guard_init(PvNativeGuard *g, PyObject *builtins)
 {
@@ -38,6 +69,7 @@ int pv_native_guard_init(PvNativeGuard *g, PyObject *builtins)
                 goto fail;
             }
             Py_INCREF(d->expect);
+            d->pristine = builtin_pristine(d->expect, d->name);
         } else if (d->kind == PV_DEP_MODULE || d->kind == PV_DEP_MATHOBJ
                    || d->kind == PV_DEP_MATHATTR) {
             if (math == NULL) {
@@ -73,7 +105,7 @@ static int dep_holds(PvNativeDep *d, PyObject *globals, PyObject *builtins)
         if (d->kind != PV_DEP_BUILTIN) return 0;
         v = PyDict_GetItemWithError(builtins, d->key);
         if (v == NULL && PyErr_Occurred()) PyErr_Clear();
-        return v == d->expect;
+        return v == d->expect && d->pristine;
     }
     switch (d->kind) {
     case PV_DEP_FUNC:
