@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.compiler.leakcheck import traced_bytes
+
 from .harness import python_and_compiled
 from .test_generic import outcome
 
@@ -142,10 +144,10 @@ def test_no_leak(modules, name: str) -> None:
     try:
         run(300)
         gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
+        before = traced_bytes()
         run(3000)
         gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
+        after = traced_bytes()
     finally:
         tracemalloc.stop()
     assert after - before < 4096, after - before

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.compiler.leakcheck import traced_bytes
+
 pytestmark = pytest.mark.skipif(
     sys.version_info < (3, 11), reason="except* is Python 3.11+ syntax (a SyntaxError before)"
 )
@@ -206,10 +208,10 @@ def test_no_leak(modules, name: str, args: tuple) -> None:
     try:
         run(300)
         gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
+        before = traced_bytes()
         run(3000)
         gc.collect()
-        after = tracemalloc.get_traced_memory()[0]
+        after = traced_bytes()
     finally:
         tracemalloc.stop()
     # A leak of even one object every third call grows by 16 KiB or more over 3,000 runs

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.compiler.leakcheck import traced_bytes
+
 from .harness import python_and_compiled
 
 SOURCE = Path(__file__).parent / "generic" / "fastpaths.py"
@@ -318,10 +320,10 @@ def test_fast_paths_keep_reference_counts_and_memory_flat(modules) -> None:
     try:
         churn(10_000)
         gc.collect()
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         churn(100_000)
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     assert (sys.getrefcount(key), sys.getrefcount(value)) == before

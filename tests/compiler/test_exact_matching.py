@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.compiler.leakcheck import traced_bytes
+
 from .harness import python_and_compiled
 from .test_generic import outcome
 
@@ -261,10 +263,10 @@ def test_no_memory_growth(modules, capsys: pytest.CaptureFixture[str]) -> None:
     try:
         run(rounds // 10)
         gc.collect()
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         run(rounds)
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     capsys.readouterr()  # what the logging subjects printed

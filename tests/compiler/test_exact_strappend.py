@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.compiler.leakcheck import traced_bytes
+
 from .harness import outcome, python_and_compiled, same
 
 SOURCE = Path(__file__).parent / "generic" / "strappend.py"
@@ -271,10 +273,10 @@ def test_many_calls_stay_flat(modules) -> None:
     blocks = sys.getallocatedblocks()
     tracemalloc.start()
     try:
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         run(10**5 // 10)
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"

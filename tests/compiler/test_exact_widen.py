@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from pyvorin.compiler import check_file, select_tier
+from tests.compiler.leakcheck import traced_bytes
 
 from .harness import outcome, python_and_compiled, same
 
@@ -378,10 +379,10 @@ def test_new_code_paths_leak_nothing(modules) -> None:
     refs = [sys.getrefcount(o) for o in (big, text, words, pairs, floats, *big, *words)]
     tracemalloc.start()
     try:
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         run(10**5 // 10)
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
@@ -433,10 +434,10 @@ def test_inferred_lists_leak_nothing(modules) -> None:
     blocks = sys.getallocatedblocks()
     tracemalloc.start()
     try:
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         run(2000)
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"

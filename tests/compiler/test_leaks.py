@@ -8,6 +8,8 @@ import tracemalloc
 
 import pytest
 
+from tests.compiler.leakcheck import traced_bytes
+
 BIG = 2**100
 
 
@@ -100,11 +102,11 @@ def test_no_memory_growth(pair, module) -> None:
     try:
         run_all()
         gc.collect()
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         for _ in range(5):
             run_all()
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
@@ -138,10 +140,10 @@ def test_str_functions_called_many_times_stay_flat(pair) -> None:
     blocks = sys.getallocatedblocks()
     tracemalloc.start()
     try:
-        first, _ = tracemalloc.get_traced_memory()
+        first = traced_bytes()
         run(10**5 // 7)
         gc.collect()
-        second, _ = tracemalloc.get_traced_memory()
+        second = traced_bytes()
     finally:
         tracemalloc.stop()
     assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
