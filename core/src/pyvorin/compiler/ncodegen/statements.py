@@ -116,15 +116,7 @@ class StatementEmitter(FuncState):
             self.indent += 1
             c = self.cond(s.exprs[0])
             self.emit(f"if (!({c})) break;")
-            self.loops.append((brk, cont))
-            self.block(s.body)
-            self.loops.pop()
-            self.emit(f"{cont}: ;")
-            self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
-            self.indent -= 1
-            self.emit("}")
-            self.block(s.orelse)
-            self.emit(f"{brk}: ;")
+            self.loop_rest(brk, cont, lambda: self.block(s.body), s.orelse, line)
         elif k in ("for_range", "for_list", "for_str"):
             self.for_loop(k, s.exprs, s.data, line, lambda: self.block(s.body), s.orelse)
         elif k == "for_seq":
@@ -165,6 +157,20 @@ class StatementEmitter(FuncState):
             self.emit(self.fail(line))
         else:
             raise AssertionError(k)
+
+    def loop_rest(self, brk: str, cont: str, body, orelse: list[Stmt], line: int) -> None:
+        """The end every native loop shares, inside its open ``for (;;) {``: the body with
+        ``brk``/``cont`` as its break and continue targets, the continue label, the signal
+        check of each step, the loop's close, the ``else`` block and the break label."""
+        self.loops.append((brk, cont))
+        body()
+        self.loops.pop()
+        self.emit(f"{cont}: ;")
+        self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
+        self.indent -= 1
+        self.emit("}")
+        self.block(orelse)
+        self.emit(f"{brk}: ;")
 
     def for_loop(
         self, kind: str, exprs: list[Expr], var: str, line: int, body, orelse: list[Stmt]
@@ -288,15 +294,7 @@ class StatementEmitter(FuncState):
             )
         self.emit(f"{idx}++;")
         self.assign_to(var, item)
-        self.loops.append((brk, cont))
-        body()
-        self.loops.pop()
-        self.emit(f"{cont}: ;")
-        self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
-        self.indent -= 1
-        self.emit("}")
-        self.block(orelse)
-        self.emit(f"{brk}: ;")
+        self.loop_rest(brk, cont, body, orelse, line)
         self.release(seq)
 
     def seq_loop(self, s: Stmt) -> None:
@@ -371,15 +369,7 @@ class StatementEmitter(FuncState):
             names = names[1:]
         for name, item in zip(names, items, strict=True):
             self.assign_to(name, item)
-        self.loops.append((brk, cont))
-        self.block(s.body)
-        self.loops.pop()
-        self.emit(f"{cont}: ;")
-        self.emit(f"if (PV_CHECK_SIGNALS()) {self.fail(line)}")
-        self.indent -= 1
-        self.emit("}")
-        self.block(s.orelse)
-        self.emit(f"{brk}: ;")
+        self.loop_rest(brk, cont, lambda: self.block(s.body), s.orelse, line)
         for q in seqs:
             self.release(q)
         if count is not None:
