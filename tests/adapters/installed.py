@@ -106,7 +106,7 @@ def assert_installed_and_faster(wheel: Path, home: Path, where: Path) -> None:
         [python, "-c", _PROBE, EXAMPLE / "src" / "numkit" / "kernels.py"],
         capture_output=True,
         text=True,
-        env=tool_env(home),
+        env=tool_env(user_home(home, where)),
         cwd=where,
     )
     assert probe.returncode == 0, probe.stderr
@@ -135,9 +135,7 @@ def tamper(wheel: Path, dest: Path) -> Path:
 
 def assert_tamper_refused(wheel: Path, home: Path, where: Path) -> None:
     bad = tamper(wheel, where / "tampered")
-    verified = run(
-        [sys.executable, "-m", "pyvorin", "signature", "verify", bad], where, tool_env(home)
-    )
+    verified = verify_as_user(home, where, bad)
     assert verified.returncode == 5, verified.stdout + verified.stderr
     assert "kernels" in verified.stdout + verified.stderr
 
@@ -158,7 +156,7 @@ def assert_tamper_refused(wheel: Path, home: Path, where: Path) -> None:
         [python, "-c", "import numkit.kernels"],
         capture_output=True,
         text=True,
-        env=tool_env(home),
+        env=tool_env(user_home(home, where)),
         cwd=where,
     )
     assert imported.returncode != 0
@@ -169,12 +167,23 @@ def assert_tamper_refused(wheel: Path, home: Path, where: Path) -> None:
     shutil.rmtree(where / "venv", ignore_errors=True)
 
 
-def verify_as_user(home: Path, where: Path, wheel: Path):
-    """``pyvorin signature verify`` as a user who trusts ``home``'s keys, with a home of
-    their own: the downgrade check then reads no builds other tests loaded into ``home``
-    (a shared session home sees numkit builds of every test, in any order)."""
-    user = Path(tempfile.mkdtemp(prefix="verifier-", dir=where))
+def user_home(home: Path, where: Path) -> Path:
+    """A home of its own for a user who trusts ``home``'s keys.
+
+    The downgrade check (``runtime/builds.json``) of such a home has seen no numkit build:
+    a shared session home sees the numkit builds of every test, in whatever order xdist
+    runs them, and a session wheel built early (build 1) is rightly refused there once a
+    later test has loaded build 17. Verifying or importing as this user tests the wheel,
+    not the order of the tests."""
+    user = Path(tempfile.mkdtemp(prefix="user-home-", dir=where))
     shutil.copytree(home / "trust", user / "trust")
+    return user
+
+
+def verify_as_user(home: Path, where: Path, wheel: Path):
+    """``pyvorin signature verify`` as a user who trusts ``home``'s keys (:func:`user_home`)."""
     return run(
-        [sys.executable, "-m", "pyvorin", "signature", "verify", wheel], where, tool_env(user)
+        [sys.executable, "-m", "pyvorin", "signature", "verify", wheel],
+        where,
+        tool_env(user_home(home, where)),
     )

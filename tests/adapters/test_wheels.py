@@ -15,11 +15,9 @@ from .conftest import (
     build_setuptools,
     copy_example,
     require_tools,
-    run,
-    tool_env,
     wheel_names,
 )
-from .installed import assert_installed_and_faster, assert_tamper_refused
+from .installed import assert_installed_and_faster, assert_tamper_refused, verify_as_user
 
 pytestmark = pytest.mark.slow  # real builds/installs in subprocesses
 
@@ -55,12 +53,8 @@ def test_wheel_is_platform_tagged_and_carries_binary_stub_and_manifest(wheel):
     assert b"Root-Is-Purelib: false" in wheel_info
 
 
-def test_wheel_passes_signature_verify(wheel, session_home):
-    verified = run(
-        [sys.executable, "-m", "pyvorin", "signature", "verify", wheel],
-        wheel.parent,
-        tool_env(session_home),
-    )
+def test_wheel_passes_signature_verify(wheel, session_home, tmp_path):
+    verified = verify_as_user(session_home, tmp_path, wheel)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
