@@ -58,6 +58,9 @@ NATIVE = {
     "mirror",
     "rank",
     "cut",
+    "wrapped_square",  # decorated: behind its own C entry, which the wrapper calls
+    "cached_cube",
+    "replaced",  # the decorator returned another function: never reached, still exact
 }
 
 
@@ -133,7 +136,15 @@ def test_selection_names_the_native_functions_and_the_reasons() -> None:
         "uses_class",
         "shadow_user",
         "calls_default",
+        "cached_fib",
+        "calls_wrapped",
     }
+    assert reasons["cached_fib"].code == "PV111"
+    assert "calls itself by its name" in reasons["cached_fib"].message
+    assert reasons["calls_wrapped"].code == "PV307"
+    assert "wrapped_square(), whose name is bound to what its decorator" in (
+        reasons["calls_wrapped"].message
+    )
 
 
 def test_generated_c_calls_the_native_version() -> None:
@@ -562,3 +573,29 @@ def test_list_and_tuple_parameters(modules, name, args, native) -> None:
     _py, compiled = modules
     both(modules, name, *args)
     assert calls(compiled, name) == (1 if native else 0)
+
+
+def test_decorated_functions_run_natively_behind_their_decorators(modules) -> None:
+    """The decorator is applied at import as CPython does; the wrapper it returns calls
+    the compiled function, whose own entry takes the native version. A decorated name is
+    never called natively (by itself or another function), so the wrapper sees every call
+    it sees in CPython."""
+    py, compiled = modules
+    for m in modules:
+        m.CALLS.clear()
+        m.cached_cube.cache_clear()
+        m.cached_fib.cache_clear()
+    for x in (3, -(2**70), True, 2.5, "a"):
+        both(modules, "wrapped_square", x)
+        both(modules, "calls_wrapped", x)
+    assert py.CALLS == compiled.CALLS == ["wrapped_square"] * 10
+    assert calls(compiled, "wrapped_square") == 4  # the exact ints: 3 and -(2**70), twice
+    assert compiled.wrapped_square.__wrapped__.__name__ == "wrapped_square"
+    for x in (4, 4, 2**40, 4.0, IntSub(4)):
+        both(modules, "cached_cube", x)
+    assert py.cached_cube.cache_info() == compiled.cached_cube.cache_info()
+    assert calls(compiled, "cached_cube") == 2  # 4 once (then cached), and 2**40
+    both(modules, "cached_fib", 90)
+    assert py.cached_fib.cache_info() == compiled.cached_fib.cache_info()
+    assert both(modules, "replaced", 5)[1] == ("replaced", 5)
+    assert calls(compiled, "replaced") == 0

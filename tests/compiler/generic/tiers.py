@@ -2,6 +2,7 @@
 functions also get native versions (per-function tiering). test_exact_tiers.py compares
 it, compiled, with itself run by CPython."""
 
+import functools
 import math
 import sys
 from math import sqrt
@@ -202,6 +203,54 @@ def rank(a: str, b: str) -> tuple[bool, bool, bool, int]:
 
 def cut(s: str, a: int, b: int) -> tuple[str, str, str, str, str]:
     return (s[a:b], s[a:], s[:b], s[:], s[-b:-a])
+
+
+CALLS = []
+
+
+def counted(fn):
+    """A decorator that wraps: it records each call, then calls the function."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        CALLS.append(fn.__name__)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def replacement(x):
+    return ("replaced", x)
+
+
+def replaced_by(_fn):
+    return replacement
+
+
+@counted
+def wrapped_square(x: int) -> int:
+    return x * x + N
+
+
+@functools.lru_cache(maxsize=None)
+def cached_cube(x: int) -> int:
+    return x * x * x
+
+
+@functools.lru_cache(maxsize=None)
+def cached_fib(n: int) -> int:  # calls itself through the cache: no native version
+    if n < 2:
+        return n
+    return cached_fib(n - 1) + cached_fib(n - 2)
+
+
+def calls_wrapped(x: int) -> int:  # calls a decorated name: no native version
+    return wrapped_square(x) + 1
+
+
+@replaced_by
+def replaced(x: int) -> int:  # has a native version that nothing can reach
+    return x + 1
 
 
 TABLE = [kernel(i) for i in range(6)]

@@ -90,18 +90,12 @@ def select_functions(
     ``interpreted``: qualnames declared interpreted (they keep no compiled body at all)."""
     candidates: set[str] = set()
     reasons: dict[str, Diagnostic] = {}
+    # name -> its first decorator: the name is bound to what the decorators return
+    decorated: dict[str, ast.expr] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.FunctionDef) and stmt.name not in interpreted:
             if stmt.decorator_list:
-                dec = stmt.decorator_list[0]
-                reasons[stmt.name] = _diag(
-                    path,
-                    dec,
-                    "PV111",
-                    f"decorator '@{ast.unparse(dec)}' (the decorated "
-                    "object is not the function the native version would stand for)",
-                )
-                continue
+                decorated[stmt.name] = stmt.decorator_list[0]
             candidates.add(stmt.name)
     unstable = unstable_names(tree)
     for stmt in tree.body:
@@ -125,11 +119,36 @@ def select_functions(
                 "print() runs Python code (sys.stdout) in the middle of the native body, "
                 "which could rebind what the native code compiled in",
             )
+    for f in functions:
+        # A decorated function's native version runs behind its own C entry, which the
+        # decorated object calls (or not); a direct native call of it would bypass what
+        # the decorator made of the name (a cache, a wrapper, a registry's replacement).
+        # So no native code calls it: neither another function nor itself.
+        if f.name in decorated and f.name not in reasons and f.name in f.calls:
+            dec = decorated[f.name]
+            reasons[f.name] = _diag(
+                path,
+                dec,
+                "PV111",
+                f"it calls itself by its name, which decorator '@{ast.unparse(dec)}' "
+                "binds to the object the decorator returns",
+            )
     changed = True
     while changed:  # a function calling one without a native version has none either
         changed = False
         for f in functions:
             if f.name in reasons:
+                continue
+            wrapped = sorted(c for c in f.calls if c in decorated and c != f.name)
+            if wrapped:
+                reasons[f.name] = _diag(
+                    path,
+                    checker.functions[f.name],
+                    "PV307",
+                    f"it calls {wrapped[0]}(), whose name is bound to what its decorator "
+                    f"'@{ast.unparse(decorated[wrapped[0]])}' returns",
+                )
+                changed = True
                 continue
             missing = sorted(c for c in f.calls if c in reasons or c not in by_name)
             if missing:
