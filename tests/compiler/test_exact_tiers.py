@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import gc
 import math
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from pyvorin.compiler import check_file, generate_units, select_tier
 from pyvorin.model import ModuleSpec
+from tests.compiler.leakcheck import traced_bytes
 
 from .harness import outcome, python_and_compiled, same
 
@@ -61,6 +64,15 @@ NATIVE = {
     "wrapped_square",  # decorated: behind its own C entry, which the wrapper calls
     "cached_cube",
     "replaced",  # the decorator returned another function: never reached, still exact
+    "all_positive",
+    "any_big_even",
+    "all_truthy",
+    "any_vowel",
+    "lazy_any",
+    "lazy_all",
+    "sum_multiples",
+    "sum_items",
+    "sum_squares",
 }
 
 
@@ -138,7 +150,11 @@ def test_selection_names_the_native_functions_and_the_reasons() -> None:
         "calls_default",
         "cached_fib",
         "calls_wrapped",
+        "sum_floats",
+        "sum_from_flag",
     }
+    assert reasons["sum_from_flag"].code == "PV207"
+    assert "CPython 3.12 rounds a sum of floats differently" in reasons["sum_floats"].message
     assert reasons["cached_fib"].code == "PV111"
     assert "calls itself by its name" in reasons["cached_fib"].message
     assert reasons["calls_wrapped"].code == "PV307"
@@ -599,3 +615,107 @@ def test_decorated_functions_run_natively_behind_their_decorators(modules) -> No
     assert py.cached_fib.cache_info() == compiled.cached_fib.cache_info()
     assert both(modules, "replaced", 5)[1] == ("replaced", 5)
     assert calls(compiled, "replaced") == 0
+
+
+ALL_ANY_CASES = [
+    ("all_positive", ([],)),
+    ("all_positive", ([1, 2, 2**70],)),
+    ("all_positive", ([1, 0, 3],)),
+    ("all_positive", ([-(2**80)],)),
+    ("any_big_even", ([1, 3, 5], 0)),
+    ("any_big_even", ([1, 4, 9], 3)),
+    ("any_big_even", ([2**90, 1], 2**89)),
+    ("any_big_even", ([], 0)),
+    ("all_truthy", ([], [])),
+    ("all_truthy", ([1.5, -0.0], ["a", ""])),
+    ("all_truthy", ([float("nan"), 2.0], ["x", "yz"])),
+    ("all_truthy", ([0.0, 0.0], ["", ""])),
+    ("any_vowel", ("rhythm",)),
+    ("any_vowel", ("crwth\u00e9A",)),
+    ("any_vowel", ("",)),
+]
+
+
+@pytest.mark.parametrize("name, args", ALL_ANY_CASES)
+def test_all_and_any_natively(modules, name, args) -> None:
+    both(modules, name, *args)
+    assert calls(modules[1], name) == 1
+
+
+@pytest.mark.parametrize("n, limit", [(10, 30), (10, 1000), (5, 1000), (0, 0), (7, -1)])
+def test_all_and_any_stop_at_the_deciding_item(modules, n, limit) -> None:
+    """The items after the one that decides are never computed: ``100 // (5 - i)``
+    raises ZeroDivisionError at i == 5 only when nothing decided the result before."""
+    for name in ("lazy_any", "lazy_all"):
+        both(modules, name, n, limit)
+        assert calls(modules[1], name) == 1
+
+
+def test_all_and_any_take_the_generic_body_for_other_arguments(modules) -> None:
+    for args in (([True, 2],), ((1, 2),), ([1, 2.0],), ("ab",)):
+        both(modules, "all_positive", *args)
+    assert calls(modules[1], "all_positive") == 0
+
+
+def test_all_and_any_leak_nothing(modules) -> None:
+    """10**5 calls that stop early (an item kept in the loop variable) and run to the end,
+    over lists of big ints and strs: no memory growth, no reference kept."""
+    _py, compiled = modules
+    big = [2**70 + i for i in range(8)]
+    words = ["x" * 40, "yz" * 30, ""]
+    text = "crwth" * 20 + "a"
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            compiled.all_positive(big)
+            compiled.any_big_even(big, 2**70 + 5)
+            compiled.all_truthy([1.5, 0.0], words)
+            compiled.any_vowel(text)
+            compiled.lazy_any(10, 30)
+            compiled.sum_squares(big)
+
+    run(1000)
+    gc.collect()
+    blocks = sys.getallocatedblocks()
+    refs = [sys.getrefcount(o) for o in (big, words, text, *big, *words)]
+    tracemalloc.start()
+    try:
+        first = traced_bytes()
+        run(10**5 // 5)
+        gc.collect()
+        second = traced_bytes()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 64 * 1024, f"memory grew by {second - first} bytes"
+    assert sys.getallocatedblocks() - blocks < 1000
+    assert [sys.getrefcount(o) for o in (big, words, text, *big, *words)] == refs
+    assert calls(compiled, "any_vowel") == 10**5 // 5 + 1000  # the native path ran
+
+
+SUM_CASES = [
+    ("sum_multiples", (0,)),
+    ("sum_multiples", (10,)),
+    ("sum_multiples", (1000,)),
+    ("sum_items", ([], [], 0)),
+    ("sum_items", ([1, -2, 2**64], [True, False, True], -(2**70))),
+    ("sum_items", ([2**62 - 1, 2**62 - 1, 2**62], [True] * 5, 2**62)),
+    ("sum_squares", ([],)),
+    ("sum_squares", ([3, -4, 2**40, -(2**70)],)),
+]
+
+
+@pytest.mark.parametrize("name, args", SUM_CASES)
+def test_sum_of_ints_natively(modules, name, args) -> None:
+    both(modules, name, *args)
+    assert calls(modules[1], name) == 1
+
+
+def test_sum_of_other_values_is_cpythons(modules) -> None:
+    """Floats (a function without a native version), and arguments the native entry does
+    not take (floats in a list of ints, a tuple): the generic body, CPython's sum."""
+    both(modules, "sum_floats", [0.1] * 10 + [1e100, 1.0, -1e100])
+    both(modules, "sum_items", [1, 2.5], [True], 0)
+    both(modules, "sum_items", (1, 2), [True], 0)
+    both(modules, "sum_squares", [True, 2])
+    assert both(modules, "sum_from_flag", [], True)[1] is True
+    assert calls(modules[1], "sum_items") == calls(modules[1], "sum_squares") == 0

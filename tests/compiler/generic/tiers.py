@@ -205,6 +205,51 @@ def cut(s: str, a: int, b: int) -> tuple[str, str, str, str, str]:
     return (s[a:b], s[a:], s[:b], s[:], s[-b:-a])
 
 
+def all_positive(xs: list[int]) -> bool:
+    return all(x > 0 for x in xs)
+
+
+def any_big_even(xs: list[int], k: int) -> bool:
+    return any(x > k for x in xs if x % 2 == 0)
+
+
+def all_truthy(xs: list[float], words: list[str]) -> tuple[bool, bool, bool, bool]:
+    return (all(xs), any(xs), all(words), any(w for w in words))
+
+
+def any_vowel(s: str) -> bool:
+    return any(c in VOWELS for c in s)
+
+
+def lazy_any(n: int, limit: int) -> bool:
+    # 100 // (5 - i) raises at i == 5, unless an earlier item decided the result
+    return any(100 // (5 - i) > limit for i in range(n))
+
+
+def lazy_all(n: int, limit: int) -> bool:
+    return all(100 // (5 - i) < limit for i in range(n))
+
+
+def sum_multiples(n: int) -> int:
+    return sum(e for e in range(3, n) if e % 3 == 0 or e % 5 == 0)
+
+
+def sum_items(xs: list[int], flags: list[bool], start: int) -> tuple[int, int, int]:
+    return (sum(xs), sum(flags), sum(xs, start))
+
+
+def sum_squares(xs: list[int]) -> int:
+    return sum(x * x for x in xs) + sum(x > 0 for x in xs) + sum([x for x in xs], -1)
+
+
+def sum_from_flag(xs: list[int], flag: bool) -> int:  # sum([], True) is True: none
+    return sum(xs, flag)
+
+
+def sum_floats(xs: list[float]) -> float:  # no native version: 3.12 rounds differently
+    return sum(xs)
+
+
 CALLS = []
 
 

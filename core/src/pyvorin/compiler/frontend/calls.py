@@ -357,6 +357,8 @@ class CallChecks(FunctionState):
                 "pass the arguments positionally",
             )
             return Expr("error", ERR, line)
+        if n in ("all", "any", "sum"):
+            return self.reduction(node, n, defined)
         if (
             n == "float"
             and len(node.args) == 1

@@ -30,6 +30,8 @@ MATH_FUNCS = MATH_FUNCS_FLOAT1 | {
 MATH_CONSTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan, "tau": math.tau}
 BUILTINS = {
     "abs",
+    "all",
+    "any",
     "min",
     "max",
     "len",
@@ -43,6 +45,7 @@ BUILTINS = {
     "str",
     "ord",
     "chr",
+    "sum",
 }
 DYNAMIC = {
     "eval",

@@ -570,16 +570,18 @@ class ExpressionChecks(FunctionState):
         given = (sl.lower is not None, sl.upper is not None)
         return Expr("str_slice", STR, node.lineno, [base, *bounds], data=given)
 
-    def listcomp(self, node: ast.ListComp, defined: set[str], expected: Any = None) -> Expr:
-        line = node.lineno
+    def comp_head(self, node: ast.ListComp | ast.GeneratorExp, what: str, defined: set[str]):
+        """The one ``for`` clause (at most one ``if``) of a comprehension over a range, a
+        list or a str: ``(generator, kind, iteration args, item type, C name of the
+        target)``, or None after an error."""
         if len(node.generators) != 1 or len(node.generators[0].ifs) > 1:
             self.error(
                 node,
                 "PV119",
-                "only list comprehensions with one for clause and at most one if are supported",
-                "use nested for loops with append",
+                f"only {what} with one for clause and at most one if are supported",
+                "use nested for loops",
             )
-            return Expr("error", ERR, line)
+            return None
         gen = node.generators[0]
         if gen.is_async or not isinstance(gen.target, ast.Name):
             self.error(
@@ -588,13 +590,20 @@ class ExpressionChecks(FunctionState):
                 "the comprehension target must be a plain name",
                 "loop over indices and read tuple items inside",
             )
-            return Expr("error", ERR, line)
+            return None
         it = self.iteration(gen.iter, defined)
         if it is None:
-            return Expr("error", ERR, line)
+            return None
         kind, args, elem = it
         self.comp_counter += 1
-        cname = f"{gen.target.id}__comp{self.comp_counter}"
+        return gen, kind, args, elem, f"{gen.target.id}__comp{self.comp_counter}"
+
+    def listcomp(self, node: ast.ListComp, defined: set[str], expected: Any = None) -> Expr:
+        line = node.lineno
+        head = self.comp_head(node, "list comprehensions", defined)
+        if head is None:
+            return Expr("error", ERR, line)
+        gen, kind, args, elem, cname = head
         self.comp_scopes.append({gen.target.id: (cname, elem)})
         try:
             cond = [self.cond(gen.ifs[0], defined)] if gen.ifs else []
@@ -612,3 +621,96 @@ class ExpressionChecks(FunctionState):
             [value, *cond],
             data=(kind, args, cname, bool(cond)),
         )
+
+    def reduction(self, node: ast.Call, n: str, defined: set[str]) -> Expr:
+        """``all(...)``, ``any(...)`` and ``sum(...)`` of a generator expression (one ``for``
+        clause, at most one ``if``) or of a list, compiled as a loop.
+
+        A generator is lazy: ``all``/``any`` stop at the first false (true) item and the
+        items after it are never computed, as CPython's stop pulling from the generator.
+        An item's truth is the one ``if`` would use (``truth``). A list argument is
+        evaluated whole first (a list comprehension too: CPython builds the list before
+        the builtin sees it). ``sum`` takes int and bool items only, from ``start`` (an
+        int, 0 by default; a bool start would be returned as it is when there are no
+        items), adding as ``int + int`` does; a sum of floats keeps the generic
+        body, because CPython 3.12 changed how ``sum`` rounds floats (compensated
+        summation) and 3.10-3.11 add them one by one."""
+        line = node.lineno
+        most = 2 if n == "sum" else 1
+        if not 1 <= len(node.args) <= most:
+            self.error(
+                node,
+                "PV212",
+                f"{n}() takes {'1 or 2 arguments' if most == 2 else 'exactly one argument'} "
+                f"here ({len(node.args)} given)",
+                "pass one iterable" + (" and an int start" if most == 2 else ""),
+            )
+            return Expr("error", ERR, line)
+        arg = node.args[0]
+        if isinstance(arg, ast.GeneratorExp):
+            head = self.comp_head(arg, "generator expressions", defined)
+            if head is None:
+                return Expr("error", ERR, line)
+            gen, kind, args, elem, cname = head
+            self.comp_scopes.append({gen.target.id: (cname, elem)})
+            try:
+                cond = [self.cond(gen.ifs[0], defined)] if gen.ifs else []
+                item_node = arg.elt
+                value = self.cond(arg.elt, defined) if n != "sum" else self.expr(arg.elt, defined)
+            finally:
+                self.comp_scopes.pop()
+        else:
+            seq = self.expr(arg, defined)
+            if seq.type == ERR:
+                return seq
+            if not ir.is_list(seq.type):
+                self.error(
+                    arg,
+                    "PV204",
+                    f"{n}() of a {ir.show(seq.type)} is not supported",
+                    f"pass a list, or a generator expression: {n}(x for x in xs)",
+                )
+                return Expr("error", ERR, line)
+            kind, args, elem = "for_list", [seq], seq.type[1]
+            self.comp_counter += 1
+            cname = f"{n}__item{self.comp_counter}"
+            cond = []
+            item_node = arg
+            item = Expr("local", elem, line, data=cname)
+            value = self.truth(arg, item) if n != "sum" else item
+        if value.type == ERR or any(c.type == ERR for c in cond):
+            return Expr("error", ERR, line)
+        self.types[cname] = elem
+        data = (kind, args, cname, bool(cond), n)
+        if n != "sum":
+            return Expr("all_any", BOOL, line, [value, *cond], data=data)
+        start = self.expr(node.args[1], defined) if len(node.args) > 1 else None
+        if start is not None and start.type == ERR:
+            return start
+        if start is not None and start.type == BOOL:
+            self.error(
+                node.args[1],
+                "PV207",
+                "sum() with a bool start returns that bool when there are no items, an "
+                "int otherwise: the result type would depend on the values",
+                "start from int(flag), or 0",
+            )
+            return Expr("error", ERR, line)
+        for what, e, at in (("items", value, item_node), ("start", start, node)):
+            if e is not None and e.type not in (INT, BOOL):
+                self.error(
+                    at,
+                    "PV204",
+                    f"sum() of {ir.show(e.type)} {what} is not supported natively: "
+                    + (
+                        "CPython 3.12 rounds a sum of floats differently from 3.10-3.11"
+                        if e.type == FLOAT
+                        else "only ints and bools are summed natively"
+                    ),
+                    "the function keeps its generic body; sum ints for a native version",
+                )
+                return Expr("error", ERR, line)
+        zero = Expr("const", INT, line, data=0)
+        value = self.to_int(value)
+        start = zero if start is None else self.to_int(start)
+        return Expr("int_sum", INT, line, [value, *cond, start], data=data)

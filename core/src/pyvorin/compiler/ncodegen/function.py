@@ -281,4 +281,6 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "append": FuncGen.append,
     "pop": FuncGen.pop,
     "listcomp": FuncGen.listcomp,
+    "all_any": FuncGen.all_any,
+    "int_sum": FuncGen.int_sum,
 }

@@ -139,3 +139,54 @@ class SequenceEmitter(FuncState):
 
         self.for_loop(kind, iter_args, var, line, body, [])
         return CVal(r, e.type, True)
+
+    def all_any(self, e: Expr) -> CVal:
+        """``all``/``any`` of a generator expression or a list: a loop that stops at the
+        first item deciding the result (the items after it are never computed)."""
+        kind, iter_args, var, has_cond, n = e.data
+        value_e = e.args[0]
+        cond_e = e.args[1] if has_cond else None
+        r = self.ctmp("char")
+        self.emit(f"{r} = {1 if n == 'all' else 0};")
+
+        def body() -> None:
+            if cond_e is not None:
+                c = self.cond(cond_e)
+                self.emit(f"if ({c}) {{")
+                self.indent += 1
+            t = self.cond(value_e)
+            decides, result = (f"!({t})", 0) if n == "all" else (f"({t})", 1)
+            self.emit(f"if ({decides}) {{ {r} = {result}; goto {self.loops[-1][0]}; }}")
+            if cond_e is not None:
+                self.indent -= 1
+                self.emit("}")
+
+        self.for_loop(kind, iter_args, var, e.line, body, [])
+        return CVal(r, BOOL)
+
+    def int_sum(self, e: Expr) -> CVal:
+        """``sum`` of int items (bools converted) from an int start: ``pv_int_add`` into an
+        accumulator that lives across the loop's iterations."""
+        kind, iter_args, var, has_cond, _ = e.data
+        value_e, start_e = e.args[0], e.args[-1]
+        cond_e = e.args[1] if has_cond else None
+        acc = self.own(self.expr(start_e))
+        self.holders.add(acc.code)
+
+        def body() -> None:
+            if cond_e is not None:
+                c = self.cond(cond_e)
+                self.emit(f"if ({c}) {{")
+                self.indent += 1
+            v = self.expr(value_e)
+            nxt = self.int_op("pv_int_add", [CVal(acc.code, INT), v], e.line)
+            self.emit(
+                f"{{ PvInt old = {acc.code}; {acc.code} = {nxt.code}; {nxt.code} = 0; "
+                "pv_int_decref(old); }"
+            )
+            if cond_e is not None:
+                self.indent -= 1
+                self.emit("}")
+
+        self.for_loop(kind, iter_args, var, e.line, body, [])
+        return acc
