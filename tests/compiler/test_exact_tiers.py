@@ -73,6 +73,9 @@ NATIVE = {
     "sum_multiples",
     "sum_items",
     "sum_squares",
+    "describe",
+    "bad_spec",
+    "checked_double",
 }
 
 
@@ -673,6 +676,7 @@ def test_all_and_any_leak_nothing(modules) -> None:
             compiled.any_vowel(text)
             compiled.lazy_any(10, 30)
             compiled.sum_squares(big)
+            compiled.describe(2**70, 2.5, True, "words")
 
     run(1000)
     gc.collect()
@@ -719,3 +723,28 @@ def test_sum_of_other_values_is_cpythons(modules) -> None:
     both(modules, "sum_squares", [True, 2])
     assert both(modules, "sum_from_flag", [], True)[1] is True
     assert calls(modules[1], "sum_items") == calls(modules[1], "sum_squares") == 0
+
+
+FSTRING_CASES = [
+    (0, 0.0, False, ""),
+    (7, -1.5, True, "w"),
+    (-(2**70), float("inf"), True, "\u00e9t\u00e9 \U0001f600"),
+    (19, float("nan"), False, "a'b\"c"),
+    (12345678, 1e-300, True, "xyz"),
+    (3, -0.0, False, "0"),
+]
+
+
+@pytest.mark.parametrize("args", FSTRING_CASES)
+def test_fstrings_natively(modules, args) -> None:
+    both(modules, "describe", *args)
+    assert calls(modules[1], "describe") == 1
+
+
+def test_fstring_errors_and_raise_messages(modules) -> None:
+    for name in ("", "abc"):
+        assert both(modules, "bad_spec", name)[0] == "raise"
+    for n in (0, 5, -3, -(2**80)):
+        both(modules, "checked_double", n)
+    assert calls(modules[1], "checked_double") == 4
+    assert calls(modules[1], "bad_spec") == 2

@@ -145,7 +145,7 @@ CASES = [
     ("pow-frac", "def f(x: float) -> float:\n    return x ** 0.5\n", "PV208", 2, 12),
     ("dict", H + "    d = {1: 2}\n    return x\n", "PV209", 2, 9),
     ("set", H + "    s = {1, 2}\n    return x\n", "PV209", 2, 9),
-    ("fstring", H + "    print(f'{x}')\n    return x\n", "PV210", 2, 11),
+    ("fstring", H + "    print(f'{[x]}')\n    return x\n", "PV210", 2, 14),
     (
         "none-value",
         "def g() -> None:\n    pass\n" + H + "    y = g()\n    return x\n",
@@ -176,7 +176,7 @@ CASES = [
     ),
     ("slice", H + "    xs = [1, 2]\n    ys = xs[1:]\n    return x\n", "PV216", 3, 10),
     ("undefined", H + "    return y\n", "PV301", 2, 12),
-    ("sum", H + "    return sum([x])\n", "PV302", 2, 12),
+    ("sorted", H + "    return sorted([x])[0]\n", "PV302", 2, 12),
     ("sorted", H + "    ys = sorted([x])\n    return x\n", "PV302", 2, 10),
     ("eval", H + "    return eval('1')\n", "PV303", 2, 12),
     ("getattr", H + "    return getattr(x, 'real')\n", "PV303", 2, 12),

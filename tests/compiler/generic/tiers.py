@@ -250,6 +250,23 @@ def sum_floats(xs: list[float]) -> float:  # no native version: 3.12 rounds diff
     return sum(xs)
 
 
+def describe(n: int, x: float, ok: bool, name: str) -> str:
+    return (
+        f"{name}: n={n} x={x} ok={ok} [{n:>8}] {x:.3f} {x!r} {name!r:>10} {name!a} "
+        f"{n:#x} {x:{n % 20}.{2}e}|{ok:d}|{ok!s:^7}|{'{'}{n:,}{'}'}|{x:%}|{name:{name[:1]}<5}"
+    )
+
+
+def bad_spec(name: str) -> str:  # ValueError: Unknown format code 'd' for a str
+    return f"{name:d}"
+
+
+def checked_double(n: int) -> int:
+    if n < 0:
+        raise ValueError(f"n must be non-negative, got {n!r} ({n * 1.5:.1f})")
+    return n * 2
+
+
 CALLS = []
 
 

@@ -73,7 +73,6 @@ DYNAMIC = {
     "object",
 }
 BUILTIN_HINTS = {
-    "sum": "accumulate in a for loop: `total = 0` then `for x in xs: total += x`",
     "enumerate": "loop over indices: `for i in range(len(xs)): x = xs[i]`",
     "zip": "loop over indices: `for i in range(len(xs)): a, b = xs[i], ys[i]`",
     "sorted": "sort the list in Python before calling the compiled function",

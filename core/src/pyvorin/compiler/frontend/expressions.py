@@ -191,6 +191,8 @@ class ExpressionChecks(FunctionState):
             return self.subscript(node, defined)
         if isinstance(node, ast.ListComp):
             return self.listcomp(node, defined, expected)
+        if isinstance(node, ast.JoinedStr):
+            return self.fstring(node, defined)
         if isinstance(node, ast.Attribute):
             if (
                 isinstance(node.value, ast.Name)
@@ -242,11 +244,6 @@ class ExpressionChecks(FunctionState):
                 "PV119",
                 "generator expressions are not supported",
                 "use a list comprehension [...] or a for loop",
-            ),
-            ast.JoinedStr: (
-                "PV210",
-                "f-strings are not supported",
-                "pass the values to print(...) as separate arguments",
             ),
             ast.Lambda: (
                 "PV107",
@@ -714,3 +711,36 @@ class ExpressionChecks(FunctionState):
         value = self.to_int(value)
         start = zero if start is None else self.to_int(start)
         return Expr("int_sum", INT, line, [value, *cond, start], data=data)
+
+    def fstring(self, node: ast.JoinedStr, defined: set[str]) -> Expr:
+        """An f-string of int, float, bool and str values: each replacement field is what
+        CPython's FORMAT_VALUE makes of it (the conversion ``!s``/``!r``/``!a``, then
+        ``format(value, spec)``, the spec itself an f-string evaluated after the value),
+        and the pieces are joined in order. Formatting these exact types runs no Python
+        code."""
+        line = node.lineno
+        parts: list[Expr] = []
+        for piece in node.values:
+            if isinstance(piece, ast.Constant):
+                parts.append(Expr("const", STR, line, data=piece.value))
+                continue
+            assert isinstance(piece, ast.FormattedValue)
+            value = self.expr(piece.value, defined)
+            if value.type == ERR:
+                return value
+            if value.type not in (INT, FLOAT, BOOL, STR):
+                self.error(
+                    piece.value,
+                    "PV210",
+                    f"an f-string field of type {ir.show(value.type)} is not supported",
+                    "format ints, floats, bools and strs; or build the text with str() and +",
+                )
+                return Expr("error", ERR, line)
+            args = [value]
+            if piece.format_spec is not None:
+                spec = self.fstring(piece.format_spec, defined)  # type: ignore[arg-type]
+                if spec.type == ERR:
+                    return spec
+                args.append(spec)
+            parts.append(Expr("fvalue", STR, line, args, data=piece.conversion))
+        return Expr("fstring", STR, line, parts)

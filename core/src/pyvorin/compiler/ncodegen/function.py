@@ -283,4 +283,6 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "listcomp": FuncGen.listcomp,
     "all_any": FuncGen.all_any,
     "int_sum": FuncGen.int_sum,
+    "fvalue": FuncGen.fvalue,
+    "fstring": FuncGen.fstring,
 }

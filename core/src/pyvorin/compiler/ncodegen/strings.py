@@ -1,5 +1,5 @@
 """Strs: indexing, slicing without a step, ``+``, ``*`` by an int, ``str()`` of a number,
-``ord`` and ``chr`` (``len`` is in :mod:`.sequences`; comparisons, ``in`` and
+``ord`` and ``chr``, f-strings (``len`` is in :mod:`.sequences`; comparisons, ``in`` and
 ``for c in s`` in :mod:`.arithmetic` and :mod:`.statements`). A str is an exact, ready
 ``PyObject *`` (see ``pv_str_unbox`` in the runtime); each operation is the C-API call
 CPython's own str slot or builtin makes, so values and exceptions are CPython's. A mixin
@@ -7,6 +7,7 @@ of :class:`.function.FuncGen` (state and helpers: :class:`.funcstate.FuncState`)
 
 from __future__ import annotations
 
+from .. import ir
 from ..ir import STR, Expr
 from .cvalues import CVal
 from .funcstate import FuncState
@@ -60,3 +61,42 @@ class StringEmitter(FuncState):
         i = self.expr(e.args[0])
         fn = self.mg.builtin_obj("chr")
         return self.str_result(f"pv_str_chr({i.code}, {fn})", [i], e.line)
+
+    def fvalue(self, e: Expr) -> CVal:
+        """One replacement field, as CPython's FORMAT_VALUE: the value boxed, converted
+        (``!s``, ``!r``, ``!a``), then ``PyObject_Format`` with the spec (evaluated after
+        the value) or none, which gives an exact str back unchanged."""
+        v = self.expr(e.args[0])
+        o = self.tmp(STR)  # any object: released on every path
+        self.emit(f"{o} = {self.box(v)};")
+        self.release(v)
+        self.check(STR, o, e.line)
+        convert = {ord("s"): "PyObject_Str", ord("r"): "PyObject_Repr", ord("a"): "PyObject_ASCII"}
+        if e.data in convert:
+            c = self.tmp(STR)
+            self.emit(f"{c} = {convert[e.data]}({o});")
+            self.emit(f"Py_CLEAR({o});")
+            self.check(STR, c, e.line)
+            o = c
+        spec = self.expr(e.args[1]) if len(e.args) > 1 else None
+        r = self.tmp(STR)
+        self.emit(f"{r} = PyObject_Format({o}, {spec.code if spec else 'NULL'});")
+        self.emit(f"Py_CLEAR({o});")
+        if spec is not None:
+            self.release(spec)
+        self.check(STR, r, e.line)
+        return CVal(r, STR, True)
+
+    def fstring(self, e: Expr) -> CVal:
+        """The pieces in order, joined: ``PyUnicode_Join`` of a list of them (CPython's
+        BUILD_STRING joins the same strs)."""
+        parts = self.tmp(ir.list_of(STR))
+        self.emit(f"{parts} = PyList_New({len(e.args)});")
+        self.check(ir.list_of(STR), parts, e.line)
+        for i, a in enumerate(e.args):
+            v = self.own(self.expr(a))
+            self.emit(f"PyList_SET_ITEM({parts}, {i}, {v.code}); {v.code} = NULL;")
+        empty = self.mg.obj_const("str", "")
+        return self.str_result(
+            f"PyUnicode_Join({empty}, {parts})", [CVal(parts, ir.list_of(STR), True)], e.line
+        )
