@@ -1,10 +1,10 @@
 """The typed intermediate representation between the frontend and the C generator.
 
 Types are plain values: the strings ``"int"``, ``"float"``, ``"bool"``, ``"str"`` and
-``"None"``, ``("list", elem)`` and ``("tuple", (item, ...))``. Every expression node
-carries its static type; every node carries the source line for tracebacks. The frontend
-resolves everything dynamic (names, keyword arguments, defaults, operator overloads,
-implicit conversions) so the generator only emits code.
+``"None"``, ``("list", elem)``, ``("tuple", (item, ...))`` and ``("dict", key, value)``.
+Every expression node carries its static type; every node carries the source line for
+tracebacks. The frontend resolves everything dynamic (names, keyword arguments, defaults,
+operator overloads, implicit conversions) so the generator only emits code.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ def list_of(elem: Type) -> Type:
 
 def tuple_of(items: tuple) -> Type:
     return ("tuple", tuple(items))
+
+
+def dict_of(key: Type, value: Type) -> Type:
+    return ("dict", key, value)
+
+
+def is_dict(t: Type) -> bool:
+    return isinstance(t, tuple) and t[0] == "dict"
 
 
 def is_list(t: Type) -> bool:
@@ -47,6 +55,8 @@ def show(t: Type) -> str:
         return f"list[{show(t[1])}]"
     if is_tuple(t):
         return "tuple[" + ", ".join(show(x) for x in t[1]) + "]"
+    if is_dict(t):
+        return f"dict[{show(t[1])}, {show(t[2])}]"
     return str(t)
 
 

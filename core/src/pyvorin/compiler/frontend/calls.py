@@ -44,7 +44,7 @@ class CallChecks(FunctionState):
                 and (f.value.id not in self.local_names)
             ):
                 return self.math_call(node, f.attr, defined)
-            if f.attr in ("append", "pop"):
+            if f.attr in ("append", "pop", "get"):
                 return self.method(node, f, defined)
             self.error(
                 f,
@@ -233,7 +233,9 @@ class CallChecks(FunctionState):
             return Expr("error", ERR, line)
         if obj.type == ERR:
             return obj
-        if not ir.is_list(obj.type):
+        if ir.is_dict(obj.type) and f.attr == "get":
+            return self.dict_get_method(node, obj, defined)
+        if not ir.is_list(obj.type) or f.attr == "get":
             self.error(
                 f,
                 "PV305",
@@ -272,6 +274,26 @@ class CallChecks(FunctionState):
             return Expr("error", ERR, line)
         args = [obj] + [self.index_expr(a, defined) for a in node.args]
         return Expr("pop", elem, line, args)
+
+    def dict_get_method(self, node: ast.Call, d: Expr, defined: set[str]) -> Expr:
+        """``d.get(k, default)``: the value of ``k``, or ``default`` (of the value type:
+        ``d.get(k)`` would be None when ``k`` is missing, which no native type holds)."""
+        line = node.lineno
+        if node.keywords or len(node.args) != 2:
+            self.error(
+                node,
+                "PV212",
+                "dict.get() takes a key and a default here",
+                "pass a default of the value type: d.get(k, 0)",
+            )
+            return Expr("error", ERR, line)
+        key = self.expr(node.args[0], defined)
+        default = self.expr(node.args[1], defined, expected=d.type[2])
+        if ERR in (key.type, default.type):
+            return Expr("error", ERR, line)
+        self.dict_key(node.args[0], key, d.type)
+        self.compatible(node.args[1], default, d.type[2], "dict.get() default")
+        return Expr("dict_get_default", d.type[2], line, [d, key, default])
 
     def math_call(self, node: ast.Call, fname: str, defined: set[str]) -> Expr:
         line = node.lineno
@@ -402,6 +424,8 @@ class CallChecks(FunctionState):
                 return Expr("const", INT, line, data=len(types[0][1]))
             if types[0] == STR:
                 return Expr("str_len", INT, line, args)
+            if ir.is_dict(types[0]):
+                return Expr("dict_len", INT, line, args)
             if not ir.is_list(types[0]):
                 return bad(
                     f"len() of {ir.show(types[0])} is not supported",

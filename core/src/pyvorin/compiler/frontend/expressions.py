@@ -193,6 +193,8 @@ class ExpressionChecks(FunctionState):
             return self.listcomp(node, defined, expected)
         if isinstance(node, ast.JoinedStr):
             return self.fstring(node, defined)
+        if isinstance(node, ast.Dict) and (node.keys or (expected and ir.is_dict(expected))):
+            return self.dict_display(node, defined, expected)
         if isinstance(node, ast.Attribute):
             if (
                 isinstance(node.value, ast.Name)
@@ -468,6 +470,10 @@ class ExpressionChecks(FunctionState):
             if sym in ("in", "not in"):
                 if a == STR and b == STR:
                     continue
+                if ir.is_dict(b):
+                    if self.dict_key(node, operands[i], b):
+                        continue
+                    return Expr("error", ERR, line)
                 self.error(
                     node,
                     "PV214",
@@ -528,6 +534,11 @@ class ExpressionChecks(FunctionState):
                 return Expr("error", ERR, line)
             k %= len(items)
             return Expr("tuple_get", items[k], line, [base], data=k)
+        if ir.is_dict(base.type):
+            key = self.expr(node.slice, defined)
+            if not self.dict_key(node.slice, key, base.type):
+                return Expr("error", ERR, line)
+            return Expr("dict_get", base.type[2], line, [base, key])
         if ir.is_list(base.type) or base.type == STR:
             idx = self.index_expr(node.slice, defined)
             if idx.type == ERR:
@@ -744,3 +755,35 @@ class ExpressionChecks(FunctionState):
                 args.append(spec)
             parts.append(Expr("fvalue", STR, line, args, data=piece.conversion))
         return Expr("fstring", STR, line, parts)
+
+    def dict_display(self, node: ast.Dict, defined: set[str], expected: Any = None) -> Expr:
+        """``{k: v, ...}``: keys and values evaluated in order (key, then its value), each
+        stored in turn (a repeated key keeps its last value, as BUILD_MAP); the type is
+        the expected one, or the first item's, and every key and value must be exactly
+        of it. ``{}`` needs the expected type (an annotation, a parameter, a return)."""
+        line = node.lineno
+        if any(k is None for k in node.keys):
+            self.error(node, "PV209", "** in a dict display is not supported", "copy in a loop")
+            return Expr("error", ERR, line)
+        args: list[Expr] = []
+        want = expected if expected is not None and ir.is_dict(expected) else None
+        for k, v in zip(node.keys, node.values, strict=True):
+            key = self.expr(k, defined, want[1] if want else None)
+            value = self.expr(v, defined, want[2] if want else None)
+            if ERR in (key.type, value.type):
+                return Expr("error", ERR, line)
+            if want is None:
+                if key.type not in (INT, STR):
+                    self.error(
+                        k,
+                        "PV209",
+                        f"dict keys of type {ir.show(key.type)} are not supported",
+                        "use int or str keys",
+                    )
+                    return Expr("error", ERR, line)
+                want = ir.dict_of(key.type, value.type)
+            if not self.dict_key(k, key, want):
+                return Expr("error", ERR, line)
+            self.compatible(v, value, want[2], "dict value")
+            args += [key, value]
+        return Expr("dict", want, line, args)

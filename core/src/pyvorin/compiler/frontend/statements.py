@@ -356,6 +356,13 @@ class StatementChecks(FunctionState):
             )
             return defined
         lst = self.expr(target.value, defined)
+        if ir.is_dict(lst.type):
+            key = self.expr(target.slice, defined)
+            e = self.expr(value, defined, expected=lst.type[2])
+            if self.dict_key(target.slice, key, lst.type):
+                self.compatible(value, e, lst.type[2], "dict value")
+                out.append(Stmt("dict_set", line, [lst, key, e]))
+            return defined
         idx = self.index_expr(target.slice, defined)
         if lst.type == ERR:
             return defined
@@ -416,6 +423,14 @@ class StatementChecks(FunctionState):
             return defined
         if isinstance(s.target, ast.Subscript) and not isinstance(s.target.slice, ast.Slice):
             lst = self.expr(s.target.value, defined)
+            if ir.is_dict(lst.type):
+                key = self.expr(s.target.slice, defined)
+                rhs = self.expr(s.value, defined)
+                if self.dict_key(s.target.slice, key, lst.type) and rhs.type != ERR:
+                    res = self.binop(s, op, Expr("aug_cur", lst.type[2], line), rhs)
+                    self.compatible(s, res, lst.type[2], "dict value")
+                    out.append(Stmt("dict_aug_set", line, [lst, key, res]))
+                return defined
             idx = self.index_expr(s.target.slice, defined)
             rhs = self.expr(s.value, defined)
             if lst.type == ERR:
@@ -621,11 +636,25 @@ class StatementChecks(FunctionState):
             if len(args) == 2:
                 args.append(Expr("const", INT, node.lineno, data=1))
             return "for_range", args, INT
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("keys", "values")
+            and not node.args
+            and not node.keywords
+        ):
+            d = self.expr(node.func.value, defined)
+            if ir.is_dict(d.type):
+                if node.func.attr == "keys":
+                    return "for_dict", [d], d.type[1]
+                return "for_dict_values", [d], d.type[2]
         e = self.expr(node, defined)
         if e.type == ERR:
             return None
         if ir.is_list(e.type):
             return "for_list", [e], e.type[1]
+        if ir.is_dict(e.type):
+            return "for_dict", [e], e.type[1]
         if e.type == STR:
             return "for_str", [e], STR
         self.error(

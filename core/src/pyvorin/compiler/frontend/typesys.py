@@ -68,6 +68,29 @@ class AnnotationChecks:
                 return ERR
             items = [self.parse_type(a) for a in args]
             return ERR if ERR in items else ir.tuple_of(tuple(items))
+        if base in ("dict", "Dict") and args is not None and len(args) == 2:
+            if not self.per_function:
+                # a module native whole converts its arguments at the call boundary, and
+                # has no conversion for a dict: dicts are native in native versions only
+                self.error(
+                    node,
+                    "PV203",
+                    f"type annotation '{ast.unparse(node)}' is native only in the native "
+                    "version of a function in a module the generic tier compiles",
+                )
+                return ERR
+            key, value = self.parse_type(args[0]), self.parse_type(args[1])
+            if ERR in (key, value):
+                return ERR
+            if key not in (INT, STR):
+                self.error(
+                    node,
+                    "PV203",
+                    f"dict keys of type {ir.show(key)} are not supported",
+                    "use int or str keys",
+                )
+                return ERR
+            return ir.dict_of(key, value)
         shown = ast.unparse(node)
         hint = "use int, float, bool, str, list[T] or tuple[T1, T2, ...] of those"
         self.error(node, "PV203", f"type annotation '{shown}' is not supported", hint)
@@ -182,6 +205,19 @@ class AnnotationChecks:
 
 class TypeRules(FunctionState):
     """Part of :class:`.function.FunctionChecker`: type compatibility and conversions."""
+
+    def dict_key(self, node: ast.AST, key: Expr, d: Any) -> bool:
+        """A key used with a dict of type ``d`` must be exactly of its key type: a bool
+        finds the int key 1, but stored it would put a bool among int keys."""
+        if key.type in (ERR, d[1]):
+            return key.type != ERR
+        self.error(
+            node,
+            "PV204",
+            f"a key of a {ir.show(d)} must be {ir.show(d[1])}, not {ir.show(key.type)}",
+            f"convert the key with {ir.show(d[1])}(...)",
+        )
+        return False
 
     def compatible(self, node: ast.AST, e: Expr, t: Any, what: str, code: str = "PV204") -> None:
         self.partial_use(e, t)

@@ -113,6 +113,8 @@ class ArithmeticEmitter(FuncState):
             code = f"({a.code} != 0.0)"
         elif ir.is_list(t):
             code = f"(PyList_GET_SIZE({a.code}) != 0)"
+        elif ir.is_dict(t):
+            code = f"(PyDict_GET_SIZE({a.code}) != 0)"
         elif ir.is_tuple(t):
             code = "1" if t[1] else "0"
         elif t == STR:
@@ -174,6 +176,8 @@ class ArithmeticEmitter(FuncState):
             return f"{v.code} != 0.0"
         if ir.is_list(v.type):
             return f"PyList_GET_SIZE({v.code}) != 0"
+        if ir.is_dict(v.type):
+            return f"PyDict_GET_SIZE({v.code}) != 0"
         if ir.is_tuple(v.type):
             return "1" if v.type[1] else "0"
         if v.type == STR:
@@ -183,6 +187,8 @@ class ArithmeticEmitter(FuncState):
     def compare2(self, a: CVal, op: str, b: CVal, line: int) -> str:
         """Emit one comparison; returns a C int expression (temps checked)."""
         ta, tb = a.type, b.type
+        if ir.is_dict(tb):
+            return self.dict_contains(a, op, b, line)
         if ta == STR and tb == STR:
             return self.compare_str(a, op, b, line)
         if ta == BOOL and tb == BOOL:

@@ -26,6 +26,8 @@ def unbox_assignment(target: str, obj: str, t: ir.Type, what: str) -> str:
         return f"{target} = pv_str_unbox({obj}, {what});"
     if ir.is_list(t):
         return f"{target} = pv_list_unbox({obj}, {what});"
+    if ir.is_dict(t):
+        return f"{target} = pv_dict_unbox({obj}, {what});"
     if ir.is_tuple(t):
         return f"{target} = pv_tuple_unbox({obj}, {len(t[1])}, {what});"
     return f"{target} = {obj}; Py_INCREF({target});"
@@ -61,7 +63,8 @@ def exact_test(mg: ModuleGen, t: ir.Type, o: str) -> str:
     """A C expression true when the object ``o`` is exactly of the representation the
     native code takes for ``t`` without conversion: an exact int (not a bool) for int, an
     exact float, True/False, an exact (ready) str; an exact list whose items all pass the
-    test of its element type, an exact tuple of the right length whose items pass theirs.
+    test of its element type, an exact tuple of the right length whose items pass theirs,
+    an exact dict whose keys and values pass theirs.
     A container's test is a helper function of the unit (written once per type, into
     ``mg.exact_fns``)."""
     if t in _EXACT:
@@ -77,6 +80,17 @@ def exact_test(mg: ModuleGen, t: ir.Type, o: str) -> str:
                 "    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); i++) {",
                 "        PyObject *x = PyList_GET_ITEM(o, i);",
                 f"        if (!({exact_test(mg, t[1], 'x')})) return 0;",
+                "    }",
+                "    return 1;",
+            ]
+        elif ir.is_dict(t):
+            body += [
+                "    if (!PyDict_CheckExact(o)) return 0;",
+                "    Py_ssize_t pos = 0;",
+                "    PyObject *k, *v;",
+                "    while (PyDict_Next(o, &pos, &k, &v)) {",
+                f"        if (!({exact_test(mg, t[1], 'k')}) || !({exact_test(mg, t[2], 'v')})) "
+                "return 0;",
                 "    }",
                 "    return 1;",
             ]

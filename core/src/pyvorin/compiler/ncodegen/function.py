@@ -29,13 +29,16 @@ from .arithmetic import ArithmeticEmitter
 from .boxing import call_and_box, exact_test, unbox_assignment
 from .calls import CallEmitter
 from .cvalues import CVal, cid, ctype, err_test, err_value, refcounted
+from .dicts import DictEmitter
 from .embedding import embedded_entry_name
 from .sequences import SequenceEmitter
 from .statements import StatementEmitter
 from .strings import StringEmitter
 
 
-class FuncGen(StatementEmitter, ArithmeticEmitter, CallEmitter, SequenceEmitter, StringEmitter):
+class FuncGen(
+    StatementEmitter, ArithmeticEmitter, CallEmitter, SequenceEmitter, StringEmitter, DictEmitter
+):
     """One function's C: its state and helpers are :class:`.funcstate.FuncState`'s, its
     emitters the mixins'; this class writes the function, its wrapper and its entry."""
 
@@ -285,4 +288,8 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "int_sum": FuncGen.int_sum,
     "fvalue": FuncGen.fvalue,
     "fstring": FuncGen.fstring,
+    "dict": FuncGen.dict_display,
+    "dict_get": FuncGen.dict_get,
+    "dict_get_default": FuncGen.dict_get_default,
+    "dict_len": FuncGen.dict_len,
 }

@@ -117,7 +117,11 @@ class StatementEmitter(FuncState):
             c = self.cond(s.exprs[0])
             self.emit(f"if (!({c})) break;")
             self.loop_rest(brk, cont, lambda: self.block(s.body), s.orelse, line)
-        elif k in ("for_range", "for_list", "for_str"):
+        elif k == "dict_set":
+            self.dict_set(*s.exprs, line)
+        elif k == "dict_aug_set":
+            self.dict_aug_set(*s.exprs, line)
+        elif k in ("for_range", "for_list", "for_str", "for_dict", "for_dict_values"):
             self.for_loop(k, s.exprs, s.data, line, lambda: self.block(s.body), s.orelse)
         elif k == "for_seq":
             self.seq_loop(s)
@@ -273,6 +277,19 @@ class StatementEmitter(FuncState):
             self.emit(f"{brk}: ;")
             for v in (start, stop, step):
                 self.release(v)
+            return
+        if kind in ("for_dict", "for_dict_values"):
+            d = self.own(self.expr(exprs[0]))
+            self.holders.add(d.code)
+            it = self.dict_iterator(kind, d, line)
+            self.holders.add(it)
+            self.emit("for (;;) {")
+            self.indent += 1
+            elem = d.type[1] if kind == "for_dict" else d.type[2]
+            self.assign_to(var, self.next_item(it, elem, line))
+            self.loop_rest(brk, cont, body, orelse, line)
+            self.emit(f"Py_CLEAR({it});")
+            self.release(d)
             return
         seq = self.own(self.expr(exprs[0]))
         self.holders.add(seq.code)

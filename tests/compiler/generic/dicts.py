@@ -1,0 +1,97 @@
+"""A generic-tier module (a class, module-level code) whose typed functions use dicts:
+their native versions keep dict[K, V] values as exact dicts and do each operation with
+the C-API call CPython's dict makes. test_exact_dicts.py compares it, compiled, with
+itself run by CPython."""
+
+import sys
+
+LIMIT = 10
+
+
+class Box:
+    def __init__(self, value):
+        self.value = value
+
+
+def collatz_longest(n: int) -> int:
+    counters = {1: 1}
+    best = 0
+    best_n = 1
+    for start in range(2, n):
+        count = 0
+        number = start
+        while True:
+            if number in counters:
+                count += counters[number]
+                break
+            if number % 2 == 0:
+                number //= 2
+            else:
+                number = 3 * number + 1
+            count += 1
+        if start not in counters:
+            counters[start] = count
+        if count > best:
+            best = count
+            best_n = start
+    return best_n
+
+
+def indegrees(graph: dict[int, list[int]]) -> list[int]:
+    deg = [0] * len(graph)
+    for vs in graph.values():
+        for v in vs:
+            deg[v] += 1
+    return deg
+
+
+def count_words(words: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def bump(d: dict[str, int], k: str) -> int:
+    d[k] += LIMIT
+    return d[k] + len(d) + (1 if d else 0)
+
+
+def keys_above(d: dict[int, float], cut: float) -> list[int]:
+    return [k for k in d if d[k] > cut] + [k for k in d.keys() if k < 0]
+
+
+def lookup(d: dict[str, list[int]], k: str, i: int) -> int:
+    return d[k][i]
+
+
+def displays(a: int, b: str) -> tuple[dict[int, str], dict[str, float], int, bool, bool]:
+    first = {a: b, a + 1: b + b, a: "again"}  # noqa: F602 (a repeated key keeps its last value)
+    second: dict[str, float] = {}
+    second[b] = 0.5
+    return (first, second, len(first), b in second, a not in first)
+
+
+def grow_while_iterating(d: dict[int, int]) -> int:
+    total = 0
+    for k in d:
+        total += k
+        if k < LIMIT:
+            d[k + 100] = 1  # the dict's size changes: RuntimeError at the next step
+    return total
+
+
+def pass_along(d: dict[str, int], k: str) -> int:
+    return bump(d, k) + bump(d, k)
+
+
+def any_large(d: dict[str, int]) -> bool:
+    return any(v > LIMIT for v in d.values())
+
+
+def untyped_items(d):
+    return sorted(d.items())
+
+
+if __name__ == "__main__":
+    print(collatz_longest(100), file=sys.stderr)
