@@ -3,8 +3,9 @@
 ``inspect.getsource(f)`` finds the text through ``f.__code__.co_filename`` and
 ``co_firstlineno`` (a class: through its module's ``__file__``). A compiled function is a
 ``pyvorin_function`` with no code object, and a compiled class's module is the extension,
-so under the compiled module the call raises (TypeError for a function, OSError for a
-class) where the interpreter returns the text: it cannot be compiled exactly.
+so under the compiled module ``getsource`` raises (TypeError for a function, OSError for a
+class) where the interpreter returns the text, and ``getfile`` raises or names the
+extension where it names the ``.py`` file: it cannot be compiled exactly.
 
 Only the calls whose argument is certainly compiled are reported, so nothing that would
 behave alike is refused: a name that, where the call stands, can only mean an undecorated
@@ -21,6 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterator
 
+from ...bindings import bound_names, declared_global
 from ...diagnostics import Diagnostic
 
 # inspect's functions that locate a function's or class's source file (or read it) and
@@ -108,7 +110,8 @@ def _inspect_aliases(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
 
 
 def _bound(node: ast.AST) -> str | None:
-    """The name ``node`` binds, if it binds one otherwise than by an import."""
+    """The name ``node`` binds, if it binds one otherwise than by an import (so that an
+    alias of ``inspect`` bound by anything else is not taken for the module)."""
     if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
         return node.id
     if isinstance(node, _DEFS):
@@ -122,28 +125,6 @@ def _bound(node: ast.AST) -> str | None:
     return None
 
 
-def _bindings(nodes: list[ast.AST]) -> tuple[set[str], set[str]]:
-    """(names bound, names declared ``global``) in ``nodes`` and what they contain, not
-    looking into the functions, lambdas and classes defined there (their own names are
-    bound). Comprehensions are looked into: their variables count as bound here, so a
-    name is at most taken as shadowed more often than it is, never less."""
-    bound: set[str] = set()
-    glob: set[str] = set()
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        name = _bound(node)
-        if name:
-            bound.add(name)
-        if isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.Global):
-            glob.update(node.names)
-        if not isinstance(node, (*_DEFS, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return bound, glob
-
-
 def _compiled_top_level(tree: ast.Module, declared: Collection[int]) -> dict[str, ast.AST]:
     """Undecorated top-level functions and classes that are their name's only binding at
     module level (a function declared interpreted is not compiled: left out)."""
@@ -151,10 +132,12 @@ def _compiled_top_level(tree: ast.Module, declared: Collection[int]) -> dict[str
     for node in tree.body:
         if isinstance(node, _DEFS):
             defs.setdefault(node.name, []).append(node)
-    # other module-level bindings: statements (nested blocks included) and the names any
-    # function declares global (it may rebind them)
-    rebound, _ = _bindings([n for n in tree.body if not isinstance(n, _DEFS)])
-    rebound.update(n for g in ast.walk(tree) if isinstance(g, ast.Global) for n in g.names)
+    # other module-level bindings (nested scopes' names included: conservative) and the
+    # names a function declares global or nonlocal (it may rebind them)
+    rebound = declared_global(tree)
+    for node in tree.body:
+        if not isinstance(node, _DEFS):
+            rebound |= bound_names(node)
     out: dict[str, ast.AST] = {}
     for name, nodes in defs.items():
         if len(nodes) != 1 or name in rebound:
@@ -167,11 +150,13 @@ def _compiled_top_level(tree: ast.Module, declared: Collection[int]) -> dict[str
 
 
 def _local_names(scope: ast.AST) -> set[str]:
-    """Names bound in ``scope`` itself (a function, lambda, class body or comprehension),
-    not in the scopes nested in it; ``global`` names are not local."""
-    params: set[str] = set()
+    """Names bound in ``scope`` (a function, lambda, class body or comprehension), those
+    of the scopes nested in it included: a name is at most taken as shadowed more often
+    than it is, never less (a ``global`` name rebound there is no compiled target at all,
+    see :func:`_compiled_top_level`)."""
+    out: set[str] = set()
     if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        params = {a.arg for a in _all_args(scope.args)}
+        out = {a.arg for a in _all_args(scope.args)}
         body = [scope.body] if isinstance(scope, ast.Lambda) else list(scope.body)
     elif isinstance(scope, ast.ClassDef):
         body = list(scope.body)
@@ -179,8 +164,9 @@ def _local_names(scope: ast.AST) -> set[str]:
         body = [scope.elt] if not isinstance(scope, ast.DictComp) else [scope.key, scope.value]
         body += [g.target for g in scope.generators] + [c for g in scope.generators for c in g.ifs]
         body += [g.iter for g in scope.generators[1:]]
-    bound, glob = _bindings(body)
-    return (params | bound) - glob
+    for node in body:
+        out |= bound_names(node)
+    return out
 
 
 def _calls(
@@ -285,5 +271,4 @@ def _compiled_target(
 
 def _rebinds(cls: ast.ClassDef, name: str) -> bool:
     """Whether the class body binds ``name`` otherwise than by a def."""
-    bound, _ = _bindings([s for s in cls.body if not isinstance(s, _DEFS)])
-    return name in bound
+    return any(name in bound_names(s) for s in cls.body if not isinstance(s, _DEFS))
