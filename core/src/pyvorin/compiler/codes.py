@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "PV406": "match statements were not compiled (no longer reported: they are compiled)",
     "PV407": "except* was not compiled (no longer reported: it is compiled)",
     "PV408": "type parameter syntax is not compiled yet",
+    "PV409": "inspect reads the source of a compiled function or class",
     "PV480": "a function of a generic-tier module that also has a native version (a note)",
     "PV481": "why a typed function of a generic-tier module has no native version (a note)",
     "PV490": "a function declared interpreted (not compiled; listed in the manifest)",

@@ -3,7 +3,8 @@
 Compiled code has no interpreter frame, so anything that reads or writes the running
 frame (``eval``/``exec``/``compile`` of code that would run in it, ``locals()``,
 ``sys._getframe``...) would behave differently; it is rejected with a precise diagnostic
-instead. So is what is not built yet (type-parameter syntax).
+instead. So is ``inspect`` reading the source of a compiled function or class
+(:mod:`.source_reads`). So is what is not built yet (type-parameter syntax).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Collection, Iterator
 
 from ...diagnostics import Diagnostic
 from ..interpreted import compiled_parts
+from .source_reads import find_source_reads
 
 INTERPRETED_HINT = (
     "or declare the function interpreted: [tool.pyvorin] interpreted = "
@@ -94,7 +96,7 @@ def find_rejections(
 
     for item in _walk(tree, func_stack, declared):
         _check(item, diag, defined, declared)
-    return diags
+    return diags + find_source_reads(tree, path, module_name, declared)
 
 
 def _walk(node: ast.AST, func_stack: list[str], declared: Collection[int]) -> Iterator[ast.AST]:
