@@ -69,12 +69,13 @@ def recheck_differing(
 
 
 def value_only_nondeterministic(cpython: dict[str, Any], compiled: dict[str, Any]) -> bool:
-    """Whether CPython's two runs of an input differed in the returned value alone (both
-    returned; elapsed time, a random draw): everything else about the input is still
-    compared, and the value by its type (see :func:`partial_differences`)."""
+    """Whether CPython's two runs of an input differed in the returned value or the
+    objects its recipes built alone (both returned; elapsed time, a random draw, a
+    timestamp taken by a constructor): everything else about the input is still compared,
+    and the value by its type (see :func:`partial_differences`)."""
     differed = cpython.get("nondeterministic") or []
     return (
-        "return value" in differed
+        bool(differed)
         and set(differed) <= VALUE_ONLY
         and cpython["kind"] == "return"
         and compiled["kind"] == "return"

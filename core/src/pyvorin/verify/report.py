@@ -113,8 +113,8 @@ def render_text(report: dict[str, Any]) -> str:
             unchecked = function.get("value_unchecked")
             if unchecked:
                 covered += (
-                    f"; {unchecked} of them with a return value CPython itself does not "
-                    "reproduce (compared by type, everything else exactly)"
+                    f"; {unchecked} of them with a return value or objects as built CPython "
+                    "itself does not reproduce (compared by type, everything else exactly)"
                 )
             lines.append(f"{name}: ok on {total} inputs ({_counts(function['inputs'])}){covered}")
             continue

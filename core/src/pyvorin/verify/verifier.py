@@ -518,10 +518,11 @@ def _evaluate(
             entry["value_unchecked"] = value_unchecked
             notes = [
                 *notes,
-                f"{value_unchecked} input(s) returned a value CPython itself does not "
-                "reproduce (two CPython runs returned different values: elapsed time, a "
-                "random draw): compared on everything else (exception, arguments after the "
-                "call, output, identity), the value by its type only",
+                f"{value_unchecked} input(s) returned a value, or were built of objects, "
+                "that CPython itself does not reproduce (two CPython runs differed there: "
+                "elapsed time, a random draw, a timestamp taken by a constructor): compared "
+                "on everything else (exception, arguments after the call, output, "
+                "identity), the value by its type",
             ]
         if through is not None:
             entry["by_coverage"] = through
