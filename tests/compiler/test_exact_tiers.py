@@ -76,6 +76,9 @@ NATIVE = {
     "describe",
     "bad_spec",
     "checked_double",
+    "slices",
+    "sort_copy",
+    "chars",
 }
 
 
@@ -748,3 +751,24 @@ def test_fstring_errors_and_raise_messages(modules) -> None:
         both(modules, "checked_double", n)
     assert calls(modules[1], "checked_double") == 4
     assert calls(modules[1], "bad_spec") == 2
+
+
+SEQUENCE_CASES = [
+    ("slices", ([1, 2, 3, 4, 5], 1, 3)),
+    ("slices", ([1, 2, 3], -2, 10)),
+    ("slices", ([1, 2, 3], 2**70, -(2**70))),
+    ("slices", ([], 0, 0)),
+    (
+        "sort_copy",
+        ([3.5, -0.0, 0.0, float("nan"), 1e300, -1.5], ["b", "a", "\u00e9", ""], {"z": 1, "y": 2}),
+    ),
+    ("sort_copy", ([], [], {})),
+    ("chars", ("hello",)),
+    ("chars", ("",)),
+]
+
+
+@pytest.mark.parametrize("name, args", SEQUENCE_CASES)
+def test_list_slices_copies_and_sorting(modules, name, args) -> None:
+    both(modules, name, *args)
+    assert calls(modules[1], name) == 1

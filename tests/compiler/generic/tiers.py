@@ -267,6 +267,23 @@ def checked_double(n: int) -> int:
     return n * 2
 
 
+def slices(xs: list[int], a: int, b: int) -> tuple[list[int], list[int], list[int], list[int]]:
+    whole = xs[:]
+    whole.append(-1)  # a copy: xs itself is unchanged
+    return (xs[a:b], xs[a:], xs[:b], whole)
+
+
+def sort_copy(xs: list[float], words: list[str], d: dict[str, int]) -> list[list[str]]:
+    ys = list(xs)
+    ys.sort()
+    xs.append(0.0)  # the caller's list grows; ys and the sorted copy do not
+    return [[str(y) for y in ys], [str(y) for y in sorted(xs)], sorted(words), list(d)]
+
+
+def chars(s: str) -> tuple[list[str], list[str]]:
+    return (list(s), sorted(s))
+
+
 CALLS = []
 
 

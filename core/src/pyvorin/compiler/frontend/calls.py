@@ -44,7 +44,7 @@ class CallChecks(FunctionState):
                 and (f.value.id not in self.local_names)
             ):
                 return self.math_call(node, f.attr, defined)
-            if f.attr in ("append", "pop", "get"):
+            if f.attr in ("append", "pop", "get", "sort"):
                 return self.method(node, f, defined)
             self.error(
                 f,
@@ -252,6 +252,13 @@ class CallChecks(FunctionState):
             )
             return Expr("error", ERR, line)
         elem = obj.type[1]
+        if f.attr == "sort":
+            if node.args:
+                self.error(
+                    node, "PV212", "list.sort() takes no positional arguments", "call xs.sort()"
+                )
+                return Expr("error", ERR, line)
+            return Expr("list_sort", NONE, line, [obj])
         if f.attr == "append":
             if len(node.args) != 1:
                 self.error(
@@ -432,6 +439,20 @@ class CallChecks(FunctionState):
                     "len() applies to lists, tuples and strs",
                 )
             return Expr("len", INT, line, args)
+        if n in ("list", "sorted"):
+            # a new list of the items (list(d), sorted(d): the keys; list(s): the
+            # characters); sorted() sorts it as list.sort() does: comparing native values
+            # runs no Python code
+            if len(args) != 1:
+                return bad(f"{n}() takes one argument here", "pass the iterable", "PV212")
+            t = types[0]
+            if ir.is_list(t) or ir.is_dict(t):
+                elem = t[1]
+            elif t == STR:
+                elem = STR
+            else:
+                return bad(f"{n}() of {ir.show(t)} is not supported", "pass a list, dict or str")
+            return Expr("list_copy" if n == "list" else "sorted", ir.list_of(elem), line, args)
         if n == "str":
             # PyObject_Str of the boxed value: an exact int, float, bool or str runs no
             # Python code (a list's str would call its items' __repr__)

@@ -46,6 +46,8 @@ BUILTINS = {
     "ord",
     "chr",
     "sum",
+    "list",
+    "sorted",
 }
 DYNAMIC = {
     "eval",
@@ -75,8 +77,6 @@ DYNAMIC = {
 BUILTIN_HINTS = {
     "enumerate": "loop over indices: `for i in range(len(xs)): x = xs[i]`",
     "zip": "loop over indices: `for i in range(len(xs)): a, b = xs[i], ys[i]`",
-    "sorted": "sort the list in Python before calling the compiled function",
-    "list": "build the list with a list comprehension or `[x] * n`",
     "pow": "use the `**` operator or math.pow(x, y)",
     "reversed": "loop with a negative step: `for i in range(len(xs) - 1, -1, -1)`",
 }

@@ -555,20 +555,20 @@ class ExpressionChecks(FunctionState):
         return Expr("error", ERR, line)
 
     def slice(self, node: ast.Subscript, sl: ast.Slice, defined: set[str]) -> Expr:
-        """``s[a:b]`` of a str (either bound may be left out; no step): ``str_slice``, its
-        args the str and the bounds given, ``data`` which bounds are given. Other slices
-        are not supported."""
+        """``s[a:b]`` of a str or a list (either bound may be left out; no step):
+        ``str_slice`` / ``list_slice``, its args the sequence and the bounds given, ``data``
+        which bounds are given. Other slices are not supported."""
         base = self.expr(node.value, defined) if sl.step is None else None
         if base is not None and base.type == ERR:
             return base
-        if base is None or base.type != STR:
+        if base is None or not (base.type == STR or ir.is_list(base.type)):
             self.error(
                 node,
                 "PV216",
-                "slicing is not supported"
-                if base is None or base.type == STR
+                "slicing with a step is not supported"
+                if base is None
                 else f"slicing a {ir.show(base.type)} is not supported",
-                "slice strs without a step; copy list items with a list comprehension "
+                "slice strs and lists without a step; copy items with a list comprehension "
                 "over an index range",
             )
             return Expr("error", ERR, node.lineno)
@@ -576,7 +576,8 @@ class ExpressionChecks(FunctionState):
         if any(b.type == ERR for b in bounds):
             return Expr("error", ERR, node.lineno)
         given = (sl.lower is not None, sl.upper is not None)
-        return Expr("str_slice", STR, node.lineno, [base, *bounds], data=given)
+        kind = "str_slice" if base.type == STR else "list_slice"
+        return Expr(kind, base.type, node.lineno, [base, *bounds], data=given)
 
     def comp_head(self, node: ast.ListComp | ast.GeneratorExp, what: str, defined: set[str]):
         """The one ``for`` clause (at most one ``if``) of a comprehension over a range, a

@@ -190,3 +190,17 @@ class SequenceEmitter(FuncState):
 
         self.for_loop(kind, iter_args, var, e.line, body, [])
         return acc
+
+    def list_copy(self, e: Expr) -> CVal:
+        """``list(x)`` (``PySequence_List``) and ``sorted(x)`` (``pv_sorted``)."""
+        x = self.expr(e.args[0])
+        fn = "PySequence_List" if e.kind == "list_copy" else "pv_sorted"
+        return self.call_op(e.type, f"{fn}({x.code})", [x], e.line)
+
+    def list_sort(self, e: Expr) -> CVal:
+        xs = self.expr(e.args[0])
+        r = self.ctmp("int")
+        self.emit(f"{r} = PyList_Sort({xs.code});")
+        self.release(xs)
+        self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(e.line)}")
+        return CVal("0", NONE)

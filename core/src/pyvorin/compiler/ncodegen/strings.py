@@ -23,13 +23,14 @@ class StringEmitter(FuncState):
         return self.str_result(f"pv_str_get({s.code}, {i.code})", [s, i], e.line)
 
     def str_slice(self, e: Expr) -> CVal:
-        """``s[a:b]``, ``s[a:]``, ``s[:b]``, ``s[:]``: pv_str_slice, a bound left out
-        passed as 0 with its flag off."""
+        """``s[a:b]``, ``s[a:]``, ``s[:b]``, ``s[:]`` of a str or a list: pv_str_slice /
+        pv_list_slice, a bound left out passed as 0 with its flag off."""
         s = self.expr(e.args[0])
         given = [self.expr(b) for b in e.args[1:]]
         it = iter(given)
         parts = [f"1, {next(it).code}" if has else "0, 0" for has in e.data]
-        return self.str_result(f"pv_str_slice({s.code}, {', '.join(parts)})", [s, *given], e.line)
+        fn = "pv_str_slice" if e.kind == "str_slice" else "pv_list_slice"
+        return self.call_op(e.type, f"{fn}({s.code}, {', '.join(parts)})", [s, *given], e.line)
 
     def str_concat(self, e: Expr) -> CVal:
         a, b = self.expr(e.args[0]), self.expr(e.args[1])

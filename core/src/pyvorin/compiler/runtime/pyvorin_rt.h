@@ -924,6 +924,20 @@ static PyObject *pv_str_slice(PyObject *s, int has_lo, PvInt lo, int has_hi, PvI
     Py_ssize_t n = PySlice_AdjustIndices(PyUnicode_GET_LENGTH(s), &start, &stop, 1);
     return PyUnicode_Substring(s, start, start + (n > 0 ? n : 0));
 }
+/* xs[a:b] of a list (no step): list_subscript's slice with the same clamping */
+static PyObject *pv_list_slice(PyObject *xs, int has_lo, PvInt lo, int has_hi, PvInt hi) {
+    Py_ssize_t start = has_lo ? pv_slice_bound(lo) : 0;
+    Py_ssize_t stop = has_hi ? pv_slice_bound(hi) : PY_SSIZE_T_MAX;
+    Py_ssize_t n = PySlice_AdjustIndices(PyList_GET_SIZE(xs), &start, &stop, 1);
+    return PyList_GetSlice(xs, start, start + (n > 0 ? n : 0));
+}
+/* sorted(x): builtin_sorted's new list (PySequence_List), then list.sort() without a key
+   (PyList_Sort is list_sort_impl(NULL, 0)) */
+static PyObject *pv_sorted(PyObject *x) {
+    PyObject *r = PySequence_List(x);
+    if (r != NULL && PyList_Sort(r) < 0) Py_CLEAR(r);
+    return r;
+}
 /* s * n, n * s: PySequence_Repeat (unicode_repeat: empty for n <= 0, OverflowError
    "repeated string is too long", MemoryError); an n that is not a short int goes
    through PyNumber_Multiply, which converts it as CPython does (OverflowError "cannot fit
