@@ -38,6 +38,8 @@ NATIVE = {
     "grow_while_iterating",
     "pass_along",
     "any_large",
+    "weighted",
+    "relabel_while_iterating",
 }
 
 
@@ -86,6 +88,11 @@ CASES = [
     ("pass_along", ({"n": 5}, "m")),
     ("any_large", ({"a": 1, "b": 11},)),
     ("any_large", ({},)),
+    ("weighted", ({"a": 1.5, "b": -0.0, "c": 7.25},)),
+    ("weighted", ({},)),
+    ("relabel_while_iterating", ({"a": 1, "b": 2},)),
+    ("relabel_while_iterating", ({"a": 1, "b": 20, "c": 3},)),  # RuntimeError
+    ("relabel_while_iterating", ({"a": 1, "b": 20},)),  # the last item: no next step
 ]
 
 
@@ -129,6 +136,7 @@ def test_dicts_leak_nothing(modules) -> None:
             compiled.indegrees(graph)
             compiled.bump({key: 2**70}, key)
             compiled.displays(2**70, key)
+            compiled.weighted({key: 1.5, "b": 2.5})
             try:
                 compiled.lookup({key: [1]}, "missing", 0)
             except KeyError:

@@ -89,6 +89,27 @@ def any_large(d: dict[str, int]) -> bool:
     return any(v > LIMIT for v in d.values())
 
 
+def weighted(d: dict[str, float]) -> tuple[float, str]:
+    total = 0.0
+    best = ""
+    top = -1.0
+    for k, v in d.items():
+        total += v
+        if v > top:
+            top = v
+            best = k
+    return (total, best)
+
+
+def relabel_while_iterating(d: dict[str, int]) -> int:
+    n = 0
+    for k, v in d.items():
+        n += v
+        if v > LIMIT:
+            d[k + "!"] = v  # the dict's size changes: RuntimeError at the next step
+    return n
+
+
 def untyped_items(d):
     return sorted(d.items())
 

@@ -493,9 +493,10 @@ class StatementChecks(FunctionState):
         self, s: ast.For, target: ast.Tuple, defined: set[str], out: list[Stmt]
     ) -> set[str]:
         """``for i, x in enumerate(seq[, start])``, ``for a, b in zip(s1, s2, ...)`` over
-        lists and strs, and ``for a, b in pairs`` over a list of tuples: a ``for_seq``
-        statement. ``exprs``: the sequences (then the start of ``enumerate``); ``data``:
-        ``(mode, names)`` with mode ``enumerate``, ``zip`` or ``unpack``. The items are
+        lists and strs, ``for a, b in pairs`` over a list of tuples, and ``for k, v in
+        d.items()`` of a dict: a ``for_seq`` statement. ``exprs``: the sequences (then the
+        start of ``enumerate``; the dict); ``data``: ``(mode, names)`` with mode
+        ``enumerate``, ``zip``, ``unpack`` or ``items``. The items are
         read as the builtins' iterators read them (a list's length checked at each step,
         so items appended in the loop are seen); the names keep their last values."""
         names = [e.id for e in target.elts if isinstance(e, ast.Name)]
@@ -557,6 +558,15 @@ class StatementChecks(FunctionState):
             if seqs is None:
                 return defined
             mode, exprs, types = "zip", seqs, [_item_type(q) for q in seqs]
+        elif (
+            call is not None
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "items"
+            and not call.args
+            and not call.keywords
+            and ir.is_dict((d := self.expr(call.func.value, defined)).type)
+        ):
+            mode, exprs, types = "items", [d], [d.type[1], d.type[2]]
         else:
             e = self.expr(node, defined)
             if e.type == ERR:

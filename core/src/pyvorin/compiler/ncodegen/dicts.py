@@ -1,6 +1,7 @@
 """Dicts (``dict[K, V]``, K int or str, in native versions of a generic-tier module's
 functions): displays, ``d[k]``, ``d[k] = v``, ``d[k] op= v``, ``k in d``, ``len``,
-``d.get(k, default)``, truth, and the loops over a dict and its ``keys()``/``values()``.
+``d.get(k, default)``, truth, and the loops over a dict, its ``keys()``, ``values()`` and
+``items()``.
 
 A dict is an exact ``PyObject *`` (the entry tests it and every key and value). Each
 operation is the C-API call CPython's dict type makes for it, on boxed keys and values:
@@ -12,7 +13,7 @@ mixin of :class:`.function.FuncGen` (state and helpers: :class:`.funcstate.FuncS
 from __future__ import annotations
 
 from .. import ir
-from ..ir import INT, STR, Expr
+from ..ir import INT, STR, Expr, Stmt
 from .cvalues import CVal
 from .funcstate import FuncState
 
@@ -116,7 +117,8 @@ class DictEmitter(FuncState):
             self.emit(f"{it} = PyObject_GetIter({d.code});")
         else:
             view = self.tmp(STR)
-            self.emit(f'{view} = PyObject_CallMethod({d.code}, "values", NULL);')
+            method = "values" if kind == "for_dict_values" else "items"
+            self.emit(f'{view} = PyObject_CallMethod({d.code}, "{method}", NULL);')
             self.check(STR, view, line)
             self.emit(f"{it} = PyObject_GetIter({view});")
             self.emit(f"Py_CLEAR({view});")
@@ -131,3 +133,29 @@ class DictEmitter(FuncState):
             f"if ({o} == NULL) {{ if (PV_UNLIKELY(PyErr_Occurred())) {self.fail(line)} break; }}"
         )
         return self.unbox_keep(o, t, "dict item", line)
+
+    def items_loop(self, s: Stmt, brk: str, cont: str) -> None:
+        """``for k, v in d.items()``: the items view's iterator; each item a (key, value)
+        tuple, unpacked left to right."""
+        line = s.line
+        _, names = s.data
+        d = self.own(self.expr(s.exprs[0]))
+        self.holders.add(d.code)
+        it = self.dict_iterator("for_dict_items", d, line)
+        self.holders.add(it)
+        self.emit("for (;;) {")
+        self.indent += 1
+        pair = self.tmp(STR)
+        self.emit(f"{pair} = PyIter_Next({it});")
+        self.emit(f"if ({pair} == NULL) {{")
+        self.emit(f"    if (PV_UNLIKELY(PyErr_Occurred())) {self.fail(line)}")
+        self.emit("    break;")
+        self.emit("}")
+        key = self.unbox(f"PyTuple_GET_ITEM({pair}, 0)", d.type[1], "dict key", line)
+        value = self.unbox(f"PyTuple_GET_ITEM({pair}, 1)", d.type[2], "dict value", line)
+        self.emit(f"Py_CLEAR({pair});")
+        self.assign_to(names[0], key)
+        self.assign_to(names[1], value)
+        self.loop_rest(brk, cont, lambda: self.block(s.body), s.orelse, line)
+        self.emit(f"Py_CLEAR({it});")
+        self.release(d)

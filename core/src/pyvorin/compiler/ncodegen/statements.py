@@ -325,6 +325,9 @@ class StatementEmitter(FuncState):
         mode, names = s.data
         line = s.line
         brk, cont = self.label("break"), self.label("continue")
+        if mode == "items":
+            self.items_loop(s, brk, cont)
+            return
         nseq = len(s.exprs) - (1 if mode == "enumerate" else 0)
         seqs = []
         for e in s.exprs[:nseq]:
