@@ -1,4 +1,4 @@
-"""Native dicts in native versions behave exactly as CPython's dicts.
+"""Native dicts and sets in native versions behave exactly as CPython's.
 
 The typed functions of ``generic/dicts.py`` get native versions whose dict[K, V] values
 are exact dicts. These tests compare the compiled module with the same source run by
@@ -40,6 +40,10 @@ NATIVE = {
     "any_large",
     "weighted",
     "relabel_while_iterating",
+    "unique_count",
+    "set_ops",
+    "grow_set",
+    "literal_set",
 }
 
 
@@ -93,6 +97,14 @@ CASES = [
     ("relabel_while_iterating", ({"a": 1, "b": 2},)),
     ("relabel_while_iterating", ({"a": 1, "b": 20, "c": 3},)),  # RuntimeError
     ("relabel_while_iterating", ({"a": 1, "b": 20},)),  # the last item: no next step
+    ("unique_count", ([1, 2, 2, 3, 2**70, 2**70],)),
+    ("unique_count", ([],)),
+    ("set_ops", (["a", "b", "c", "a"], {"x", "y"})),
+    ("set_ops", ([], set())),
+    ("grow_set", ({50, 60},)),
+    ("grow_set", ({1, 60},)),  # RuntimeError: Set changed size during iteration
+    ("literal_set", (2,)),
+    ("literal_set", (-(2**80),)),
 ]
 
 
@@ -112,6 +124,8 @@ def test_native_dicts(modules, name, args) -> None:
         ("bump", (OrderedDict(a=1), "a")),  # a dict subclass
         ("indegrees", ([[1], [0]],)),  # not a dict at all
         ("count_words", (("a", "b"),)),
+        ("set_ops", (["a"], frozenset({"x"}))),  # a frozenset is not a set
+        ("grow_set", ({True, 5},)),  # a bool among int items
     ],
 )
 def test_other_arguments_take_the_generic_body(modules, name, args) -> None:
@@ -137,6 +151,11 @@ def test_dicts_leak_nothing(modules) -> None:
             compiled.bump({key: 2**70}, key)
             compiled.displays(2**70, key)
             compiled.weighted({key: 1.5, "b": 2.5})
+            compiled.set_ops(words, {key})
+            try:
+                compiled.grow_set({1, 60})
+            except RuntimeError:
+                pass
             try:
                 compiled.lookup({key: [1]}, "missing", 0)
             except KeyError:

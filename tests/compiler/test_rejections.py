@@ -144,7 +144,7 @@ CASES = [
     ("pow-var", H + "    return 2 ** x\n", "PV208", 2, 12),
     ("pow-frac", "def f(x: float) -> float:\n    return x ** 0.5\n", "PV208", 2, 12),
     ("dict", H + "    d = {(1, 2): 3}\n    return x\n", "PV209", 2, 10),
-    ("set", H + "    s = {1, 2}\n    return x\n", "PV209", 2, 9),
+    ("set", H + "    s = {1.5, 2.5}\n    return x\n", "PV209", 2, 10),
     ("fstring", H + "    print(f'{[x]}')\n    return x\n", "PV210", 2, 14),
     (
         "none-value",
@@ -300,9 +300,9 @@ def test_all_diagnostics_in_one_run(tmp_path: Path) -> None:
 
 def test_unicode_columns_are_characters(tmp_path: Path) -> None:
     path = tmp_path / "u.py"
-    path.write_text('def f(x: int) -> int:\n    s = "é€"; return {1, 2}\n')
+    path.write_text('def f(x: int) -> int:\n    s = "é€"; return {1.5: 2}\n')
     found = [(d.code, d.line, d.col) for d in native_check(path)]
-    assert ("PV209", 2, 22) in found
+    assert ("PV209", 2, 23) in found
 
 
 def test_every_code_is_documented() -> None:

@@ -110,6 +110,34 @@ def relabel_while_iterating(d: dict[str, int]) -> int:
     return n
 
 
+def unique_count(xs: list[int]) -> int:
+    seen: set[int] = set()
+    for x in xs:
+        seen.add(x)
+    return len(seen) + (10 if 3 in seen else 0) + (100 if 4 not in seen else 0)
+
+
+def set_ops(words: list[str], s: set[str]) -> tuple[list[str], bool, int, bool, list[str]]:
+    u = set(words)
+    u.discard("a")
+    for w in s:
+        u.add(w + "!")
+    return (sorted(u), "b" in u, len(s), bool(s), sorted(set("mississippi")))
+
+
+def grow_set(s: set[int]) -> int:
+    n = 0
+    for x in s:
+        n += x
+        if x < LIMIT:
+            s.add(x + 100)  # the set's size changes: RuntimeError at the next step
+    return n
+
+
+def literal_set(a: int) -> list[int]:
+    return sorted({a, a + 1, a, 3}) + list(set([a, a]))
+
+
 def untyped_items(d):
     return sorted(d.items())
 

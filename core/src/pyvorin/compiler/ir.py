@@ -1,7 +1,8 @@
 """The typed intermediate representation between the frontend and the C generator.
 
 Types are plain values: the strings ``"int"``, ``"float"``, ``"bool"``, ``"str"`` and
-``"None"``, ``("list", elem)``, ``("tuple", (item, ...))`` and ``("dict", key, value)``.
+``"None"``, ``("list", elem)``, ``("tuple", (item, ...))``, ``("dict", key, value)`` and
+``("set", elem)``.
 Every expression node carries its static type; every node carries the source line for
 tracebacks. The frontend resolves everything dynamic (names, keyword arguments, defaults,
 operator overloads, implicit conversions) so the generator only emits code.
@@ -33,6 +34,14 @@ def is_dict(t: Type) -> bool:
     return isinstance(t, tuple) and t[0] == "dict"
 
 
+def set_of(elem: Type) -> Type:
+    return ("set", elem)
+
+
+def is_set(t: Type) -> bool:
+    return isinstance(t, tuple) and t[0] == "set"
+
+
 def is_list(t: Type) -> bool:
     return isinstance(t, tuple) and t[0] == "list"
 
@@ -57,6 +66,8 @@ def show(t: Type) -> str:
         return "tuple[" + ", ".join(show(x) for x in t[1]) + "]"
     if is_dict(t):
         return f"dict[{show(t[1])}, {show(t[2])}]"
+    if is_set(t):
+        return f"set[{show(t[1])}]"
     return str(t)
 
 

@@ -44,7 +44,7 @@ class CallChecks(FunctionState):
                 and (f.value.id not in self.local_names)
             ):
                 return self.math_call(node, f.attr, defined)
-            if f.attr in ("append", "pop", "get", "sort"):
+            if f.attr in ("append", "pop", "get", "sort", "add", "discard"):
                 return self.method(node, f, defined)
             self.error(
                 f,
@@ -235,7 +235,15 @@ class CallChecks(FunctionState):
             return obj
         if ir.is_dict(obj.type) and f.attr == "get":
             return self.dict_get_method(node, obj, defined)
-        if not ir.is_list(obj.type) or f.attr == "get":
+        if ir.is_set(obj.type) and f.attr in ("add", "discard"):
+            if node.keywords or len(node.args) != 1:
+                self.error(node, "PV212", f"set.{f.attr}() takes one item", "pass one item")
+                return Expr("error", ERR, line)
+            item = self.expr(node.args[0], defined)
+            if not self.dict_key(node.args[0], item, obj.type):
+                return Expr("error", ERR, line)
+            return Expr(f"set_{f.attr}", NONE, line, [obj, item])
+        if not ir.is_list(obj.type) or f.attr in ("get", "add", "discard"):
             self.error(
                 f,
                 "PV305",
@@ -431,7 +439,7 @@ class CallChecks(FunctionState):
                 return Expr("const", INT, line, data=len(types[0][1]))
             if types[0] == STR:
                 return Expr("str_len", INT, line, args)
-            if ir.is_dict(types[0]):
+            if ir.is_dict(types[0]) or ir.is_set(types[0]):
                 return Expr("dict_len", INT, line, args)
             if not ir.is_list(types[0]):
                 return bad(
@@ -439,6 +447,22 @@ class CallChecks(FunctionState):
                     "len() applies to lists, tuples and strs",
                 )
             return Expr("len", INT, line, args)
+        if n == "set":
+            if not args and expected is not None and ir.is_set(expected):
+                return Expr("set", expected, line, [])
+            if len(args) != 1:
+                return bad(
+                    "set() takes one iterable here (set() of no items needs its type: "
+                    "s: set[int] = set())",
+                    "pass the items, or annotate the empty set",
+                    "PV212",
+                )
+            t = types[0]
+            if ir.is_list(t) or ir.is_dict(t) or ir.is_set(t) or t == STR:
+                elem = STR if t == STR else t[1]
+                if elem in (INT, STR):
+                    return Expr("set_from", ir.set_of(elem), line, args)
+            return bad(f"set() of {ir.show(t)} is not supported", "pass ints or strs")
         if n in ("list", "sorted"):
             # a new list of the items (list(d), sorted(d): the keys; list(s): the
             # characters); sorted() sorts it as list.sort() does: comparing native values
@@ -446,7 +470,7 @@ class CallChecks(FunctionState):
             if len(args) != 1:
                 return bad(f"{n}() takes one argument here", "pass the iterable", "PV212")
             t = types[0]
-            if ir.is_list(t) or ir.is_dict(t):
+            if ir.is_list(t) or ir.is_dict(t) or ir.is_set(t):
                 elem = t[1]
             elif t == STR:
                 elem = STR

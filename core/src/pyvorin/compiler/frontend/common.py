@@ -48,6 +48,7 @@ BUILTINS = {
     "sum",
     "list",
     "sorted",
+    "set",
 }
 DYNAMIC = {
     "eval",

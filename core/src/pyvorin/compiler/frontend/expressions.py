@@ -195,6 +195,8 @@ class ExpressionChecks(FunctionState):
             return self.fstring(node, defined)
         if isinstance(node, ast.Dict) and (node.keys or (expected and ir.is_dict(expected))):
             return self.dict_display(node, defined, expected)
+        if isinstance(node, ast.Set):
+            return self.set_display(node, defined, expected)
         if isinstance(node, ast.Attribute):
             if (
                 isinstance(node.value, ast.Name)
@@ -230,11 +232,6 @@ class ExpressionChecks(FunctionState):
                 "PV209",
                 "dict literals are not supported",
                 "use parallel lists, or a list indexed by a small int key",
-            ),
-            ast.Set: (
-                "PV209",
-                "set literals are not supported",
-                "use a list[bool] indexed by value, or a list",
             ),
             ast.DictComp: ("PV209", "dict comprehensions are not supported", "use parallel lists"),
             ast.SetComp: (
@@ -470,7 +467,7 @@ class ExpressionChecks(FunctionState):
             if sym in ("in", "not in"):
                 if a == STR and b == STR:
                     continue
-                if ir.is_dict(b):
+                if ir.is_dict(b) or ir.is_set(b):
                     if self.dict_key(node, operands[i], b):
                         continue
                     return Expr("error", ERR, line)
@@ -788,3 +785,31 @@ class ExpressionChecks(FunctionState):
             self.compatible(v, value, want[2], "dict value")
             args += [key, value]
         return Expr("dict", want, line, args)
+
+    def set_display(self, node: ast.Set, defined: set[str], expected: Any = None) -> Expr:
+        """``{a, b, ...}``: items evaluated and added in order (BUILD_SET); the type is the
+        expected one or the first item's, every item exactly of it."""
+        line = node.lineno
+        want = expected if expected is not None and ir.is_set(expected) else None
+        items: list[Expr] = []
+        for n in node.elts:
+            if isinstance(n, ast.Starred):
+                self.error(n, "PV209", "* in a set display is not supported", "add in a loop")
+                return Expr("error", ERR, line)
+            item = self.expr(n, defined, want[1] if want else None)
+            if item.type == ERR:
+                return item
+            if want is None:
+                if item.type not in (INT, STR):
+                    self.error(
+                        n,
+                        "PV209",
+                        f"sets of {ir.show(item.type)} are not supported",
+                        "use int or str items",
+                    )
+                    return Expr("error", ERR, line)
+                want = ir.set_of(item.type)
+            if not self.dict_key(n, item, want):
+                return Expr("error", ERR, line)
+            items.append(item)
+        return Expr("set", want, line, items)

@@ -663,7 +663,7 @@ class StatementChecks(FunctionState):
             return None
         if ir.is_list(e.type):
             return "for_list", [e], e.type[1]
-        if ir.is_dict(e.type):
+        if ir.is_dict(e.type) or ir.is_set(e.type):
             return "for_dict", [e], e.type[1]
         if e.type == STR:
             return "for_str", [e], STR

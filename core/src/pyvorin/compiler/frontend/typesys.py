@@ -68,6 +68,27 @@ class AnnotationChecks:
                 return ERR
             items = [self.parse_type(a) for a in args]
             return ERR if ERR in items else ir.tuple_of(tuple(items))
+        if base in ("set", "Set") and args is not None and len(args) == 1:
+            if not self.per_function:
+                self.error(
+                    node,
+                    "PV203",
+                    f"type annotation '{ast.unparse(node)}' is native only in the native "
+                    "version of a function in a module the generic tier compiles",
+                )
+                return ERR
+            elem = self.parse_type(args[0])
+            if elem == ERR:
+                return ERR
+            if elem not in (INT, STR):
+                self.error(
+                    node,
+                    "PV203",
+                    f"sets of {ir.show(elem)} are not supported",
+                    "use int or str items",
+                )
+                return ERR
+            return ir.set_of(elem)
         if base in ("dict", "Dict") and args is not None and len(args) == 2:
             if not self.per_function:
                 # a module native whole converts its arguments at the call boundary, and
@@ -207,14 +228,16 @@ class TypeRules(FunctionState):
     """Part of :class:`.function.FunctionChecker`: type compatibility and conversions."""
 
     def dict_key(self, node: ast.AST, key: Expr, d: Any) -> bool:
-        """A key used with a dict of type ``d`` must be exactly of its key type: a bool
-        finds the int key 1, but stored it would put a bool among int keys."""
+        """A key used with a dict (or an item with a set) of type ``d`` must be exactly of
+        its key type: a bool finds the int key 1, but stored it would put a bool among
+        int keys."""
         if key.type in (ERR, d[1]):
             return key.type != ERR
         self.error(
             node,
             "PV204",
-            f"a key of a {ir.show(d)} must be {ir.show(d[1])}, not {ir.show(key.type)}",
+            f"{'an item' if ir.is_set(d) else 'a key'} of a {ir.show(d)} must be "
+            f"{ir.show(d[1])}, not {ir.show(key.type)}",
             f"convert the key with {ir.show(d[1])}(...)",
         )
         return False

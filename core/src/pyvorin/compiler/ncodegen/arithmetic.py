@@ -115,6 +115,8 @@ class ArithmeticEmitter(FuncState):
             code = f"(PyList_GET_SIZE({a.code}) != 0)"
         elif ir.is_dict(t):
             code = f"(PyDict_GET_SIZE({a.code}) != 0)"
+        elif ir.is_set(t):
+            code = f"(PySet_GET_SIZE({a.code}) != 0)"
         elif ir.is_tuple(t):
             code = "1" if t[1] else "0"
         elif t == STR:
@@ -178,6 +180,8 @@ class ArithmeticEmitter(FuncState):
             return f"PyList_GET_SIZE({v.code}) != 0"
         if ir.is_dict(v.type):
             return f"PyDict_GET_SIZE({v.code}) != 0"
+        if ir.is_set(v.type):
+            return f"PySet_GET_SIZE({v.code}) != 0"
         if ir.is_tuple(v.type):
             return "1" if v.type[1] else "0"
         if v.type == STR:
@@ -187,7 +191,7 @@ class ArithmeticEmitter(FuncState):
     def compare2(self, a: CVal, op: str, b: CVal, line: int) -> str:
         """Emit one comparison; returns a C int expression (temps checked)."""
         ta, tb = a.type, b.type
-        if ir.is_dict(tb):
+        if ir.is_dict(tb) or ir.is_set(tb):
             return self.dict_contains(a, op, b, line)
         if ta == STR and tb == STR:
             return self.compare_str(a, op, b, line)

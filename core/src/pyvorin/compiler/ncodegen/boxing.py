@@ -28,6 +28,8 @@ def unbox_assignment(target: str, obj: str, t: ir.Type, what: str) -> str:
         return f"{target} = pv_list_unbox({obj}, {what});"
     if ir.is_dict(t):
         return f"{target} = pv_dict_unbox({obj}, {what});"
+    if ir.is_set(t):
+        return f"{target} = pv_set_unbox({obj}, {what});"
     if ir.is_tuple(t):
         return f"{target} = pv_tuple_unbox({obj}, {len(t[1])}, {what});"
     return f"{target} = {obj}; Py_INCREF({target});"
@@ -64,7 +66,7 @@ def exact_test(mg: ModuleGen, t: ir.Type, o: str) -> str:
     native code takes for ``t`` without conversion: an exact int (not a bool) for int, an
     exact float, True/False, an exact (ready) str; an exact list whose items all pass the
     test of its element type, an exact tuple of the right length whose items pass theirs,
-    an exact dict whose keys and values pass theirs.
+    an exact dict whose keys and values pass theirs, an exact set whose items pass theirs.
     A container's test is a helper function of the unit (written once per type, into
     ``mg.exact_fns``)."""
     if t in _EXACT:
@@ -82,6 +84,19 @@ def exact_test(mg: ModuleGen, t: ir.Type, o: str) -> str:
                 f"        if (!({exact_test(mg, t[1], 'x')})) return 0;",
                 "    }",
                 "    return 1;",
+            ]
+        elif ir.is_set(t):
+            body += [
+                "    if (!PySet_CheckExact(o)) return 0;",
+                "    PyObject *it = PyObject_GetIter(o), *k;",
+                "    int ok = it != NULL;",
+                "    while (ok && (k = PyIter_Next(it)) != NULL) {",
+                f"        ok = {exact_test(mg, t[1], 'k')};",
+                "        Py_DECREF(k);",
+                "    }",
+                "    Py_XDECREF(it);",
+                "    if (PyErr_Occurred()) { PyErr_Clear(); return 0; }  /* generic body */",
+                "    return ok;",
             ]
         elif ir.is_dict(t):
             body += [

@@ -1,19 +1,21 @@
-"""Dicts (``dict[K, V]``, K int or str, in native versions of a generic-tier module's
-functions): displays, ``d[k]``, ``d[k] = v``, ``d[k] op= v``, ``k in d``, ``len``,
-``d.get(k, default)``, truth, and the loops over a dict, its ``keys()``, ``values()`` and
-``items()``.
+"""Dicts (``dict[K, V]``, K int or str) and sets (``set[T]``, T int or str), in native
+versions of a generic-tier module's functions: displays, ``d[k]``, ``d[k] = v``,
+``d[k] op= v``, ``k in d``, ``len``, ``d.get(k, default)``, truth, the loops over a dict,
+its ``keys()``, ``values()`` and ``items()``; ``set(x)``, ``s.add(x)``, ``s.discard(x)``,
+``x in s`` and the loop over a set.
 
-A dict is an exact ``PyObject *`` (the entry tests it and every key and value). Each
-operation is the C-API call CPython's dict type makes for it, on boxed keys and values:
-``PyObject_GetItem`` (dict_subscript: the same ``KeyError``), ``PyDict_SetItem``,
-``PyDict_Contains``, the dict's own iterators (the same ``RuntimeError`` when the body
-changes the dict's size). Hashing and comparing int and str keys runs no Python code. A
-mixin of :class:`.function.FuncGen` (state and helpers: :class:`.funcstate.FuncState`)."""
+A dict or set is an exact ``PyObject *`` (the entry tests it and every key, value and
+item). Each operation is the C-API call CPython's dict or set type makes for it, on boxed
+keys and values: ``PyObject_GetItem`` (dict_subscript: the same ``KeyError``),
+``PyDict_SetItem``, ``PyDict_Contains``, ``PySet_Add``, their own iterators (the same
+``RuntimeError`` when the body changes the size). Hashing and comparing int and str keys
+runs no Python code. A mixin of :class:`.function.FuncGen` (state and helpers:
+:class:`.funcstate.FuncState`)."""
 
 from __future__ import annotations
 
 from .. import ir
-from ..ir import INT, STR, Expr, Stmt
+from ..ir import INT, NONE, STR, Expr, Stmt
 from .cvalues import CVal
 from .funcstate import FuncState
 
@@ -54,9 +56,11 @@ class DictEmitter(FuncState):
         return r
 
     def dict_len(self, e: Expr) -> CVal:
+        """``len`` of a dict or a set."""
         d = self.expr(e.args[0])
         r = self.tmp(INT)
-        self.emit(f"{r} = PV_SHORT(PyDict_GET_SIZE({d.code}));")
+        size = "PySet_GET_SIZE" if ir.is_set(d.type) else "PyDict_GET_SIZE"
+        self.emit(f"{r} = PV_SHORT({size}({d.code}));")
         self.release(d)
         return CVal(r, INT, True)
 
@@ -105,7 +109,8 @@ class DictEmitter(FuncState):
     def dict_contains(self, a: CVal, op: str, d: CVal, line: int) -> str:
         kb = self.boxed(CVal(a.code, a.type), line)  # a is released by the caller
         r = self.ctmp("int")
-        self.emit(f"{r} = PyDict_Contains({d.code}, {kb});")
+        contains = "PySet_Contains" if ir.is_set(d.type) else "PyDict_Contains"
+        self.emit(f"{r} = {contains}({d.code}, {kb});")
         self.emit(f"Py_CLEAR({kb});")
         self.emit(f"if (PV_UNLIKELY({r} < 0)) {self.fail(line)}")
         return f"(!{r})" if op == "not in" else r
@@ -159,3 +164,33 @@ class DictEmitter(FuncState):
         self.loop_rest(brk, cont, lambda: self.block(s.body), s.orelse, line)
         self.emit(f"Py_CLEAR({it});")
         self.release(d)
+
+    def set_display(self, e: Expr) -> CVal:
+        """``{a, b}`` (items added in order, as BUILD_SET), ``set()`` of no items."""
+        r = self.tmp(e.type)
+        self.emit(f"{r} = PySet_New(NULL);")
+        self.check(e.type, r, e.line)
+        for item_e in e.args:
+            ib = self.boxed(self.expr(item_e), e.line)
+            c = self.ctmp("int")
+            self.emit(f"{c} = PySet_Add({r}, {ib});")
+            self.emit(f"Py_CLEAR({ib});")
+            self.emit(f"if (PV_UNLIKELY({c} < 0)) {self.fail(e.line)}")
+        return CVal(r, e.type, True)
+
+    def set_from(self, e: Expr) -> CVal:
+        """``set(x)`` of a list, str, dict or set: ``PySet_New`` of it (set_init's update)."""
+        x = self.expr(e.args[0])
+        return self.call_op(e.type, f"PySet_New({x.code})", [x], e.line)
+
+    def set_update(self, e: Expr) -> CVal:
+        """``s.add(x)`` (``PySet_Add``), ``s.discard(x)`` (``PySet_Discard``)."""
+        s, item = self.expr(e.args[0]), self.expr(e.args[1])
+        ib = self.boxed(item, e.line)
+        fn = "PySet_Add" if e.kind == "set_add" else "PySet_Discard"
+        c = self.ctmp("int")
+        self.emit(f"{c} = {fn}({s.code}, {ib});")
+        self.emit(f"Py_CLEAR({ib});")
+        self.release(s)
+        self.emit(f"if (PV_UNLIKELY({c} < 0)) {self.fail(e.line)}")
+        return CVal("0", NONE)

@@ -296,4 +296,8 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "dict_get": FuncGen.dict_get,
     "dict_get_default": FuncGen.dict_get_default,
     "dict_len": FuncGen.dict_len,
+    "set": FuncGen.set_display,
+    "set_from": FuncGen.set_from,
+    "set_add": FuncGen.set_update,
+    "set_discard": FuncGen.set_update,
 }

@@ -183,6 +183,12 @@ static PyObject *pv_dict_unbox(PyObject *o, const char *what) {
     return NULL;
 }
 
+static PyObject *pv_set_unbox(PyObject *o, const char *what) {
+    if (PV_LIKELY(PySet_CheckExact(o))) { Py_INCREF(o); return o; }
+    PyErr_Format(PyExc_TypeError, "%s must be set, not %.200s", what, Py_TYPE(o)->tp_name);
+    return NULL;
+}
+
 static PyObject *pv_tuple_unbox(PyObject *o, Py_ssize_t n, const char *what) {
     if (PV_LIKELY(PyTuple_Check(o))) {
         if (PyTuple_GET_SIZE(o) != n) {
