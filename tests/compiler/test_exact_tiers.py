@@ -79,6 +79,9 @@ NATIVE = {
     "slices",
     "sort_copy",
     "chars",
+    "words_of",
+    "str_methods",
+    "str_index",
 }
 
 
@@ -680,6 +683,7 @@ def test_all_and_any_leak_nothing(modules) -> None:
             compiled.lazy_any(10, 30)
             compiled.sum_squares(big)
             compiled.describe(2**70, 2.5, True, "words")
+            compiled.str_methods("abcab abc" * 3, 3, True)
 
     run(1000)
     gc.collect()
@@ -770,5 +774,25 @@ SEQUENCE_CASES = [
 
 @pytest.mark.parametrize("name, args", SEQUENCE_CASES)
 def test_list_slices_copies_and_sorting(modules, name, args) -> None:
+    both(modules, name, *args)
+    assert calls(modules[1], name) == 1
+
+
+STR_METHOD_CASES = [
+    ("words_of", ("The 2 quick, brown fox! 42 JUMPS.",)),
+    ("words_of", ("",)),
+    ("words_of", ("\u00c9t\u00e9 \u0130stanbul \u00df\n\t x",)),
+    ("str_methods", ("abcab abc", 3, True)),
+    ("str_methods", ("", 0, False)),
+    ("str_methods", ("a\nb\r\nAb", -5, True)),
+    ("str_methods", ("aAa", 2**70, False)),  # OverflowError of the int argument
+    ("str_index", ("banana", "an")),
+    ("str_index", ("banana", "x")),  # ValueError: substring not found
+    ("str_index", ("_x1", "")),
+]
+
+
+@pytest.mark.parametrize("name, args", STR_METHOD_CASES)
+def test_str_methods_natively(modules, name, args) -> None:
     both(modules, name, *args)
     assert calls(modules[1], name) == 1

@@ -284,6 +284,25 @@ def chars(s: str) -> tuple[list[str], list[str]]:
     return (list(s), sorted(s))
 
 
+def words_of(text: str) -> list[str]:
+    return [w.strip(".,!").lower() for w in text.split() if not w.isdigit()]
+
+
+def str_methods(s: str, n: int, flag: bool) -> tuple[str, int, bool, str, str, list[str]]:
+    return (
+        s.upper().replace("A", "4", n),
+        s.find("b", flag),  # a bool start: passed as the bool it is
+        s.startswith("ab", 1, n),
+        "-".join(s.split("b", 2)),
+        s.zfill(n).center(n + 4, "*").title(),
+        s.rsplit(" ", 1) + s.splitlines(),
+    )
+
+
+def str_index(s: str, sub: str) -> tuple[int, int, bool]:
+    return (s.index(sub), s.count(sub), s.isidentifier())
+
+
 CALLS = []
 
 

@@ -8,7 +8,16 @@ from typing import Any
 
 from .. import ir
 from ..ir import BOOL, FLOAT, INT, NONE, STR, Expr
-from .common import BUILTIN_HINTS, BUILTINS, DYNAMIC, ERR, MATH_CONSTS, MATH_FUNCS, FunctionState
+from .common import (
+    BUILTIN_HINTS,
+    BUILTINS,
+    DYNAMIC,
+    ERR,
+    MATH_CONSTS,
+    MATH_FUNCS,
+    STR_METHODS,
+    FunctionState,
+)
 
 # the Python class of a native value of each type: exact (see isinstance_call)
 _PYTHON_CLASS: dict[Any, type] = {
@@ -44,7 +53,9 @@ class CallChecks(FunctionState):
                 and (f.value.id not in self.local_names)
             ):
                 return self.math_call(node, f.attr, defined)
-            if f.attr in ("append", "pop", "get", "sort", "add", "discard"):
+            if f.attr in ("append", "pop", "get", "sort", "add", "discard") or (
+                f.attr in STR_METHODS
+            ):
                 return self.method(node, f, defined)
             self.error(
                 f,
@@ -233,6 +244,8 @@ class CallChecks(FunctionState):
             return Expr("error", ERR, line)
         if obj.type == ERR:
             return obj
+        if obj.type == STR and f.attr in STR_METHODS:
+            return self.str_method(node, f.attr, obj, defined)
         if ir.is_dict(obj.type) and f.attr == "get":
             return self.dict_get_method(node, obj, defined)
         if ir.is_set(obj.type) and f.attr in ("add", "discard"):
@@ -243,7 +256,7 @@ class CallChecks(FunctionState):
             if not self.dict_key(node.args[0], item, obj.type):
                 return Expr("error", ERR, line)
             return Expr(f"set_{f.attr}", NONE, line, [obj, item])
-        if not ir.is_list(obj.type) or f.attr in ("get", "add", "discard"):
+        if not ir.is_list(obj.type) or f.attr not in ("append", "pop", "sort"):
             self.error(
                 f,
                 "PV305",
@@ -289,6 +302,38 @@ class CallChecks(FunctionState):
             return Expr("error", ERR, line)
         args = [obj] + [self.index_expr(a, defined) for a in node.args]
         return Expr("pop", elem, line, args)
+
+    def str_method(self, node: ast.Call, name: str, s: Expr, defined: set[str]) -> Expr:
+        """``s.name(args)`` of a str method in :data:`STR_METHODS`: the arguments must be
+        one of the method's accepted lists (an int parameter takes a bool, passed as the
+        bool it is); called as CPython calls it, the result of the listed type."""
+        line = node.lineno
+        accepted, result = STR_METHODS[name]
+        if node.keywords:
+            self.error(
+                node,
+                "PV309",
+                f"str.{name}() keyword arguments are not supported",
+                "pass the arguments positionally",
+            )
+            return Expr("error", ERR, line)
+        args = [self.expr(a, defined) for a in node.args]
+        if any(a.type == ERR for a in args):
+            return Expr("error", ERR, line)
+        given = tuple(INT if a.type == BOOL else a.type for a in args)
+        if given not in accepted:
+            shown = " or ".join(
+                "(" + ", ".join(ir.show(t) for t in types) + ")" for types in accepted
+            )
+            self.error(
+                node,
+                "PV204",
+                f"str.{name}() takes {shown} here, not "
+                f"({', '.join(ir.show(a.type) for a in args)})",
+                "pass arguments of those types",
+            )
+            return Expr("error", ERR, line)
+        return Expr("str_method", result, line, [s, *args], data=name)
 
     def dict_get_method(self, node: ast.Call, d: Expr, defined: set[str]) -> Expr:
         """``d.get(k, default)``: the value of ``k``, or ``default`` (of the value type:

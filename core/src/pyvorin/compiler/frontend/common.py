@@ -158,3 +158,43 @@ class FunctionState:
             and name not in self.m.constants
             and not any(name in scope for scope in self.comp_scopes)
         )
+
+
+_S, _I, _B = "str", "int", "bool"
+_LS = ("list", "str")
+# str methods native code calls on an exact str: name -> (the accepted argument lists,
+# the result type). Each is the method itself, called through the C API with the
+# arguments as CPython passes them (a bool stays a bool), so values and exceptions are
+# str's own; on an exact str they run no Python code and return exact results.
+STR_METHODS: dict[str, tuple[tuple[tuple[str, ...], ...], object]] = {
+    **{m: (((),), _S) for m in ("upper", "lower", "title", "capitalize", "swapcase", "casefold")},
+    **{m: (((), (_S,)), _S) for m in ("strip", "lstrip", "rstrip")},
+    **{m: (((), (_S,), (_S, _I)), _LS) for m in ("split", "rsplit")},
+    "splitlines": (((),), _LS),
+    "join": (((_LS,),), _S),
+    **{m: (((_S,), (_S, _I), (_S, _I, _I)), _B) for m in ("startswith", "endswith")},
+    **{
+        m: (((_S,), (_S, _I), (_S, _I, _I)), _I)
+        for m in ("find", "rfind", "index", "rindex", "count")
+    },
+    "replace": (((_S, _S), (_S, _S, _I)), _S),
+    "zfill": (((_I,),), _S),
+    **{m: (((_I,), (_I, _S)), _S) for m in ("center", "ljust", "rjust")},
+    **{
+        m: (((),), _B)
+        for m in (
+            "isdigit",
+            "isalpha",
+            "isalnum",
+            "isspace",
+            "isupper",
+            "islower",
+            "isdecimal",
+            "isnumeric",
+            "isidentifier",
+            "istitle",
+            "isascii",
+            "isprintable",
+        )
+    },
+}

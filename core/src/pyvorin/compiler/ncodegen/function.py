@@ -274,6 +274,7 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "str_len": FuncGen.length,
     "str_get": FuncGen.str_get,
     "str_slice": FuncGen.str_slice,
+    "str_method": FuncGen.str_method,
     "list_slice": FuncGen.str_slice,
     "list_copy": FuncGen.list_copy,
     "sorted": FuncGen.list_copy,

@@ -101,3 +101,18 @@ class StringEmitter(FuncState):
         return self.str_result(
             f"PyUnicode_Join({empty}, {parts})", [CVal(parts, ir.list_of(STR), True)], e.line
         )
+
+    def str_method(self, e: Expr) -> CVal:
+        """A str method (frontend ``STR_METHODS``): ``PyObject_VectorcallMethod`` with the
+        str and the boxed arguments (temps, released on every path), the result unboxed
+        as its type."""
+        temps = [self.boxed(self.expr(a), e.line) for a in e.args]
+        o = self.tmp(STR)
+        name = self.mg.obj_const("str", e.data)
+        self.emit(
+            f"{{ PyObject *pv_argv[{len(temps)}] = {{{', '.join(temps)}}}; "
+            f"{o} = PyObject_VectorcallMethod({name}, pv_argv, {len(temps)}, NULL); }}"
+        )
+        for t in temps:
+            self.emit(f"Py_CLEAR({t});")
+        return self.unbox_steal(o, e.type, f"str.{e.data}() result", e.line)
