@@ -82,6 +82,7 @@ NATIVE = {
     "words_of",
     "str_methods",
     "str_index",
+    "parse_number",
 }
 
 
@@ -796,3 +797,22 @@ STR_METHOD_CASES = [
 def test_str_methods_natively(modules, name, args) -> None:
     both(modules, name, *args)
     assert calls(modules[1], name) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("42", 10),
+        (" -7 ", 16),
+        ("1_000", 0),
+        ("\u0663\u0664", 10),  # Arabic-Indic digits
+        ("0x1f", 0),  # int("0x1f"): ValueError
+        ("1e3", 10),
+        ("9" * 5000, 10),  # past the int digit limit: ValueError
+        ("12", 37),  # an invalid base: ValueError
+        ("11", 2),
+    ],
+)
+def test_int_and_float_of_a_str(modules, args) -> None:
+    both(modules, "parse_number", *args)
+    assert calls(modules[1], "parse_number") == 1

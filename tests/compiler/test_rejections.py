@@ -207,7 +207,7 @@ CASES = [
 STR_CASES = [
     ("str-plus-int", "s + x", "PV210", 12),
     ("str-mod", "'%d' % x", "PV210", 12),
-    ("str-int", "str(int(s))", "PV210", 16),
+    ("str-abs", "str(abs(s))", "PV210", 16),
     ("str-method", "s.encode()", "PV305", 12),
     ("str-slice-step", "s[::2]", "PV216", 12),
     ("str-slice-step-none", "s[1:x:None]", "PV216", 12),

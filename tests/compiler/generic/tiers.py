@@ -303,6 +303,10 @@ def str_index(s: str, sub: str) -> tuple[int, int, bool]:
     return (s.index(sub), s.count(sub), s.isidentifier())
 
 
+def parse_number(s: str, base: int) -> tuple[int, float, int]:
+    return (int(s), float(s), int(s.strip(), base))
+
+
 CALLS = []
 
 

@@ -473,6 +473,18 @@ class CallChecks(FunctionState):
                 line,
                 data={"int": 0, "float": 0.0, "bool": False, "str": ""}[n],
             )
+        if n in ("int", "float") and args and types[0] == STR:
+            # int(s), int(s, base), float(s) of a str: the builtin itself, called with the
+            # str (and the base as it is): its parsing, its ValueError messages
+            if len(args) > (2 if n == "int" else 1) or (
+                len(args) == 2 and types[1] not in (INT, BOOL)
+            ):
+                return bad(
+                    f"{n}() takes a str{' and an int base' if n == 'int' else ''} here",
+                    f"write {n}(s)" + (" or int(s, base)" if n == "int" else ""),
+                    "PV212",
+                )
+            return Expr("builtin_call", INT if n == "int" else FLOAT, line, args, data=n)
         if n in ("abs", "int", "float", "bool", "len", "str", "ord", "chr") and len(args) != 1:
             return bad(
                 f"{n}() takes exactly one argument here ({len(args)} given)",

@@ -275,6 +275,7 @@ EXPR_EMITTERS: dict[str, Callable[[FuncGen, Expr], CVal]] = {
     "str_get": FuncGen.str_get,
     "str_slice": FuncGen.str_slice,
     "str_method": FuncGen.str_method,
+    "builtin_call": FuncGen.builtin_call,
     "list_slice": FuncGen.str_slice,
     "list_copy": FuncGen.list_copy,
     "sorted": FuncGen.list_copy,

@@ -116,3 +116,17 @@ class StringEmitter(FuncState):
         for t in temps:
             self.emit(f"Py_CLEAR({t});")
         return self.unbox_steal(o, e.type, f"str.{e.data}() result", e.line)
+
+    def builtin_call(self, e: Expr) -> CVal:
+        """``int(s)``, ``int(s, base)``, ``float(s)`` of a str: the builtin called with the
+        boxed arguments (the guard checks that the name is still the builtin)."""
+        temps = [self.boxed(self.expr(a), e.line) for a in e.args]
+        o = self.tmp(STR)
+        fn = self.mg.builtin_obj(e.data)
+        self.emit(
+            f"{{ PyObject *pv_argv[{len(temps)}] = {{{', '.join(temps)}}}; "
+            f"{o} = PyObject_Vectorcall({fn}, pv_argv, {len(temps)}, NULL); }}"
+        )
+        for t in temps:
+            self.emit(f"Py_CLEAR({t});")
+        return self.unbox_steal(o, e.type, f"{e.data}() result", e.line)
