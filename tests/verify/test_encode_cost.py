@@ -1,0 +1,76 @@
+"""What verification costs per call: the encodings and JSON passes the workers and the
+parent make (docs/verification.md, "What it costs"). Each test counts the work that
+was waste before and checks the result is the same as the plain definition's."""
+
+from __future__ import annotations
+
+import math
+
+from pyvorin.verify import values
+from pyvorin.verify.values import encode
+
+
+def _reference(value, depth=0):
+    """The plain definition of the leaves' encoding, one call per node."""
+    if depth > 200:
+        return {"other": type(value).__name__, "repr": "<nested too deeply>"}
+    if value is None or isinstance(value, bool):
+        return value
+    if type(value) is int:
+        return {"int": values.int_text(value)}
+    if type(value) is float:
+        return {"float": values.float_text(value)}
+    if type(value) is str:
+        return {"str": value}
+    if type(value) is list:
+        return {"list": [_reference(v, depth + 1) for v in value]}
+    if type(value) is tuple:
+        return {"tuple": [_reference(v, depth + 1) for v in value]}
+    raise AssertionError(type(value))
+
+
+def test_scalar_items_are_encoded_without_a_call_each(monkeypatch):
+    calls = []
+    real = values.encode
+
+    def counting(value, _depth=0):
+        calls.append(type(value).__name__)
+        return real(value, _depth)
+
+    monkeypatch.setattr(values, "encode", counting)
+    row = [2**62, -(2**62), 2**70, 1.5, -0.0, math.nan, "s", None, True]
+    grid = [[i, -i, *row] for i in range(50)]
+    data = values.encode(grid)
+    # the top and its 50 rows: the 550 scalars in them cost no call of their own
+    assert len(calls) == 51
+    assert data == _reference(grid)
+
+
+def test_leaves_keep_their_exact_encoding_at_every_depth():
+    deep: list = [1, 2.5, "x", None, False, 2**13000]
+    for _ in range(205):  # items past the depth limit are "nested too deeply", as before
+        deep = [deep, 7]
+    assert encode(deep) == _reference(deep)
+    big = 2**13000 + 1  # past CPython's int/str limit: hex, as int_text writes it
+    assert encode([big, -big])["list"] == [{"int": hex(big)}, {"int": hex(-big)}]
+    assert encode([2**62 - 1, -(2**62) + 1, 2**62]) == _reference([2**62 - 1, -(2**62) + 1, 2**62])
+
+
+class _Node:
+    def __init__(self, i: int) -> None:
+        self.pos = (i, i + 1)
+        self.id = i
+        self.links = [i, i + 1, 2**64]
+        self.weight = -0.0
+
+
+def test_object_attributes_encode_as_before():
+    data = encode([_Node(1), _Node(2)])
+    first = data["list"][0]
+    assert first["object"].endswith("_Node")
+    assert first["attrs"] == [
+        ["pos", {"tuple": [{"int": "1"}, {"int": "2"}]}],
+        ["id", {"int": "1"}],
+        ["links", {"list": [{"int": "1"}, {"int": "2"}, {"int": str(2**64)}]}],
+        ["weight", {"float": "-0x0.0p+0"}],
+    ]
