@@ -74,3 +74,57 @@ def test_object_attributes_encode_as_before():
         ["links", {"list": [{"int": "1"}, {"int": "2"}, {"int": str(2**64)}]}],
         ["weight", {"float": "-0x0.0p+0"}],
     ]
+
+
+class _NoCapture:
+    def take(self) -> str:
+        return ""
+
+
+def _count_json_writes(monkeypatch) -> list[int]:
+    import json
+
+    written: list[int] = []
+    real = json.JSONEncoder.iterencode
+
+    def counting(self, o, _one_shot=False):
+        written.append(1)
+        return real(self, o, _one_shot)
+
+    monkeypatch.setattr(json.JSONEncoder, "iterencode", counting)
+    return written
+
+
+def test_a_call_writes_no_json_to_see_whether_it_changed_its_arguments(monkeypatch):
+    import types
+
+    from pyvorin.verify.worker import run_call
+
+    module = types.ModuleType("m")
+    exec("def keep(xs):\n    return len(xs)\ndef grow(xs):\n    xs.append(0)\n", vars(module))
+    grid = encode([[i] * 20 for i in range(20)])
+    written = _count_json_writes(monkeypatch)
+    kept = run_call(
+        module, {"id": 1, "function": "keep", "args": [grid], "kwargs": {}}, _NoCapture()
+    )
+    grown = run_call(
+        module, {"id": 2, "function": "grow", "args": [grid], "kwargs": {}}, _NoCapture()
+    )
+    assert written == []
+    assert kept["mutated"] is None
+    assert grown["mutated"]["args"][0]["list"][-1] == {"int": "0"}
+
+
+def test_comparing_two_outcomes_writes_no_json(monkeypatch):
+    from pyvorin.verify.compare import compare
+
+    made = {"args": [encode(_Node(3))], "kwargs": {}}
+    after = {"args": [encode([_Node(3), _Node(4)])], "kwargs": {}}
+    cpython = {"kind": "return", "value": encode([1.5, 2]), "before": made, "mutated": after}
+    same = dict(cpython)
+    other = dict(cpython, mutated={"args": [encode([_Node(3)])], "kwargs": {}})
+    written = _count_json_writes(monkeypatch)
+    assert compare(cpython, same, 10.0, made) == []
+    found = compare(cpython, other, 10.0, made)
+    assert [d["what"] for d in found] == ["argument mutation"]
+    assert written == []

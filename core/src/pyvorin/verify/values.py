@@ -632,6 +632,15 @@ def dumps(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def same_encoding(a: Any, b: Any) -> bool:
+    """Whether two encoded structures are equal: ``dumps(a) == dumps(b)``, without writing
+    either out. The same thing: an encoding is made of dicts with string keys (compared
+    regardless of order, as sorted keys are), lists (in order), strings, ``None`` and
+    bools in value positions, and ints only as the payload of ``cycle`` / ``same_as``,
+    never where a bool can be: no ``True == 1`` or float can blur it."""
+    return a == b
+
+
 def key(value: Any) -> str:
     """A canonical string that is equal for two values exactly when they are equal."""
     return dumps(encode(value))

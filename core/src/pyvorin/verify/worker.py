@@ -57,7 +57,14 @@ from collections.abc import Callable
 from typing import Any
 
 from pyvorin.verify.budget import ModuleBudget, cost
-from pyvorin.verify.values import decode, dumps, encode, has_construct, realize
+from pyvorin.verify.values import (
+    decode,
+    dumps,
+    encode,
+    has_construct,
+    realize,
+    same_encoding,
+)
 
 MAX_OUTPUT = 1 << 20
 MAX_FAILED_CALLS_PER_FUNCTION = 3
@@ -290,7 +297,7 @@ def run_call(
     printed = buffer.getvalue()[:MAX_OUTPUT] + capture.take()
     reply["stderr"] = error_buffer.getvalue()[:MAX_OUTPUT] + (errors.take() if errors else "")
     after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
-    reply["mutated"] = after if dumps(after) != dumps(before) else None
+    reply["mutated"] = None if same_encoding(after, before) else after
     if before is not request_args:
         # the objects as made from their recipes, before the call: what a mutation diff
         # shows against when one side left them unchanged (not the recipes)
