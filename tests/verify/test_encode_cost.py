@@ -128,3 +128,23 @@ def test_comparing_two_outcomes_writes_no_json(monkeypatch):
     found = compare(cpython, other, 10.0, made)
     assert [d["what"] for d in found] == ["argument mutation"]
     assert written == []
+
+
+def test_the_parent_parses_each_reply_line_once():
+    import json
+
+    from pyvorin.verify.workers import ReplyLines
+
+    lines = [{"ready": True}] + [
+        {"id": i, "kind": "return", "value": encode([i] * 30)} for i in range(5)
+    ]
+    stdout = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    seen: list = []
+    reader = ReplyLines(seen.append)
+    for start in range(0, len(stdout), 37):  # chunks that split lines anywhere
+        reader.feed(stdout[start : start + 37])
+    assert reader.finish(stdout) == lines
+    assert reader.lines_parsed == len(lines)  # not parsed again at the end
+    assert seen == lines[1:]  # progress saw each reply once, the ready line skipped
+    unfed = ReplyLines()
+    assert unfed.finish(stdout) == lines  # output not fed as it came: parsed at the end
