@@ -130,6 +130,35 @@ def test_comparing_two_outcomes_writes_no_json(monkeypatch):
     assert written == []
 
 
+def test_the_supervisor_passes_replies_on_without_parsing_them(monkeypatch):
+    import json
+    import types
+
+    from pyvorin.verify import worker
+
+    module = types.ModuleType("m")
+    exec("def keep(xs):\n    return xs[0]\n", vars(module))
+    grid = encode([[i] * 50 for i in range(50)])
+    requests = [{"id": i, "function": "keep", "args": [grid], "kwargs": {}} for i in range(3)]
+    parsed: list[int] = []
+    real = json.loads
+
+    def counting(text, *args, **kwargs):
+        parsed.append(len(text))
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    sent: list = []
+    worker.supervise(module, requests, {"call_seconds": 10, "memory_mb": 1024}, sent.append)
+    # the supervisor read only each reply's head (id, kind, times), never the values
+    assert len(parsed) == 3 and max(parsed) < 200
+    assert all(isinstance(text, bytes) for text in sent)
+    replies = [real(text) for text in sent]
+    assert [r["id"] for r in replies] == [0, 1, 2]
+    assert all(r["kind"] == "return" and r["value"] == grid["list"][0] for r in replies)
+    assert all(r["mutated"] is None and "wall_ns" in r for r in replies)
+
+
 def test_the_parent_parses_each_reply_line_once():
     import json
 

@@ -375,7 +375,16 @@ def _executor(
             # coverage): the module budget's measure
             reply["wall_ns"] = time.perf_counter_ns() - started
             ledger.charge(request["function"], reply["wall_ns"] / 1e9, size, family)
-            out.write(json.dumps(reply, separators=(",", ":")) + "\n")
+            # what the supervisor needs of the reply first (it passes the reply itself on
+            # as written, never parsing its encoded values), a tab (which JSON text never
+            # holds raw), then the reply
+            head = {key: reply[key] for key in _HEAD if key in reply}
+            out.write(
+                json.dumps(head, separators=(",", ":"))
+                + "\t"
+                + json.dumps(reply, separators=(",", ":"))
+                + "\n"
+            )
             out.flush()
         out.close()
     except BaseException:  # the supervisor reports the crash
@@ -384,6 +393,10 @@ def _executor(
 
 
 # -- the supervisor ----------------------------------------------------------------------
+# the fields of a reply the supervisor reads (its id, and what it cost: budget.cost)
+_HEAD = ("id", "kind", "ns", "wall_ns")
+
+
 def _signal_name(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
@@ -398,9 +411,13 @@ def supervise(
     module: Any,
     requests: list[dict[str, Any]],
     budget: dict[str, Any],
-    send: Callable[[dict[str, Any]], None],
+    send: Callable[[dict[str, Any] | bytes], None],
 ) -> None:
     """Run ``requests`` in forked executors, enforcing the budgets; one reply each.
+
+    ``send`` gets each reply: a dict the supervisor made (a timeout, a crash, a call not
+    run), or the JSON text of a reply as the executor wrote it (bytes, one line without
+    its newline), passed on without being parsed and written out again.
 
     ``budget["ledger"]`` (optional) is what the batch may spend of the module's time
     budget (:mod:`pyvorin.verify.budget`): the supervisor's ledger is charged with every
@@ -419,7 +436,7 @@ def supervise(
     pending = list(requests)
     call_seconds = float(budget["call_seconds"])
 
-    def answer(reply: dict[str, Any]) -> None:
+    def answer(reply: dict[str, Any], text: bytes | None = None) -> None:
         request = by_id.get(reply.get("id"), {})
         ledger.charge(
             request.get("function", ""),
@@ -427,7 +444,7 @@ def supervise(
             request.get("size"),
             request.get("family", ""),
         )
-        send(reply)
+        send(reply if text is None else text)
 
     while pending:
         runnable = []
@@ -454,12 +471,13 @@ def supervise(
             while pending:
                 if b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    message = json.loads(line)
+                    head, tab, text = line.partition(b"\t")
+                    message = json.loads(head)
                     if message.get("refork"):
                         ended = "refork"
                         break
                     pending.pop(0)
-                    answer(message)
+                    answer(message, text if tab else None)
                     deadline = time.monotonic() + call_seconds
                     continue
                 remaining = deadline - time.monotonic()
@@ -494,15 +512,17 @@ def supervise(
 
 def main() -> int:
     global _protocol_fd
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    protocol = os.fdopen(os.dup(1), "wb")
     _protocol_fd = protocol.fileno()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
     sys.stdout = io.StringIO()
 
-    def send(message: dict[str, Any]) -> None:
-        protocol.write(json.dumps(message, separators=(",", ":")) + "\n")
+    def send(message: dict[str, Any] | bytes) -> None:
+        if not isinstance(message, bytes):  # (ASCII: json.dumps escapes the rest)
+            message = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        protocol.write(message + b"\n")
         protocol.flush()
 
     lines = [line for line in sys.stdin.read().splitlines() if line.strip()]
