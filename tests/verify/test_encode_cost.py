@@ -177,3 +177,76 @@ def test_the_parent_parses_each_reply_line_once():
     assert seen == lines[1:]  # progress saw each reply once, the ready line skipped
     unfed = ReplyLines()
     assert unfed.finish(stdout) == lines  # output not fed as it came: parsed at the end
+
+
+_BOARD = """
+class Board:
+    def __init__(self, size):
+        self.cells = [[x * y for x in range(size)] for y in range(size)]
+        self.size = size
+
+    def at(self, x, y):
+        return self.cells[y][x]
+
+    def clear(self):
+        self.cells = []
+"""
+
+
+def test_an_object_built_alike_is_written_out_once_per_worker(monkeypatch):
+    import json
+    import sys
+    import types
+
+    from pyvorin.verify import worker
+    from pyvorin.verify.workers import shared_before
+
+    module = types.ModuleType("vcost_board")
+    exec(_BOARD, vars(module))
+    monkeypatch.setitem(sys.modules, "vcost_board", module)
+    board = {"new": {"target": "vcost_board:Board", "args": [{"int": "20"}], "kwargs": {}}}
+    small = {"new": {"target": "vcost_board:Board", "args": [{"int": "2"}], "kwargs": {}}}
+
+    def at(number: int, recipe: dict, x: int, y: int) -> dict:
+        args = [recipe, {"int": str(x)}, {"int": str(y)}]
+        return {"id": number, "function": "Board.at", "call": "method", "args": args, "kwargs": {}}
+
+    requests = [at(0, board, 1, 2), at(1, board, 3, 4), at(2, small, 1, 1), at(3, board, 5, 5)]
+    sent: list = []
+    worker.supervise(module, requests, {"call_seconds": 10, "memory_mb": 1024}, sent.append)
+    sizes = [len(text) for text in sent]
+    replies = [json.loads(text) for text in sent]
+    # the 20x20 board is written out once; the calls after it name where it was sent
+    assert "before_shared" not in replies[0] and sizes[0] > 3000
+    assert replies[1]["before_shared"] == [[0, 0, 0]] and sizes[1] < 1000
+    assert replies[3]["before_shared"] == [[0, 0, 0]] and sizes[3] < 1000
+    assert "before_shared" not in replies[2]  # a small board: always written out
+    by_id = shared_before(replies)
+    assert by_id[1]["before"]["args"][0] == by_id[0]["before"]["args"][0]
+    assert by_id[1]["before"]["args"][1:] == [{"int": "3"}, {"int": "4"}]
+    assert by_id[3]["value"] == {"int": "25"}
+    # the same as a worker writing every object out in full
+    full = worker.run_call(module, requests[3], _NoCapture())
+    assert by_id[3]["before"] == full["before"]
+
+
+def test_an_object_built_differently_is_written_out_again():
+    import json
+
+    from pyvorin.verify.worker import reply_text
+
+    graph = encode([[i] * 40 for i in range(10)])
+    other = encode([[i] * 40 for i in range(9)] + [[0] * 40])
+    sent: dict = {}
+    first = json.loads(
+        reply_text({"id": 0, "kind": "return", "before": {"args": [graph], "kwargs": {}}}, sent)
+    )
+    second = json.loads(
+        reply_text({"id": 1, "kind": "return", "before": {"args": [other], "kwargs": {}}}, sent)
+    )
+    third = json.loads(
+        reply_text({"id": 2, "kind": "return", "before": {"args": [graph], "kwargs": {}}}, sent)
+    )
+    assert "before_shared" not in first and "before_shared" not in second
+    assert second["before"]["args"] == [other]
+    assert third["before_shared"] == [[0, 0, 0]]

@@ -41,6 +41,7 @@ code at the C level is captured as the call's output and cannot corrupt the prot
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.machinery
 import importlib.util
 import io
@@ -307,6 +308,42 @@ def run_call(
     return reply
 
 
+_COMPACT = (",", ":")
+SHARED_MIN_CHARS = 256  # objects as built smaller than this are always written out
+
+
+def reply_text(reply: dict[str, Any], sent: dict[bytes, tuple[int, int]]) -> str:
+    """The JSON line of ``reply``. An object as built (an argument of ``before``) whose
+    encoding this worker already sent, in an earlier reply, is not written out again: the
+    reply's ``before_shared`` names where it was (``[position, earlier id, earlier
+    position]``) and the parent puts that same encoding back (:func:`.workers.shared_before`).
+    A method's instance made from the same recipe, call after call, is the same object
+    graph each time (hexiom's boards: up to 87 KB of JSON). ``sent`` maps the sha256 of
+    each encoding written out so far to where it was; the encoding itself is made anew
+    for every call, so an instance built differently is written out in full."""
+    before = reply.get("before")
+    if before is None:
+        return json.dumps(reply, separators=_COMPACT)
+    rest = {key: value for key, value in reply.items() if key != "before"}
+    texts, shared = [], []
+    for position, value in enumerate(before["args"]):
+        text = json.dumps(value, separators=_COMPACT)
+        if len(text) >= SHARED_MIN_CHARS:
+            digest = hashlib.sha256(text.encode("utf-8")).digest()
+            earlier = sent.get(digest)
+            if earlier is not None:
+                shared.append([position, *earlier])
+                text = "null"
+            else:
+                sent[digest] = (reply["id"], position)
+        texts.append(text)
+    if shared:
+        rest["before_shared"] = shared
+    kwargs = json.dumps(before["kwargs"], separators=_COMPACT)
+    head = json.dumps(rest, separators=_COMPACT)  # a dict with an id: it ends with "}"
+    return head[:-1] + ',"before":{"args":[' + ",".join(texts) + '],"kwargs":' + kwargs + "}}"
+
+
 def _executor(
     module: Any,
     requests: list[dict[str, Any]],
@@ -333,6 +370,7 @@ def _executor(
         out = os.fdopen(out_fd, "w", encoding="utf-8")
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         ledger = ledger or ModuleBudget(None, ())
+        sent: dict[bytes, tuple[int, int]] = {}  # objects as built written out (reply_text)
         for number, request in enumerate(requests):
             previous = requests[number - 1] if number else request
             if previous["function"] != request["function"] and (
@@ -380,10 +418,7 @@ def _executor(
             # holds raw), then the reply
             head = {key: reply[key] for key in _HEAD if key in reply}
             out.write(
-                json.dumps(head, separators=(",", ":"))
-                + "\t"
-                + json.dumps(reply, separators=(",", ":"))
-                + "\n"
+                json.dumps(head, separators=(",", ":")) + "\t" + reply_text(reply, sent) + "\n"
             )
             out.flush()
         out.close()

@@ -176,7 +176,7 @@ def run_side(
             f"the {label} worker could not import {module_name} from {path}: "
             f"{first.get('error', first)}"
         )
-    by_id = {reply.get("id"): reply for reply in replies}
+    by_id = shared_before(replies)
     out = []
     for request in requests:
         reply = by_id.get(request["id"])
@@ -189,6 +189,18 @@ def run_side(
             }
         out.append(reply)
     return out
+
+
+def shared_before(replies: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """The replies by id, each object as built that a reply named by where the worker sent
+    it before (``before_shared``, :func:`pyvorin.verify.worker.reply_text`) put back: the
+    same encoding, shared rather than parsed again."""
+    by_id: dict[Any, dict[str, Any]] = {}
+    for reply in replies:
+        for position, earlier, where in reply.pop("before_shared", None) or ():
+            reply["before"]["args"][position] = by_id[earlier]["before"]["args"][where]
+        by_id[reply.get("id")] = reply
+    return by_id
 
 
 class ReplyLines:
