@@ -250,3 +250,21 @@ def test_an_object_built_differently_is_written_out_again():
     assert "before_shared" not in first and "before_shared" not in second
     assert second["before"]["args"] == [other]
     assert third["before_shared"] == [[0, 0, 0]]
+
+
+def test_two_arguments_built_alike_in_one_call_are_written_out_once():
+    import json
+
+    from pyvorin.verify.worker import reply_text
+    from pyvorin.verify.workers import shared_before
+
+    graph = encode([[i] * 40 for i in range(10)])
+    sent: dict = {}
+    reply = {
+        "id": 7,
+        "kind": "return",
+        "before": {"args": [graph, graph, {"int": "1"}], "kwargs": {}},
+    }
+    data = json.loads(reply_text(reply, sent))
+    assert data["before_shared"] == [[1, 7, 0]]
+    assert shared_before([data])[7]["before"]["args"] == [graph, graph, {"int": "1"}]

@@ -198,7 +198,9 @@ def shared_before(replies: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
     by_id: dict[Any, dict[str, Any]] = {}
     for reply in replies:
         for position, earlier, where in reply.pop("before_shared", None) or ():
-            reply["before"]["args"][position] = by_id[earlier]["before"]["args"][where]
+            # an earlier reply, or an earlier argument of this one (two alike)
+            source = reply if earlier == reply.get("id") else by_id[earlier]
+            reply["before"]["args"][position] = source["before"]["args"][where]
         by_id[reply.get("id")] = reply
     return by_id
 
