@@ -18,7 +18,7 @@ import difflib
 from typing import Any
 
 from .budget import LEFT
-from .values import dumps, float_text, lines_of, parse_float, show_encoded
+from .values import float_text, lines_of, parse_float, same_encoding, show_encoded
 
 INCONCLUSIVE_KINDS = ("timeout", "crash", "not-run")
 BUDGET_CUT = (
@@ -189,14 +189,14 @@ def same_value(a: Any, b: Any, original: dict[str, Any] | None = None) -> bool:
     sign and payload of a NaN result are compared only as "one of those NaNs" (quieted).
     Everywhere else a NaN's sign and payload must match bit for bit.
     """
-    if dumps(a) == dumps(b):
+    if same_encoding(a, b):
         return True
     nans = _input_nans(original, set()) if original is not None else set()
     if not nans:
         return False
     nans |= {_quiet(n) for n in nans}
     nans.add(_default_nan())
-    return dumps(_either_nan(a, nans)) == dumps(_either_nan(b, nans))
+    return same_encoding(_either_nan(a, nans), _either_nan(b, nans))
 
 
 def compare(
@@ -244,7 +244,7 @@ def compare(
             )
     if compiled["kind"] in ("return", "raise") and cpython["kind"] in ("return", "raise"):
         made_a, made_b = cpython.get("before"), compiled.get("before")
-        if made_a is not None and made_b is not None and dumps(made_a) != dumps(made_b):
+        if made_a is not None and made_b is not None and not same_encoding(made_a, made_b):
             # objects made from recipes (a method's instance): as its class built them
             add(
                 "objects as built",
@@ -253,7 +253,7 @@ def compare(
                 compiled_text="built " + _args_text(made_b),
             )
         after_a, after_b = cpython.get("mutated"), compiled.get("mutated")
-        if dumps(after_a) != dumps(after_b):
+        if not same_encoding(after_a, after_b):
             # unchanged: as before the call (objects as made from their recipes, when the
             # input had any, not the recipes themselves)
             before_a = cpython.get("before") or original

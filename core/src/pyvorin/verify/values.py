@@ -100,15 +100,26 @@ _SHARED: dict[int, int] = {}
 _CYCLIC = (list, dict)
 
 
+# |ints| below this have fewer than _DECIMAL_BITS bits: their text is str(value)
+_SMALL_INT = 1 << 62
+
+
 def encode(value: Any, _depth: int = 0) -> Any:
     """The tagged JSON form of ``value``."""
     if _depth == 0:
         _SHARED.clear()  # a new value: objects are numbered anew
     if _depth > _MAX_DEPTH:
         return {"other": type(value).__name__, "repr": "<nested too deeply>"}
-    if value is None or isinstance(value, bool):
-        return value
     kind = type(value)
+    # the leaves of every value first, without the checks only containers need
+    if kind is int:
+        return {"int": str(value) if -_SMALL_INT < value < _SMALL_INT else int_text(value)}
+    if kind is str:
+        return {"str": value}
+    if value is None or kind is bool:
+        return value
+    if kind is float:
+        return {"float": float_text(value)}
     plain_object = kind not in _CYCLIC and _is_plain_object(value, kind)
     if kind in _CYCLIC or plain_object:
         seen = _ON_PATH.get(id(value))
@@ -190,9 +201,9 @@ def _encode_value(value: Any, kind: type, _depth: int) -> Any:
     if kind is str:
         return {"str": value}
     if kind is list:
-        return {"list": [encode(item, _depth + 1) for item in value]}
+        return {"list": _items(value, _depth + 1)}
     if kind is tuple:
-        return {"tuple": [encode(item, _depth + 1) for item in value]}
+        return {"tuple": _items(value, _depth + 1)}
     if kind in _SUBCLASS_TYPES:
         return {"sub": encode(plain(value), _depth + 1)}
     if kind is Construct:
@@ -206,6 +217,28 @@ def _encode_value(value: Any, kind: type, _depth: int) -> Any:
     if kind is Ref:
         return {"ref": value.target}
     return _encode_result(value, kind, _depth)
+
+
+def _items(values: Any, depth: int) -> list[Any]:
+    """``[encode(item, depth) for item in values]``, the scalar items encoded in place: a
+    list of ints or a grid of them (the bulk of most values) costs no call per item."""
+    if depth > _MAX_DEPTH:
+        return [encode(item, depth) for item in values]
+    out: list[Any] = []
+    append = out.append
+    for item in values:
+        kind = type(item)
+        if kind is int:
+            append({"int": str(item) if -_SMALL_INT < item < _SMALL_INT else int_text(item)})
+        elif kind is str:
+            append({"str": item})
+        elif item is None or kind is bool:
+            append(item)
+        elif kind is float:
+            append({"float": float_text(item)})
+        else:
+            append(encode(item, depth))
+    return out
 
 
 _TARGET = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -313,7 +346,9 @@ def _encode_result(value: Any, kind: type, depth: int) -> Any:
         written = encode(value.getvalue(), depth + 1)
         return {"object": _type_name(kind), "attrs": [["getvalue()", written]]}
     if _is_plain_object(value, kind):
-        pairs = [[name, encode(item, depth + 1)] for name, item in attributes(value)]
+        names_values = attributes(value)
+        encoded = _items([item for _name, item in names_values], depth + 1)
+        pairs = [[name, item] for (name, _v), item in zip(names_values, encoded, strict=True)]
         entry: dict[str, Any] = {"object": _type_name(kind), "attrs": pairs}
         if kind.__repr__ is not object.__repr__:
             entry["repr"] = _shown_repr(value)
@@ -595,6 +630,15 @@ def parse_float(text: str) -> float:
 def dumps(data: Any) -> str:
     """Canonical JSON text of an already-encoded structure (sorted keys, compact)."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def same_encoding(a: Any, b: Any) -> bool:
+    """Whether two encoded structures are equal: ``dumps(a) == dumps(b)``, without writing
+    either out. The same thing: an encoding is made of dicts with string keys (compared
+    regardless of order, as sorted keys are), lists (in order), strings, ``None`` and
+    bools in value positions, and ints only as the payload of ``cycle`` / ``same_as``,
+    never where a bool can be: no ``True == 1`` or float can blur it."""
+    return a == b
 
 
 def key(value: Any) -> str:

@@ -41,6 +41,7 @@ code at the C level is captured as the call's output and cannot corrupt the prot
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.machinery
 import importlib.util
 import io
@@ -57,7 +58,14 @@ from collections.abc import Callable
 from typing import Any
 
 from pyvorin.verify.budget import ModuleBudget, cost
-from pyvorin.verify.values import decode, dumps, encode, has_construct, realize
+from pyvorin.verify.values import (
+    decode,
+    dumps,
+    encode,
+    has_construct,
+    realize,
+    same_encoding,
+)
 
 MAX_OUTPUT = 1 << 20
 MAX_FAILED_CALLS_PER_FUNCTION = 3
@@ -290,7 +298,7 @@ def run_call(
     printed = buffer.getvalue()[:MAX_OUTPUT] + capture.take()
     reply["stderr"] = error_buffer.getvalue()[:MAX_OUTPUT] + (errors.take() if errors else "")
     after = {"args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
-    reply["mutated"] = after if dumps(after) != dumps(before) else None
+    reply["mutated"] = None if same_encoding(after, before) else after
     if before is not request_args:
         # the objects as made from their recipes, before the call: what a mutation diff
         # shows against when one side left them unchanged (not the recipes)
@@ -298,6 +306,42 @@ def run_call(
     reply["stdout"] = printed
     reply["ns"] = elapsed
     return reply
+
+
+_COMPACT = (",", ":")
+SHARED_MIN_CHARS = 256  # objects as built smaller than this are always written out
+
+
+def reply_text(reply: dict[str, Any], sent: dict[bytes, tuple[int, int]]) -> str:
+    """The JSON line of ``reply``. An object as built (an argument of ``before``) whose
+    encoding this worker already sent, in an earlier reply, is not written out again: the
+    reply's ``before_shared`` names where it was (``[position, earlier id, earlier
+    position]``) and the parent puts that same encoding back (:func:`.workers.shared_before`).
+    A method's instance made from the same recipe, call after call, is the same object
+    graph each time (hexiom's boards: up to 87 KB of JSON). ``sent`` maps the sha256 of
+    each encoding written out so far to where it was; the encoding itself is made anew
+    for every call, so an instance built differently is written out in full."""
+    before = reply.get("before")
+    if before is None:
+        return json.dumps(reply, separators=_COMPACT)
+    rest = {key: value for key, value in reply.items() if key != "before"}
+    texts, shared = [], []
+    for position, value in enumerate(before["args"]):
+        text = json.dumps(value, separators=_COMPACT)
+        if len(text) >= SHARED_MIN_CHARS:
+            digest = hashlib.sha256(text.encode("utf-8")).digest()
+            earlier = sent.get(digest)
+            if earlier is not None:
+                shared.append([position, *earlier])
+                text = "null"
+            else:
+                sent[digest] = (reply["id"], position)
+        texts.append(text)
+    if shared:
+        rest["before_shared"] = shared
+    kwargs = json.dumps(before["kwargs"], separators=_COMPACT)
+    head = json.dumps(rest, separators=_COMPACT)  # a dict with an id: it ends with "}"
+    return head[:-1] + ',"before":{"args":[' + ",".join(texts) + '],"kwargs":' + kwargs + "}}"
 
 
 def _executor(
@@ -326,6 +370,7 @@ def _executor(
         out = os.fdopen(out_fd, "w", encoding="utf-8")
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
         ledger = ledger or ModuleBudget(None, ())
+        sent: dict[bytes, tuple[int, int]] = {}  # objects as built written out (reply_text)
         for number, request in enumerate(requests):
             previous = requests[number - 1] if number else request
             if previous["function"] != request["function"] and (
@@ -368,7 +413,13 @@ def _executor(
             # coverage): the module budget's measure
             reply["wall_ns"] = time.perf_counter_ns() - started
             ledger.charge(request["function"], reply["wall_ns"] / 1e9, size, family)
-            out.write(json.dumps(reply, separators=(",", ":")) + "\n")
+            # what the supervisor needs of the reply first (it passes the reply itself on
+            # as written, never parsing its encoded values), a tab (which JSON text never
+            # holds raw), then the reply
+            head = {key: reply[key] for key in _HEAD if key in reply}
+            out.write(
+                json.dumps(head, separators=(",", ":")) + "\t" + reply_text(reply, sent) + "\n"
+            )
             out.flush()
         out.close()
     except BaseException:  # the supervisor reports the crash
@@ -377,6 +428,10 @@ def _executor(
 
 
 # -- the supervisor ----------------------------------------------------------------------
+# the fields of a reply the supervisor reads (its id, and what it cost: budget.cost)
+_HEAD = ("id", "kind", "ns", "wall_ns")
+
+
 def _signal_name(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
@@ -391,9 +446,13 @@ def supervise(
     module: Any,
     requests: list[dict[str, Any]],
     budget: dict[str, Any],
-    send: Callable[[dict[str, Any]], None],
+    send: Callable[[dict[str, Any] | bytes], None],
 ) -> None:
     """Run ``requests`` in forked executors, enforcing the budgets; one reply each.
+
+    ``send`` gets each reply: a dict the supervisor made (a timeout, a crash, a call not
+    run), or the JSON text of a reply as the executor wrote it (bytes, one line without
+    its newline), passed on without being parsed and written out again.
 
     ``budget["ledger"]`` (optional) is what the batch may spend of the module's time
     budget (:mod:`pyvorin.verify.budget`): the supervisor's ledger is charged with every
@@ -412,7 +471,7 @@ def supervise(
     pending = list(requests)
     call_seconds = float(budget["call_seconds"])
 
-    def answer(reply: dict[str, Any]) -> None:
+    def answer(reply: dict[str, Any], text: bytes | None = None) -> None:
         request = by_id.get(reply.get("id"), {})
         ledger.charge(
             request.get("function", ""),
@@ -420,7 +479,7 @@ def supervise(
             request.get("size"),
             request.get("family", ""),
         )
-        send(reply)
+        send(reply if text is None else text)
 
     while pending:
         runnable = []
@@ -447,12 +506,13 @@ def supervise(
             while pending:
                 if b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    message = json.loads(line)
+                    head, tab, text = line.partition(b"\t")
+                    message = json.loads(head)
                     if message.get("refork"):
                         ended = "refork"
                         break
                     pending.pop(0)
-                    answer(message)
+                    answer(message, text if tab else None)
                     deadline = time.monotonic() + call_seconds
                     continue
                 remaining = deadline - time.monotonic()
@@ -487,15 +547,17 @@ def supervise(
 
 def main() -> int:
     global _protocol_fd
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    protocol = os.fdopen(os.dup(1), "wb")
     _protocol_fd = protocol.fileno()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
     sys.stdout = io.StringIO()
 
-    def send(message: dict[str, Any]) -> None:
-        protocol.write(json.dumps(message, separators=(",", ":")) + "\n")
+    def send(message: dict[str, Any] | bytes) -> None:
+        if not isinstance(message, bytes):  # (ASCII: json.dumps escapes the rest)
+            message = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        protocol.write(message + b"\n")
         protocol.flush()
 
     lines = [line for line in sys.stdin.read().splitlines() if line.strip()]

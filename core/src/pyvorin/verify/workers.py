@@ -157,12 +157,13 @@ def run_side(
     lines = [json.dumps(header)] + [json.dumps(r, separators=(",", ":")) for r in requests]
     stdin = ("\n".join(lines) + "\n").encode("utf-8")
     purpose = f"verification worker ({label}: {module_name})"
+    lines_out = ReplyLines(on_reply)  # each reply parsed once, as it comes
     code, stdout, stderr = run_worker(
         stdin, workdir=workdir, budget=budget, calls=len(requests), purpose=purpose,
         readable=[root] if root is not None else [],
-        on_output=_reply_lines(on_reply) if on_reply is not None else None,
+        on_output=lines_out.feed,
     )  # fmt: skip
-    replies = [json.loads(line) for line in stdout.decode("utf-8").splitlines() if line.strip()]
+    replies = lines_out.finish(stdout)
     tail = stderr.decode("utf-8", "replace").strip()[-800:]
     if not replies:
         raise VerificationError(
@@ -175,7 +176,7 @@ def run_side(
             f"the {label} worker could not import {module_name} from {path}: "
             f"{first.get('error', first)}"
         )
-    by_id = {reply.get("id"): reply for reply in replies}
+    by_id = shared_before(replies)
     out = []
     for request in requests:
         reply = by_id.get(request["id"])
@@ -190,20 +191,65 @@ def run_side(
     return out
 
 
-def _reply_lines(on_reply: Callable[[dict[str, Any]], None]) -> Callable[[bytes], None]:
-    """Stdout chunks -> ``on_reply`` for each whole reply line (the ready line skipped)."""
-    pending = bytearray()
+def shared_before(replies: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """The replies by id, each object as built that a reply named by where the worker sent
+    it before (``before_shared``, :func:`pyvorin.verify.worker.reply_text`) put back: the
+    same encoding, shared rather than parsed again."""
+    by_id: dict[Any, dict[str, Any]] = {}
+    for reply in replies:
+        for position, earlier, where in reply.pop("before_shared", None) or ():
+            # an earlier reply, or an earlier argument of this one (two alike)
+            source = reply if earlier == reply.get("id") else by_id[earlier]
+            reply["before"]["args"][position] = source["before"]["args"][where]
+        by_id[reply.get("id")] = reply
+    return by_id
 
-    def feed(chunk: bytes) -> None:
-        pending.extend(chunk)
-        while (end := pending.find(b"\n")) >= 0:
-            line = bytes(pending[:end])
-            del pending[: end + 1]
-            try:
-                reply = json.loads(line)
-            except ValueError:
-                continue  # the whole output is parsed (and judged) afterwards
-            if isinstance(reply, dict) and "id" in reply:
-                on_reply(reply)
 
-    return feed
+class ReplyLines:
+    """The worker's stdout, parsed one reply line at a time as the chunks come (each line
+    once: a reply can hold large encoded object graphs); ``on_reply`` sees each call's
+    reply as the worker sends it (live progress), the ready line skipped."""
+
+    def __init__(self, on_reply: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.on_reply = on_reply
+        self.pending = bytearray()
+        self.fed = 0
+        self.parsed: list[Any] = []
+        self.lines_parsed = 0  # json.loads calls, for the tests
+
+    def feed(self, chunk: bytes) -> None:
+        self.fed += len(chunk)
+        self.pending.extend(chunk)
+        while (end := self.pending.find(b"\n")) >= 0:
+            line = bytes(self.pending[:end])
+            del self.pending[: end + 1]
+            self._line(line)
+
+    def _line(self, line: bytes) -> None:
+        text = line.decode("utf-8")
+        if not text.strip():
+            return
+        self.lines_parsed += 1
+        try:
+            reply = json.loads(text)
+        except ValueError as exc:
+            self.parsed.append(exc)  # the whole output is judged at the end
+            return
+        self.parsed.append(reply)
+        if self.on_reply is not None and isinstance(reply, dict) and "id" in reply:
+            self.on_reply(reply)
+
+    def finish(self, stdout: bytes) -> list[Any]:
+        """Every line of ``stdout`` parsed (raises as ``json.loads`` does on one that is not
+        JSON); the lines fed as they came are not parsed again."""
+        if self.fed != len(stdout):  # not fed as it came (or not all of it): parse it all
+            self.pending.clear()
+            self.parsed, self.fed, self.on_reply = [], 0, None  # progress already shown
+            self.feed(stdout)
+        if self.pending:
+            self._line(bytes(self.pending))
+            self.pending.clear()
+        for item in self.parsed:
+            if isinstance(item, Exception):
+                raise item
+        return self.parsed
