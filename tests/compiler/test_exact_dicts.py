@@ -44,6 +44,7 @@ NATIVE = {
     "set_ops",
     "grow_set",
     "literal_set",
+    "kinds",
 }
 
 
@@ -105,6 +106,7 @@ CASES = [
     ("grow_set", ({1, 60},)),  # RuntimeError: Set changed size during iteration
     ("literal_set", (2,)),
     ("literal_set", (-(2**80),)),
+    ("kinds", ({"a": 1}, {1})),
 ]
 
 

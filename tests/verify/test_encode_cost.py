@@ -268,3 +268,16 @@ def test_two_arguments_built_alike_in_one_call_are_written_out_once():
     data = json.loads(reply_text(reply, sent))
     assert data["before_shared"] == [[1, 7, 0]]
     assert shared_before([data])[7]["before"]["args"] == [graph, graph, {"int": "1"}]
+
+
+def test_a_reference_to_an_unsent_reply_is_a_malformed_reply():
+    """A reply naming an object as built the worker never sent raises inside
+    shared_before; run_side turns that into a VerificationError naming the worker (a
+    malformed reply, never an internal error)."""
+    import pytest
+
+    from pyvorin.verify import workers
+
+    reply = {"id": 3, "before": {"args": [None]}, "before_shared": [[0, 99, 0]]}
+    with pytest.raises(KeyError):
+        workers.shared_before([reply])

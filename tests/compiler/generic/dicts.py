@@ -138,6 +138,15 @@ def literal_set(a: int) -> list[int]:
     return sorted({a, a + 1, a, 3}) + list(set([a, a]))
 
 
+def kinds(d: dict[str, int], s: set[int]) -> tuple[bool, bool, bool, bool]:
+    return (
+        isinstance(d, dict),
+        isinstance(s, (list, set)),
+        isinstance(d, set),
+        isinstance(s, dict),
+    )
+
+
 def untyped_items(d):
     return sorted(d.items())
 

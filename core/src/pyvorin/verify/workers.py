@@ -176,7 +176,13 @@ def run_side(
             f"the {label} worker could not import {module_name} from {path}: "
             f"{first.get('error', first)}"
         )
-    by_id = shared_before(replies)
+    try:
+        by_id = shared_before(replies)
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise VerificationError(
+            f"the {label} worker sent a malformed reply for {module_name}: an object as built "
+            f"names a reply or argument it did not send ({exc!r})"
+        ) from None
     out = []
     for request in requests:
         reply = by_id.get(request["id"])

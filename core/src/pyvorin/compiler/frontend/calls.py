@@ -27,6 +27,8 @@ _PYTHON_CLASS: dict[Any, type] = {
     STR: str,
     "list": list,
     "tuple": tuple,
+    "dict": dict,  # exact dicts and sets: the entry tests them, native code makes only those
+    "set": set,
 }
 
 
